@@ -1,0 +1,52 @@
+// The contract of the shared HTTP client (src/http/client.ts implements it). Providers depend on
+// this shape only.
+
+export type Auth =
+  | { type: 'bearer'; token: string }
+  | { type: 'header'; header: string; value: string } // e.g. Airweave's x-api-key
+  | { type: 'none' };
+
+export interface HttpClientOptions {
+  /** Used in metrics/log labels: the target's name. */
+  target: string;
+  baseUrl: string;
+  auth: Auth;
+  /** Per-target request-rate limit (token bucket); default 50/s. */
+  requestsPerSecond?: number;
+  /** Burst of the rate limiter; default = requestsPerSecond. */
+  burst?: number;
+  connectTimeoutMs?: number; // default 5_000
+  headersTimeoutMs?: number; // default 15_000
+  bodyTimeoutMs?: number; // default 30_000
+  /** Retries for network errors, 5xx and 429; default 4. */
+  maxRetries?: number;
+  /** Backoff: base and cap in ms (full jitter); defaults 250 and 10_000. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Longest Retry-After we honour by waiting, in seconds; longer gives a rate-limited error at once. Default 60. */
+  maxRetryAfterSeconds?: number;
+  /** Responses larger than this are refused as an upstream error; default 10 MiB. */
+  maxResponseBytes?: number;
+  /** Connections in the pool of this target; default 16. */
+  connections?: number;
+  /** Called once per HTTP exchange (including each retry) — the metrics hook. */
+  onResponse?: (info: { endpoint: string; status: number | 'error'; durationMs: number }) => void;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path relative to baseUrl (may include a query string), or an absolute URL on the same origin (next-page links). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined | Array<string | number>>;
+  body?: unknown;
+  /** Low-cardinality name for metrics, e.g. `GET /v1/flows/{id}/errors`. Defaults to method + path without ids. */
+  endpoint?: string;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON; `undefined` for 204 or an empty body. */
+  body: T | undefined;
+}

@@ -1,0 +1,80 @@
+// The normalized types every provider returns. Downstream code (state, alerting, metrics, retry)
+// speaks only these; nothing outside src/providers/ knows a platform's own shapes.
+
+export type ProviderName = 'celigo' | 'airweave' | 'neo';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'unknown'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** What kind of resource a run belongs to. */
+export type ResourceKind = 'sync' | 'flow';
+
+export interface RunCounts {
+  read?: number;
+  written?: number;
+  failed?: number;
+}
+
+/** One sync or flow run as the provider reports it. */
+export interface Run {
+  /** Stable resource id: `provider/target/kind/resourceId`. */
+  key: string;
+  provider: ProviderName;
+  target: string;
+  kind: ResourceKind;
+  resourceId: string;
+  runId: string;
+  /** Human name of the resource (sync or flow name). */
+  name: string;
+  status: RunStatus;
+  /** The platform's own status string, kept for logs and unknown statuses. */
+  rawStatus: string;
+  integrationId?: string;
+  integrationName?: string;
+  startedAt?: string;
+  endedAt?: string;
+  counts: RunCounts;
+  error?: string;
+  /** Deep link into the platform's UI, where one exists. */
+  link?: string;
+}
+
+/** A Celigo flow step's open-error count (from `GET /v1/flows/{id}/errors`). */
+export interface StepErrors {
+  /** Stable resource id: `provider/target/step/flowId/stepId`. */
+  key: string;
+  provider: ProviderName;
+  target: string;
+  flowId: string;
+  flowName: string;
+  stepId: string;
+  integrationId?: string;
+  integrationName?: string;
+  openErrors: number;
+  lastErrorAt?: string;
+}
+
+/** One open error record of a flow step. */
+export interface OpenError {
+  errorId: string;
+  retryDataKey?: string;
+  classification?: string;
+  source?: string;
+  code?: string;
+  message: string;
+  occurredAt?: string;
+  traceKey?: string;
+}
+
+/** What one poll of a target saw. */
+export interface Observation {
+  target: string;
+  provider: ProviderName;
+  observedAt: string;
+  runs: Run[];
+  stepErrors: StepErrors[];
+}
+
+export function resourceKey(provider: ProviderName, target: string, kind: string, ...ids: string[]): string {
+  return [provider, target, kind, ...ids].join('/');
+}

@@ -1,0 +1,10 @@
+/** Every variable config/syncwatch.example.yaml names, set to a dummy value. */
+export const EXAMPLE_ENV = {
+  CELIGO_TOKEN: 'celigo-token-dummy',
+  AIRWEAVE_API_KEY: 'airweave-key-dummy',
+  NEO_API_KEY: 'neo-key-dummy',
+  SLACK_BOT_TOKEN: 'xoxb-dummy',
+  SMTP_USER: 'smtp-user-dummy',
+  SMTP_PASS: 'smtp-pass-dummy',
+  WEBHOOK_SECRET: 'webhook-secret-dummy',
+};

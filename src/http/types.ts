@@ -1,6 +1,8 @@
 // The contract of the shared HTTP client (src/http/client.ts implements it). Providers depend on
 // this shape only.
 
+import type { Logger } from 'pino';
+
 export type Auth =
   | { type: 'bearer'; token: string }
   | { type: 'header'; header: string; value: string } // e.g. Airweave's x-api-key
@@ -29,6 +31,14 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   /** Connections in the pool of this target; default 16. */
   connections?: number;
+  /** Replaces the in-process token bucket (e.g. a Redis bucket shared by replicas). */
+  rateLimiter?: RateLimiter;
+  /** Time source; tests pass one that records sleeps instead of waiting. */
+  clock?: Clock;
+  /** Retries and give-ups are logged here (never headers or tokens). */
+  logger?: Logger;
+  /** Jitter source in [0, 1) for backoff; default Math.random. Tests pin it. */
+  random?: () => number;
   /** Called once per HTTP exchange (including each retry) — the metrics hook. */
   onResponse?: (info: { endpoint: string; status: number | 'error'; durationMs: number }) => void;
 }
@@ -44,9 +54,36 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface PaginateOptions extends RequestOptions {
+  /** Refuse (upstream error) to read more pages than this; default 1_000. */
+  maxPages?: number;
+}
+
+export interface BodyPagination {
+  /** Field of the body holding the page's items, e.g. `errors`. */
+  items: string;
+  /** Field holding the next page's URL (absolute or relative), e.g. `nextPageURL`; absent, null or '' ends. */
+  next: string;
+  /**
+   * Path prefix to drop from a relative next URL when baseUrl's path does not have it. Celigo may
+   * hand out `/api/v1/…` links that the public API serves as `/v1/…`; default `/api`, `''` disables.
+   */
+  stripPathPrefix?: string;
+}
+
 export interface HttpResponse<T = unknown> {
   status: number;
   headers: Record<string, string>;
   /** Parsed JSON; `undefined` for 204 or an empty body. */
   body: T | undefined;
+}
+
+export interface RateLimiter {
+  /** Resolves when one request may be sent. */
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }

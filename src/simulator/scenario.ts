@@ -1,0 +1,326 @@
+// Scenarios: the size and shape of the simulated integrator.io account. A scenario is a named
+// preset (`default`, `empty`, `large`) or a YAML/JSON file holding a ScenarioSpec, optionally with
+// explicit entities. Generation from a resolved scenario is deterministic (see world.ts).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** Error classifications, exactly the enum of `GET /v1/errors/filterMetadata` in the Flows seed. */
+export const ERROR_CLASSIFICATIONS = [
+  'connection',
+  'duplicate',
+  'governance',
+  'intermittent',
+  'missing',
+  'parse',
+  'value',
+  'rate_limit',
+  'too_large',
+  'none',
+] as const;
+export type ErrorClassification = (typeof ERROR_CLASSIFICATIONS)[number];
+
+/** Error sources, exactly the enum of `GET /v1/errors/filterMetadata` in the Flows seed. */
+export const ERROR_SOURCES = [
+  'internal',
+  'application',
+  'connection',
+  'resource',
+  'transformation',
+  'output_filter',
+  'input_filter',
+  'import_filter',
+  'lookup',
+  'mapping',
+  'response_mapping',
+  'pre_save_page_hook',
+  'pre_parse_hook',
+  'pre_map_hook',
+  'post_map_hook',
+  'post_submit_hook',
+  'post_response_map_hook',
+  'post_aggregate_hook',
+  'pre_send_hook_ss',
+  'pre_map_hook_ss',
+  'post_map_hook_ss',
+  'post_submit_hook_ss',
+  'tool_input',
+  'tool_output',
+] as const;
+
+export const SYNC_JOB_STATUSES = ['running', 'completed', 'failed', 'canceled'] as const;
+export type SyncJobStatus = (typeof SYNC_JOB_STATUSES)[number];
+
+const objectIdSchema = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-hex objectId');
+const countSchema = z.number().int().min(0);
+const rangeSchema = z.union([countSchema, z.tuple([countSchema, countSchema])]);
+
+const explicitFlowSchema = z.strictObject({
+  id: objectIdSchema.optional(),
+  name: z.string().min(1),
+  disabled: z.boolean().optional(),
+  /** How many exports (page generators), or their ids. Default 1. */
+  exports: z.union([z.number().int().min(1), z.array(objectIdSchema).min(1)]).optional(),
+  /** How many imports (page processors), or their ids. Default stepsPerFlow - 1. */
+  imports: z.union([countSchema, z.array(objectIdSchema)]).optional(),
+  /** Open errors per step (exports first, then imports): one count for every step, or a list. */
+  openErrors: z.union([countSchema, z.array(countSchema)]).optional(),
+});
+
+const explicitSyncSchema = z.strictObject({
+  id: objectIdSchema.optional(),
+  name: z.string().min(1),
+  disabled: z.boolean().optional(),
+  tables: z.array(z.string().min(1)).optional(),
+  /** Statuses of the sync's jobs, oldest first; the last one is the latest job. */
+  history: z.array(z.enum(SYNC_JOB_STATUSES)).optional(),
+});
+
+const explicitIntegrationSchema = z.strictObject({
+  id: objectIdSchema.optional(),
+  name: z.string().min(1),
+  flows: z.array(explicitFlowSchema).optional(),
+  syncs: z.array(explicitSyncSchema).optional(),
+});
+
+export const scenarioSpecSchema = z.strictObject({
+  /** Shown in GET /__sim/world. */
+  name: z.string().optional(),
+  /** A named scenario whose values fill what this spec leaves out (default: `default`). */
+  base: z.enum(['default', 'empty', 'large']).optional(),
+  seed: z.number().int().optional(),
+  integrations: countSchema.optional(),
+  flowsPerIntegration: countSchema.optional(),
+  /** Exports + imports per flow; the first `exportsPerFlow` are exports. */
+  stepsPerFlow: z.number().int().min(1).optional(),
+  exportsPerFlow: z.number().int().min(1).optional(),
+  /** How many flows are disabled, spread evenly over the account. */
+  disabledFlows: countSchema.optional(),
+  /** How many integrations (the first ones) also have Data Loader syncs. */
+  syncIntegrations: countSchema.optional(),
+  syncsPerIntegration: countSchema.optional(),
+  tablesPerSync: z.number().int().min(1).optional(),
+  /** Job history length per sync. */
+  jobsPerSync: z.number().int().min(1).optional(),
+  /** How many syncs (the first ones) have a failed latest job. */
+  failedSyncs: countSchema.optional(),
+  /** How many syncs (after the failed ones) have a running latest job. */
+  runningSyncs: countSchema.optional(),
+  /** Open errors on a step that has errors: a count or an inclusive [min, max]. */
+  openErrorsPerStep: rangeSchema.optional(),
+  /** Fraction of steps that have open errors at all. */
+  errorStepRatio: z.number().min(0).max(1).optional(),
+  errorProfile: z
+    .strictObject({
+      /** Relative weights of classifications for generated errors. */
+      classifications: z.partialRecord(z.enum(ERROR_CLASSIFICATIONS), z.number().min(0)).optional(),
+      /** Age range of generated open errors, in minutes before the world's generation time. */
+      ageMinutes: z.tuple([countSchema, countSchema]).optional(),
+    })
+    .optional(),
+  names: z
+    .strictObject({
+      integrations: z.array(z.string().min(1)).min(1).optional(),
+      flows: z.array(z.string().min(1)).min(1).optional(),
+      syncs: z.array(z.string().min(1)).min(1).optional(),
+      tables: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .optional(),
+  /** Page size of GET /v1/flows (Link pagination). */
+  flowsPageSize: z.number().int().min(1).optional(),
+  /** Page size of the open/resolved error listings (nextPageURL pagination). */
+  errorsPageSize: z.number().int().min(1).optional(),
+  /**
+   * How `nextPageURL` is written. The seed notes that "some clients strip a leading `/api` prefix
+   * before reissuing", so the default is a root-relative `/api/v1/...` path (served as an alias).
+   */
+  nextPageUrlStyle: z.enum(['api-path', 'path', 'absolute']).optional(),
+  /** ISO time the generated history is relative to; default: the simulator clock at generation. */
+  baseTime: z.iso.datetime({ offset: true }).optional(),
+  /** Explicit entities; when present they replace the generated integrations, flows and syncs. */
+  entities: z.strictObject({ integrations: z.array(explicitIntegrationSchema) }).optional(),
+});
+
+export type ScenarioSpec = z.input<typeof scenarioSpecSchema>;
+export type ExplicitIntegration = z.infer<typeof explicitIntegrationSchema>;
+export type ExplicitFlow = z.infer<typeof explicitFlowSchema>;
+export type ExplicitSync = z.infer<typeof explicitSyncSchema>;
+
+/** A scenario with every knob filled in. */
+export interface ResolvedScenario {
+  name: string;
+  seed: number;
+  integrations: number;
+  flowsPerIntegration: number;
+  stepsPerFlow: number;
+  exportsPerFlow: number;
+  disabledFlows: number;
+  syncIntegrations: number;
+  syncsPerIntegration: number;
+  tablesPerSync: number;
+  jobsPerSync: number;
+  failedSyncs: number;
+  runningSyncs: number;
+  openErrorsPerStep: [number, number];
+  errorStepRatio: number;
+  classificationWeights: Record<ErrorClassification, number>;
+  errorAgeMinutes: [number, number];
+  names: { integrations: string[]; flows: string[]; syncs: string[]; tables: string[] };
+  flowsPageSize: number;
+  errorsPageSize: number;
+  nextPageUrlStyle: 'api-path' | 'path' | 'absolute';
+  baseTime?: string;
+  entities?: { integrations: ExplicitIntegration[] };
+}
+
+const DEFAULT_CLASSIFICATION_WEIGHTS: Record<ErrorClassification, number> = {
+  intermittent: 35,
+  rate_limit: 10,
+  connection: 10,
+  value: 15,
+  missing: 10,
+  duplicate: 6,
+  parse: 5,
+  governance: 3,
+  too_large: 2,
+  none: 4,
+};
+
+const DEFAULT_NAMES = {
+  integrations: ['Shopify - NetSuite', 'Salesforce - NetSuite', 'Zendesk - Jira', 'HubSpot - Snowflake', 'Amazon - Acumatica'],
+  flows: [
+    'Orders to Sales Orders',
+    'Customers to Customers',
+    'Fulfillments to Shipments',
+    'Inventory Levels',
+    'Refunds to Credit Memos',
+    'Products to Items',
+    'Invoices to Payments',
+    'Tickets to Issues',
+  ],
+  syncs: ['Accounts to Snowflake', 'Billing data to BigQuery', 'CRM to Redshift'],
+  tables: ['accounts', 'contacts', 'orders', 'invoices', 'products', 'users', 'opportunities'],
+};
+
+/** The named scenarios. `default` is also the base any file spec builds on unless it names another. */
+export const NAMED_SCENARIOS: Readonly<Record<'default' | 'empty' | 'large', ScenarioSpec>> = {
+  default: {
+    name: 'default',
+    seed: 1,
+    integrations: 3,
+    flowsPerIntegration: 3,
+    stepsPerFlow: 3,
+    exportsPerFlow: 1,
+    disabledFlows: 1,
+    syncIntegrations: 2,
+    syncsPerIntegration: 1,
+    tablesPerSync: 3,
+    jobsPerSync: 3,
+    failedSyncs: 1,
+    runningSyncs: 0,
+    openErrorsPerStep: [1, 4],
+    errorStepRatio: 0.3,
+    flowsPageSize: 100,
+    errorsPageSize: 100,
+  },
+  empty: {
+    name: 'empty',
+    // One integration without flows or syncs: /v1/flows answers 204, syncJobs/latest answers 404.
+    integrations: 1,
+    flowsPerIntegration: 0,
+    syncIntegrations: 0,
+    disabledFlows: 0,
+    failedSyncs: 0,
+  },
+  large: {
+    name: 'large',
+    seed: 42,
+    integrations: 500,
+    flowsPerIntegration: 20,
+    stepsPerFlow: 3,
+    disabledFlows: 200,
+    syncIntegrations: 50,
+    syncsPerIntegration: 2,
+    failedSyncs: 10,
+    runningSyncs: 5,
+    openErrorsPerStep: [1, 5],
+    errorStepRatio: 0.05,
+  },
+};
+
+export type ScenarioName = keyof typeof NAMED_SCENARIOS;
+
+function isScenarioName(value: string): value is ScenarioName {
+  return Object.hasOwn(NAMED_SCENARIOS, value);
+}
+
+/** Validates a spec and reports every problem on its own line, with the field path. */
+export function parseScenarioSpec(input: unknown, origin = 'scenario'): ScenarioSpec {
+  const result = scenarioSpecSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new Error(`Invalid ${origin}:\n${problems.join('\n')}`);
+}
+
+/** Reads a YAML or JSON scenario file. */
+export function loadScenarioFile(path: string): ScenarioSpec {
+  const text = readFileSync(path, 'utf8');
+  const data: unknown = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  return parseScenarioSpec(data, `scenario file ${path}`);
+}
+
+/** A scenario name, a path to a YAML/JSON file, or a spec object → a fully resolved scenario. */
+export function resolveScenario(scenario: string | ScenarioSpec | undefined): ResolvedScenario {
+  let spec: ScenarioSpec;
+  if (scenario === undefined) spec = NAMED_SCENARIOS.default;
+  else if (typeof scenario === 'string') {
+    if (isScenarioName(scenario)) spec = NAMED_SCENARIOS[scenario];
+    else if (existsSync(scenario)) spec = loadScenarioFile(scenario);
+    else
+      throw new Error(
+        `Unknown scenario "${scenario}": not one of ${Object.keys(NAMED_SCENARIOS).join(', ')} and no such file`,
+      );
+  } else spec = parseScenarioSpec(scenario);
+
+  const base: ScenarioSpec = spec.base === undefined || spec.base === 'default' ? {} : NAMED_SCENARIOS[spec.base];
+  const merged: ScenarioSpec = { ...NAMED_SCENARIOS.default, ...base, ...spec };
+  const range = merged.openErrorsPerStep ?? 0;
+  const [minErrors, maxErrors] = typeof range === 'number' ? [range, range] : range;
+  if (minErrors > maxErrors) throw new Error(`Invalid scenario: openErrorsPerStep [${minErrors}, ${maxErrors}] has min > max`);
+  const age = merged.errorProfile?.ageMinutes ?? [10, 48 * 60];
+  if (age[0] > age[1]) throw new Error(`Invalid scenario: errorProfile.ageMinutes [${age[0]}, ${age[1]}] has min > max`);
+
+  const resolved: ResolvedScenario = {
+    name: spec.name ?? base.name ?? (typeof scenario === 'string' ? scenario : 'custom'),
+    seed: merged.seed ?? 1,
+    integrations: merged.integrations ?? 0,
+    flowsPerIntegration: merged.flowsPerIntegration ?? 0,
+    stepsPerFlow: merged.stepsPerFlow ?? 3,
+    exportsPerFlow: Math.min(merged.exportsPerFlow ?? 1, merged.stepsPerFlow ?? 3),
+    disabledFlows: merged.disabledFlows ?? 0,
+    syncIntegrations: Math.min(merged.syncIntegrations ?? 0, merged.integrations ?? 0),
+    syncsPerIntegration: merged.syncsPerIntegration ?? 1,
+    tablesPerSync: merged.tablesPerSync ?? 3,
+    jobsPerSync: merged.jobsPerSync ?? 3,
+    failedSyncs: merged.failedSyncs ?? 0,
+    runningSyncs: merged.runningSyncs ?? 0,
+    openErrorsPerStep: [minErrors, maxErrors],
+    errorStepRatio: merged.errorStepRatio ?? 0.3,
+    classificationWeights: { ...DEFAULT_CLASSIFICATION_WEIGHTS, ...(merged.errorProfile?.classifications ?? {}) },
+    errorAgeMinutes: [age[0], age[1]],
+    names: {
+      integrations: merged.names?.integrations ?? DEFAULT_NAMES.integrations,
+      flows: merged.names?.flows ?? DEFAULT_NAMES.flows,
+      syncs: merged.names?.syncs ?? DEFAULT_NAMES.syncs,
+      tables: merged.names?.tables ?? DEFAULT_NAMES.tables,
+    },
+    flowsPageSize: merged.flowsPageSize ?? 100,
+    errorsPageSize: merged.errorsPageSize ?? 100,
+    nextPageUrlStyle: merged.nextPageUrlStyle ?? 'api-path',
+  };
+  if (merged.baseTime !== undefined) resolved.baseTime = merged.baseTime;
+  if (merged.entities !== undefined) resolved.entities = merged.entities;
+  return resolved;
+}

@@ -1,0 +1,215 @@
+// Typed calls to integrator.io, one method per endpoint this product uses. Platform quirks are
+// absorbed here (bare arrays, 204 for "nothing", two different 404s, 204 no-op retries), so callers
+// see plain values or a SyncwatchError with a kind.
+import { z } from 'zod';
+import { SyncwatchError, isSyncwatchError } from '../../errors.ts';
+import type { HttpClient } from '../../http/client.ts';
+import {
+  celigoFlow,
+  celigoFlowErrorSummary,
+  celigoJob,
+  celigoStepError,
+  celigoSyncError,
+  celigoSyncJob,
+  celigoSyncJobFamily,
+  celigoSyncRunResponse,
+  type CeligoFlow,
+  type CeligoJob,
+  type CeligoStepError,
+  type CeligoSyncError,
+  type CeligoSyncJob,
+  type CeligoSyncJobFamily,
+} from './wire.ts';
+
+/** The platform's own cap per retry call (its CLI batches at 1,000). */
+export const MAX_RETRY_KEYS_PER_CALL = 1000;
+
+export type RetryOutcome =
+  | { outcome: 'queued'; job: CeligoJob }
+  | { outcome: 'no-op' } // 204: none of the keys matched a stored snapshot
+  | { outcome: 'inactive-flow' }; // 422 inactive_flow: the flow is disabled
+
+export type RunFlowOutcome = { outcome: 'queued'; jobIds: string[] } | { outcome: 'rejected'; reason: string };
+
+export type RunSyncOutcome =
+  | { outcome: 'queued'; syncId: string; flowExecutionGroupId: string }
+  | { outcome: 'already-queued' } // 409 sync_job_already_queued
+  | { outcome: 'disabled' }; // 422 invalid_sync
+
+export interface StepErrorCount {
+  stepId: string;
+  numError: number;
+  lastErrorAt?: string;
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
+    throw new SyncwatchError('upstream', `unexpected ${what} response (${where})`);
+  }
+  return result.data;
+}
+
+const id = (s: string) => encodeURIComponent(s);
+
+export class CeligoClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Every flow of the account, page by page (Link header; 204 when the account has none). */
+  async *flowPages(signal?: AbortSignal): AsyncIterable<CeligoFlow[]> {
+    for await (const page of this.http.paginateLink<unknown>({ path: '/v1/flows', endpoint: 'GET /v1/flows', ...(signal ? { signal } : {}) })) {
+      yield parse(z.array(celigoFlow), page, 'GET /v1/flows');
+    }
+  }
+
+  async listFlows(signal?: AbortSignal): Promise<CeligoFlow[]> {
+    const flows: CeligoFlow[] = [];
+    for await (const page of this.flowPages(signal)) flows.push(...page);
+    return flows;
+  }
+
+  /**
+   * The latest job of each Data Loader sync of an integration. An integration without syncs
+   * (204, or 404 `sync_job_invalid_integration_id`) has none; a missing integration is not-found.
+   */
+  async latestSyncJobs(integrationId: string, signal?: AbortSignal): Promise<CeligoSyncJob[]> {
+    try {
+      const res = await this.http.request<unknown>({
+        path: `/v1/integrations/${id(integrationId)}/syncJobs/latest`,
+        endpoint: 'GET /v1/integrations/{id}/syncJobs/latest',
+        ...(signal ? { signal } : {}),
+      });
+      if (res.body === undefined) return [];
+      return parse(z.array(celigoSyncJob), res.body, 'latest sync jobs');
+    } catch (e) {
+      if (isSyncwatchError(e, 'not-found') && e.code === 'sync_job_invalid_integration_id') return [];
+      throw e;
+    }
+  }
+
+  /** Open-error count of every step of a flow (zero-count steps included). */
+  async flowErrorSummary(flowId: string, signal?: AbortSignal): Promise<StepErrorCount[]> {
+    const res = await this.http.request<unknown>({
+      path: `/v1/flows/${id(flowId)}/errors`,
+      endpoint: 'GET /v1/flows/{id}/errors',
+      ...(signal ? { signal } : {}),
+    });
+    const body = parse(celigoFlowErrorSummary, res.body ?? { flowErrors: [] }, 'flow errors');
+    return body.flowErrors.map((e) => ({
+      stepId: e._expOrImpId,
+      numError: e.numError,
+      ...(e.lastErrorAt ? { lastErrorAt: e.lastErrorAt } : {}),
+    }));
+  }
+
+  /** Every open error of one flow step, following `nextPageURL` through all pages. */
+  async openErrorsOfStep(flowId: string, stepId: string, signal?: AbortSignal): Promise<CeligoStepError[]> {
+    const errors: CeligoStepError[] = [];
+    for await (const page of this.openErrorPagesOfStep(flowId, stepId, signal)) errors.push(...page);
+    return errors;
+  }
+
+  async *openErrorPagesOfStep(flowId: string, stepId: string, signal?: AbortSignal): AsyncIterable<CeligoStepError[]> {
+    const pages = this.http.paginateBody<unknown>(
+      { path: `/v1/flows/${id(flowId)}/${id(stepId)}/errors`, endpoint: 'GET /v1/flows/{id}/{stepId}/errors', ...(signal ? { signal } : {}) },
+      { items: 'errors', next: 'nextPageURL' },
+    );
+    for await (const page of pages) yield parse(z.array(celigoStepError), page, 'step errors');
+  }
+
+  /** A sync job with its per-table children (drill-down for an alert). */
+  async syncJobFamily(syncJobId: string, signal?: AbortSignal): Promise<CeligoSyncJobFamily> {
+    const res = await this.http.request<unknown>({
+      path: `/v1/syncJobs/${id(syncJobId)}/family`,
+      endpoint: 'GET /v1/syncJobs/{id}/family',
+      ...(signal ? { signal } : {}),
+    });
+    return parse(celigoSyncJobFamily, res.body, 'sync job family');
+  }
+
+  /** Errors of a sync run (a bare array), optionally of one table's child job. */
+  async syncJobErrors(parentJobId: string, childJobId?: string, signal?: AbortSignal): Promise<CeligoSyncError[]> {
+    const res = await this.http.request<unknown>({
+      path: `/v1/syncJobs/${id(parentJobId)}/errors`,
+      endpoint: 'GET /v1/syncJobs/{id}/errors',
+      ...(childJobId ? { query: { _childJobId: childJobId } } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    return res.body === undefined ? [] : parse(z.array(celigoSyncError), res.body, 'sync job errors');
+  }
+
+  /**
+   * Re-submit records by retryDataKey. `withBackoff` uses the platform's exponential-decay variant.
+   * Keys must be at most MAX_RETRY_KEYS_PER_CALL: batching is the caller's decision (budget, ledger).
+   */
+  async retry(flowId: string, stepId: string, retryDataKeys: readonly string[], options: { withBackoff?: boolean; signal?: AbortSignal } = {}): Promise<RetryOutcome> {
+    if (retryDataKeys.length === 0) return { outcome: 'no-op' };
+    if (retryDataKeys.length > MAX_RETRY_KEYS_PER_CALL) {
+      throw new SyncwatchError('config', `at most ${MAX_RETRY_KEYS_PER_CALL} retryDataKeys per call, got ${retryDataKeys.length}`);
+    }
+    const action = options.withBackoff ? 'retry_with_exponential_decay' : 'retry';
+    try {
+      const res = await this.http.request<unknown>({
+        method: 'POST',
+        path: `/v1/flows/${id(flowId)}/${id(stepId)}/${action}`,
+        endpoint: `POST /v1/flows/{id}/{stepId}/${action}`,
+        body: { retryDataKeys },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (res.status === 204 || res.body === undefined) return { outcome: 'no-op' };
+      return { outcome: 'queued', job: parse(celigoJob, res.body, `${action}`) };
+    } catch (e) {
+      if (isSyncwatchError(e, 'conflict') && e.code === 'inactive_flow') return { outcome: 'inactive-flow' };
+      throw e;
+    }
+  }
+
+  /** Run a whole flow (for errors that have no retryDataKey). */
+  async runFlow(flowId: string, signal?: AbortSignal): Promise<RunFlowOutcome> {
+    try {
+      const res = await this.http.request<unknown>({
+        method: 'POST',
+        path: `/v1/flows/${id(flowId)}/run`,
+        endpoint: 'POST /v1/flows/{id}/run',
+        body: {},
+        ...(signal ? { signal } : {}),
+      });
+      // The seed documents three shapes: one job object, an array of per-export runs, or {error}.
+      const body = res.body;
+      if (Array.isArray(body)) {
+        return { outcome: 'queued', jobIds: body.flatMap((r) => (r && typeof r === 'object' && typeof (r as { _id?: unknown })._id === 'string' ? [(r as { _id: string })._id] : [])) };
+      }
+      if (body && typeof body === 'object') {
+        const obj = body as Record<string, unknown>;
+        if (typeof obj.error === 'string') return { outcome: 'rejected', reason: obj.error };
+        const jobId = typeof obj._flowJobId === 'string' ? obj._flowJobId : typeof obj._id === 'string' ? obj._id : undefined;
+        return { outcome: 'queued', jobIds: jobId ? [jobId] : [] };
+      }
+      return { outcome: 'queued', jobIds: [] };
+    } catch (e) {
+      if (isSyncwatchError(e, 'conflict')) return { outcome: 'rejected', reason: e.code ?? e.message };
+      throw e;
+    }
+  }
+
+  /** Run a Data Loader sync. */
+  async runSync(syncId: string, signal?: AbortSignal): Promise<RunSyncOutcome> {
+    try {
+      const res = await this.http.request<unknown>({
+        method: 'POST',
+        path: `/v1/syncs/${id(syncId)}/run`,
+        endpoint: 'POST /v1/syncs/{id}/run',
+        body: {},
+        ...(signal ? { signal } : {}),
+      });
+      const body = parse(celigoSyncRunResponse, res.body, 'sync run');
+      return { outcome: 'queued', syncId: body.syncId, flowExecutionGroupId: body.flowExecutionGroupId };
+    } catch (e) {
+      if (isSyncwatchError(e, 'conflict') && e.status === 409) return { outcome: 'already-queued' };
+      if (isSyncwatchError(e, 'conflict') && e.status === 422) return { outcome: 'disabled' };
+      throw e;
+    }
+  }
+}

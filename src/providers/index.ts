@@ -1,0 +1,11 @@
+// The registry: the config's `provider:` key → its implementation. No `switch (provider)` elsewhere.
+import type { ProviderName } from '../model.ts';
+import { celigoProvider } from './celigo/index.ts';
+import type { Provider } from './types.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each provider narrows its own target type
+export const providers: Partial<Record<ProviderName, Provider<any>>> = {
+  celigo: celigoProvider,
+};
+
+export type { PollContext, Provider } from './types.ts';

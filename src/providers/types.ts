@@ -1,0 +1,33 @@
+// The one small interface every platform implements (like Gatus's alerting/provider/<name>).
+// A provider turns a target's API into the normalized model; it knows nothing about alerts.
+import type { Logger } from 'pino';
+import type { HttpClient } from '../http/client.ts';
+import type { Auth } from '../http/types.ts';
+import type { Observation, OpenError, ProviderName, StepErrors } from '../model.ts';
+
+export interface PollContext {
+  http: HttpClient;
+  logger: Logger;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now(): number;
+  signal?: AbortSignal;
+}
+
+/** A part of one poll that can run as its own job (plain JSON: it travels through the queue). */
+export type Chunk = unknown;
+
+export interface Provider<TTarget> {
+  readonly name: ProviderName;
+  /** How requests to this target authenticate. */
+  auth(target: TTarget): Auth;
+  /** One whole poll of the target. */
+  observe(target: TTarget, ctx: PollContext): Promise<Observation>;
+  /**
+   * For large accounts: split a poll into chunks that several replicas can observe in parallel.
+   * Providers without it are polled whole, as one chunk.
+   */
+  plan?(target: TTarget, ctx: PollContext): Promise<Chunk[]>;
+  observeChunk?(target: TTarget, chunk: Chunk, ctx: PollContext): Promise<Observation>;
+  /** The newest open errors of a step, for an alert's detail. */
+  errorSamples?(target: TTarget, step: StepErrors, limit: number, ctx: PollContext): Promise<OpenError[]>;
+}

@@ -1,0 +1,71 @@
+// The alert model (DESIGN.md "Alerts"): each kind is a condition that fires and resolves.
+import type { OpenError, ProviderName } from '../model.ts';
+
+export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'RetryExhausted'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const DEFAULT_SEVERITY: Readonly<Record<AlertKind, Severity>> = {
+  SyncFailed: 'critical',
+  FlowErrors: 'warning',
+  SyncStuck: 'warning',
+  SyncStale: 'warning',
+  TargetDown: 'critical',
+  RetryExhausted: 'warning',
+};
+
+/** Label values are ids, not free text (they become metric labels and group keys). */
+export interface AlertLabels {
+  target: string;
+  provider: ProviderName;
+  kind: AlertKind;
+  severity: Severity;
+  resource: string;
+  integration?: string;
+  flow?: string;
+  sync?: string;
+  step?: string;
+}
+
+export interface AlertAnnotations {
+  summary: string;
+  /** Human name of the resource (sync or flow name). */
+  name?: string;
+  runId?: string;
+  runStatus?: string;
+  error?: string;
+  startedAt?: string;
+  endedAt?: string;
+  counts?: { read?: number; written?: number; failed?: number };
+  /** FlowErrors: how many open errors were added, and the new total. */
+  delta?: number;
+  total?: number;
+  /** FlowErrors: a sample of the newest errors (filled by the shell, not the diff). */
+  samples?: OpenError[];
+  /** TargetDown: how many polls in a row failed, and the kind of the last error. */
+  failures?: number;
+  errorKind?: string;
+  link?: string;
+}
+
+/** One alert transition. `firing` with `update: true` is new detail for an alert already firing. */
+export interface AlertEvent {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  update?: boolean;
+  labels: AlertLabels;
+  annotations: AlertAnnotations;
+  startsAt: string;
+  endsAt?: string;
+  /**
+   * Identifies this transition independently of which poll or replica saw it (the failing run's
+   * id, the error streak's start, …): the notify job id, so the same transition is sent once.
+   */
+  transitionId: string;
+}
+
+export function fingerprintOf(kind: AlertKind, resource: string): string {
+  return `${kind}:${resource}`;
+}

@@ -1,0 +1,77 @@
+// The daemon's HTTP surface: /healthz (alive), /readyz (Redis answers, workers running),
+// /status (JSON: targets, last poll, firing alerts), /metrics (Prometheus).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+export interface ServerDeps {
+  ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+  status(): Promise<unknown>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** When set, /metrics and /status want `Authorization: Bearer <token>`. */
+  bearerToken?: string;
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
+  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return true;
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
+  return { host, port: Number(listen.slice(i + 1)) };
+}
+
+export async function startServer(listen: string, deps: ServerDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const guarded = path === '/metrics' || path === '/status';
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+    if (guarded && !authorized(req, deps.bearerToken)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return send(res, 401, JSON.stringify({ error: 'unauthorized' }));
+    }
+    const handle = async () => {
+      switch (path) {
+        case '/healthz':
+          return send(res, 200, JSON.stringify({ status: 'ok' }));
+        case '/readyz': {
+          const r = await deps.ready();
+          return send(res, r.ok ? 200 : 503, JSON.stringify({ status: r.ok ? 'ready' : 'not ready', checks: r.checks }));
+        }
+        case '/status':
+          return send(res, 200, JSON.stringify(await deps.status(), null, 2));
+        case '/metrics': {
+          const m = await deps.metrics();
+          return send(res, 200, m.body, m.contentType);
+        }
+        default:
+          return send(res, 404, JSON.stringify({ error: 'not found' }));
+      }
+    };
+    handle().catch((e: unknown) => send(res, 500, JSON.stringify({ error: e instanceof Error ? e.message : 'internal error' })));
+  });
+  const { host, port } = parseListen(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    server,
+    url: `http://${shownHost}:${addr.port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,233 @@
+// The pure heart of the watch loop: previous snapshot + what a poll observed + now → the next
+// snapshot and the alert transitions. No I/O here; tested as tables in test/state/diff.test.ts.
+import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type AlertLabels, type Severity } from '../alerting/types.ts';
+import type { Observation, ProviderName, Run, StepErrors } from '../model.ts';
+import type { Firing, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';
+
+export interface AlertRules {
+  severity?: Partial<Record<AlertKind, Severity>>;
+  /** SyncStuck after a run has been running longer than this. */
+  stuckAfterMs?: number;
+  /** SyncStale when no run succeeded for this long. */
+  successWithinMs?: number;
+  /** FlowErrors when a step's open errors rose by at least this. */
+  minNewErrors: number;
+  /** TargetDown after this many failed polls in a row. */
+  failuresBeforeAlert: number;
+}
+
+export type RulesFor = (resource: { kind: 'sync' | 'flow' | 'step'; name: string; integrationId?: string; integrationName?: string; flowName?: string }) => AlertRules;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const severityOf = (rules: AlertRules, kind: AlertKind): Severity => rules.severity?.[kind] ?? DEFAULT_SEVERITY[kind];
+
+function runLabels(run: Run, kind: AlertKind, rules: AlertRules): AlertLabels {
+  return {
+    target: run.target,
+    provider: run.provider,
+    kind,
+    severity: severityOf(rules, kind),
+    resource: run.key,
+    ...(run.integrationId ? { integration: run.integrationId } : {}),
+    ...(run.kind === 'sync' ? { sync: run.resourceId } : { flow: run.resourceId }),
+  };
+}
+
+function runEvent(run: Run, kind: AlertKind, rules: AlertRules, status: 'firing' | 'resolved', firing: Firing, now: number, extra: { update?: boolean; transitionId: string; summary: string }): AlertEvent {
+  return {
+    fingerprint: fingerprintOf(kind, run.key),
+    status,
+    ...(extra.update ? { update: true } : {}),
+    labels: runLabels(run, kind, rules),
+    annotations: {
+      summary: extra.summary,
+      name: run.name,
+      runId: run.runId,
+      runStatus: run.status,
+      ...(run.error ? { error: run.error } : {}),
+      ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+      ...(run.endedAt ? { endedAt: run.endedAt } : {}),
+      counts: run.counts,
+      ...(run.link ? { link: run.link } : {}),
+    },
+    startsAt: firing.since,
+    ...(status === 'resolved' ? { endsAt: iso(now) } : {}),
+    transitionId: extra.transitionId,
+  };
+}
+
+/** The latest run of a sync or flow against what was known of it. */
+export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, rules: AlertRules): { next: RunSnapshot; events: AlertEvent[] } {
+  const events: AlertEvent[] = [];
+  const firing: RunSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const fp = (kind: AlertKind) => fingerprintOf(kind, run.key);
+  const label = `${run.kind} ${run.name}`;
+
+  // An unknown status tells us nothing: keep every alert as it is, remember the run.
+  const known = run.status !== 'unknown';
+  const succeeded = run.status === 'succeeded';
+  const lastSuccessAt = succeeded ? (run.endedAt ?? prev?.lastSuccessAt ?? iso(now)) : prev?.lastSuccessAt;
+
+  // SyncFailed: fires on a failed latest run; a newer failed run updates it; a success resolves it.
+  if (known) {
+    const open = firing.SyncFailed;
+    if (run.status === 'failed') {
+      if (!open) {
+        const f: Firing = { since: run.endedAt ?? iso(now), episode: run.runId };
+        firing.SyncFailed = f;
+        events.push(runEvent(run, 'SyncFailed', rules, 'firing', f, now, { transitionId: `${fp('SyncFailed')}|firing|${run.runId}`, summary: `${label} failed` }));
+      } else if (prev?.runId !== run.runId) {
+        events.push(runEvent(run, 'SyncFailed', rules, 'firing', open, now, { update: true, transitionId: `${fp('SyncFailed')}|update|${run.runId}`, summary: `${label} failed again` }));
+      }
+    } else if (succeeded && open) {
+      delete firing.SyncFailed;
+      events.push(runEvent(run, 'SyncFailed', rules, 'resolved', open, now, { transitionId: `${fp('SyncFailed')}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
+    }
+  }
+
+  // SyncStuck: a run running longer than stuckAfter; resolves when that run is no longer running.
+  {
+    const open = firing.SyncStuck;
+    const startedMs = run.startedAt ? Date.parse(run.startedAt) : NaN;
+    const stuck = run.status === 'running' && rules.stuckAfterMs !== undefined && Number.isFinite(startedMs) && now - startedMs > rules.stuckAfterMs;
+    if (stuck && !open) {
+      const f: Firing = { since: iso(now), episode: run.runId };
+      firing.SyncStuck = f;
+      events.push(runEvent(run, 'SyncStuck', rules, 'firing', f, now, { transitionId: `${fp('SyncStuck')}|firing|${run.runId}`, summary: `${label} has been running since ${run.startedAt}` }));
+    } else if (open && known && (run.runId !== open.episode || run.status !== 'running')) {
+      delete firing.SyncStuck;
+      events.push(runEvent(run, 'SyncStuck', rules, 'resolved', open, now, { transitionId: `${fp('SyncStuck')}|resolved|${open.episode}`, summary: `${label} is no longer stuck` }));
+    }
+  }
+
+  // SyncStale: no success within successWithin (counted from when we first saw it, if never).
+  const firstSeenAt = prev?.firstSeenAt ?? iso(now);
+  {
+    const open = firing.SyncStale;
+    const base = lastSuccessAt ?? firstSeenAt;
+    const stale = rules.successWithinMs !== undefined && now - Date.parse(base) > rules.successWithinMs;
+    if (stale && !open) {
+      const f: Firing = { since: iso(now), episode: base };
+      firing.SyncStale = f;
+      events.push(runEvent(run, 'SyncStale', rules, 'firing', f, now, { transitionId: `${fp('SyncStale')}|firing|${base}`, summary: lastSuccessAt ? `${label} has not succeeded since ${lastSuccessAt}` : `${label} has not succeeded since syncwatch started watching it (${firstSeenAt})` }));
+    } else if (open && !stale) {
+      delete firing.SyncStale;
+      events.push(runEvent(run, 'SyncStale', rules, 'resolved', open, now, { transitionId: `${fp('SyncStale')}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
+    }
+  }
+
+  const next: RunSnapshot = {
+    type: 'run',
+    runId: run.runId,
+    status: run.status,
+    ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+    ...(run.endedAt ? { endedAt: run.endedAt } : {}),
+    firstSeenAt,
+    ...(lastSuccessAt ? { lastSuccessAt } : {}),
+    firing,
+  };
+  return { next, events };
+}
+
+function stepLabels(step: StepErrors, rules: AlertRules): AlertLabels {
+  return {
+    target: step.target,
+    provider: step.provider,
+    kind: 'FlowErrors',
+    severity: severityOf(rules, 'FlowErrors'),
+    resource: step.key,
+    ...(step.integrationId ? { integration: step.integrationId } : {}),
+    flow: step.flowId,
+    step: step.stepId,
+  };
+}
+
+/** A flow step's open-error count against what was known of it. */
+export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: number, rules: AlertRules): { next: StepSnapshot; events: AlertEvent[] } {
+  const events: AlertEvent[] = [];
+  const firing: StepSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const fp = fingerprintOf('FlowErrors', step.key);
+  const before = prev?.openErrors ?? 0;
+  const delta = step.openErrors - before;
+  const open = firing.FlowErrors;
+  const annotations = (summary: string) => ({ summary, name: step.flowName, delta, total: step.openErrors });
+  // The episode of a rise is the newest error's time (or the count, when the platform gives none).
+  const riseId = step.lastErrorAt ?? `count-${step.openErrors}`;
+
+  if (delta >= rules.minNewErrors && step.openErrors > 0) {
+    if (!open) {
+      const f: Firing = { since: step.lastErrorAt ?? iso(now), episode: riseId };
+      firing.FlowErrors = f;
+      events.push({ fingerprint: fp, status: 'firing', labels: stepLabels(step, rules), annotations: annotations(`${delta} new error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: f.since, transitionId: `${fp}|firing|${riseId}` });
+    } else {
+      events.push({ fingerprint: fp, status: 'firing', update: true, labels: stepLabels(step, rules), annotations: annotations(`${delta} more error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: open.since, transitionId: `${fp}|update|${riseId}` });
+    }
+  } else if (step.openErrors === 0 && open) {
+    delete firing.FlowErrors;
+    events.push({ fingerprint: fp, status: 'resolved', labels: stepLabels(step, rules), annotations: annotations(`open errors on flow ${step.flowName}, step ${step.stepId} are cleared`), startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
+  }
+
+  const next: StepSnapshot = { type: 'step', openErrors: step.openErrors, ...(step.lastErrorAt ? { lastErrorAt: step.lastErrorAt } : {}), firing };
+  return { next, events };
+}
+
+export type PollOutcome = { ok: true } | { ok: false; error: { kind: string; message: string } };
+
+/** A whole poll of a target succeeded or failed: TargetDown after N failures in a row. */
+export function diffTarget(prev: TargetSnapshot | undefined, target: { name: string; provider: ProviderName }, outcome: PollOutcome, now: number, rules: AlertRules): { next: TargetSnapshot; events: AlertEvent[] } {
+  const events: AlertEvent[] = [];
+  const firing: TargetSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const resource = `${target.provider}/${target.name}`;
+  const fp = fingerprintOf('TargetDown', resource);
+  const labels: AlertLabels = { target: target.name, provider: target.provider, kind: 'TargetDown', severity: severityOf(rules, 'TargetDown'), resource };
+  const open = firing.TargetDown;
+
+  if (outcome.ok) {
+    if (open) {
+      delete firing.TargetDown;
+      events.push({ fingerprint: fp, status: 'resolved', labels, annotations: { summary: `${target.name} answers again` }, startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
+    }
+    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastOutcome: 'success', firing }, events };
+  }
+
+  const failures = (prev?.failures ?? 0) + 1;
+  const streakStartedAt = failures === 1 ? iso(now) : (prev?.streakStartedAt ?? iso(now));
+  if (failures >= rules.failuresBeforeAlert && !open) {
+    const f: Firing = { since: streakStartedAt, episode: streakStartedAt };
+    firing.TargetDown = f;
+    events.push({
+      fingerprint: fp,
+      status: 'firing',
+      labels,
+      annotations: { summary: `${target.name} cannot be polled: ${failures} failed polls in a row (${outcome.error.kind})`, error: outcome.error.message, errorKind: outcome.error.kind, failures },
+      startsAt: f.since,
+      transitionId: `${fp}|firing|${streakStartedAt}`,
+    });
+  }
+  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
+}
+
+export interface Snapshots {
+  runs: Record<string, RunSnapshot | undefined>;
+  steps: Record<string, StepSnapshot | undefined>;
+}
+
+/**
+ * diff(prev, observation, now, rules) → the events and the snapshots that changed. Resources the
+ * observation does not mention are left alone (a chunk of a fanned-out poll sees only its part).
+ */
+export function diff(prev: Snapshots, observation: Pick<Observation, 'runs' | 'stepErrors'>, now: number, rulesFor: RulesFor): { events: AlertEvent[]; next: Snapshots } {
+  const events: AlertEvent[] = [];
+  const next: Snapshots = { runs: {}, steps: {} };
+  for (const run of observation.runs) {
+    const r = diffRun(prev.runs[run.key], run, now, rulesFor({ kind: run.kind, name: run.name, ...(run.integrationId ? { integrationId: run.integrationId } : {}), ...(run.integrationName ? { integrationName: run.integrationName } : {}) }));
+    next.runs[run.key] = r.next;
+    events.push(...r.events);
+  }
+  for (const step of observation.stepErrors) {
+    const s = diffStep(prev.steps[step.key], step, now, rulesFor({ kind: 'step', name: step.flowName, flowName: step.flowName, ...(step.integrationId ? { integrationId: step.integrationId } : {}) }));
+    next.steps[step.key] = s.next;
+    events.push(...s.events);
+  }
+  return { events, next };
+}

@@ -1,0 +1,31 @@
+// Every key of one deployment lives under one hash-tagged prefix (`{syncwatch}:…`), so it sits on
+// one Redis Cluster slot and multi-key scripts stay legal. BullMQ queues use the same prefix.
+
+export function hashTagged(prefix: string): string {
+  return prefix.startsWith('{') && prefix.endsWith('}') ? prefix : `{${prefix}}`;
+}
+
+export function keyspace(prefix: string) {
+  const p = hashTagged(prefix);
+  return {
+    prefix: p,
+    /** hash: resource key → JSON ResourceSnapshot */
+    snapshots: (target: string) => `${p}:snap:${target}`,
+    /** string: JSON TargetSnapshot */
+    target: (target: string) => `${p}:target:${target}`,
+    /** hash: fingerprint → JSON AlertRecord of every firing alert */
+    alerts: `${p}:alerts`,
+    /** hash + sets tracking which chunks of one poll cycle are done */
+    cycle: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}`,
+    cycleDone: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:done`,
+    cycleFailed: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:failed`,
+    /** token bucket shared by every replica polling one target */
+    bucket: (target: string) => `${p}:bucket:${target}`,
+    /** set of target names the daemon polls (for /status and cleanup) */
+    targets: `${p}:targets`,
+    /** hash: process id → JSON heartbeat of each running daemon */
+    daemons: `${p}:daemons`,
+  };
+}
+
+export type Keyspace = ReturnType<typeof keyspace>;

@@ -1,0 +1,42 @@
+// What syncwatch remembers about each resource between polls (stored in Redis as JSON, one hash
+// field per resource). The firing alerts of a resource live in its snapshot, so one write saves
+// both what was seen and which alerts are open.
+import type { RunStatus } from '../model.ts';
+
+/** An open alert: when it started and which episode it is (see AlertEvent.transitionId). */
+export interface Firing {
+  since: string;
+  episode: string;
+}
+
+export interface RunSnapshot {
+  type: 'run';
+  runId: string;
+  status: RunStatus;
+  startedAt?: string;
+  endedAt?: string;
+  /** When syncwatch first saw this resource: the base for SyncStale before any success. */
+  firstSeenAt: string;
+  lastSuccessAt?: string;
+  firing: { SyncFailed?: Firing; SyncStuck?: Firing; SyncStale?: Firing };
+}
+
+export interface StepSnapshot {
+  type: 'step';
+  openErrors: number;
+  lastErrorAt?: string;
+  firing: { FlowErrors?: Firing };
+}
+
+export interface TargetSnapshot {
+  type: 'target';
+  /** Failed polls in a row, and when the streak began. */
+  failures: number;
+  streakStartedAt?: string;
+  lastPollAt?: string;
+  lastOutcome?: 'success' | 'failure';
+  lastError?: { kind: string; message: string };
+  firing: { TargetDown?: Firing };
+}
+
+export type ResourceSnapshot = RunSnapshot | StepSnapshot;

@@ -1,0 +1,128 @@
+// Snapshots and alert state in Redis. Reads are one HMGET per chunk; writes touch only what
+// changed, in one pipelined MULTI, so a steady cycle writes next to nothing.
+import type { Redis } from 'ioredis';
+import type { AlertEvent } from '../alerting/types.ts';
+import type { Snapshots } from './diff.ts';
+import type { Keyspace } from './keys.ts';
+import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';
+
+/** A firing alert as /status, metrics and the notifiers see it. */
+export interface AlertRecord {
+  fingerprint: string;
+  labels: AlertEvent['labels'];
+  annotations: AlertEvent['annotations'];
+  startsAt: string;
+  updatedAt: string;
+  lastTransitionId: string;
+}
+
+function parseJson<T>(raw: string | null | undefined): T | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined; // a corrupt entry is treated as never seen: the next poll rewrites it
+  }
+}
+
+export class StateStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keyspace,
+  ) {}
+
+  /** The snapshots of the given resources of one target, with the raw JSON kept for change detection. */
+  async loadSnapshots(target: string, runKeys: readonly string[], stepKeys: readonly string[]): Promise<{ snapshots: Snapshots; raw: Map<string, string> }> {
+    const all = [...runKeys, ...stepKeys];
+    const raw = new Map<string, string>();
+    const snapshots: Snapshots = { runs: {}, steps: {} };
+    if (all.length === 0) return { snapshots, raw };
+    const values = await this.redis.hmget(this.keys.snapshots(target), ...all);
+    all.forEach((key, i) => {
+      const value = values[i];
+      if (!value) return;
+      raw.set(key, value);
+      const snap = parseJson<ResourceSnapshot>(value);
+      if (snap?.type === 'run') snapshots.runs[key] = snap as RunSnapshot;
+      else if (snap?.type === 'step') snapshots.steps[key] = snap as StepSnapshot;
+    });
+    return { snapshots, raw };
+  }
+
+  async loadTarget(target: string): Promise<TargetSnapshot | undefined> {
+    return parseJson<TargetSnapshot>(await this.redis.get(this.keys.target(target)));
+  }
+
+  /**
+   * Save what changed and apply alert transitions to the firing-alert index, atomically.
+   * Returns how many snapshot fields were written.
+   */
+  async save(target: string, next: Snapshots, raw: Map<string, string>, events: readonly AlertEvent[], targetSnapshot?: TargetSnapshot, now = Date.now()): Promise<number> {
+    const changed: string[] = [];
+    for (const [key, snap] of [...Object.entries(next.runs), ...Object.entries(next.steps)]) {
+      if (!snap) continue;
+      const json = JSON.stringify(snap);
+      if (raw.get(key) !== json) changed.push(key, json);
+    }
+    if (changed.length === 0 && events.length === 0 && !targetSnapshot) return 0;
+    const multi = this.redis.multi();
+    if (changed.length > 0) multi.hset(this.keys.snapshots(target), ...changed);
+    if (targetSnapshot) multi.set(this.keys.target(target), JSON.stringify(targetSnapshot));
+    for (const e of events) {
+      if (e.status === 'resolved') {
+        multi.hdel(this.keys.alerts, e.fingerprint);
+      } else {
+        const record: AlertRecord = { fingerprint: e.fingerprint, labels: e.labels, annotations: e.annotations, startsAt: e.startsAt, updatedAt: new Date(now).toISOString(), lastTransitionId: e.transitionId };
+        multi.hset(this.keys.alerts, e.fingerprint, JSON.stringify(record));
+      }
+    }
+    await multi.exec();
+    return changed.length / 2;
+  }
+
+  async firingAlerts(): Promise<AlertRecord[]> {
+    const all = await this.redis.hvals(this.keys.alerts);
+    return all.flatMap((v) => {
+      const r = parseJson<AlertRecord>(v);
+      return r ? [r] : [];
+    });
+  }
+
+  /**
+   * Record that one chunk of a poll cycle finished (ok or failed). Exactly one caller — the one
+   * whose chunk completed the set — gets `complete: true`, however often a chunk is re-processed.
+   */
+  async finishChunk(target: string, cycle: string, chunk: number, total: number, ok: boolean, failure?: { kind: string; message: string }): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string } }> {
+    const result = (await this.redis.eval(
+      FINISH_CHUNK,
+      3,
+      this.keys.cycleDone(target, cycle),
+      this.keys.cycleFailed(target, cycle),
+      this.keys.cycle(target, cycle),
+      String(chunk),
+      String(total),
+      ok ? '1' : '0',
+      failure ? JSON.stringify(failure) : '',
+      '86400',
+    )) as [number, number, string | null];
+    const [complete, failed, firstFailure] = result;
+    const parsed = parseJson<{ kind: string; message: string }>(firstFailure);
+    return { complete: complete === 1, failed, ...(parsed ? { firstFailure: parsed } : {}) };
+  }
+}
+
+// KEYS: done set, failed set, cycle hash. ARGV: chunk, total, ok, failure JSON, ttl seconds.
+const FINISH_CHUNK = `
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+if ARGV[3] == '0' then
+  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('HSETNX', KEYS[3], 'firstFailure', ARGV[4])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('HSET', KEYS[3], 'total', ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+local complete = 0
+if added == 1 and redis.call('SCARD', KEYS[1]) == tonumber(ARGV[2]) then complete = 1 end
+return { complete, redis.call('SCARD', KEYS[2]), redis.call('HGET', KEYS[3], 'firstFailure') }
+`;

@@ -1,0 +1,196 @@
+// One poll cycle of a target, as jobs: `plan` (list what to watch, split it into chunks) and
+// `chunk` (observe a part, diff it against Redis, emit alert transitions, save). The same code
+// runs `syncwatch once`, with a sink that collects instead of sending and nothing saved.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AlertEvent } from '../alerting/types.ts';
+import { SyncwatchError, isSyncwatchError } from '../errors.ts';
+import { HttpClient } from '../http/client.ts';
+import type { Observation, ProviderName } from '../model.ts';
+import { providers } from '../providers/index.ts';
+import type { Chunk, PollContext, Provider } from '../providers/types.ts';
+import { diff, diffTarget, type PollOutcome } from '../state/diff.ts';
+import type { Keyspace } from '../state/keys.ts';
+import { RedisTokenBucket } from '../state/rate-limit.ts';
+import type { StateStore } from '../state/store.ts';
+import { rulesForTarget, type RuleSettings } from './rules.ts';
+
+/** The part of a target's configuration the watch loop reads (config/ has the full type). */
+export type WatchTarget = RuleSettings & {
+  name: string;
+  provider: ProviderName;
+  baseUrl: string;
+  interval: number;
+  requestsPerSecond: number;
+};
+
+export interface ChunkJob {
+  target: string;
+  cycle: string;
+  index: number;
+  total: number;
+  chunk: Chunk;
+}
+
+/** Where a cycle's results go: the daemon enqueues jobs; `once` collects. */
+export interface WatchSink {
+  chunks(jobs: ChunkJob[]): Promise<void>;
+  events(events: AlertEvent[]): Promise<void>;
+  observation?(observation: Observation): void;
+}
+
+/** How many of the newest errors a FlowErrors alert carries. */
+export const ERROR_SAMPLE_SIZE = 5;
+
+function describeError(e: unknown): { kind: string; message: string } {
+  if (isSyncwatchError(e)) return { kind: e.kind, message: e.message };
+  return { kind: 'upstream', message: e instanceof Error ? e.message : String(e) };
+}
+
+export class Watch {
+  private readonly clients = new Map<string, HttpClient>();
+
+  constructor(
+    private readonly deps: {
+      targets: readonly WatchTarget[];
+      redis: Redis;
+      keys: Keyspace;
+      store: StateStore;
+      logger: Logger;
+      now?: () => number;
+      /** false in `once`: state is read, never written. */
+      save?: boolean;
+    },
+  ) {}
+
+  private get now() {
+    return this.deps.now ?? Date.now;
+  }
+
+  target(name: string): WatchTarget {
+    const target = this.deps.targets.find((t) => t.name === name);
+    if (!target) throw new SyncwatchError('config', `target "${name}" is not in the configuration`);
+    return target;
+  }
+
+  private provider(target: WatchTarget): Provider<WatchTarget> {
+    const provider = providers[target.provider];
+    if (!provider) throw new SyncwatchError('config', `provider "${target.provider}" of target "${target.name}" is not available`);
+    return provider as Provider<WatchTarget>;
+  }
+
+  /** One HTTP client per target, its rate shared with every replica through Redis. */
+  http(target: WatchTarget): HttpClient {
+    let client = this.clients.get(target.name);
+    if (!client) {
+      client = new HttpClient({
+        target: target.name,
+        baseUrl: target.baseUrl,
+        auth: this.provider(target).auth(target),
+        requestsPerSecond: target.requestsPerSecond,
+        rateLimiter: new RedisTokenBucket(this.deps.redis, this.deps.keys.bucket(target.name), target.requestsPerSecond),
+        logger: this.deps.logger,
+      });
+      this.clients.set(target.name, client);
+    }
+    return client;
+  }
+
+  private pollContext(target: WatchTarget, signal?: AbortSignal): PollContext {
+    return { http: this.http(target), logger: this.deps.logger.child({ target: target.name }), now: this.now, ...(signal ? { signal } : {}) };
+  }
+
+  /** Start a cycle: list what to watch and hand out the chunks. A failure here is a failed poll. */
+  async plan(targetName: string, cycle: string, sink: WatchSink, signal?: AbortSignal): Promise<void> {
+    const target = this.target(targetName);
+    const provider = this.provider(target);
+    let chunks: Chunk[];
+    try {
+      chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal)) : [null];
+    } catch (e) {
+      this.deps.logger.warn({ target: target.name, cycle, err: describeError(e) }, 'poll failed');
+      await this.finishPoll(target, { ok: false, error: describeError(e) }, sink);
+      return;
+    }
+    if (chunks.length === 0) {
+      await this.finishPoll(target, { ok: true }, sink);
+      return;
+    }
+    await sink.chunks(chunks.map((chunk, index) => ({ target: target.name, cycle, index, total: chunks.length, chunk })));
+  }
+
+  /** Observe one chunk, diff it, emit its transitions, save; the chunk that completes the cycle settles TargetDown. */
+  async chunk(job: ChunkJob, sink: WatchSink, signal?: AbortSignal): Promise<AlertEvent[]> {
+    const target = this.target(job.target);
+    const provider = this.provider(target);
+    const ctx = this.pollContext(target, signal);
+    let observation: Observation;
+    try {
+      observation = provider.observeChunk && job.chunk !== null ? await provider.observeChunk(target, job.chunk, ctx) : await provider.observe(target, ctx);
+    } catch (e) {
+      const error = describeError(e);
+      this.deps.logger.warn({ target: target.name, cycle: job.cycle, chunk: job.index, err: error }, 'poll chunk failed');
+      await this.settleChunk(target, job, false, error, sink);
+      return [];
+    }
+    sink.observation?.(observation);
+
+    const { store } = this.deps;
+    const { snapshots, raw } = await store.loadSnapshots(target.name, observation.runs.map((r) => r.key), observation.stepErrors.map((s) => s.key));
+    const { events, next } = diff(snapshots, observation, this.now(), rulesForTarget(target));
+    await this.attachErrorSamples(target, provider, observation, events, ctx);
+    // Enqueue before saving: if we die in between, the re-run finds the same transitions and
+    // their job ids are already taken, so nothing is lost and nothing is sent twice.
+    await sink.events(events);
+    if (this.deps.save !== false) await store.save(target.name, next, raw, events, undefined, this.now());
+    await this.settleChunk(target, job, true, undefined, sink);
+    return events;
+  }
+
+  private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink): Promise<void> {
+    if (this.deps.save === false) {
+      if (!ok && error) await this.finishPoll(target, { ok: false, error }, sink);
+      else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true }, sink);
+      return;
+    }
+    const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error);
+    if (!result.complete) return;
+    const outcome: PollOutcome = result.failed === 0 ? { ok: true } : { ok: false, error: result.firstFailure ?? { kind: 'upstream', message: `${result.failed} chunk(s) failed` } };
+    await this.finishPoll(target, outcome, sink);
+  }
+
+  /** A whole cycle's outcome → TargetDown transitions and the target's last-poll record. */
+  private async finishPoll(target: WatchTarget, outcome: PollOutcome, sink: WatchSink): Promise<void> {
+    const prev = await this.deps.store.loadTarget(target.name);
+    const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));
+    await sink.events(events);
+    if (this.deps.save !== false) await this.deps.store.save(target.name, { runs: {}, steps: {} }, new Map(), events, next, this.now());
+  }
+
+  /** FlowErrors that rose carry the newest errors; fetched only then, and never fatal. */
+  private async attachErrorSamples(target: WatchTarget, provider: Provider<WatchTarget>, observation: Observation, events: AlertEvent[], ctx: PollContext): Promise<void> {
+    if (!provider.errorSamples) return;
+    const rising = events.filter((e) => e.labels.kind === 'FlowErrors' && e.status === 'firing');
+    for (const event of rising) {
+      const step = observation.stepErrors.find((s) => s.key === event.labels.resource);
+      if (!step) continue;
+      try {
+        event.annotations.samples = await provider.errorSamples(target, step, ERROR_SAMPLE_SIZE, ctx);
+      } catch (e) {
+        this.deps.logger.warn({ target: target.name, flow: step.flowId, step: step.stepId, err: describeError(e) }, 'could not fetch error samples');
+      }
+    }
+  }
+
+  /** One whole cycle of one target in this process (for `once` and tests). */
+  async cycle(targetName: string, cycle: string, sink: WatchSink): Promise<void> {
+    const queued: ChunkJob[] = [];
+    await this.plan(targetName, cycle, { ...sink, chunks: async (jobs) => void queued.push(...jobs) });
+    for (const job of queued) await this.chunk(job, sink);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,127 @@
+// The long-running process: job schedulers per target, the poll and notify workers, the HTTP
+// surface, and a graceful stop. Every replica runs the same; BullMQ shares the work out.
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from '../src/config/index.ts';
+import type { Logger } from '../src/log.ts';
+import { createLogNotifier } from '../src/notifiers/log/index.ts';
+import type { Notifier } from '../src/notifiers/types.ts';
+import { chunkJobIdOf, createQueues, KEEP_NOTIFY_JOBS_SECONDS, KEEP_POLL_JOBS_SECONDS, notifyJobIdOf, schedulerIdOf } from '../src/queues.ts';
+import { startServer } from '../src/server.ts';
+import { keyspace } from '../src/state/keys.ts';
+import { StateStore } from '../src/state/store.ts';
+import { Watch, type WatchSink } from '../src/watch/watch.ts';
+import { notifyProcessor } from './notify.ts';
+import { pollProcessor } from './poll.ts';
+
+export interface DaemonOptions {
+  logger: Logger;
+  /** Extra receivers (tests); the log notifier is always there until the alerting issue routes. */
+  notifiers?: Notifier[];
+  now?: () => number;
+}
+
+export interface Daemon {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
+  const { logger } = options;
+  const tuning = config.workers;
+  // BullMQ wants maxRetriesPerRequest: null on the connections its workers block on.
+  const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  connection.on('error', (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'));
+  const keys = keyspace(config.redis.prefix);
+  const store = new StateStore(connection, keys);
+  const queues = createQueues(connection, config.redis.prefix);
+  const watch = new Watch({ targets: config.targets, redis: connection, keys, store, logger, ...(options.now ? { now: options.now } : {}) });
+
+  const sink: WatchSink = {
+    async chunks(jobs) {
+      await queues.poll.addBulk(jobs.map((data) => ({ name: 'chunk', data, opts: { jobId: chunkJobIdOf(data), removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } })));
+    },
+    async events(events) {
+      if (events.length === 0) return;
+      await queues.notify.addBulk(
+        events.map((data) => ({
+          name: data.labels.kind,
+          data,
+          opts: { jobId: notifyJobIdOf(data), attempts: 20, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: KEEP_NOTIFY_JOBS_SECONDS }, removeOnFail: { age: KEEP_NOTIFY_JOBS_SECONDS } },
+        })),
+      );
+    },
+  };
+
+  // One scheduler per target; schedulers of targets no longer configured are removed.
+  const wanted = new Set(config.targets.map((t) => schedulerIdOf(t.name)));
+  for (const scheduler of await queues.poll.getJobSchedulers()) {
+    const id = scheduler.key ?? scheduler.id;
+    if (id && id.startsWith('poll-') && !wanted.has(id)) {
+      await queues.poll.removeJobScheduler(id);
+      logger.info({ scheduler: id }, 'removed the poll schedule of a target no longer configured');
+    }
+  }
+  for (const target of config.targets) {
+    await queues.poll.upsertJobScheduler(schedulerIdOf(target.name), { every: target.interval }, { name: 'plan', data: { target: target.name }, opts: { removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } });
+  }
+
+  const workerOptions = { connection, prefix: keys.prefix, lockDuration: tuning.lockDuration, stalledInterval: tuning.stalledInterval, maxStalledCount: 2 };
+  const notifiers = [createLogNotifier(logger), ...(options.notifiers ?? [])];
+  const workers = [
+    new Worker('poll', pollProcessor(watch, sink), { ...workerOptions, concurrency: tuning.pollConcurrency }),
+    new Worker('notify', notifyProcessor(notifiers), { ...workerOptions, concurrency: tuning.notifyConcurrency }),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job: Job | undefined, err: Error) => logger.warn({ queue: worker.name, job: job?.id, err: { message: err.message } }, 'job failed'));
+    worker.on('error', (err: Error) => logger.error({ queue: worker.name, err: { message: err.message } }, 'worker error'));
+  }
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const server = await startServer(config.server.listen, {
+    ...(config.server.bearerToken ? { bearerToken: config.server.bearerToken } : {}),
+    async ready() {
+      const redisOk = await connection.ping().then((r) => r === 'PONG', () => false);
+      const workersOk = workers.every((w) => w.isRunning());
+      return { ok: redisOk && workersOk, checks: { redis: redisOk, workers: workersOk } };
+    },
+    async status() {
+      const targets = await Promise.all(
+        config.targets.map(async (t) => {
+          const snap = await store.loadTarget(t.name);
+          return {
+            name: t.name,
+            provider: t.provider,
+            intervalSeconds: t.interval / 1000,
+            lastPollAt: snap?.lastPollAt ?? null,
+            lastOutcome: snap?.lastOutcome ?? null,
+            consecutiveFailures: snap?.failures ?? 0,
+            ...(snap?.lastError ? { lastError: snap.lastError } : {}),
+          };
+        }),
+      );
+      return { targets, alerts: await store.firingAlerts() };
+    },
+    async metrics() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  });
+  logger.info({ url: server.url, targets: config.targets.map((t) => t.name) }, 'syncwatch running');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: server.url,
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((w) => w.close())); // in-flight jobs finish first
+        await server.close();
+        await Promise.all(Object.values(queues).map((q) => q.close()));
+        await watch.close();
+        await connection.quit().catch(() => connection.disconnect());
+      })();
+      return closing;
+    },
+  };
+}

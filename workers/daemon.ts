@@ -2,9 +2,9 @@
 // surface, and a graceful stop. Every replica runs the same; BullMQ shares the work out.
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../src/config/index.ts';
 import type { Logger } from '../src/log.ts';
+import { Metrics } from '../src/metrics/index.ts';
 import { createLogNotifier } from '../src/notifiers/log/index.ts';
 import type { Notifier } from '../src/notifiers/types.ts';
 import { chunkJobIdOf, createQueues, KEEP_NOTIFY_JOBS_SECONDS, KEEP_POLL_JOBS_SECONDS, notifyJobIdOf, schedulerIdOf } from '../src/queues.ts';
@@ -36,7 +36,28 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const keys = keyspace(config.redis.prefix);
   const store = new StateStore(connection, keys);
   const queues = createQueues(connection, config.redis.prefix);
-  const watch = new Watch({ targets: config.targets, redis: connection, keys, store, logger, ...(options.now ? { now: options.now } : {}) });
+  const metrics = new Metrics({
+    redis: connection,
+    keys,
+    targets: config.targets.map((t) => ({ name: t.name, interval: t.interval, perStep: t.metrics.perStep })),
+    queues,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const watch = new Watch({
+    targets: config.targets,
+    redis: connection,
+    keys,
+    store,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+    instruments: {
+      apiHook: (target) => metrics.apiHook(target),
+      pollFinished(target, outcome, seconds) {
+        metrics.polls.inc({ target, outcome });
+        if (seconds !== undefined) metrics.pollDuration.observe({ target }, seconds);
+      },
+    },
+  });
 
   const sink: WatchSink = {
     async chunks(jobs) {
@@ -78,8 +99,6 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     worker.on('error', (err: Error) => logger.error({ queue: worker.name, err: { message: err.message } }, 'worker error'));
   }
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const server = await startServer(config.server.listen, {
     ...(config.server.bearerToken ? { bearerToken: config.server.bearerToken } : {}),
     async ready() {
@@ -104,9 +123,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       );
       return { targets, alerts: await store.firingAlerts() };
     },
-    async metrics() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
-    },
+    metrics: () => metrics.scrape(),
   });
   logger.info({ url: server.url, targets: config.targets.map((t) => t.name) }, 'syncwatch running');
 

@@ -149,6 +149,8 @@ function targetFields<P extends ProviderName>(provider: P) {
     exclude: resourceFilter.optional(),
     expect: z.array(expectation).default([]),
     severity: severityByKind.default({}),
+    /** perStep: false reports syncwatch_flow_open_errors per flow, not per step (cardinality). */
+    metrics: z.strictObject({ perStep: z.boolean().default(true) }).prefault({}),
   };
 }
 

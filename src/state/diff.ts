@@ -187,7 +187,7 @@ export function diffTarget(prev: TargetSnapshot | undefined, target: { name: str
       delete firing.TargetDown;
       events.push({ fingerprint: fp, status: 'resolved', labels, annotations: { summary: `${target.name} answers again` }, startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
     }
-    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastOutcome: 'success', firing }, events };
+    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastSuccessAt: iso(now), lastOutcome: 'success', firing }, events };
   }
 
   const failures = (prev?.failures ?? 0) + 1;
@@ -204,7 +204,7 @@ export function diffTarget(prev: TargetSnapshot | undefined, target: { name: str
       transitionId: `${fp}|firing|${streakStartedAt}`,
     });
   }
-  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
+  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), ...(prev?.lastSuccessAt ? { lastSuccessAt: prev.lastSuccessAt } : {}), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
 }
 
 export interface Snapshots {

@@ -34,6 +34,8 @@ export interface TargetSnapshot {
   failures: number;
   streakStartedAt?: string;
   lastPollAt?: string;
+  /** When a poll last succeeded (the daemon's own "no successful poll" alert rule reads it). */
+  lastSuccessAt?: string;
   lastOutcome?: 'success' | 'failure';
   lastError?: { kind: string; message: string };
   firing: { TargetDown?: Firing };

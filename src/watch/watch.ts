@@ -39,6 +39,11 @@ export interface WatchSink {
   observation?(observation: Observation): void;
 }
 
+export interface WatchInstruments {
+  apiHook(target: string): (info: { endpoint: string; status: number | 'error'; durationMs: number }) => void;
+  pollFinished(target: string, outcome: 'success' | 'failure', seconds: number | undefined): void;
+}
+
 /** How many of the newest errors a FlowErrors alert carries. */
 export const ERROR_SAMPLE_SIZE = 5;
 
@@ -60,6 +65,8 @@ export class Watch {
       now?: () => number;
       /** false in `once`: state is read, never written. */
       save?: boolean;
+      /** Metrics hooks: one call per HTTP exchange, one per finished poll cycle. */
+      instruments?: WatchInstruments;
     },
   ) {}
 
@@ -88,8 +95,10 @@ export class Watch {
         baseUrl: target.baseUrl,
         auth: this.provider(target).auth(target),
         requestsPerSecond: target.requestsPerSecond,
-        rateLimiter: new RedisTokenBucket(this.deps.redis, this.deps.keys.bucket(target.name), target.requestsPerSecond),
+        // `once` (save: false) changes nothing in Redis, so it keeps its rate limit in process.
+        ...(this.deps.save === false ? {} : { rateLimiter: new RedisTokenBucket(this.deps.redis, this.deps.keys.bucket(target.name), target.requestsPerSecond) }),
         logger: this.deps.logger,
+        ...(this.deps.instruments ? { onResponse: this.deps.instruments.apiHook(target.name) } : {}),
       });
       this.clients.set(target.name, client);
     }
@@ -109,11 +118,11 @@ export class Watch {
       chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal)) : [null];
     } catch (e) {
       this.deps.logger.warn({ target: target.name, cycle, err: describeError(e) }, 'poll failed');
-      await this.finishPoll(target, { ok: false, error: describeError(e) }, sink);
+      await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle);
       return;
     }
     if (chunks.length === 0) {
-      await this.finishPoll(target, { ok: true }, sink);
+      await this.finishPoll(target, { ok: true }, sink, cycle);
       return;
     }
     await sink.chunks(chunks.map((chunk, index) => ({ target: target.name, cycle, index, total: chunks.length, chunk })));
@@ -149,18 +158,21 @@ export class Watch {
 
   private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink): Promise<void> {
     if (this.deps.save === false) {
-      if (!ok && error) await this.finishPoll(target, { ok: false, error }, sink);
-      else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true }, sink);
+      if (!ok && error) await this.finishPoll(target, { ok: false, error }, sink, job.cycle);
+      else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true }, sink, job.cycle);
       return;
     }
     const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error);
     if (!result.complete) return;
     const outcome: PollOutcome = result.failed === 0 ? { ok: true } : { ok: false, error: result.firstFailure ?? { kind: 'upstream', message: `${result.failed} chunk(s) failed` } };
-    await this.finishPoll(target, outcome, sink);
+    await this.finishPoll(target, outcome, sink, job.cycle);
   }
 
   /** A whole cycle's outcome → TargetDown transitions and the target's last-poll record. */
-  private async finishPoll(target: WatchTarget, outcome: PollOutcome, sink: WatchSink): Promise<void> {
+  private async finishPoll(target: WatchTarget, outcome: PollOutcome, sink: WatchSink, cycle: string): Promise<void> {
+    // A scheduled cycle is named by the millisecond it was due: its duration runs from there.
+    const started = Number(cycle);
+    this.deps.instruments?.pollFinished(target.name, outcome.ok ? 'success' : 'failure', Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined);
     const prev = await this.deps.store.loadTarget(target.name);
     const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));
     await sink.events(events);

@@ -1,0 +1,212 @@
+// Prometheus metrics (names are a contract: DESIGN.md "Metrics"). Counters and histograms count
+// what this process did; gauges that describe the monitored world are read from Redis at scrape
+// time (cached briefly), so every replica reports the same truth and a restarted one is right at once.
+import type { Redis } from 'ioredis';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlertRecord } from '../state/store.ts';
+import type { Keyspace } from '../state/keys.ts';
+import type { RunSnapshot, StepSnapshot, TargetSnapshot } from '../state/snapshot.ts';
+import { RUN_STATUSES } from '../model.ts';
+
+export interface MetricsTarget {
+  name: string;
+  interval: number;
+  /** false: syncwatch_flow_open_errors per flow, not per step (cardinality on very large accounts). */
+  perStep?: boolean;
+}
+
+export interface QueueCounts {
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+}
+
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
+
+/** How long a Redis read of the world serves scrapes. */
+const WORLD_CACHE_MS = 1500;
+
+/** Parse a snapshot field name `provider/target/kind/id[/stepId]` into its ids. */
+function idsOf(resourceKey: string): { kind: string; id: string; stepId?: string } {
+  const [, , kind = '', id = '', stepId] = resourceKey.split('/');
+  return { kind, id, ...(stepId !== undefined ? { stepId } : {}) };
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly pollDuration = new Histogram({ name: 'syncwatch_poll_duration_seconds', help: 'Time from the start of a poll cycle of a target to its last chunk.', labelNames: ['target'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
+  readonly polls = new Counter({ name: 'syncwatch_polls_total', help: 'Poll cycles of a target this process finished, by outcome.', labelNames: ['target', 'outcome'], registers: [this.registry] });
+  readonly apiRequests = new Counter({ name: 'syncwatch_api_requests_total', help: 'HTTP requests to a platform API, by endpoint template and status code.', labelNames: ['target', 'endpoint', 'code'], registers: [this.registry] });
+  readonly apiDuration = new Histogram({ name: 'syncwatch_api_request_duration_seconds', help: 'Duration of HTTP requests to a platform API.', labelNames: ['target', 'endpoint'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+  readonly notifications = new Counter({ name: 'syncwatch_notifications_total', help: 'Notifications delivered to receivers, by outcome.', labelNames: ['receiver', 'outcome'], registers: [this.registry] });
+  readonly retryRecords = new Counter({ name: 'syncwatch_retry_records_total', help: 'Records handled by retry policies, by outcome.', labelNames: ['target', 'policy', 'outcome'], registers: [this.registry] });
+
+  private cache: { at: number; value: Promise<World> } | undefined;
+
+  constructor(
+    private readonly deps: {
+      redis: Redis;
+      keys: Keyspace;
+      targets: readonly MetricsTarget[];
+      queues?: Record<string, QueueCounts>;
+      now?: () => number;
+      defaultMetrics?: boolean;
+    },
+  ) {
+    if (deps.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client names these gauges *_total, which promtool rejects; the per-type
+      // nodejs_active_handles / _requests / _resources gauges carry the same numbers.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
+    const world = () => this.world();
+    const registers = [this.registry];
+    new Gauge({
+      name: 'syncwatch_run_status', help: 'Current status of the latest run of a sync or flow (1 for the current status).', labelNames: ['target', 'kind', 'resource', 'status'], registers,
+      async collect() {
+        this.reset();
+        for (const r of (await world()).runs) for (const s of RUN_STATUSES) this.set({ target: r.target, kind: r.kind, resource: r.id, status: s }, r.status === s ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'syncwatch_run_last_success_timestamp_seconds', help: 'When the latest successful run of a sync or flow ended.', labelNames: ['target', 'kind', 'resource'], registers,
+      async collect() {
+        this.reset();
+        for (const r of (await world()).runs) if (r.lastSuccessAt !== undefined) this.set({ target: r.target, kind: r.kind, resource: r.id }, r.lastSuccessAt);
+      },
+    });
+    new Gauge({
+      name: 'syncwatch_flow_open_errors', help: 'Open errors of a flow step (step="" when aggregated per flow).', labelNames: ['target', 'flow', 'step'], registers,
+      async collect() {
+        this.reset();
+        for (const s of (await world()).steps) this.set({ target: s.target, flow: s.flow, step: s.step }, s.openErrors);
+      },
+    });
+    new Gauge({
+      name: 'syncwatch_alerts_firing', help: 'Alerts firing now, by kind and severity.', labelNames: ['kind', 'severity'], registers,
+      async collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const a of (await world()).alerts) {
+          const key = `${a.labels.kind}\u0000${a.labels.severity}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        for (const [key, n] of counts) {
+          const [kind = '', severity = ''] = key.split('\u0000');
+          this.set({ kind, severity }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'syncwatch_target_up', help: '1 when the latest poll of a target succeeded.', labelNames: ['target'], registers,
+      async collect() {
+        this.reset();
+        for (const t of (await world()).targets) this.set({ target: t.name }, t.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'syncwatch_target_last_success_timestamp_seconds', help: 'When a poll of a target last succeeded.', labelNames: ['target'], registers,
+      async collect() {
+        this.reset();
+        for (const t of (await world()).targets) if (t.lastSuccessAt !== undefined) this.set({ target: t.name }, t.lastSuccessAt);
+      },
+    });
+    new Gauge({
+      name: 'syncwatch_target_interval_seconds', help: 'Configured poll interval of a target.', labelNames: ['target'], registers,
+      collect: function () {
+        this.reset();
+        for (const t of deps.targets) this.set({ target: t.name }, t.interval / 1000);
+      },
+    });
+    const queues = deps.queues;
+    if (queues) {
+      new Gauge({
+        name: 'syncwatch_queue_jobs', help: 'Jobs in the BullMQ queues, by state.', labelNames: ['queue', 'state'], registers,
+        async collect() {
+          this.reset();
+          for (const [queue, q] of Object.entries(queues)) {
+            const counts = await q.getJobCounts(...QUEUE_STATES);
+            for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
+          }
+        },
+      });
+    }
+  }
+
+  /** The hook HttpClient calls once per exchange. */
+  apiHook(target: string) {
+    return (info: { endpoint: string; status: number | 'error'; durationMs: number }) => {
+      this.apiRequests.inc({ target, endpoint: info.endpoint, code: String(info.status) });
+      this.apiDuration.observe({ target, endpoint: info.endpoint }, info.durationMs / 1000);
+    };
+  }
+
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private world(): Promise<World> {
+    const now = (this.deps.now ?? Date.now)();
+    if (!this.cache || now - this.cache.at > WORLD_CACHE_MS) {
+      const value = readWorld(this.deps.redis, this.deps.keys, this.deps.targets);
+      this.cache = { at: now, value };
+      value.catch(() => (this.cache = undefined));
+    }
+    return this.cache.value;
+  }
+}
+
+interface World {
+  runs: Array<{ target: string; kind: string; id: string; status: string; lastSuccessAt?: number }>;
+  steps: Array<{ target: string; flow: string; step: string; openErrors: number }>;
+  alerts: AlertRecord[];
+  targets: Array<{ name: string; up: boolean; lastSuccessAt?: number }>;
+}
+
+const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
+
+async function readWorld(redis: Redis, keys: Keyspace, targets: readonly MetricsTarget[]): Promise<World> {
+  const pipeline = redis.pipeline();
+  for (const t of targets) pipeline.hgetall(keys.snapshots(t.name));
+  for (const t of targets) pipeline.get(keys.target(t.name));
+  pipeline.hvals(keys.alerts);
+  const results = (await pipeline.exec()) ?? [];
+  const world: World = { runs: [], steps: [], alerts: [], targets: [] };
+  targets.forEach((t, i) => {
+    const hash = (results[i]?.[1] ?? {}) as Record<string, string>;
+    const perFlow = new Map<string, number>();
+    for (const [key, json] of Object.entries(hash)) {
+      let snap: RunSnapshot | StepSnapshot;
+      try {
+        snap = JSON.parse(json) as RunSnapshot | StepSnapshot;
+      } catch {
+        continue;
+      }
+      const ids = idsOf(key);
+      if (snap.type === 'run') {
+        const last = seconds(snap.lastSuccessAt);
+        world.runs.push({ target: t.name, kind: ids.kind, id: ids.id, status: snap.status, ...(last !== undefined ? { lastSuccessAt: last } : {}) });
+      } else if (snap.type === 'step') {
+        if (t.perStep === false) perFlow.set(ids.id, (perFlow.get(ids.id) ?? 0) + snap.openErrors);
+        else world.steps.push({ target: t.name, flow: ids.id, step: ids.stepId ?? '', openErrors: snap.openErrors });
+      }
+    }
+    for (const [flow, openErrors] of perFlow) world.steps.push({ target: t.name, flow, step: '', openErrors });
+    const raw = results[targets.length + i]?.[1] as string | null | undefined;
+    let snap: TargetSnapshot | undefined;
+    try {
+      snap = raw ? (JSON.parse(raw) as TargetSnapshot) : undefined;
+    } catch {
+      snap = undefined;
+    }
+    const lastSuccess = seconds(snap?.lastSuccessAt);
+    world.targets.push({ name: t.name, up: snap?.lastOutcome === 'success', ...(lastSuccess !== undefined ? { lastSuccessAt: lastSuccess } : {}) });
+  });
+  for (const json of ((results[targets.length * 2]?.[1] ?? []) as string[])) {
+    try {
+      world.alerts.push(JSON.parse(json) as AlertRecord);
+    } catch {
+      /* skip a corrupt entry */
+    }
+  }
+  return world;
+}

@@ -12,8 +12,10 @@ import { startServer } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
 import { StateStore } from '../src/state/store.ts';
 import { Watch, type WatchSink } from '../src/watch/watch.ts';
+import { createRetrier } from '../src/retry/index.ts';
 import { notifyProcessor } from './notify.ts';
 import { pollProcessor } from './poll.ts';
+import { retryProcessor } from './retry.ts';
 
 export interface DaemonOptions {
   logger: Logger;
@@ -75,6 +77,20 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     },
   };
 
+  const retrier = createRetrier({
+    config,
+    redis: connection,
+    keys,
+    retryQueue: queues.retry,
+    logger,
+    // Retries share the target's HTTP client, so they count against the same request rate.
+    httpFor: (name) => watch.http(watch.target(name)),
+    emit: (events) => sink.events(events),
+    onRecords: (target, policy, outcome, n) => metrics.retryRecords.inc({ target, policy, outcome }, n),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  sink.retries = (observation, cycle) => retrier.plan(observation, cycle).then(() => undefined);
+
   // One scheduler per target; schedulers of targets no longer configured are removed.
   const wanted = new Set(config.targets.map((t) => schedulerIdOf(t.name)));
   for (const scheduler of await queues.poll.getJobSchedulers()) {
@@ -93,6 +109,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const workers = [
     new Worker('poll', pollProcessor(watch, sink), { ...workerOptions, concurrency: tuning.pollConcurrency }),
     new Worker('notify', notifyProcessor(notifiers), { ...workerOptions, concurrency: tuning.notifyConcurrency }),
+    new Worker('retry', retryProcessor(retrier), { ...workerOptions, concurrency: 2 }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, err: Error) => logger.warn({ queue: worker.name, job: job?.id, err: { message: err.message } }, 'job failed'));
@@ -121,7 +138,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
           };
         }),
       );
-      return { targets, alerts: await store.firingAlerts() };
+      return { targets, alerts: await store.firingAlerts(), retryPolicies: await retrier.status() };
     },
     metrics: () => metrics.scrape(),
   });

@@ -37,6 +37,8 @@ export interface WatchSink {
   chunks(jobs: ChunkJob[]): Promise<void>;
   events(events: AlertEvent[]): Promise<void>;
   observation?(observation: Observation): void;
+  /** Plan auto-retries for what a chunk observed (the daemon; never `once`). */
+  retries?(observation: Observation, cycle: string): Promise<void>;
 }
 
 export interface WatchInstruments {
@@ -152,6 +154,11 @@ export class Watch {
     // their job ids are already taken, so nothing is lost and nothing is sent twice.
     await sink.events(events);
     if (this.deps.save !== false) await store.save(target.name, next, raw, events, undefined, this.now());
+    try {
+      await sink.retries?.(observation, job.cycle);
+    } catch (e) {
+      this.deps.logger.warn({ target: target.name, cycle: job.cycle, err: describeError(e) }, 'retry planning failed');
+    }
     await this.settleChunk(target, job, true, undefined, sink);
     return events;
   }

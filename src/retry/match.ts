@@ -1,0 +1,105 @@
+// Which retry policy owns an open error: pure, compiled once when the policies are loaded.
+//
+// A policy matches when every criterion it sets matches (criteria it leaves out match anything):
+// - targets: target name globs (case-sensitive, as config validation reads them)
+// - integrations / flows: globs on the id or the name (case-insensitive, like include/exclude)
+// - steps: globs on the step id (the platform gives steps no names in the error listing)
+// - classification / source: exact membership; an error without one does not match
+// - code / message: the regexes, compiled here once; an error without a code does not match `code`
+// The first policy in file order that matches owns the error.
+import type { RetryAction, RetryPolicyConfig } from '../config/index.ts';
+import type { OpenError } from '../model.ts';
+
+export interface MatchContext {
+  target: string;
+  integrationId?: string;
+  integrationName?: string;
+  /** Flow id (or, for a Data Loader sync, the sync id). */
+  flowId: string;
+  flowName?: string;
+  /** Absent for a sync: a policy with `steps` never matches a sync. */
+  stepId?: string;
+}
+
+/** What matching reads of an error: an OpenError, or a failed sync run shaped like one. */
+export type MatchableError = Pick<OpenError, 'classification' | 'source' | 'code' | 'message'>;
+
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly action: RetryAction;
+  /** Position in the file: first match wins. */
+  readonly index: number;
+  readonly config: RetryPolicyConfig;
+  /** The resource criteria only (target, integration, flow, step): could it own any error here? */
+  inScope(ctx: MatchContext): boolean;
+  /** Every criterion. */
+  matches(error: MatchableError, ctx: MatchContext): boolean;
+}
+
+const ESCAPE = /[.+^${}()|[\]\\]/g;
+
+function globRegExp(glob: string, caseInsensitive: boolean): RegExp {
+  const body = glob.replace(ESCAPE, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
+}
+
+type Test = (values: ReadonlyArray<string | undefined>) => boolean;
+
+function globs(patterns: readonly string[] | undefined, caseInsensitive: boolean): Test | undefined {
+  if (patterns === undefined) return undefined;
+  const res = patterns.map((p) => globRegExp(p, caseInsensitive));
+  return (values) => res.some((re) => values.some((v) => v !== undefined && re.test(v)));
+}
+
+export function compilePolicy(config: RetryPolicyConfig, index: number): CompiledPolicy {
+  const m = config.match;
+  const targets = globs(m.targets, false);
+  const integrations = globs(m.integrations, true);
+  const flows = globs(m.flows, true);
+  const steps = globs(m.steps, true);
+  const classification = m.classification ? new Set<string>(m.classification) : undefined;
+  const source = m.source ? new Set<string>(m.source) : undefined;
+  // Patterns were checked for catastrophic backtracking by config validation (regexProblem).
+  const code = m.code !== undefined ? new RegExp(m.code) : undefined;
+  const message = m.message !== undefined ? new RegExp(m.message) : undefined;
+
+  const inScope = (ctx: MatchContext): boolean => {
+    if (targets && !targets([ctx.target])) return false;
+    if (integrations && !integrations([ctx.integrationId, ctx.integrationName])) return false;
+    if (flows && !flows([ctx.flowId, ctx.flowName])) return false;
+    if (steps && (ctx.stepId === undefined || !steps([ctx.stepId]))) return false;
+    return true;
+  };
+
+  return {
+    name: config.name,
+    action: config.action,
+    index,
+    config,
+    inScope,
+    matches(error, ctx) {
+      if (!inScope(ctx)) return false;
+      if (classification && (error.classification === undefined || !classification.has(error.classification))) return false;
+      if (source && (error.source === undefined || !source.has(error.source))) return false;
+      if (code && (error.code === undefined || !code.test(error.code))) return false;
+      if (message && !message.test(error.message ?? '')) return false;
+      return true;
+    },
+  };
+}
+
+/** Compile every policy once (at load): globs and regexes are built here, never per error. */
+export function compilePolicies(configs: readonly RetryPolicyConfig[]): CompiledPolicy[] {
+  return configs.map((c, i) => compilePolicy(c, i));
+}
+
+/** The first policy (in file order) that matches, or undefined. */
+export function matchPolicy(policies: readonly CompiledPolicy[], error: MatchableError, ctx: MatchContext): CompiledPolicy | undefined {
+  for (const policy of policies) if (policy.matches(error, ctx)) return policy;
+  return undefined;
+}
+
+/** Policies that act on flow-step errors (every action but rerun_sync). */
+export const stepPolicies = (policies: readonly CompiledPolicy[]) => policies.filter((p) => p.action !== 'rerun_sync');
+/** Policies that act on failed Data Loader sync runs. */
+export const syncPolicies = (policies: readonly CompiledPolicy[]) => policies.filter((p) => p.action === 'rerun_sync');

@@ -1,0 +1,101 @@
+// From one poll (or one poll chunk) to `retry` jobs: one per flow step (and per failed Data Loader
+// sync) that a policy could act on, with a job id that is the same for the same step in the same
+// cycle, so a re-run chunk or a second replica enqueues nothing new. Pure.
+import { createHash } from 'node:crypto';
+import type { Observation, RunStatus } from '../model.ts';
+import { stepPolicies, syncPolicies, type CompiledPolicy } from './match.ts';
+
+export interface StepRetryJob {
+  kind: 'step';
+  target: string;
+  cycle: string;
+  /** The step's resource key `celigo/<target>/step/<flowId>/<stepId>`. */
+  resource: string;
+  flowId: string;
+  flowName: string;
+  stepId: string;
+  integrationId?: string;
+  integrationName?: string;
+  openErrors: number;
+}
+
+export interface SyncRetryJob {
+  kind: 'sync';
+  target: string;
+  cycle: string;
+  /** The sync's resource key `celigo/<target>/sync/<syncId>`. */
+  resource: string;
+  syncId: string;
+  name: string;
+  integrationId?: string;
+  integrationName?: string;
+  /** The latest run as the poll saw it: a failed one is re-run; a later one reconciles. */
+  runId: string;
+  status: RunStatus;
+  endedAt?: string;
+  error?: string;
+}
+
+export type RetryJob = StepRetryJob | SyncRetryJob;
+
+/** BullMQ ids may not contain ':'. */
+const safe = (s: string) => encodeURIComponent(s).replace(/%/g, '~');
+
+export function retryJobIdOf(job: Pick<RetryJob, 'target' | 'cycle' | 'resource'>): string {
+  return `retry-${safe(job.target)}-${safe(job.cycle)}-${createHash('sha1').update(job.resource).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * The retry jobs of one observation. A step gets a job when it has open errors and a policy's
+ * resource criteria cover it, or when it is `active` (the ledger holds attempts to reconcile, or a
+ * RetryExhausted is firing), even at zero open errors: that is how successes get counted and
+ * alerts resolve. Likewise a sync: when its latest run failed and a rerun_sync policy covers it, or
+ * when it is active.
+ */
+export function planRetries(observation: Observation, cycle: string, policies: readonly CompiledPolicy[], active: ReadonlySet<string> = new Set()): RetryJob[] {
+  if (observation.provider !== 'celigo') return [];
+  const forSteps = stepPolicies(policies);
+  const forSyncs = syncPolicies(policies);
+  const jobs: RetryJob[] = [];
+  const target = observation.target;
+
+  for (const step of observation.stepErrors) {
+    const ctx = { target, flowId: step.flowId, flowName: step.flowName, stepId: step.stepId, integrationId: step.integrationId, integrationName: step.integrationName };
+    const wanted = active.has(step.key) || (step.openErrors > 0 && forSteps.some((p) => p.inScope(ctx)));
+    if (!wanted) continue;
+    jobs.push({
+      kind: 'step',
+      target,
+      cycle,
+      resource: step.key,
+      flowId: step.flowId,
+      flowName: step.flowName,
+      stepId: step.stepId,
+      ...(step.integrationId !== undefined ? { integrationId: step.integrationId } : {}),
+      ...(step.integrationName !== undefined ? { integrationName: step.integrationName } : {}),
+      openErrors: step.openErrors,
+    });
+  }
+
+  for (const run of observation.runs) {
+    if (run.kind !== 'sync') continue;
+    const ctx = { target, flowId: run.resourceId, flowName: run.name, integrationId: run.integrationId, integrationName: run.integrationName };
+    const wanted = active.has(run.key) || (run.status === 'failed' && forSyncs.some((p) => p.inScope(ctx)));
+    if (!wanted) continue;
+    jobs.push({
+      kind: 'sync',
+      target,
+      cycle,
+      resource: run.key,
+      syncId: run.resourceId,
+      name: run.name,
+      ...(run.integrationId !== undefined ? { integrationId: run.integrationId } : {}),
+      ...(run.integrationName !== undefined ? { integrationName: run.integrationName } : {}),
+      runId: run.runId,
+      status: run.status,
+      ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),
+      ...(run.error !== undefined ? { error: run.error } : {}),
+    });
+  }
+  return jobs;
+}

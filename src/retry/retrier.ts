@@ -1,0 +1,526 @@
+// The retry job: lock the step → list its open errors (every page) → reconcile what earlier
+// attempts did → match policies → minAge → attempts/backoff/budget (claimed atomically in Redis
+// before anything is sent) → dryRun → submit in batches of ≤ 1,000 → RetryExhausted.
+import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type Severity } from '../alerting/types.ts';
+import type { RetryPolicyConfig } from '../config/index.ts';
+import { isSyncwatchError } from '../errors.ts';
+import type { HttpClient } from '../http/client.ts';
+import type { Observation, OpenError } from '../model.ts';
+import { CeligoClient, MAX_RETRY_KEYS_PER_CALL } from '../providers/celigo/client.ts';
+import { toOpenError } from '../providers/celigo/provider.ts';
+import type { Keyspace } from '../state/keys.ts';
+import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
+import { emptyCounts, RetryLedger, type ClaimParams, type RetryOutcomeName } from './ledger.ts';
+import { planRetries, retryJobIdOf, type RetryJob, type StepRetryJob, type SyncRetryJob } from './plan.ts';
+
+/** How long finished retry jobs are kept (their ids dedupe a cycle's re-plans). */
+export const KEEP_RETRY_JOBS_SECONDS = 3600;
+/** A step's lock outlives any sane job; the ledger still guards if a job outlives the lock. */
+export const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
+
+export type OnRecords = (target: string, policy: string, outcome: RetryOutcomeName, records: number) => void;
+export type Emit = (events: AlertEvent[]) => Promise<void>;
+
+export interface RetrierTarget {
+  name: string;
+  provider: string;
+  severity?: Partial<Record<AlertKind, Severity>>;
+}
+
+export interface RetrierOptions {
+  config: { targets: readonly RetrierTarget[]; retryPolicies: readonly RetryPolicyConfig[] };
+  redis: Redis;
+  /** The deployment's keyspace (its prefix is used for retry's keys). */
+  keys: Pick<Keyspace, 'prefix'>;
+  /** Where `plan` enqueues; without it `plan` only returns the jobs. */
+  retryQueue?: Queue;
+  logger: Logger;
+  /** The shared HTTP client of a Celigo target (rate limit shared with polling). */
+  httpFor: (target: string) => HttpClient;
+  now?: () => number;
+  /** Counter hook: syncwatch_retry_records_total{target,policy,outcome}. */
+  onRecords?: OnRecords;
+  /** Where RetryExhausted transitions go (alert ingest); they are also returned by `process`. */
+  emit?: Emit;
+  lockTtlMs?: number;
+}
+
+export type PolicyCounts = Record<string, Record<RetryOutcomeName, number>>;
+
+export interface RetryResult {
+  status: 'done' | 'locked' | 'gone';
+  events: AlertEvent[];
+  /** Records by policy and outcome in this run. */
+  counts: PolicyCounts;
+}
+
+export interface PolicyStatus {
+  name: string;
+  action: RetryPolicyConfig['action'];
+  dryRun: boolean;
+  maxAttempts: number;
+  recordsPerHour: number;
+  /** Records over the last 60 minutes, all targets together and per target. */
+  lastHour: Record<RetryOutcomeName, number>;
+  byTarget: Record<string, Record<RetryOutcomeName, number>>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const RERUN_FLOW = '~rerun_flow:';
+const RERUN_SYNC = '~rerun_sync:';
+
+function fingerprintOfErrors(errors: readonly OpenError[]): string {
+  return createHash('sha1').update(errors.map((e) => e.errorId).sort().join(',')).digest('hex');
+}
+
+function isOldEnough(occurredAt: string | undefined, minAge: number, now: number): boolean {
+  if (occurredAt === undefined) return true;
+  const at = Date.parse(occurredAt);
+  return Number.isNaN(at) || at + minAge <= now;
+}
+
+/** "3× Read timed out; 2× 503 Service Unavailable" — the most frequent messages first. */
+export function topMessages(errors: readonly OpenError[], limit = 3): string {
+  const counts = new Map<string, number>();
+  for (const e of errors) {
+    const m = (e.message || e.code || '(no message)').slice(0, 200);
+    counts.set(m, (counts.get(m) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, limit)
+    .map(([m, n]) => `${n}× ${m}`)
+    .join('; ');
+}
+
+export class Retrier {
+  readonly policies: CompiledPolicy[];
+  readonly ledger: RetryLedger;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private readonly lockTtlMs: number;
+
+  constructor(private readonly opts: RetrierOptions) {
+    this.policies = compilePolicies(opts.config.retryPolicies);
+    this.ledger = new RetryLedger(opts.redis, opts.keys.prefix);
+    this.now = opts.now ?? Date.now;
+    this.logger = opts.logger.child({ component: 'retry' });
+    this.lockTtlMs = opts.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  }
+
+  /** The retry jobs of one observation (steps with errors a policy could own, plus active ones); enqueued when a queue was given. */
+  async plan(observation: Observation, cycle: string): Promise<RetryJob[]> {
+    if (this.policies.length === 0 || observation.provider !== 'celigo') return [];
+    const active = await this.ledger.activeResources(observation.target);
+    const jobs = planRetries(observation, cycle, this.policies, active);
+    if (this.opts.retryQueue && jobs.length > 0) await enqueueRetryJobs(this.opts.retryQueue, jobs);
+    return jobs;
+  }
+
+  /** One retry job. Events (RetryExhausted transitions) are passed to `emit` and returned. */
+  async process(job: RetryJob, emit: Emit | undefined = this.opts.emit): Promise<RetryResult> {
+    const token = await this.ledger.lock(job.resource, this.lockTtlMs);
+    if (token === undefined) {
+      this.logger.debug({ target: job.target, resource: job.resource }, 'another job holds this step; skipped');
+      return { status: 'locked', events: [], counts: {} };
+    }
+    try {
+      const run = new JobRun(this, this.opts, this.logger, this.now(), job);
+      const result = job.kind === 'step' ? await run.step(job) : await run.sync(job);
+      if (emit && result.events.length > 0) {
+        try {
+          await emit(result.events);
+        } catch (e) {
+          // Undo the episode start so the next run raises it again rather than losing it.
+          for (const ev of result.events) if (ev.status === 'firing') await this.ledger.del(this.ledger.keys.exhausted(ev.labels.resource));
+          throw e;
+        }
+      }
+      return result;
+    } finally {
+      await this.ledger.unlock(job.resource, token).catch(() => undefined);
+    }
+  }
+
+  /** A BullMQ processor for the `retry` queue. */
+  processor(emit: Emit | undefined = this.opts.emit) {
+    return async (job: { data: RetryJob }) => this.process(job.data, emit);
+  }
+
+  /** Each policy's last 60 minutes, for /status. */
+  async status(): Promise<PolicyStatus[]> {
+    const byPolicy = await this.ledger.lastHour(this.now());
+    return this.policies.map((p) => {
+      const byTarget: Record<string, Record<RetryOutcomeName, number>> = Object.fromEntries(byPolicy.get(p.name) ?? new Map<string, Record<RetryOutcomeName, number>>());
+      const lastHour = emptyCounts();
+      for (const counts of Object.values(byTarget)) for (const o of Object.keys(lastHour) as RetryOutcomeName[]) lastHour[o] += counts[o];
+      return {
+        name: p.name,
+        action: p.action,
+        dryRun: p.config.dryRun,
+        maxAttempts: p.config.maxAttempts,
+        recordsPerHour: p.config.budget.recordsPerHour,
+        lastHour,
+        byTarget,
+      };
+    });
+  }
+
+  severity(target: string): Severity {
+    return this.opts.config.targets.find((t) => t.name === target)?.severity?.RetryExhausted ?? DEFAULT_SEVERITY.RetryExhausted;
+  }
+
+  count(counts: PolicyCounts, target: string, policy: string, outcome: RetryOutcomeName, records: number, now: number): Promise<void> {
+    if (records <= 0) return Promise.resolve();
+    (counts[policy] ??= emptyCounts())[outcome] += records;
+    this.opts.onRecords?.(target, policy, outcome, records);
+    return this.ledger.count(target, policy, outcome, records, now);
+  }
+}
+
+export async function enqueueRetryJobs(queue: Queue, jobs: readonly RetryJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await queue.addBulk(
+    jobs.map((data) => ({
+      name: data.kind,
+      data,
+      opts: { jobId: retryJobIdOf(data), attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { age: KEEP_RETRY_JOBS_SECONDS }, removeOnFail: { age: KEEP_RETRY_JOBS_SECONDS } },
+    })),
+  );
+}
+
+/** The state of one job run (one clock reading, one claim id). */
+class JobRun {
+  readonly counts: PolicyCounts = {};
+  readonly claimId = RetryLedger.newToken();
+  private readonly ledger: RetryLedger;
+  private readonly client: CeligoClient;
+
+  constructor(
+    private readonly retrier: Retrier,
+    opts: RetrierOptions,
+    private readonly logger: Logger,
+    private readonly now: number,
+    job: RetryJob,
+  ) {
+    this.ledger = retrier.ledger;
+    this.client = new CeligoClient(opts.httpFor(job.target));
+  }
+
+  private count(target: string, policy: string, outcome: RetryOutcomeName, records: number) {
+    return this.retrier.count(this.counts, target, policy, outcome, records, this.now);
+  }
+
+  private claimParams(job: RetryJob, policy: CompiledPolicy, rerunCooldown?: number): ClaimParams {
+    const c = policy.config;
+    // A rerun waits at least its cooldown between attempts.
+    const backoff = rerunCooldown === undefined ? c.backoff : { initial: Math.max(c.backoff.initial, rerunCooldown), factor: c.backoff.factor, max: Math.max(c.backoff.max, rerunCooldown) };
+    return { resource: job.resource, target: job.target, policy: policy.name, maxAttempts: c.maxAttempts, backoff, budgetPerHour: c.budget.recordsPerHour, now: this.now, claimId: this.claimId };
+  }
+
+  async step(job: StepRetryJob): Promise<RetryResult> {
+    const ctx: MatchContext = { target: job.target, flowId: job.flowId, flowName: job.flowName, stepId: job.stepId, integrationId: job.integrationId, integrationName: job.integrationName };
+    const log = this.logger.child({ target: job.target, flow: job.flowId, step: job.stepId });
+
+    let open: OpenError[] = [];
+    try {
+      for await (const page of this.client.openErrorPagesOfStep(job.flowId, job.stepId)) open.push(...page.map(toOpenError));
+    } catch (e) {
+      if (isSyncwatchError(e, 'not-found')) {
+        log.info('flow or step no longer exists; nothing to retry');
+        return { status: 'gone', events: [], counts: {} };
+      }
+      throw e;
+    }
+
+    // Who owns each error (first match in file order).
+    const policies = stepPolicies(this.retrier.policies);
+    const owned = new Map<CompiledPolicy, OpenError[]>();
+    for (const error of open) {
+      const policy = matchPolicy(policies, error, ctx);
+      if (!policy) continue;
+      let list = owned.get(policy);
+      if (!list) owned.set(policy, (list = []));
+      list.push(error);
+    }
+
+    // What is open now, by ledger unit: keys by errorId; a rerun unit by its errors' fingerprint.
+    const current = new Map<string, string>();
+    const byKey = new Map<string, OpenError>();
+    for (const e of open) {
+      if (e.retryDataKey === undefined) continue;
+      current.set(e.retryDataKey, e.errorId);
+      byKey.set(e.retryDataKey, e);
+    }
+    const keylessOf = new Map<string, OpenError[]>();
+    for (const [policy, errors] of owned) {
+      if (policy.action !== 'rerun_flow') continue;
+      const keyless = errors.filter((e) => e.retryDataKey === undefined);
+      keylessOf.set(policy.name, keyless);
+      if (keyless.length > 0) current.set(RERUN_FLOW + policy.name, fingerprintOfErrors(keyless));
+    }
+
+    const reconciled = await this.ledger.reconcile(job.resource, current);
+    for (const o of reconciled.outcomes) await this.count(job.target, o.policy, o.outcome, o.records);
+
+    const disabledKey = this.ledger.keys.disabled(job.target, job.flowId);
+    let flowDisabled = await this.ledger.running(disabledKey, this.now);
+    for (const policy of [...owned.keys()].sort((a, b) => a.index - b.index)) {
+      const errors = owned.get(policy) ?? [];
+      const c = policy.config;
+      const plog = log.child({ policy: policy.name, action: policy.action });
+      if (policy.action === 'rerun_flow') {
+        const eligible = (keylessOf.get(policy.name) ?? []).filter((e) => isOldEnough(e.occurredAt, c.minAge, this.now));
+        if (eligible.length === 0) continue;
+        if (c.dryRun) {
+          plog.info({ count: eligible.length, dryRun: true }, 'dry run: would re-run the flow');
+          await this.count(job.target, policy.name, 'dry_run', eligible.length);
+          continue;
+        }
+        if (flowDisabled) continue;
+        flowDisabled = await this.rerunFlow(job, policy, eligible, current.get(RERUN_FLOW + policy.name) ?? '', disabledKey, plog);
+        continue;
+      }
+
+      // retry / retry_with_backoff: records with a retryDataKey, old enough, oldest first, once each.
+      const seen = new Set<string>();
+      const eligible = errors
+        .filter((e) => e.retryDataKey !== undefined && isOldEnough(e.occurredAt, c.minAge, this.now))
+        .sort((a, b) => (a.occurredAt ?? '').localeCompare(b.occurredAt ?? ''))
+        .filter((e) => !seen.has(e.retryDataKey as string) && (seen.add(e.retryDataKey as string), true));
+      if (eligible.length === 0) continue;
+
+      if (c.dryRun) {
+        // Look, never touch: no attempt recorded, no budget spent.
+        const entries = await this.ledger.entries(job.resource);
+        const due = eligible.filter((e) => {
+          const entry = entries.get(e.retryDataKey as string);
+          return !entry || (entry.n < c.maxAttempts && entry.next <= this.now);
+        });
+        const left = await this.ledger.budgetLeft(job.target, policy.name, c.budget.recordsPerHour, this.now);
+        const would = Math.min(due.length, left);
+        plog.info({ count: would, overBudget: due.length - would, dryRun: true }, 'dry run: would retry records');
+        await this.count(job.target, policy.name, 'dry_run', would);
+        await this.count(job.target, policy.name, 'skipped_budget', due.length - would);
+        continue;
+      }
+      if (flowDisabled) {
+        plog.debug({ count: eligible.length }, 'flow is disabled; not retrying');
+        continue;
+      }
+      flowDisabled = await this.retryKeys(job, policy, eligible, disabledKey, plog);
+    }
+
+    const events = await this.exhaustion(job, reconciled.exhausted, byKey, keylessOf, { name: job.flowName, flow: job.flowId, step: job.stepId, integration: job.integrationId });
+    await this.ledger.settleActive(job.target, job.resource);
+    return { status: 'done', events, counts: this.counts };
+  }
+
+  /** Claims and submits in slices of ≤ 1,000; answers true when the flow turned out disabled. */
+  private async retryKeys(job: StepRetryJob, policy: CompiledPolicy, eligible: OpenError[], disabledKey: string, log: Logger): Promise<boolean> {
+    const params = this.claimParams(job, policy);
+    for (let i = 0; i < eligible.length; i += MAX_RETRY_KEYS_PER_CALL) {
+      const slice = eligible.slice(i, i + MAX_RETRY_KEYS_PER_CALL);
+      const results = await this.ledger.claim(params, slice.map((e) => ({ unit: e.retryDataKey as string, eid: e.errorId, records: 1 })));
+      const claimed: Array<{ unit: string; previous: string; records: number }> = [];
+      let overBudget = 0;
+      results.forEach((r, j) => {
+        if (r.status === 'claimed') claimed.push({ unit: slice[j]?.retryDataKey as string, previous: r.previous, records: 1 });
+        else if (r.status === 'budget') overBudget++;
+      });
+      await this.count(job.target, policy.name, 'skipped_budget', overBudget);
+      if (claimed.length === 0) continue;
+
+      const keys = claimed.map((c) => c.unit);
+      let outcome;
+      try {
+        outcome = await this.client.retry(job.flowId, job.stepId, keys, { withBackoff: policy.action === 'retry_with_backoff' });
+      } catch (e) {
+        // It may have reached the platform: the attempts stay recorded (never twice in a window).
+        log.warn({ count: keys.length, err: { message: e instanceof Error ? e.message : String(e) } }, 'retry submission failed; attempts kept');
+        throw e;
+      }
+      if (outcome.outcome === 'queued') {
+        log.info({ count: keys.length, retryJob: outcome.job._id }, 'retry batch submitted');
+        log.debug({ retryDataKeys: keys }, 'retry batch keys');
+        await this.count(job.target, policy.name, 'submitted', keys.length);
+      } else if (outcome.outcome === 'no-op') {
+        // 204: none of the keys matched a stored snapshot (resolved or purged meanwhile). The
+        // attempt stays recorded (its backoff still applies); if the keys are gone on the next
+        // run they are dropped without an outcome, as nothing was retried.
+        log.info({ count: keys.length }, 'retry batch was a no-op (204): none of the keys is open any more');
+        await this.ledger.mark(job.resource, this.claimId, 'noop', keys);
+      } else {
+        // 422 inactive_flow: nothing was attempted. Undo the claims and the budget; pause until the
+        // backoff's initial delay has passed.
+        await this.ledger.rollback(params, claimed);
+        const skipped = eligible.length - i - (slice.length - claimed.length);
+        log.warn({ count: skipped }, 'flow is disabled (422 inactive_flow); records not retried');
+        await this.count(job.target, policy.name, 'skipped_disabled', skipped);
+        await this.ledger.setOnce(disabledKey, policy.config.backoff.initial, this.now);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private async rerunFlow(job: StepRetryJob, policy: CompiledPolicy, eligible: OpenError[], fingerprint: string, disabledKey: string, log: Logger): Promise<boolean> {
+    const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
+    const params = this.claimParams(job, policy, cooldown);
+    const unit = RERUN_FLOW + policy.name;
+    const [result] = await this.ledger.claim(params, [{ unit, eid: fingerprint, records: eligible.length }]);
+    if (result?.status === 'budget') {
+      await this.count(job.target, policy.name, 'skipped_budget', eligible.length);
+      return false;
+    }
+    if (result?.status !== 'claimed') return false;
+    const claimed = [{ unit, previous: result.previous, records: eligible.length }];
+    // One rerun per flow per cooldown, whichever of its steps asked first.
+    if (!(await this.ledger.setOnce(this.ledger.keys.cooldown(job.target, 'flow', job.flowId), cooldown, this.now))) {
+      await this.ledger.rollback(params, claimed);
+      log.debug('flow re-run in cooldown; skipped');
+      return false;
+    }
+    const outcome = await this.client.runFlow(job.flowId);
+    if (outcome.outcome === 'queued') {
+      log.info({ count: eligible.length, jobIds: outcome.jobIds }, 'flow re-run submitted');
+      await this.count(job.target, policy.name, 'submitted', eligible.length);
+      return false;
+    }
+    await this.ledger.rollback(params, claimed);
+    log.warn({ count: eligible.length, reason: outcome.reason }, 'flow re-run refused (flow disabled?)');
+    await this.count(job.target, policy.name, 'skipped_disabled', eligible.length);
+    await this.ledger.setOnce(disabledKey, cooldown, this.now);
+    return true;
+  }
+
+  async sync(job: SyncRetryJob): Promise<RetryResult> {
+    const ctx: MatchContext = { target: job.target, flowId: job.syncId, flowName: job.name, integrationId: job.integrationId, integrationName: job.integrationName };
+    const log = this.logger.child({ target: job.target, sync: job.syncId });
+    const policy = matchPolicy(syncPolicies(this.retrier.policies), { message: job.error ?? '' }, ctx);
+
+    // Reconcile on a settled run: a later success settles the attempt; a newer failure fails it.
+    let exhausted: Array<{ unit: string; policy: string }> = [];
+    if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled') {
+      const current = new Map<string, string>();
+      if (job.status === 'failed' && policy) current.set(RERUN_SYNC + policy.name, job.runId);
+      const reconciled = await this.ledger.reconcile(job.resource, current);
+      for (const o of reconciled.outcomes) await this.count(job.target, o.policy, o.outcome, o.records);
+      exhausted = reconciled.exhausted;
+    } else {
+      const state = await this.ledger.entries(job.resource);
+      exhausted = [...state.entries()].filter(([, e]) => e.st === 'failed' && e.n >= e.max).map(([unit, e]) => ({ unit, policy: e.p }));
+    }
+
+    if (policy && job.status === 'failed' && isOldEnough(job.endedAt, policy.config.minAge, this.now)) {
+      const plog = log.child({ policy: policy.name, action: policy.action });
+      if (policy.config.dryRun) {
+        plog.info({ count: 1, dryRun: true }, 'dry run: would re-run the sync');
+        await this.count(job.target, policy.name, 'dry_run', 1);
+      } else {
+        const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
+        const params = this.claimParams(job, policy, cooldown);
+        const unit = RERUN_SYNC + policy.name;
+        const [result] = await this.ledger.claim(params, [{ unit, eid: job.runId, records: 1 }]);
+        if (result?.status === 'budget') await this.count(job.target, policy.name, 'skipped_budget', 1);
+        if (result?.status === 'claimed') {
+          const claimed = [{ unit, previous: result.previous, records: 1 }];
+          if (!(await this.ledger.setOnce(this.ledger.keys.cooldown(job.target, 'sync', job.syncId), cooldown, this.now))) {
+            await this.ledger.rollback(params, claimed);
+          } else {
+            const outcome = await this.client.runSync(job.syncId);
+            if (outcome.outcome === 'queued') {
+              plog.info({ count: 1, flowExecutionGroupId: outcome.flowExecutionGroupId }, 'sync re-run submitted');
+              await this.count(job.target, policy.name, 'submitted', 1);
+            } else if (outcome.outcome === 'already-queued') {
+              // 409 sync_job_already_queued: a run is on its way already; nothing attempted.
+              await this.ledger.rollback(params, claimed);
+              plog.info('sync already has a queued run (409); skipped');
+            } else {
+              await this.ledger.rollback(params, claimed);
+              plog.warn('sync is disabled (422 invalid_sync); not re-run');
+              await this.count(job.target, policy.name, 'skipped_disabled', 1);
+            }
+          }
+        }
+      }
+    }
+
+    const failedRun: OpenError = { errorId: job.runId, message: job.error ?? `sync ${job.name} failed` };
+    const events = await this.exhaustion(job, exhausted, new Map(), new Map(), { name: job.name, sync: job.syncId, integration: job.integrationId }, [failedRun]);
+    await this.ledger.settleActive(job.target, job.resource);
+    return { status: 'done', events, counts: this.counts };
+  }
+
+  /** RetryExhausted: one firing transition per episode, one resolved when those records are gone. */
+  private async exhaustion(
+    job: RetryJob,
+    exhausted: ReadonlyArray<{ unit: string; policy: string }>,
+    byKey: ReadonlyMap<string, OpenError>,
+    keylessOf: ReadonlyMap<string, OpenError[]>,
+    labels: { name: string; flow?: string; step?: string; sync?: string; integration?: string | undefined },
+    fallback: OpenError[] = [],
+  ): Promise<AlertEvent[]> {
+    const fingerprint = fingerprintOf('RetryExhausted', job.resource);
+    const errors: OpenError[] = [];
+    for (const { unit } of exhausted) {
+      if (unit.startsWith(RERUN_FLOW)) errors.push(...(keylessOf.get(unit.slice(RERUN_FLOW.length)) ?? []));
+      else if (unit.startsWith(RERUN_SYNC)) errors.push(...fallback);
+      else {
+        const e = byKey.get(unit);
+        if (e) errors.push(e);
+      }
+    }
+    const policies = [...new Set(exhausted.map((x) => x.policy))];
+    const base = {
+      fingerprint,
+      labels: {
+        target: job.target,
+        provider: 'celigo' as const,
+        kind: 'RetryExhausted' as const,
+        severity: this.retrier.severity(job.target),
+        resource: job.resource,
+        ...(labels.integration !== undefined ? { integration: labels.integration } : {}),
+        ...(labels.flow !== undefined ? { flow: labels.flow } : {}),
+        ...(labels.step !== undefined ? { step: labels.step } : {}),
+        ...(labels.sync !== undefined ? { sync: labels.sync } : {}),
+      },
+    };
+    if (errors.length > 0) {
+      const since = iso(this.now);
+      const transitionId = `${fingerprint}|firing|${since}`;
+      if (!(await this.ledger.startExhausted(job.resource, { since, transitionId }))) return [];
+      const what = job.kind === 'step' ? `step ${labels.step} of flow ${labels.name}` : `sync ${labels.name}`;
+      return [
+        {
+          ...base,
+          status: 'firing',
+          annotations: {
+            summary: `retry policy ${policies.join(', ')} gave up on ${errors.length} record(s) of ${what}`,
+            name: labels.name,
+            total: errors.length,
+            error: topMessages(errors),
+          },
+          startsAt: since,
+          transitionId,
+        },
+      ];
+    }
+    const state = await this.ledger.exhaustedState(job.resource);
+    if (!state || !(await this.ledger.endExhausted(job.resource))) return [];
+    return [
+      {
+        ...base,
+        status: 'resolved',
+        annotations: { summary: `the records retry gave up on are gone`, name: labels.name, total: 0 },
+        startsAt: state.since,
+        endsAt: iso(this.now),
+        transitionId: `${fingerprint}|resolved|${state.since}`,
+      },
+    ];
+  }
+}

@@ -1,0 +1,92 @@
+// Planning: which steps and syncs of one observation get a retry job, and their idempotent ids.
+import { describe, expect, it } from 'vitest';
+import type { Observation, Run, StepErrors } from '../../src/model.ts';
+import { compilePolicies, planRetries, retryJobIdOf, backoffDelayMs } from '../../src/retry/index.ts';
+import { HOUR, MINUTE, policy } from './helpers.ts';
+
+const step = (flowId: string, stepId: string, openErrors: number, over: Partial<StepErrors> = {}): StepErrors => ({
+  key: `celigo/prod/step/${flowId}/${stepId}`,
+  provider: 'celigo',
+  target: 'prod',
+  flowId,
+  flowName: `Flow ${flowId}`,
+  stepId,
+  integrationId: 'int-1',
+  openErrors,
+  ...over,
+});
+const syncRun = (syncId: string, status: Run['status']): Run => ({
+  key: `celigo/prod/sync/${syncId}`,
+  provider: 'celigo',
+  target: 'prod',
+  kind: 'sync',
+  resourceId: syncId,
+  runId: `job-${syncId}`,
+  name: syncId,
+  status,
+  rawStatus: status,
+  integrationId: 'int-1',
+  counts: {},
+});
+const observation = (stepErrors: StepErrors[], runs: Run[] = [], target = 'prod'): Observation => ({ target, provider: 'celigo', observedAt: '2025-03-01T12:00:00Z', runs, stepErrors });
+
+const policies = compilePolicies([
+  policy({ name: 'orders', match: { targets: ['prod'], flows: ['Flow orders*'] }, action: 'retry' }),
+  policy({ name: 'imports', match: { steps: ['imp-*'], classification: ['intermittent'] }, action: 'retry_with_backoff' }),
+  policy({ name: 'syncs', match: { integrations: ['int-1'] }, action: 'rerun_sync' }),
+]);
+
+describe('planRetries', () => {
+  it('one job per step with open errors that a policy could own', () => {
+    const jobs = planRetries(
+      observation([step('orders-1', 'exp-1', 3), step('orders-1', 'imp-1', 0), step('invoices', 'exp-9', 4), step('invoices', 'imp-2', 2)]),
+      '1700',
+      policies,
+    );
+    expect(jobs.map((j) => j.resource)).toEqual(['celigo/prod/step/orders-1/exp-1', 'celigo/prod/step/invoices/imp-2']);
+    expect(jobs[0]).toMatchObject({ kind: 'step', target: 'prod', cycle: '1700', flowId: 'orders-1', stepId: 'exp-1', flowName: 'Flow orders-1', integrationId: 'int-1', openErrors: 3 });
+  });
+
+  it('a step with nothing open is still planned while it is active (attempts to reconcile, an alert to resolve)', () => {
+    const jobs = planRetries(observation([step('invoices', 'exp-9', 0)]), '1', policies, new Set(['celigo/prod/step/invoices/exp-9']));
+    expect(jobs.map((j) => j.resource)).toEqual(['celigo/prod/step/invoices/exp-9']);
+  });
+
+  it('targets without policies plan nothing; other providers plan nothing', () => {
+    expect(planRetries(observation([step('orders-1', 'exp-1', 3, { target: 'dev' })], [], 'dev'), '1', policies)).toEqual([]);
+    expect(planRetries({ ...observation([step('orders-1', 'exp-1', 3)]), provider: 'neo' }, '1', policies)).toEqual([]);
+    expect(planRetries(observation([step('orders-1', 'exp-1', 3)]), '1', [])).toEqual([]);
+  });
+
+  it('failed Data Loader syncs get a job when a rerun_sync policy covers them; succeeded ones only while active', () => {
+    const jobs = planRetries(observation([], [syncRun('s1', 'failed'), syncRun('s2', 'succeeded'), syncRun('s3', 'succeeded')]), '1', policies, new Set(['celigo/prod/sync/s3']));
+    expect(jobs.map((j) => [j.kind, j.resource])).toEqual([
+      ['sync', 'celigo/prod/sync/s1'],
+      ['sync', 'celigo/prod/sync/s3'],
+    ]);
+    expect(jobs[0]).toMatchObject({ syncId: 's1', runId: 'job-s1', status: 'failed' });
+    expect(planRetries(observation([], [syncRun('s1', 'failed')]), '1', policies.filter((p) => p.action !== 'rerun_sync'))).toEqual([]);
+  });
+
+  it('job ids: the same step in the same cycle gets the same id; BullMQ-safe (no ":")', () => {
+    const a = planRetries(observation([step('orders-1', 'exp-1', 3)]), '1700', policies)[0]!;
+    const b = planRetries(observation([step('orders-1', 'exp-1', 9)]), '1700', policies)[0]!;
+    const c = planRetries(observation([step('orders-1', 'exp-1', 3)]), '1701', policies)[0]!;
+    expect(retryJobIdOf(a)).toBe(retryJobIdOf(b));
+    expect(retryJobIdOf(a)).not.toBe(retryJobIdOf(c));
+    expect(retryJobIdOf({ target: 'a:b', cycle: '1', resource: 'x' })).not.toContain(':');
+  });
+});
+
+describe('backoff schedule', () => {
+  it.each([
+    [1, 15 * MINUTE],
+    [2, 30 * MINUTE],
+    [3, 60 * MINUTE],
+    [4, 2 * HOUR],
+    [5, 4 * HOUR],
+    [9, 4 * HOUR],
+  ])('after attempt %i wait %i ms (initial × factor^(n-1), capped)', (n, ms) => {
+    expect(backoffDelayMs(n, { initial: 15 * MINUTE, factor: 2, max: 4 * HOUR })).toBe(ms);
+  });
+});

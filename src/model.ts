@@ -35,8 +35,20 @@ export interface Run {
   endedAt?: string;
   counts: RunCounts;
   error?: string;
+  /** Per-resource failures the platform reported for this run (Neo `activities[].failures[]`). */
+  failures?: RunFailure[];
   /** Deep link into the platform's UI, where one exists. */
   link?: string;
+}
+
+/** One per-resource failure inside a run (e.g. Neo: "Ticket Types" permission-denied on board 444). */
+export interface RunFailure {
+  resource: string;
+  parent?: string;
+  reason: string;
+  message: string;
+  /** The part of the run it happened in (Neo's activity label). */
+  activity?: string;
 }
 
 /** A Celigo flow step's open-error count (from `GET /v1/flows/{id}/errors`). */

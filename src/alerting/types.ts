@@ -1,7 +1,7 @@
 // The alert model (DESIGN.md "Alerts"): each kind is a condition that fires and resolves.
 import type { OpenError, ProviderName } from '../model.ts';
 
-export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'RetryExhausted'] as const;
+export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -13,6 +13,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<AlertKind, Severity>> = {
   SyncStuck: 'warning',
   SyncStale: 'warning',
   TargetDown: 'critical',
+  TargetMisconfigured: 'warning',
   RetryExhausted: 'warning',
 };
 
@@ -68,4 +69,37 @@ export interface AlertEvent {
 
 export function fingerprintOf(kind: AlertKind, resource: string): string {
   return `${kind}:${resource}`;
+}
+
+/** Label name → value, as routes, groups and silences see an alert (ids, plus the resource's name). */
+export type LabelSet = Record<string, string>;
+
+/**
+ * One notification of one group to one receiver: what the notifiers render. `alerts` is the
+ * group's current view (its firing alerts, plus those that resolved since the last notification);
+ * `transitions` is what changed since then, in arrival order (empty for a reminder).
+ */
+export interface Notification {
+  groupId: string;
+  /** Human-readable group key: route id and group labels (`{}/0:{kind="SyncFailed",target="prod"}`). */
+  groupKey: string;
+  receiver: string;
+  /** Sequence number of this group's notifications (1, 2, …); with groupId, the delivery's identity. */
+  seq: number;
+  groupLabels: LabelSet;
+  status: 'firing' | 'resolved';
+  /** `new`: the group's first message; `update`: later changes; `repeat`: a reminder; `test`: `syncwatch test-alert`. */
+  reason: 'new' | 'update' | 'repeat' | 'test';
+  alerts: AlertEvent[];
+  transitions: AlertEvent[];
+  /** When the notification was made (ISO). */
+  createdAt: string;
+  /** Base URL of syncwatch for the webhook payload's `externalURL`. */
+  externalURL?: string;
+}
+
+/** What a receiver remembers between notifications of one group (Slack thread, e-mail thread). */
+export interface DeliveryRecord {
+  slack?: { channel: string; ts: string };
+  email?: { messageId: string; references: string[] };
 }

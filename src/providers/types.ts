@@ -11,6 +11,8 @@ export interface PollContext {
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
   signal?: AbortSignal;
+  /** ISO time of the last poll (Neo: the `since` lower bound on run start times). */
+  since?: string;
 }
 
 /** A part of one poll that can run as its own job (plain JSON: it travels through the queue). */

@@ -4,20 +4,32 @@
 import { z } from 'zod';
 import type { Faults, Stats, TokenBucket } from './control.ts';
 import { compileRoute, type CompiledRoute, type Method, type Reply } from './http.ts';
-import { ERROR_CLASSIFICATIONS } from './scenario.ts';
+import { AIRWEAVE_JOB_STATUSES, ERROR_CLASSIFICATIONS, NEO_INTEGRATION_STATES, NEO_RUN_STATUSES } from './scenario.ts';
+import type { AirweaveWorld } from './airweave.ts';
+import type { NeoWorld } from './neo.ts';
 import type { World } from './world.ts';
 
 /** The simulator's mutable state, as the admin API sees it. */
 export interface SimulatorState {
   readonly world: World;
+  readonly airweave: AirweaveWorld;
+  readonly neo: NeoWorld;
   readonly faults: Faults;
   readonly stats: Stats;
+  /** integrator.io's bucket (= buckets.celigo). */
   readonly bucket: TokenBucket;
+  readonly buckets: Readonly<Record<SimulatedApiName, TokenBucket>>;
+  /** integrator.io's token. */
   token: string;
+  airweaveApiKey: string;
+  neoToken: string;
   latencyMs: number;
   /** Back to the generated world, initial token, no faults, no retry rules, full bucket, zero stats. */
   reset(): void;
 }
+
+type SimulatedApiName = 'celigo' | 'airweave' | 'neo';
+const apiName = z.enum(['celigo', 'airweave', 'neo']);
 
 type AdminHandler = (state: SimulatorState, params: Readonly<Record<string, string>>, body: unknown) => Reply;
 
@@ -103,6 +115,59 @@ function withSync(handler: (state: SimulatorState, syncId: string, body: unknown
   };
 }
 
+const airweaveJobBody = z.strictObject({
+  status: z.enum(AIRWEAVE_JOB_STATUSES).optional(),
+  error: z.string().optional(),
+  errorDetails: z.record(z.string(), z.unknown()).optional(),
+  entitiesInserted: z.number().int().min(0).optional(),
+  entitiesUpdated: z.number().int().min(0).optional(),
+  entitiesDeleted: z.number().int().min(0).optional(),
+  entitiesFailed: z.number().int().min(0).optional(),
+  scheduled: z.boolean().optional(),
+  startedAt: isoTime.optional(),
+});
+
+const neoFailure = z.strictObject({
+  resource_label: z.string().min(1),
+  parent_label: z.string().nullable().optional(),
+  reason: z.string().min(1),
+  error_message: z.string(),
+  /** Which activity it belongs to; default the first (`PSA Metadata`). */
+  activity_label: z.string().min(1).optional(),
+});
+
+const neoRunBody = z.strictObject({
+  status: z.enum(NEO_RUN_STATUSES),
+  failures: z.array(neoFailure).optional(),
+  error: z.string().nullable().optional(),
+  dashboardMessage: z.string().nullable().optional(),
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
+  newRun: z.boolean().optional(),
+});
+
+function withAirweaveSync(handler: (state: SimulatorState, syncId: string, body: unknown) => Reply): AdminHandler {
+  return (state, params, body) => {
+    const syncId = params.syncId ?? '';
+    if (state.airweave.getSync(syncId) === undefined) return adminError(404, `no Airweave sync ${syncId}`);
+    return handler(state, syncId, body);
+  };
+}
+
+function airweaveJobAction(action: (state: SimulatorState, syncId: string, body: z.infer<typeof airweaveJobBody>) => unknown): AdminHandler {
+  return withAirweaveSync((s, syncId, body) => {
+    const parsed = parse(airweaveJobBody, body);
+    if ('reply' in parsed) return parsed.reply;
+    const job = action(s, syncId, parsed.data) as Parameters<AirweaveWorld['sourceConnectionJob']>[0];
+    return ok({ sourceConnectionJob: s.airweave.sourceConnectionJob(job), syncJob: s.airweave.syncJob(job) });
+  });
+}
+
+/** Without undefined-valued keys (exactOptionalPropertyTypes). */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
 const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandler }> = [
   { method: 'GET', template: '/__sim/world', handler: (s) => ok(s.world.summary()) },
   {
@@ -126,9 +191,12 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
     method: 'POST',
     template: '/__sim/token',
     handler: (s, _p, body) => {
-      const parsed = parse(z.strictObject({ token: z.string().min(1) }), body);
+      const parsed = parse(z.strictObject({ token: z.string().min(1), api: z.enum(['celigo', 'airweave', 'neo', 'all']).default('celigo') }), body);
       if ('reply' in parsed) return parsed.reply;
-      s.token = parsed.data.token;
+      const { token, api } = parsed.data;
+      if (api === 'celigo' || api === 'all') s.token = token;
+      if (api === 'airweave' || api === 'all') s.airweaveApiKey = token;
+      if (api === 'neo' || api === 'all') s.neoToken = token;
       return ok();
     },
   },
@@ -136,9 +204,9 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
     method: 'POST',
     template: '/__sim/rate-limit',
     handler: (s, _p, body) => {
-      const parsed = parse(z.strictObject({ burst: z.number().int().min(1), refillPerSecond: z.number().min(0) }), body);
+      const parsed = parse(z.strictObject({ burst: z.number().int().min(1), refillPerSecond: z.number().min(0), api: apiName.default('celigo') }), body);
       if ('reply' in parsed) return parsed.reply;
-      s.bucket.configure(parsed.data.burst, parsed.data.refillPerSecond);
+      s.buckets[parsed.data.api].configure(parsed.data.burst, parsed.data.refillPerSecond);
       return ok();
     },
   },
@@ -276,6 +344,57 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
       s.world.setSyncRunBehaviour(syncId, parsed.data.behaviour);
       return ok();
     }),
+  },
+  // ---- Airweave ----
+  { method: 'GET', template: '/__sim/airweave', handler: (s) => ok(s.airweave.summary()) },
+  {
+    method: 'POST',
+    template: '/__sim/airweave/jobs/{syncId}',
+    handler: airweaveJobAction((s, syncId, o) => s.airweave.appendJob(syncId, defined(o))),
+  },
+  {
+    method: 'POST',
+    template: '/__sim/airweave/jobs/{syncId}/start',
+    handler: airweaveJobAction((s, syncId, o) => s.airweave.startJob(syncId, defined(o))),
+  },
+  {
+    method: 'POST',
+    template: '/__sim/airweave/jobs/{syncId}/succeed',
+    handler: airweaveJobAction((s, syncId, o) => s.airweave.finishJob(syncId, 'completed', defined(o))),
+  },
+  {
+    method: 'POST',
+    template: '/__sim/airweave/jobs/{syncId}/fail',
+    handler: airweaveJobAction((s, syncId, o) => s.airweave.finishJob(syncId, 'failed', defined(o))),
+  },
+  {
+    method: 'POST',
+    template: '/__sim/airweave/jobs/{syncId}/cancel',
+    handler: airweaveJobAction((s, syncId, o) => s.airweave.finishJob(syncId, o.status === 'cancelling' ? 'cancelling' : 'cancelled', defined(o))),
+  },
+  // ---- Neo ----
+  { method: 'GET', template: '/__sim/neo', handler: (s) => ok(s.neo.summary()) },
+  {
+    method: 'POST',
+    template: '/__sim/neo/integrations/{name}/runs',
+    handler: (s, params, body) => {
+      const name = params.name ?? '';
+      if (s.neo.getIntegration(name) === undefined) return adminError(404, `no Neo integration ${name}`);
+      const parsed = parse(neoRunBody, body);
+      if ('reply' in parsed) return parsed.reply;
+      const { failures, ...rest } = parsed.data;
+      return ok(s.neo.addRun(name, defined({ ...rest, ...(failures === undefined ? {} : { failures: failures.map((f) => defined(f)) }) })));
+    },
+  },
+  {
+    method: 'POST',
+    template: '/__sim/neo/integrations/{name}/state',
+    handler: (s, params, body) => {
+      const parsed = parse(z.strictObject({ state: z.enum(NEO_INTEGRATION_STATES) }), body);
+      if ('reply' in parsed) return parsed.reply;
+      s.neo.setState(params.name ?? '', parsed.data.state);
+      return ok(s.neo.summary());
+    },
   },
 ];
 

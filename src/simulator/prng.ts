@@ -112,3 +112,10 @@ export function hashedId(seed: number, label: string): string {
 export function opaqueKey(seed: number, label: string): string {
   return hashedId(seed, label) + hex(hash32(`${seed}|d|${label}`), 8);
 }
+
+/** A version-4-shaped UUID derived from a label (Airweave and Neo ids). */
+export function uuid(seed: number, label: string): string {
+  const h = opaqueKey(seed, `uuid|${label}`);
+  const variant = ((parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

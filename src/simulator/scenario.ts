@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { uuid } from './prng.ts';
 
 /** Error classifications, exactly the enum of `GET /v1/errors/filterMetadata` in the Flows seed. */
 export const ERROR_CLASSIFICATIONS = [
@@ -85,6 +86,64 @@ const explicitIntegrationSchema = z.strictObject({
   syncs: z.array(explicitSyncSchema).optional(),
 });
 
+/** Job statuses of the simulated Airweave; served as seed 001's upper-case or seed 002's lower-case words. */
+export const AIRWEAVE_JOB_STATUSES = ['created', 'pending', 'running', 'completed', 'failed', 'cancelling', 'cancelled'] as const;
+export type AirweaveJobStatus = (typeof AIRWEAVE_JOB_STATUSES)[number];
+
+/** Neo's SimpleStatus (seed 003). */
+export const NEO_RUN_STATUSES = ['RUNNING', 'SUCCESS', 'FAILURE', 'SKIPPED'] as const;
+export type NeoRunStatus = (typeof NEO_RUN_STATUSES)[number];
+
+/** How a Neo integration stands on the simulated tenant; `unknown` answers 404 unknown_integration. */
+export const NEO_INTEGRATION_STATES = ['connected', 'not_connected', 'does_not_sync', 'unknown'] as const;
+export type NeoIntegrationState = (typeof NEO_INTEGRATION_STATES)[number];
+
+const uuidSchema = z.guid('must be a UUID');
+
+const explicitAirweaveSyncSchema = z.strictObject({
+  id: uuidSchema.optional(),
+  sourceConnectionId: uuidSchema.optional(),
+  name: z.string().min(1),
+  /** Statuses of the sync's jobs, oldest first; the last one is the latest job. Default ['completed']. */
+  history: z.array(z.enum(AIRWEAVE_JOB_STATUSES)).optional(),
+  /** entities_failed of the latest completed job (a partial failure when > 0). Default 0. */
+  entitiesFailed: countSchema.optional(),
+  /** The `error` of failed jobs. */
+  error: z.string().optional(),
+});
+
+const airweaveSpecSchema = z.strictObject({
+  organizationId: uuidSchema.optional(),
+  /** Generated syncs (each with its own source connection). */
+  syncs: countSchema.optional(),
+  jobsPerSync: z.number().int().min(1).optional(),
+  /** How many syncs (the first ones) have a failed latest job. */
+  failedSyncs: countSchema.optional(),
+  /** How many syncs (after the failed ones) have a running latest job. */
+  runningSyncs: countSchema.optional(),
+  /** How many syncs (after those) end with a completed job that failed some entities. */
+  partialSyncs: countSchema.optional(),
+  names: z.array(z.string().min(1)).min(1).optional(),
+  /** Explicit syncs; when present they replace the generated ones. */
+  entities: z.array(explicitAirweaveSyncSchema).optional(),
+});
+
+const explicitNeoIntegrationSchema = z.strictObject({
+  name: z.string().min(1),
+  state: z.enum(NEO_INTEGRATION_STATES).optional(),
+  /** Statuses of the integration's runs, oldest first. Default: six SUCCESS runs. */
+  history: z.array(z.enum(NEO_RUN_STATUSES)).optional(),
+  /** Per-resource failures on the latest run. Default 2 when it is a FAILURE, else 0. */
+  failures: countSchema.optional(),
+});
+
+const neoSpecSchema = z.strictObject({
+  /** Integrations the tenant knows; names not listed answer 404 unknown_integration. */
+  integrations: z.array(explicitNeoIntegrationSchema).optional(),
+  /** Minutes between generated runs. */
+  runIntervalMinutes: z.number().int().min(1).optional(),
+});
+
 export const scenarioSpecSchema = z.strictObject({
   /** Shown in GET /__sim/world. */
   name: z.string().optional(),
@@ -141,12 +200,35 @@ export const scenarioSpecSchema = z.strictObject({
   baseTime: z.iso.datetime({ offset: true }).optional(),
   /** Explicit entities; when present they replace the generated integrations, flows and syncs. */
   entities: z.strictObject({ integrations: z.array(explicitIntegrationSchema) }).optional(),
+  /** The simulated Airweave organisation (seeds 001, 002). */
+  airweave: airweaveSpecSchema.optional(),
+  /** The simulated Neo tenant (seed 003). */
+  neo: neoSpecSchema.optional(),
 });
 
 export type ScenarioSpec = z.input<typeof scenarioSpecSchema>;
 export type ExplicitIntegration = z.infer<typeof explicitIntegrationSchema>;
 export type ExplicitFlow = z.infer<typeof explicitFlowSchema>;
 export type ExplicitSync = z.infer<typeof explicitSyncSchema>;
+export type AirweaveSpec = z.infer<typeof airweaveSpecSchema>;
+export type NeoSpec = z.infer<typeof neoSpecSchema>;
+
+/** An Airweave sync with everything filled in. */
+export interface ResolvedAirweaveSync {
+  id: string;
+  sourceConnectionId: string;
+  name: string;
+  history: AirweaveJobStatus[];
+  entitiesFailed: number;
+  error?: string;
+}
+
+export interface ResolvedNeoIntegration {
+  name: string;
+  state: NeoIntegrationState;
+  history: NeoRunStatus[];
+  failures: number;
+}
 
 /** A scenario with every knob filled in. */
 export interface ResolvedScenario {
@@ -173,6 +255,8 @@ export interface ResolvedScenario {
   nextPageUrlStyle: 'api-path' | 'path' | 'absolute';
   baseTime?: string;
   entities?: { integrations: ExplicitIntegration[] };
+  airweave: { organizationId: string; syncs: ResolvedAirweaveSync[] };
+  neo: { runIntervalMinutes: number; integrations: ResolvedNeoIntegration[] };
 }
 
 const DEFAULT_CLASSIFICATION_WEIGHTS: Record<ErrorClassification, number> = {
@@ -224,6 +308,15 @@ export const NAMED_SCENARIOS: Readonly<Record<'default' | 'empty' | 'large', Sce
     errorStepRatio: 0.3,
     flowsPageSize: 100,
     errorsPageSize: 100,
+    airweave: { syncs: 3, jobsPerSync: 3, failedSyncs: 1, runningSyncs: 0, partialSyncs: 1 },
+    neo: {
+      integrations: [
+        { name: 'connectwise', history: ['SUCCESS', 'SUCCESS', 'SKIPPED', 'SUCCESS', 'SUCCESS', 'SUCCESS'] },
+        { name: 'autotask', history: ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'FAILURE'], failures: 2 },
+        { name: 'halopsa', state: 'not_connected' },
+        { name: 'm365', state: 'does_not_sync' },
+      ],
+    },
   },
   empty: {
     name: 'empty',
@@ -233,6 +326,8 @@ export const NAMED_SCENARIOS: Readonly<Record<'default' | 'empty' | 'large', Sce
     syncIntegrations: 0,
     disabledFlows: 0,
     failedSyncs: 0,
+    airweave: { syncs: 0 },
+    neo: { integrations: [] },
   },
   large: {
     name: 'large',
@@ -319,8 +414,64 @@ export function resolveScenario(scenario: string | ScenarioSpec | undefined): Re
     flowsPageSize: merged.flowsPageSize ?? 100,
     errorsPageSize: merged.errorsPageSize ?? 100,
     nextPageUrlStyle: merged.nextPageUrlStyle ?? 'api-path',
+    airweave: { organizationId: '', syncs: [] },
+    neo: { runIntervalMinutes: 60, integrations: [] },
   };
   if (merged.baseTime !== undefined) resolved.baseTime = merged.baseTime;
+  resolved.airweave = resolveAirweave(merged.seed ?? 1, merged.airweave ?? {});
+  resolved.neo = resolveNeo(merged.neo ?? {});
   if (merged.entities !== undefined) resolved.entities = merged.entities;
   return resolved;
+}
+
+const DEFAULT_AIRWEAVE_NAMES = ['GitHub Repositories Sync', 'Notion Workspace', 'Slack Messages', 'Google Drive Docs', 'Jira Issues'];
+
+/** Airweave syncs: the explicit ones, or `syncs` generated ones (failed, running, partial first). */
+function resolveAirweave(seed: number, spec: AirweaveSpec): ResolvedScenario['airweave'] {
+  const organizationId = spec.organizationId ?? uuid(seed, 'airweave-organization');
+  if (spec.entities !== undefined) {
+    return {
+      organizationId,
+      syncs: spec.entities.map((e, i) => ({
+        id: e.id ?? uuid(seed, `airweave-sync|${i}`),
+        sourceConnectionId: e.sourceConnectionId ?? uuid(seed, `airweave-source-connection|${i}`),
+        name: e.name,
+        history: e.history ?? ['completed'],
+        entitiesFailed: e.entitiesFailed ?? 0,
+        ...(e.error === undefined ? {} : { error: e.error }),
+      })),
+    };
+  }
+  const names = spec.names ?? DEFAULT_AIRWEAVE_NAMES;
+  const count = spec.syncs ?? 0;
+  const jobs = spec.jobsPerSync ?? 3;
+  const failed = spec.failedSyncs ?? 0;
+  const running = spec.runningSyncs ?? 0;
+  const partial = spec.partialSyncs ?? 0;
+  return {
+    organizationId,
+    syncs: Array.from({ length: count }, (_, i) => {
+      const latest: AirweaveJobStatus = i < failed ? 'failed' : i < failed + running ? 'running' : 'completed';
+      const round = Math.floor(i / names.length);
+      const name = names[i % names.length] as string;
+      return {
+        id: uuid(seed, `airweave-sync|${i}`),
+        sourceConnectionId: uuid(seed, `airweave-source-connection|${i}`),
+        name: round === 0 ? name : `${name} ${round + 1}`,
+        history: [...Array<AirweaveJobStatus>(jobs - 1).fill('completed'), latest],
+        entitiesFailed: i >= failed + running && i < failed + running + partial ? 7 : 0,
+      };
+    }),
+  };
+}
+
+function resolveNeo(spec: NeoSpec): ResolvedScenario['neo'] {
+  return {
+    runIntervalMinutes: spec.runIntervalMinutes ?? 60,
+    integrations: (spec.integrations ?? []).map((i) => {
+      const state = i.state ?? 'connected';
+      const history = i.history ?? (state === 'connected' ? Array<NeoRunStatus>(6).fill('SUCCESS') : []);
+      return { name: i.name, state, history, failures: i.failures ?? (history[history.length - 1] === 'FAILURE' ? 2 : 0) };
+    }),
+  };
 }

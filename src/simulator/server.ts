@@ -1,10 +1,16 @@
-// The simulator's HTTP server (node:http). Order of a request, as integrator.io does it:
-// injected faults → auth (bare 401 bodies, before routing) → rate limit → route → handler.
-// Admin routes (/__sim/…) skip all of it.
+// The simulator's HTTP server (node:http). One server, three APIs told apart by path prefix:
+// Neo under /public-api/…, Airweave under /source-connections/… and /v1/sync/…, integrator.io
+// everything else (/v1/flows, /v1/syncs, /v1/syncJobs, … — Airweave's singular /v1/sync/ never
+// clashes with those). Order of a request, as integrator.io does it: injected faults → auth (each
+// API its own credential and 401 body, before routing) → rate limit (one bucket per API) → route
+// → handler. Admin routes (/__sim/…) skip all of it.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { COMPILED_ADMIN_ROUTES, type SimulatorState } from './admin.ts';
+import { AirweaveWorld, COMPILED_AIRWEAVE_ROUTES, airweaveError, isAirweavePath } from './airweave.ts';
+import { COMPILED_NEO_ROUTES, NeoWorld, isNeoPath, neoError } from './neo.ts';
+import { uuid } from './prng.ts';
 import { Faults, Stats, TokenBucket } from './control.ts';
 import { matchRoute, parseJsonBody, readBody, type CompiledRoute, type Reply } from './http.ts';
 import { API_ROUTES, apiError, type ApiContext, type ApiHandler } from './routes.ts';
@@ -16,12 +22,19 @@ export interface SimulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** The accepted bearer token; default `sim-token`. */
+  /** The accepted integrator.io bearer token; default `sim-token`. */
   token?: string;
+  /** The accepted Airweave `x-api-key`; default: `token`. */
+  airweaveApiKey?: string;
+  /** The accepted Neo bearer token; default: `token`. */
+  neoToken?: string;
   /** A named scenario (`default`, `empty`, `large`), a path to a YAML/JSON file, or a spec. */
   scenario?: string | ScenarioSpec;
   /** Celigo's limiter; default burst 1000, refilled at 300/s. */
   rateLimit?: { burst: number; refillPerSecond: number };
+  /** Airweave's and Neo's limiters (each its own bucket); default as `rateLimit`'s default. */
+  airweaveRateLimit?: { burst: number; refillPerSecond: number };
+  neoRateLimit?: { burst: number; refillPerSecond: number };
   /** Fixed delay before every API answer. */
   latencyMs?: number;
   /** Clock for timestamps and the rate limiter; tests inject one. */
@@ -32,44 +45,95 @@ export interface Simulator {
   /** `http://host:port`, the baseUrl a provider points at. */
   readonly url: string;
   readonly port: number;
-  /** The current world (replaced by POST /__sim/reset). */
+  /** The current integrator.io world (replaced by POST /__sim/reset). */
   readonly world: World;
+  /** The current Airweave organisation. */
+  readonly airweave: AirweaveWorld;
+  /** The current Neo tenant. */
+  readonly neo: NeoWorld;
   close(): Promise<void>;
 }
 
 export const DEFAULT_TOKEN = 'sim-token';
 export const DEFAULT_RATE_LIMIT = { burst: 1000, refillPerSecond: 300 } as const;
 
+export type SimulatedApi = 'celigo' | 'airweave' | 'neo';
+
+/** Which of the three APIs a path belongs to. */
+export function apiOfPath(pathname: string): SimulatedApi {
+  if (isNeoPath(pathname)) return 'neo';
+  if (isAirweavePath(pathname)) return 'airweave';
+  return 'celigo';
+}
+
+/** The error body of an injected fault without its own body, in the API's envelope. */
+function faultBody(api: SimulatedApi, status: number, requestId: string): unknown {
+  const message = `Simulated fault (${status})`;
+  if (api === 'airweave') return { detail: message };
+  if (api === 'neo') return { error: { code: 'server_error', message }, meta: { request_id: requestId } };
+  return { errors: [{ code: 'server_error', message }] };
+}
+
+interface Credentials {
+  celigo: string;
+  airweave: string;
+  neo: string;
+}
+
+type Limits = Record<SimulatedApi, { burst: number; refillPerSecond: number }>;
+
 class SimulatorServer implements SimulatorState {
   world: World;
+  airweave: AirweaveWorld;
+  neo: NeoWorld;
   readonly faults = new Faults();
   readonly stats = new Stats();
   readonly bucket: TokenBucket;
+  readonly buckets: Record<SimulatedApi, TokenBucket>;
   token: string;
+  airweaveApiKey: string;
+  neoToken: string;
   latencyMs: number;
+  private requestSerial = 0;
   /** Responses held open by a `hang` fault, ended on close. */
   private readonly hanging = new Set<ServerResponse>();
 
   constructor(
     private readonly scenario: ResolvedScenario,
-    private readonly initialToken: string,
-    private readonly initialRateLimit: { burst: number; refillPerSecond: number },
+    private readonly initialCredentials: Credentials,
+    private readonly initialLimits: Limits,
     private readonly initialLatencyMs: number,
     private readonly now: () => number,
   ) {
     this.world = new World(scenario, now);
-    this.token = initialToken;
+    this.airweave = new AirweaveWorld(scenario, now, this.world.generatedAt);
+    this.neo = new NeoWorld(scenario, now, this.world.generatedAt);
+    this.token = initialCredentials.celigo;
+    this.airweaveApiKey = initialCredentials.airweave;
+    this.neoToken = initialCredentials.neo;
     this.latencyMs = initialLatencyMs;
-    this.bucket = new TokenBucket(initialRateLimit.burst, initialRateLimit.refillPerSecond, now);
+    const bucket = (api: SimulatedApi) => new TokenBucket(initialLimits[api].burst, initialLimits[api].refillPerSecond, now);
+    this.buckets = { celigo: bucket('celigo'), airweave: bucket('airweave'), neo: bucket('neo') };
+    this.bucket = this.buckets.celigo;
   }
 
   reset(): void {
     this.world = new World(this.scenario, this.now);
-    this.token = this.initialToken;
+    this.airweave = new AirweaveWorld(this.scenario, this.now, this.world.generatedAt);
+    this.neo = new NeoWorld(this.scenario, this.now, this.world.generatedAt);
+    this.token = this.initialCredentials.celigo;
+    this.airweaveApiKey = this.initialCredentials.airweave;
+    this.neoToken = this.initialCredentials.neo;
     this.latencyMs = this.initialLatencyMs;
     this.faults.clear();
     this.stats.reset();
-    this.bucket.configure(this.initialRateLimit.burst, this.initialRateLimit.refillPerSecond);
+    for (const api of ['celigo', 'airweave', 'neo'] as const) {
+      this.buckets[api].configure(this.initialLimits[api].burst, this.initialLimits[api].refillPerSecond);
+    }
+  }
+
+  private nextRequestId(): string {
+    return uuid(this.scenario.seed, `request|${this.requestSerial++}`);
   }
 
   releaseHanging(): void {
@@ -84,10 +148,17 @@ class SimulatorServer implements SimulatorState {
       await this.handleAdmin(req, res, method, url.pathname);
       return;
     }
+    const api = apiOfPath(url.pathname);
     // nextPageURL is written as `/api/v1/…` (see scenario.nextPageUrlStyle); serve both spellings.
-    const pathname = url.pathname.startsWith('/api/v1/') ? url.pathname.slice(4) : url.pathname;
-    const matched = matchRoute(API_ROUTES, method, pathname);
-    const endpoint = `${method} ${matched?.route.template ?? '(unmatched)'}`;
+    const pathname = api === 'celigo' && url.pathname.startsWith('/api/v1/') ? url.pathname.slice(4) : url.pathname;
+    const template =
+      api === 'neo'
+        ? matchRoute(COMPILED_NEO_ROUTES, method, pathname)?.route.template
+        : api === 'airweave'
+          ? matchRoute(COMPILED_AIRWEAVE_ROUTES, method, pathname)?.route.template
+          : undefined;
+    const matched = api === 'celigo' ? matchRoute(API_ROUTES, method, pathname) : undefined;
+    const endpoint = `${method} ${(api === 'celigo' ? matched?.route.template : template) ?? '(unmatched)'}`;
 
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
@@ -101,12 +172,13 @@ class SimulatorServer implements SimulatorState {
     if (fault !== undefined) {
       const status = fault.status ?? 500;
       this.stats.record(endpoint, status);
-      const body = fault.body ?? { errors: [{ code: 'server_error', message: `Simulated fault (${status})` }] };
+      const body = fault.body ?? faultBody(api, status, this.nextRequestId());
       send(res, { status, body, ...(fault.headers === undefined ? {} : { headers: fault.headers }) });
       return;
     }
 
-    const reply = await this.answer(req, method, url, matched);
+    const reply =
+      api === 'neo' ? this.answerNeo(req, method, url) : api === 'airweave' ? this.answerAirweave(req, method, url) : await this.answer(req, method, url, matched);
     this.stats.record(endpoint, reply.status);
     send(res, reply);
   }
@@ -151,6 +223,48 @@ class SimulatorServer implements SimulatorState {
     }
   }
 
+  /** Airweave: `x-api-key` (or a Bearer header with the same key), FastAPI `{"detail"}` errors. */
+  private answerAirweave(req: IncomingMessage, method: string, url: URL): Reply {
+    const header = req.headers['x-api-key'];
+    const authorization = req.headers.authorization;
+    const key =
+      typeof header === 'string' ? header : authorization !== undefined && /^bearer\s/i.test(authorization) ? authorization.slice(authorization.indexOf(' ') + 1).trim() : undefined;
+    if (key === undefined) return airweaveError(401, 'Not authenticated: send the API key in the x-api-key header');
+    if (key !== this.airweaveApiKey) return airweaveError(401, 'Invalid API key');
+    const take = this.buckets.airweave.take();
+    if (!take.ok) return { ...airweaveError(429, `Rate limit exceeded; retry in ${take.retryAfterSeconds} s`), headers: { 'Retry-After': String(take.retryAfterSeconds) } };
+    const matched = matchRoute(COMPILED_AIRWEAVE_ROUTES, method, url.pathname);
+    if (matched === undefined) return airweaveError(404, 'Not Found');
+    try {
+      return matched.route.handler({ world: this.airweave, params: matched.params, query: url.searchParams });
+    } catch (e) {
+      return airweaveError(500, `Simulator error: ${(e as Error).message}`);
+    }
+  }
+
+  /** Neo: Bearer token, `{error: {code, message}, meta}` errors, Retry-After on 429. */
+  private answerNeo(req: IncomingMessage, method: string, url: URL): Reply {
+    const requestId = this.nextRequestId();
+    const authorization = req.headers.authorization;
+    if (authorization === undefined || !/^bearer\s/i.test(authorization)) {
+      return neoError(401, 'unauthenticated', 'Missing Authorization: Bearer header', requestId);
+    }
+    if (authorization.slice(authorization.indexOf(' ') + 1).trim() !== this.neoToken) {
+      return neoError(401, 'invalid_token', 'The API key is not valid', requestId);
+    }
+    const take = this.buckets.neo.take();
+    if (!take.ok) {
+      return { ...neoError(429, 'rate_limited', `Too many requests; retry in ${take.retryAfterSeconds} s`, requestId), headers: { 'Retry-After': String(take.retryAfterSeconds) } };
+    }
+    const matched = matchRoute(COMPILED_NEO_ROUTES, method, url.pathname);
+    if (matched === undefined) return neoError(404, 'not_found', `No such endpoint: ${method} ${url.pathname}`, requestId);
+    try {
+      return matched.route.handler({ world: this.neo, params: matched.params, query: url.searchParams, now: this.now(), requestId });
+    } catch (e) {
+      return neoError(500, 'server_error', `Simulator error: ${(e as Error).message}`, requestId);
+    }
+  }
+
   private async handleAdmin(req: IncomingMessage, res: ServerResponse, method: string, pathname: string): Promise<void> {
     const matched = matchRoute(COMPILED_ADMIN_ROUTES, method, pathname);
     if (matched === undefined) {
@@ -181,10 +295,15 @@ function send(res: ServerResponse, reply: Reply): void {
 /** Starts the simulator; resolves once it listens. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? DEFAULT_TOKEN;
   const state = new SimulatorServer(
     resolveScenario(options.scenario),
-    options.token ?? DEFAULT_TOKEN,
-    options.rateLimit ?? DEFAULT_RATE_LIMIT,
+    { celigo: token, airweave: options.airweaveApiKey ?? token, neo: options.neoToken ?? token },
+    {
+      celigo: options.rateLimit ?? DEFAULT_RATE_LIMIT,
+      airweave: options.airweaveRateLimit ?? DEFAULT_RATE_LIMIT,
+      neo: options.neoRateLimit ?? DEFAULT_RATE_LIMIT,
+    },
     options.latencyMs ?? 0,
     options.now ?? Date.now,
   );
@@ -214,6 +333,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     get world() {
       return state.world;
+    },
+    get airweave() {
+      return state.airweave;
+    },
+    get neo() {
+      return state.neo;
     },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {

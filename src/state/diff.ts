@@ -171,7 +171,34 @@ export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: 
   return { next, events };
 }
 
-export type PollOutcome = { ok: true } | { ok: false; error: { kind: string; message: string } };
+/** A configured entry the platform refuses (a Neo integration that is not connected, …). */
+export interface TargetProblem {
+  resource: string;
+  code?: string;
+  message: string;
+}
+
+export type PollOutcome =
+  | { ok: true; problems?: readonly TargetProblem[]; pollSince?: string }
+  | { ok: false; error: { kind: string; message: string } };
+
+/** TargetMisconfigured: one alert per target listing its configuration problems; an update when the list changes. */
+function diffMisconfigured(open: Firing | undefined, problems: readonly TargetProblem[], fp: string, labels: AlertLabels, target: string, now: number): { firing?: Firing; events: AlertEvent[] } {
+  const detail = problems.map((p) => `${p.resource}:${p.code ?? ''}`).sort().join(',');
+  const error = problems.map((p) => `${p.resource}: ${p.message}`).join('\n');
+  const summary = `${target} has ${problems.length} configuration problem(s): ${problems.map((p) => p.resource).join(', ')}`;
+  if (problems.length === 0) {
+    if (!open) return { events: [] };
+    return { events: [{ fingerprint: fp, status: 'resolved', labels, annotations: { summary: `${target} has no configuration problems any more` }, startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` }] };
+  }
+  if (!open) {
+    const f: Firing = { since: iso(now), episode: iso(now), detail };
+    return { firing: f, events: [{ fingerprint: fp, status: 'firing', labels, annotations: { summary, error, errorKind: 'config' }, startsAt: f.since, transitionId: `${fp}|firing|${f.episode}` }] };
+  }
+  if (open.detail === detail) return { firing: open, events: [] };
+  const f: Firing = { ...open, detail };
+  return { firing: f, events: [{ fingerprint: fp, status: 'firing', update: true, labels, annotations: { summary, error, errorKind: 'config' }, startsAt: open.since, transitionId: `${fp}|update|${open.episode}|${detail}` }] };
+}
 
 /** A whole poll of a target succeeded or failed: TargetDown after N failures in a row. */
 export function diffTarget(prev: TargetSnapshot | undefined, target: { name: string; provider: ProviderName }, outcome: PollOutcome, now: number, rules: AlertRules): { next: TargetSnapshot; events: AlertEvent[] } {
@@ -187,7 +214,12 @@ export function diffTarget(prev: TargetSnapshot | undefined, target: { name: str
       delete firing.TargetDown;
       events.push({ fingerprint: fp, status: 'resolved', labels, annotations: { summary: `${target.name} answers again` }, startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
     }
-    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastSuccessAt: iso(now), lastOutcome: 'success', firing }, events };
+    const misFp = fingerprintOf('TargetMisconfigured', resource);
+    const mis = diffMisconfigured(firing.TargetMisconfigured, outcome.problems ?? [], misFp, { ...labels, kind: 'TargetMisconfigured', severity: severityOf(rules, 'TargetMisconfigured') }, target.name, now);
+    if (mis.firing) firing.TargetMisconfigured = mis.firing;
+    else delete firing.TargetMisconfigured;
+    events.push(...mis.events);
+    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastSuccessAt: iso(now), lastOutcome: 'success', ...(outcome.pollSince ? { pollSince: outcome.pollSince } : {}), firing }, events };
   }
 
   const failures = (prev?.failures ?? 0) + 1;
@@ -204,7 +236,7 @@ export function diffTarget(prev: TargetSnapshot | undefined, target: { name: str
       transitionId: `${fp}|firing|${streakStartedAt}`,
     });
   }
-  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), ...(prev?.lastSuccessAt ? { lastSuccessAt: prev.lastSuccessAt } : {}), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
+  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), ...(prev?.lastSuccessAt ? { lastSuccessAt: prev.lastSuccessAt } : {}), ...(prev?.pollSince ? { pollSince: prev.pollSince } : {}), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
 }
 
 export interface Snapshots {

@@ -7,6 +7,8 @@ import type { RunStatus } from '../model.ts';
 export interface Firing {
   since: string;
   episode: string;
+  /** What the alert last said, where a change of it is news (TargetMisconfigured's problem list). */
+  detail?: string;
 }
 
 export interface RunSnapshot {
@@ -38,7 +40,9 @@ export interface TargetSnapshot {
   lastSuccessAt?: string;
   lastOutcome?: 'success' | 'failure';
   lastError?: { kind: string; message: string };
-  firing: { TargetDown?: Firing };
+  /** Where the next poll of a provider that reads "runs since" should start (Neo). */
+  pollSince?: string;
+  firing: { TargetDown?: Firing; TargetMisconfigured?: Firing };
 }
 
 export type ResourceSnapshot = RunSnapshot | StepSnapshot;

@@ -92,7 +92,15 @@ export class StateStore {
    * Record that one chunk of a poll cycle finished (ok or failed). Exactly one caller — the one
    * whose chunk completed the set — gets `complete: true`, however often a chunk is re-processed.
    */
-  async finishChunk(target: string, cycle: string, chunk: number, total: number, ok: boolean, failure?: { kind: string; message: string }): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string } }> {
+  async finishChunk(
+    target: string,
+    cycle: string,
+    chunk: number,
+    total: number,
+    ok: boolean,
+    failure?: { kind: string; message: string },
+    extras?: ChunkExtras,
+  ): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string }; extras: ChunkExtras[] }> {
     const result = (await this.redis.eval(
       FINISH_CHUNK,
       3,
@@ -104,15 +112,29 @@ export class StateStore {
       ok ? '1' : '0',
       failure ? JSON.stringify(failure) : '',
       '86400',
-    )) as [number, number, string | null];
-    const [complete, failed, firstFailure] = result;
+      extras ? JSON.stringify(extras) : '',
+    )) as [number, number, string | null, string[]];
+    const [complete, failed, firstFailure, allExtras] = result;
     const parsed = parseJson<{ kind: string; message: string }>(firstFailure);
-    return { complete: complete === 1, failed, ...(parsed ? { firstFailure: parsed } : {}) };
+    return {
+      complete: complete === 1,
+      failed,
+      ...(parsed ? { firstFailure: parsed } : {}),
+      extras: (allExtras ?? []).flatMap((e) => parseJson<ChunkExtras>(e) ?? []),
+    };
   }
 }
 
-// KEYS: done set, failed set, cycle hash. ARGV: chunk, total, ok, failure JSON, ttl seconds.
+/** What a chunk learnt beyond its snapshots, settled when the whole cycle is complete. */
+export interface ChunkExtras {
+  problems?: Array<{ resource: string; code?: string; message: string }>;
+  pollSince?: string;
+}
+
+// KEYS: done set, failed set, cycle hash. ARGV: chunk, total, ok, failure JSON, ttl seconds, extras JSON.
+// Returns complete (1 only to the caller that completed the set), failed count, first failure, every chunk's extras.
 const FINISH_CHUNK = `
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], 'extras:' .. ARGV[1], ARGV[6]) end
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 if ARGV[3] == '0' then
   redis.call('SADD', KEYS[2], ARGV[1])
@@ -124,5 +146,12 @@ redis.call('HSET', KEYS[3], 'total', ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[5])
 local complete = 0
 if added == 1 and redis.call('SCARD', KEYS[1]) == tonumber(ARGV[2]) then complete = 1 end
-return { complete, redis.call('SCARD', KEYS[2]), redis.call('HGET', KEYS[3], 'firstFailure') }
+local extras = {}
+if complete == 1 then
+  local all = redis.call('HGETALL', KEYS[3])
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 7) == 'extras:' then extras[#extras + 1] = all[i + 1] end
+  end
+end
+return { complete, redis.call('SCARD', KEYS[2]), redis.call('HGET', KEYS[3], 'firstFailure'), extras }
 `;

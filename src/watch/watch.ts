@@ -7,12 +7,12 @@ import type { AlertEvent } from '../alerting/types.ts';
 import { SyncwatchError, isSyncwatchError } from '../errors.ts';
 import { HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
-import { providers } from '../providers/index.ts';
+import { isPartialObservationError, providers } from '../providers/index.ts';
 import type { Chunk, PollContext, Provider } from '../providers/types.ts';
 import { diff, diffTarget, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { RedisTokenBucket } from '../state/rate-limit.ts';
-import type { StateStore } from '../state/store.ts';
+import type { ChunkExtras, StateStore } from '../state/store.ts';
 import { rulesForTarget, type RuleSettings } from './rules.ts';
 
 /** The part of a target's configuration the watch loop reads (config/ has the full type). */
@@ -44,6 +44,19 @@ export interface WatchSink {
 export interface WatchInstruments {
   apiHook(target: string): (info: { endpoint: string; status: number | 'error'; durationMs: number }) => void;
   pollFinished(target: string, outcome: 'success' | 'failure', seconds: number | undefined): void;
+}
+
+/**
+ * Where the next "runs since" poll starts: this poll's start, moved back to the start of any run
+ * still open — a run that began before this poll and ends after it must be seen again.
+ */
+export function pollSinceAfter(pollStartedAt: string, observation: Pick<Observation, 'runs'>): string {
+  let earliest = Date.parse(pollStartedAt);
+  for (const r of observation.runs) {
+    const started = r.startedAt ? Date.parse(r.startedAt) : NaN;
+    if ((r.status === 'running' || r.status === 'queued') && started < earliest) earliest = started;
+  }
+  return new Date(earliest).toISOString();
 }
 
 /** How many of the newest errors a FlowErrors alert carries. */
@@ -135,14 +148,30 @@ export class Watch {
     const target = this.target(job.target);
     const provider = this.provider(target);
     const ctx = this.pollContext(target, signal);
+    const whole = !(provider.observeChunk && job.chunk !== null);
+    // A whole-target poll may read "runs since" (Neo): from where the last poll said to start.
+    const pollStartedAt = new Date(this.now()).toISOString();
+    if (whole) {
+      const since = (await this.deps.store.loadTarget(target.name))?.pollSince;
+      if (since) ctx.since = since;
+    }
     let observation: Observation;
+    let problems: ChunkExtras['problems'];
     try {
-      observation = provider.observeChunk && job.chunk !== null ? await provider.observeChunk(target, job.chunk, ctx) : await provider.observe(target, ctx);
+      observation = whole ? await provider.observe(target, ctx) : await provider.observeChunk!(target, job.chunk, ctx);
     } catch (e) {
-      const error = describeError(e);
-      this.deps.logger.warn({ target: target.name, cycle: job.cycle, chunk: job.index, err: error }, 'poll chunk failed');
-      await this.settleChunk(target, job, false, error, sink);
-      return [];
+      if (isPartialObservationError(e)) {
+        // Some configured entries are refused (not connected, unknown): a configuration problem of
+        // the target, not a failed poll; what the rest of the poll saw is diffed as usual.
+        observation = e.observation;
+        problems = e.problems.map((p) => ({ resource: p.resource, message: p.message, ...(p.code ? { code: p.code } : {}) }));
+        this.deps.logger.warn({ target: target.name, problems }, 'target has configuration problems');
+      } else {
+        const error = describeError(e);
+        this.deps.logger.warn({ target: target.name, cycle: job.cycle, chunk: job.index, err: error }, 'poll chunk failed');
+        await this.settleChunk(target, job, false, error, sink);
+        return [];
+      }
     }
     sink.observation?.(observation);
 
@@ -159,19 +188,29 @@ export class Watch {
     } catch (e) {
       this.deps.logger.warn({ target: target.name, cycle: job.cycle, err: describeError(e) }, 'retry planning failed');
     }
-    await this.settleChunk(target, job, true, undefined, sink);
+    const extras: ChunkExtras = {
+      ...(problems ? { problems } : {}),
+      ...(whole ? { pollSince: pollSinceAfter(pollStartedAt, observation) } : {}),
+    };
+    await this.settleChunk(target, job, true, undefined, sink, extras);
     return events;
   }
 
-  private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink): Promise<void> {
+  private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink, extras?: ChunkExtras): Promise<void> {
     if (this.deps.save === false) {
       if (!ok && error) await this.finishPoll(target, { ok: false, error }, sink, job.cycle);
-      else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true }, sink, job.cycle);
+      else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true, ...(extras?.problems ? { problems: extras.problems } : {}) }, sink, job.cycle);
       return;
     }
-    const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error);
+    const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error, extras);
     if (!result.complete) return;
-    const outcome: PollOutcome = result.failed === 0 ? { ok: true } : { ok: false, error: result.firstFailure ?? { kind: 'upstream', message: `${result.failed} chunk(s) failed` } };
+    const problems = result.extras.flatMap((e) => e.problems ?? []);
+    const sinces = result.extras.flatMap((e) => (e.pollSince ? [Date.parse(e.pollSince)] : []));
+    const pollSince = sinces.length > 0 ? new Date(Math.min(...sinces)).toISOString() : undefined;
+    const outcome: PollOutcome =
+      result.failed === 0
+        ? { ok: true, problems, ...(pollSince ? { pollSince } : {}) }
+        : { ok: false, error: result.firstFailure ?? { kind: 'upstream', message: `${result.failed} chunk(s) failed` } };
     await this.finishPoll(target, outcome, sink, job.cycle);
   }
 

@@ -5,6 +5,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
@@ -50,6 +51,20 @@ export function loadSeedDocuments(directory = seedsDirectory()): OpenApiDocument
     }
   }
   return documents;
+}
+
+/** The Neo seed (003): one OpenAPI 3.1 document in a ````yaml fence. */
+export const NEO_SEED_PREFIX = '003_';
+
+export function loadNeoDocument(directory = seedsDirectory()): OpenApiDocument {
+  const file = readdirSync(directory).find((f) => f.startsWith(NEO_SEED_PREFIX) && f.endsWith('.txt'));
+  if (file === undefined) throw new Error(`expected seed ${NEO_SEED_PREFIX}* in ${directory}`);
+  const text = readFileSync(`${directory}/${file}`, 'utf8');
+  const block = /^(`{3,})yaml[^\n]*\n([\s\S]*?)\n\1\s*$/m.exec(text);
+  if (block === null) throw new Error(`no yaml block in ${file}`);
+  const parsed = parseYaml(block[2] ?? '') as unknown;
+  if (!isObject(parsed) || typeof parsed.openapi !== 'string' || !isObject(parsed.paths)) throw new Error(`the yaml block of ${file} is not an OpenAPI document`);
+  return { ...(parsed as unknown as Omit<OpenApiDocument, 'seedFile'>), seedFile: file };
 }
 
 /** Deep copy of `node` with every local `$ref` replaced by its target in `doc`. */
@@ -152,6 +167,11 @@ export class Contract {
 
   static load(): Contract {
     return new Contract(loadSeedDocuments());
+  }
+
+  /** The Neo public API (seed 003). */
+  static loadNeo(): Contract {
+    return new Contract([loadNeoDocument()]);
   }
 
   operation(method: string, template: string): Operation {

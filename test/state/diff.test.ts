@@ -216,3 +216,42 @@ describe('diff over an observation', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('diffTarget: TargetMisconfigured', () => {
+  const target = { name: 'neo', provider: 'neo' as const };
+  const notConnected = { resource: 'halopsa', code: 'integration_not_connected', message: 'integration halopsa is not connected' };
+  const noSync = { resource: 'm365', code: 'integration_does_not_sync', message: 'integration m365 does not sync' };
+  it.each<[string, Array<typeof notConnected>[], string[][]]>([
+    ['one problem, seen on every poll: fires once',      [[notConnected], [notConnected], [notConnected]],   [['TargetMisconfigured:firing'], [], []]],
+    ['problem fixed: resolves once',                     [[notConnected], [], []],                           [['TargetMisconfigured:firing'], ['TargetMisconfigured:resolved'], []]],
+    ['a second problem appears: one update',             [[notConnected], [notConnected, noSync], [noSync, notConnected]], [['TargetMisconfigured:firing'], ['TargetMisconfigured:update'], []]],
+    ['no problems at all',                               [[], []],                                           [[], []]],
+  ])('%s', (_case, polls, expected) => {
+    let prev: TargetSnapshot | undefined;
+    const seen = polls.map((problems, i) => {
+      const r = diffTarget(prev, target, { ok: true, problems }, T0 + i * MIN, rules);
+      prev = r.next;
+      return names(r.events);
+    });
+    expect(seen).toEqual(expected);
+  });
+
+  it('is not a failed poll: no TargetDown however often it is seen', () => {
+    let prev: TargetSnapshot | undefined;
+    const all: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = diffTarget(prev, target, { ok: true, problems: [notConnected] }, T0 + i * MIN, rules);
+      all.push(...names(r.events));
+      prev = r.next;
+    }
+    expect(all).toEqual(['TargetMisconfigured:firing']);
+    expect(prev?.failures).toBe(0);
+  });
+
+  it('names every problem in the alert', () => {
+    const [event] = diffTarget(undefined, target, { ok: true, problems: [notConnected, noSync] }, T0, rules).events;
+    expect(event?.annotations.error).toContain('halopsa: integration halopsa is not connected');
+    expect(event?.annotations.error).toContain('m365: integration m365 does not sync');
+    expect(event?.labels).toMatchObject({ kind: 'TargetMisconfigured', target: 'neo', provider: 'neo', severity: 'warning' });
+  });
+});

@@ -10,7 +10,13 @@ commands:
   validate  --config FILE        check a configuration; exit 0 when valid, 2 with FILE:LINE:COL lines
   once      --config FILE [--json]   one cycle for every target; print the events, send nothing
   simulate  [--port N] [--host H] [--scenario NAME|FILE] [--token T] [--latency MS]
-                                 the integrator.io simulator on its own
+                                 the simulator of integrator.io, Airweave and Neo on its own
+  silence add --config FILE --match key=value… --for 2h [--comment TEXT]
+  silence list --config FILE [--all]
+  silence expire --config FILE ID
+                                 silences every replica honours (stored in Redis)
+  test-alert --config FILE --receiver NAME
+                                 send a clearly marked test message to one receiver
 `;
 
 export const EXIT = { ok: 0, failure: 1, usage: 64, invalidConfig: 2 } as const;
@@ -44,6 +50,8 @@ server:
   listen: \${SYNCWATCH_LISTEN:-127.0.0.1:9464}
 route:
   receiver: log
+  groupWait: 0s
+  groupInterval: 5s
 receivers:
   - name: log
     log: {}
@@ -121,6 +129,84 @@ const commands: Record<string, Command> = {
     }
     const { validateConfigFile } = await import('./config/index.ts');
     return validateConfigFile(file, process.env, { stdout: process.stdout, stderr: process.stderr });
+  },
+
+  async silence(args) {
+    const [sub, ...rest] = args;
+    if (sub !== 'add' && sub !== 'list' && sub !== 'expire') {
+      process.stderr.write('syncwatch silence: expected add, list or expire\n');
+      return EXIT.usage;
+    }
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { config: { type: 'string', short: 'c' }, match: { type: 'string', multiple: true }, for: { type: 'string' }, comment: { type: 'string' }, all: { type: 'boolean' } },
+    });
+    const file = values.config ?? process.env.SYNCWATCH_CONFIG;
+    if (!file) {
+      process.stderr.write('syncwatch silence: --config FILE is required (it names the Redis)\n');
+      return EXIT.usage;
+    }
+    const config = await loadOrReport(file);
+    if (typeof config === 'number') return config;
+    const { Redis } = await import('ioredis');
+    const { keyspace } = await import('./state/keys.ts');
+    const { addSilence, listSilences, expireSilence, formatSilence, parseMatchers } = await import('./alerting/index.ts');
+    const { parseDuration } = await import('./config/index.ts');
+    const { userInfo } = await import('node:os');
+    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
+    const keys = keyspace(config.redis.prefix);
+    try {
+      if (sub === 'add') {
+        const durationMs = parseDuration(values.for ?? '');
+        if (!durationMs) {
+          process.stderr.write('syncwatch silence add: --for needs a duration like 30m, 2h, 1d\n');
+          return EXIT.usage;
+        }
+        const silence = await addSilence(redis, keys, {
+          match: parseMatchers(values.match ?? []),
+          durationMs,
+          ...(values.comment ? { comment: values.comment } : {}),
+          createdBy: userInfo().username,
+        });
+        process.stdout.write(`${formatSilence(silence)}\n`);
+        return EXIT.ok;
+      }
+      if (sub === 'list') {
+        const silences = await listSilences(redis, keys, { all: values.all ?? false });
+        for (const s of silences) process.stdout.write(`${formatSilence(s)}\n`);
+        if (silences.length === 0) process.stdout.write('no silences\n');
+        return EXIT.ok;
+      }
+      const id = positionals[0];
+      if (!id) {
+        process.stderr.write('syncwatch silence expire: give the silence id\n');
+        return EXIT.usage;
+      }
+      if (await expireSilence(redis, keys, id)) return EXIT.ok;
+      process.stderr.write(`syncwatch silence expire: no active silence ${id}\n`);
+      return EXIT.failure;
+    } finally {
+      redis.disconnect();
+    }
+  },
+
+  async 'test-alert'(args) {
+    const { values } = parse(args, { config: { type: 'string', short: 'c' }, receiver: { type: 'string', short: 'r' } });
+    const file = (values.config as string | undefined) ?? process.env.SYNCWATCH_CONFIG;
+    const receiver = values.receiver as string | undefined;
+    if (!file || !receiver) {
+      process.stderr.write('syncwatch test-alert: --config FILE and --receiver NAME are required\n');
+      return EXIT.usage;
+    }
+    const config = await loadOrReport(file);
+    if (typeof config === 'number') return config;
+    const { sendTestAlert } = await import('./alerting/index.ts');
+    const { createLogger } = await import('./log.ts');
+    await sendTestAlert(config, receiver, { logger: createLogger() });
+    process.stdout.write(`test alert sent to ${receiver}\n`);
+    return EXIT.ok;
   },
 
   async simulate(args) {

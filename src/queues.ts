@@ -1,16 +1,13 @@
-// The three BullMQ queues, under the deployment's hash-tagged prefix, and the job ids that make
+// The three BullMQ queues, under the deployment's hash-tagged prefix, and the poll job ids that make
 // enqueueing idempotent (a job id BullMQ already holds is not added again).
-import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { AlertEvent } from './alerting/types.ts';
 import { hashTagged } from './state/keys.ts';
 import type { ChunkJob } from './watch/watch.ts';
 
 export const QUEUE_NAMES = ['poll', 'notify', 'retry'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-/** How long finished jobs are kept: their ids are the dedup window. */
-export const KEEP_NOTIFY_JOBS_SECONDS = 7 * 24 * 3600;
+/** How long finished poll jobs are kept: their ids are the dedup window of a cycle's chunks. */
 export const KEEP_POLL_JOBS_SECONDS = 3600;
 
 /** BullMQ ids may not contain ':'; names and ids from config are encoded. */
@@ -18,7 +15,6 @@ const safe = (s: string) => encodeURIComponent(s).replace(/%/g, '~');
 
 export const schedulerIdOf = (target: string) => `poll-${safe(target)}`;
 export const chunkJobIdOf = (job: Pick<ChunkJob, 'target' | 'cycle' | 'index'>) => `chunk-${safe(job.target)}-${safe(job.cycle)}-${job.index}`;
-export const notifyJobIdOf = (event: Pick<AlertEvent, 'transitionId'>) => `notify-${createHash('sha1').update(event.transitionId).digest('hex')}`;
 
 /** A scheduler's job id is `repeat:<schedulerId>:<millis>`: the millis name the cycle. */
 export function cycleOf(jobId: string | undefined, fallback: number): string {

@@ -5,22 +5,19 @@ import { Redis } from 'ioredis';
 import type { Config } from '../src/config/index.ts';
 import type { Logger } from '../src/log.ts';
 import { Metrics } from '../src/metrics/index.ts';
-import { createLogNotifier } from '../src/notifiers/log/index.ts';
-import type { Notifier } from '../src/notifiers/types.ts';
-import { chunkJobIdOf, createQueues, KEEP_NOTIFY_JOBS_SECONDS, KEEP_POLL_JOBS_SECONDS, notifyJobIdOf, schedulerIdOf } from '../src/queues.ts';
+import { createAlerting } from '../src/alerting/index.ts';
+import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
 import { startServer } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
 import { StateStore } from '../src/state/store.ts';
 import { Watch, type WatchSink } from '../src/watch/watch.ts';
 import { createRetrier } from '../src/retry/index.ts';
-import { notifyProcessor } from './notify.ts';
+import { alertingProcessor } from './notify.ts';
 import { pollProcessor } from './poll.ts';
 import { retryProcessor } from './retry.ts';
 
 export interface DaemonOptions {
   logger: Logger;
-  /** Extra receivers (tests); the log notifier is always there until the alerting issue routes. */
-  notifiers?: Notifier[];
   now?: () => number;
 }
 
@@ -61,20 +58,22 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     },
   });
 
+  const alerting = createAlerting({
+    config,
+    redis: connection,
+    keys,
+    notifyQueue: queues.notify,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+    onNotification: (receiver, outcome) => metrics.notifications.inc({ receiver, outcome }),
+  });
+
   const sink: WatchSink = {
     async chunks(jobs) {
       await queues.poll.addBulk(jobs.map((data) => ({ name: 'chunk', data, opts: { jobId: chunkJobIdOf(data), removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } })));
     },
-    async events(events) {
-      if (events.length === 0) return;
-      await queues.notify.addBulk(
-        events.map((data) => ({
-          name: data.labels.kind,
-          data,
-          opts: { jobId: notifyJobIdOf(data), attempts: 20, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: KEEP_NOTIFY_JOBS_SECONDS }, removeOnFail: { age: KEEP_NOTIFY_JOBS_SECONDS } },
-        })),
-      );
-    },
+    // Alerting takes each transition once (by its id), so a re-processed chunk sends nothing twice.
+    events: (events) => (events.length > 0 ? alerting.ingest(events) : Promise.resolve()),
   };
 
   const retrier = createRetrier({
@@ -105,10 +104,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   }
 
   const workerOptions = { connection, prefix: keys.prefix, lockDuration: tuning.lockDuration, stalledInterval: tuning.stalledInterval, maxStalledCount: 2 };
-  const notifiers = [createLogNotifier(logger), ...(options.notifiers ?? [])];
   const workers = [
     new Worker('poll', pollProcessor(watch, sink), { ...workerOptions, concurrency: tuning.pollConcurrency }),
-    new Worker('notify', notifyProcessor(notifiers), { ...workerOptions, concurrency: tuning.notifyConcurrency }),
+    new Worker('notify', alertingProcessor(alerting), { ...workerOptions, concurrency: tuning.notifyConcurrency }),
     new Worker('retry', retryProcessor(retrier), { ...workerOptions, concurrency: 2 }),
   ];
   for (const worker of workers) {
@@ -138,7 +136,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
           };
         }),
       );
-      return { targets, alerts: await store.firingAlerts(), retryPolicies: await retrier.status() };
+      return { targets, alerts: await alerting.alertsForStatus(), retryPolicies: await retrier.status() };
     },
     metrics: () => metrics.scrape(),
   });

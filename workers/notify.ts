@@ -1,11 +1,8 @@
-// notify queue: one job per alert transition, delivered by the notifiers.
+// notify queue: flush and deliver jobs of the alerting pipeline (src/alerting/). The worker takes
+// the job and hands it to the pipeline; everything else lives in src/.
 import type { Job } from 'bullmq';
-import type { AlertEvent } from '../src/alerting/types.ts';
-import type { Notifier } from '../src/notifiers/types.ts';
+import type { Alerting } from '../src/alerting/index.ts';
 
-export function notifyProcessor(notifiers: readonly Notifier[]) {
-  return async (job: Job) => {
-    const event = job.data as AlertEvent;
-    for (const notifier of notifiers) await notifier.send(event);
-  };
+export function alertingProcessor(alerting: Pick<Alerting, 'processor'>) {
+  return (job: Job, token?: string) => alerting.processor(job, token);
 }

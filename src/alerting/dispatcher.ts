@@ -1,0 +1,372 @@
+// The notify pipeline across replicas, Alertmanager's stages on BullMQ and Redis:
+//   ingest  — route → group; each transition once (SET NX on its id); plan the group's flush
+//   flush   — a delayed job per group and time slot: silence/inhibit, plan (pure), commit atomically
+//   deliver — one job per group notification, retried with backoff for up to 24 h; the
+//             notification log in Redis is the single answer to "was this sent?"
+import { createHash } from 'node:crypto';
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Keyspace } from '../state/keys.ts';
+import { isNotifyError, NotifyError, type Notifier } from '../notifiers/types.ts';
+import { planFlush } from './flush.ts';
+import { downTargets, isInhibited } from './inhibit.ts';
+import { deliveryRetryPlan, nextDelay, type DeliveryRetryOptions } from './retry.ts';
+import { flattenRoutes, groupsFor, labelSetOf, type Route } from './route.ts';
+import { COMMIT, COMPLETE, CLAIM, INGEST, PLAN_FLUSH } from './scripts.ts';
+import { listSilences, silencesMatching, type Silence } from './silence.ts';
+import { ALERT_KINDS, type AlertEvent, type DeliveryRecord, type LabelSet, type Notification } from './types.ts';
+
+/** How long a transition id is remembered: a re-processed chunk within this window is not re-sent. */
+export const TRANSITION_TTL_SECONDS = 8 * 24 * 3600;
+/** How long the notification log and flush records are kept. */
+export const NLOG_TTL_SECONDS = 8 * 24 * 3600;
+const KEEP_DELIVERY_JOBS_SECONDS = 7 * 24 * 3600;
+const KEEP_FLUSH_JOBS_SECONDS = 24 * 3600;
+
+export type NotificationOutcome = 'success' | 'failure' | 'dropped';
+
+export interface DispatcherDeps {
+  redis: Redis;
+  keys: Keyspace;
+  notifyQueue: Queue;
+  logger: Logger;
+  route: Route | undefined;
+  notifiers: ReadonlyMap<string, Notifier>;
+  configSilences: readonly Silence[];
+  now?: () => number;
+  retry?: DeliveryRetryOptions;
+  externalURL?: string;
+  /** `syncwatch_notifications_total{receiver,outcome}`: called once per delivery attempt outcome. */
+  onNotification?: (receiver: string, outcome: NotificationOutcome) => void;
+}
+
+export interface DeliveryLogEntry {
+  state: 'sent' | 'dropped';
+  receiver: string;
+  attempt: number;
+  at: string;
+  reason?: string;
+}
+
+export interface FiringAlertStatus {
+  fingerprint: string;
+  labels: AlertEvent['labels'];
+  annotations: AlertEvent['annotations'];
+  startsAt: string;
+  /** Still tracked, not sent: a silence matches it. */
+  silenced: boolean;
+  silencedBy: string[];
+  /** Still tracked, not sent: its target's TargetDown is firing. */
+  inhibited: boolean;
+}
+
+type FlushData = { groupId: string; at: number };
+type DeliverData = { groupId: string; seq: string; receiver: string };
+
+function toMap(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+function parse<T>(raw: string | null | undefined): T | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Dispatcher {
+  private readonly routes: Map<string, Route>;
+  private readonly base: string;
+  private readonly retryPlan;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.routes = deps.route ? flattenRoutes(deps.route) : new Map();
+    this.base = `${deps.keys.prefix}:alerting`;
+    this.retryPlan = deliveryRetryPlan(deps.retry);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  // ---- keys ---------------------------------------------------------------------------------
+
+  private k = {
+    tx: (transitionId: string) => `${this.base}:tx:${createHash('sha1').update(transitionId).digest('hex')}`,
+    firing: () => `${this.base}:firing`,
+    groups: () => `${this.base}:groups`,
+    targetGroups: (target: string) => `${this.base}:gtarget:${target}`,
+    group: (gid: string) => {
+      const g = `${this.base}:g:${gid}`;
+      return { meta: `${g}:meta`, alerts: `${g}:alerts`, notified: `${g}:notified`, pending: `${g}:pending`, flushes: `${g}:flushes`, notifs: `${g}:notifs`, nlog: `${g}:nlog`, delivery: `${g}:delivery` };
+    },
+  };
+
+  // ---- ingest -------------------------------------------------------------------------------
+
+  /** Take alert transitions in. Safe to call again with the same events: each is taken once. */
+  async ingest(events: readonly AlertEvent[]): Promise<void> {
+    const { redis } = this.deps;
+    for (const event of events) {
+      const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
+      const keys = [this.k.tx(event.transitionId), this.k.firing(), this.k.groups()];
+      const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, this.now()];
+      for (const g of groups) {
+        const gk = this.k.group(g.groupId);
+        keys.push(gk.meta, gk.alerts, gk.pending, this.k.targetGroups(event.labels.target));
+        args.push(g.groupId, g.route.receiver, g.route.id, g.groupKey, JSON.stringify(g.groupLabels));
+      }
+      const fresh = (await redis.eval(INGEST, keys.length, ...keys, ...args)) === 1;
+      // Planned even for a transition seen before: the first ingest may have died before planning.
+      for (const g of groups) await this.planFlush(g.groupId);
+      if (fresh && event.labels.kind === 'TargetDown' && event.status === 'resolved') {
+        // The target answers again: alerts it held back go out at their groups' next flush.
+        for (const gid of await redis.smembers(this.k.targetGroups(event.labels.target))) await this.planFlush(gid, { wake: true });
+      }
+    }
+  }
+
+  /** Plan the group's next flush: groupWait, groupInterval, repeatInterval, or a silence's end. */
+  async planFlush(groupId: string, options: { wake?: boolean; wakeAt?: number } = {}): Promise<void> {
+    const { redis, notifyQueue } = this.deps;
+    const gk = this.k.group(groupId);
+    const [[, metaFlat], [, pendingLen], [, alertsLen]] = (await redis.multi().hgetall(gk.meta).llen(gk.pending).hlen(gk.alerts).exec()) as [[null, Record<string, string>], [null, number], [null, number]];
+    const meta = metaFlat ?? {};
+    if (meta.inflight) return;
+    const route = this.routeOf(meta.route);
+    if (!route) return;
+    const now = this.now();
+    const last = meta.lastSentAt ? Number(meta.lastSentAt) : undefined;
+    const candidates: number[] = [];
+    if (pendingLen > 0 || (options.wake && alertsLen > 0)) {
+      candidates.push(last !== undefined ? Math.max(now, last + route.groupInterval) : Math.max(now, Number(meta.firstAt ?? now) + route.groupWait));
+    }
+    if (alertsLen > 0 && last !== undefined) candidates.push(Math.max(now, last + route.repeatInterval));
+    const wakeAt = options.wakeAt ?? (meta.wakeAt ? Number(meta.wakeAt) : undefined);
+    if (wakeAt !== undefined && alertsLen > 0) candidates.push(Math.max(now, wakeAt));
+    if (candidates.length === 0) return;
+    const t = Math.min(...candidates);
+    const planned = Number(await redis.eval(PLAN_FLUSH, 1, gk.meta, t, now));
+    if (planned < 0) return;
+    const data: FlushData = { groupId, at: planned };
+    await notifyQueue.add('flush', data, {
+      jobId: `flush-${groupId}-${planned}`,
+      delay: Math.max(0, planned - now),
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: KEEP_FLUSH_JOBS_SECONDS },
+      removeOnFail: { age: KEEP_FLUSH_JOBS_SECONDS },
+    });
+  }
+
+  private routeOf(id: string | undefined): Route | undefined {
+    return (id !== undefined ? this.routes.get(id) : undefined) ?? this.deps.route;
+  }
+
+  // ---- mute (silence + inhibit) -------------------------------------------------------------
+
+  private async muting(now: number): Promise<{ silences: Silence[]; down: Set<string>; firing: AlertEvent[] }> {
+    const runtime = await listSilences(this.deps.redis, this.deps.keys, { now });
+    const firing = (await this.deps.redis.hvals(this.k.firing())).flatMap((v) => parse<AlertEvent>(v) ?? []);
+    return { silences: [...this.deps.configSilences, ...runtime], down: downTargets(firing), firing };
+  }
+
+  /** Firing alerts with whether they are silenced or inhibited: for /status. */
+  async alertsForStatus(): Promise<FiringAlertStatus[]> {
+    const now = this.now();
+    const { silences, down, firing } = await this.muting(now);
+    return firing
+      .map((a) => {
+        const by = silencesMatching(silences, labelSetOf(a), now).map((s) => s.id);
+        return { fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, silenced: by.length > 0, silencedBy: by, inhibited: isInhibited(a, down) };
+      })
+      .sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.fingerprint.localeCompare(b.fingerprint));
+  }
+
+  // ---- flush --------------------------------------------------------------------------------
+
+  async flush(job: Job<FlushData>): Promise<string> {
+    for (let i = 0; i < 5; i++) {
+      const result = await this.flushOnce(job.data.groupId, job.id ?? `flush-${job.data.groupId}-${job.data.at}`, job.data.at);
+      if (result !== 'conflict') return result;
+    }
+    throw new Error(`flush of group ${job.data.groupId} kept conflicting with another flush`);
+  }
+
+  private async flushOnce(groupId: string, flushId: string, slot: number): Promise<string> {
+    const { redis, logger } = this.deps;
+    const gk = this.k.group(groupId);
+    const [metaFlat, alertsFlat, notifiedList, pendingList] = (await redis.eval(CLAIM, 4, gk.meta, gk.alerts, gk.notified, gk.pending, slot)) as [string[], string[], string[], string[]];
+    const meta = toMap(metaFlat);
+    if (meta.inflight) return 'busy'; // the delivery in flight plans the next flush when it is done
+    const route = this.routeOf(meta.route);
+    if (!route) return 'no-route';
+    const now = Math.max(this.now(), slot);
+    const alerts = new Map<string, AlertEvent>();
+    for (const [fp, json] of Object.entries(toMap(alertsFlat))) {
+      const e = parse<AlertEvent>(json);
+      if (e) alerts.set(fp, e);
+    }
+    const pending = pendingList.flatMap((json) => parse<AlertEvent>(json) ?? []);
+    const { silences, down } = await this.muting(now);
+    const silencedBy = (a: AlertEvent) => silencesMatching(silences, labelSetOf(a), now);
+    const muted = (a: AlertEvent) => silencedBy(a).length > 0 || isInhibited(a, down);
+    const last = meta.lastSentAt ? Number(meta.lastSentAt) : undefined;
+    const plan = planFlush({
+      alerts,
+      notified: new Set(notifiedList),
+      pending,
+      muted,
+      sendResolved: route.sendResolved,
+      first: last === undefined,
+      repeatDue: last !== undefined && now >= last + route.repeatInterval,
+    });
+    const seq = plan.notification ? String(Number(meta.seq ?? 0) + 1) : '';
+    const groupLabels = parse<LabelSet>(meta.groupLabels) ?? {};
+    const notification: Notification | undefined = plan.notification
+      ? {
+          groupId,
+          groupKey: meta.groupKey ?? groupId,
+          receiver: meta.receiver ?? route.receiver,
+          seq: Number(seq),
+          groupLabels,
+          ...plan.notification,
+          createdAt: new Date(now).toISOString(),
+          ...(this.deps.externalURL ? { externalURL: this.deps.externalURL } : {}),
+        }
+      : undefined;
+    const [outcome, committed] = (await redis.eval(
+      COMMIT,
+      7,
+      gk.meta,
+      gk.alerts,
+      gk.notified,
+      gk.pending,
+      gk.flushes,
+      gk.notifs,
+      gk.delivery,
+      flushId,
+      meta.ver ?? '0',
+      pendingList.length,
+      now,
+      seq,
+      notification ? JSON.stringify(notification) : '',
+      JSON.stringify(plan.announce),
+      JSON.stringify(plan.forget),
+      NLOG_TTL_SECONDS,
+    )) as [string, string];
+    if (outcome === 'conflict' || outcome === 'busy') return outcome;
+    if (outcome === 'ok') {
+      for (const e of plan.dropped) logger.debug({ group: meta.groupKey, fingerprint: e.fingerprint, transitionId: e.transitionId }, 'transition not sent (silenced, inhibited or resolved unannounced)');
+    }
+    if (committed) await this.enqueueDelivery(groupId, committed, meta.receiver ?? route.receiver);
+    // A silenced alert becomes notifiable when its silence ends: wake the group then.
+    // Kept in the group so whichever plan comes next (this one, or the delivery's) honours it.
+    const ends = [...alerts.values()].filter((a) => a.status === 'firing').flatMap((a) => silencedBy(a).map((s) => Date.parse(s.endsAt)));
+    if (ends.length > 0) await redis.hset(gk.meta, 'wakeAt', Math.min(...ends));
+    else await redis.hdel(gk.meta, 'wakeAt');
+    await this.planFlush(groupId);
+    return outcome === 'done' ? 'already flushed' : committed ? `notification ${committed}` : 'nothing to send';
+  }
+
+  private async enqueueDelivery(groupId: string, seq: string, receiver: string): Promise<void> {
+    const data: DeliverData = { groupId, seq, receiver };
+    await this.deps.notifyQueue.add('deliver', data, {
+      jobId: `deliver-${groupId}-${seq}`,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: KEEP_DELIVERY_JOBS_SECONDS },
+      removeOnFail: { age: KEEP_DELIVERY_JOBS_SECONDS },
+    });
+  }
+
+  // ---- deliver ------------------------------------------------------------------------------
+
+  async deliver(job: Job<DeliverData>, token?: string): Promise<string> {
+    const { redis, logger } = this.deps;
+    const { groupId, seq } = job.data;
+    const gk = this.k.group(groupId);
+    const [[, logged], [, json], [, recordJson]] = (await redis.multi().hget(gk.nlog, seq).hget(gk.notifs, seq).get(gk.delivery).exec()) as [[null, string | null], [null, string | null], [null, string | null]];
+    if (logged) return 'already delivered';
+    const n = parse<Notification>(json);
+    const receiver = n?.receiver ?? job.data.receiver;
+    const notifier = this.deps.notifiers.get(receiver);
+    if (!n || !notifier) {
+      logger.error({ group: groupId, seq, receiver }, n ? 'receiver is not configured; notification dropped' : 'notification is gone; nothing to deliver');
+      await this.complete(groupId, seq, { state: 'dropped', receiver, attempt: 0, at: new Date(this.now()).toISOString(), reason: n ? 'no such receiver' : 'missing' }, '');
+      this.deps.onNotification?.(receiver, 'dropped');
+      await this.planFlush(groupId);
+      return 'dropped';
+    }
+    const attempt = await redis.hincrby(gk.nlog, `${seq}:attempts`, 1);
+    const previous = parse<DeliveryRecord>(recordJson);
+    const log = logger.child({ receiver, group: n.groupKey, seq: n.seq, attempt });
+    let record: DeliveryRecord | void;
+    try {
+      record = await notifier.send(n, previous);
+    } catch (e) {
+      const err = isNotifyError(e) ? e : new NotifyError(e instanceof Error ? e.message : String(e), { retryable: true, cause: e });
+      if (!err.retryable || attempt >= this.retryPlan.attempts) {
+        log.error({ err: { message: err.message, code: err.code } }, err.retryable ? 'delivery kept failing for the whole retry window; notification dropped' : 'delivery failed and will not heal by retrying; notification dropped');
+        await this.complete(groupId, seq, { state: 'dropped', receiver, attempt, at: new Date(this.now()).toISOString(), reason: err.code ?? err.message }, '');
+        this.deps.onNotification?.(receiver, 'dropped');
+        await this.planFlush(groupId);
+        return 'dropped';
+      }
+      this.deps.onNotification?.(receiver, 'failure');
+      const delay = nextDelay(this.retryPlan, attempt, err.retryAfterMs);
+      log.warn({ err: { message: err.message, code: err.code }, retryInMs: delay }, 'delivery failed; will retry');
+      if (token) {
+        await job.moveToDelayed(Date.now() + delay, token);
+        throw new DelayedError();
+      }
+      throw err;
+    }
+    const keep = record === undefined ? '' : Object.values(record).some((v) => v !== undefined) ? JSON.stringify(record) : '-';
+    await this.complete(groupId, seq, { state: 'sent', receiver, attempt, at: new Date(this.now()).toISOString() }, n.status === 'resolved' && keep === '' ? '-' : keep);
+    this.deps.onNotification?.(receiver, 'success');
+    log.debug('notification delivered');
+    await this.planFlush(groupId);
+    return 'sent';
+  }
+
+  private async complete(groupId: string, seq: string, entry: DeliveryLogEntry, record: string): Promise<void> {
+    const gk = this.k.group(groupId);
+    await this.deps.redis.eval(COMPLETE, 4, gk.meta, gk.nlog, gk.delivery, gk.notifs, seq, JSON.stringify(entry), record, NLOG_TTL_SECONDS);
+  }
+
+  /** No transition waits for a flush and no delivery is in flight, in any group (tests, shutdown checks). */
+  async idle(): Promise<boolean> {
+    const { redis } = this.deps;
+    for (const gid of await redis.smembers(this.k.groups())) {
+      const gk = this.k.group(gid);
+      const [[, pending], [, inflight]] = (await redis.multi().llen(gk.pending).hget(gk.meta, 'inflight').exec()) as [[null, number], [null, string | null]];
+      if (pending > 0 || inflight) return false;
+    }
+    return true;
+  }
+
+  /** The notification log of a group: seq → entry (for tests and debugging). */
+  async notificationLog(groupId: string): Promise<Record<string, DeliveryLogEntry>> {
+    const raw = await this.deps.redis.hgetall(this.k.group(groupId).nlog);
+    return Object.fromEntries(Object.entries(raw).flatMap(([k, v]) => (k.includes(':') ? [] : [[k, JSON.parse(v) as DeliveryLogEntry]])));
+  }
+
+  // ---- the notify queue's processor ---------------------------------------------------------
+
+  async process(job: Job, token?: string): Promise<unknown> {
+    if (job.name === 'flush') return this.flush(job as Job<FlushData>);
+    if (job.name === 'deliver') return this.deliver(job as Job<DeliverData>, token);
+    // A job from before alerting routed (one per transition, named by kind): take it in.
+    if ((ALERT_KINDS as readonly string[]).includes(job.name) && typeof (job.data as AlertEvent)?.transitionId === 'string') {
+      await this.ingest([job.data as AlertEvent]);
+      return 'ingested';
+    }
+    throw new Error(`notify queue: unknown job "${job.name}"`);
+  }
+}

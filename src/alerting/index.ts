@@ -1,0 +1,72 @@
+// The alerting module's entry point: route → group → silence/inhibit → dedup → deliver.
+// `createAlerting` wires the stages to Redis and the notify queue; the daemon calls `ingest` with
+// the watch loop's transitions and runs `processor` on the notify queue's Worker.
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { createNotifiers } from '../notifiers/registry.ts';
+import type { Notifier } from '../notifiers/types.ts';
+import type { Keyspace } from '../state/keys.ts';
+import { Dispatcher, type FiringAlertStatus, type NotificationOutcome } from './dispatcher.ts';
+import type { DeliveryRetryOptions } from './retry.ts';
+import { compileRoute } from './route.ts';
+import { silencesFromConfig } from './silence.ts';
+import type { AlertEvent } from './types.ts';
+
+export { addSilence, expireSilence, formatSilence, listSilences, parseMatchers, type Silence } from './silence.ts';
+export { sendTestAlert, testNotification } from './test-alert.ts';
+export type { FiringAlertStatus, NotificationOutcome } from './dispatcher.ts';
+
+export interface AlertingOptions {
+  config: Pick<Config, 'receivers' | 'route' | 'silences'>;
+  redis: Redis;
+  keys: Keyspace;
+  /** The `notify` queue (src/queues.ts); flush and deliver jobs go there. */
+  notifyQueue: Queue;
+  logger: Logger;
+  now?: () => number;
+  /** Override receivers by name (tests). */
+  notifiers?: ReadonlyMap<string, Notifier>;
+  /** Delivery retry window and backoff (default: 24 h, 1 s doubling, at most 15 min apart). */
+  retry?: DeliveryRetryOptions;
+  /** syncwatch's own URL, for the webhook payload's externalURL. */
+  externalURL?: string;
+  /** Counts `syncwatch_notifications_total{receiver,outcome}`. */
+  onNotification?: (receiver: string, outcome: NotificationOutcome) => void;
+}
+
+export interface Alerting {
+  /** Take alert transitions in (idempotent per transitionId). */
+  ingest(events: readonly AlertEvent[]): Promise<void>;
+  /** The notify queue's processor: `new Worker('notify', alerting.processor, …)`. */
+  processor(job: Job, token?: string): Promise<unknown>;
+  /** Firing alerts, each with `silenced` / `inhibited`: for /status. */
+  alertsForStatus(): Promise<FiringAlertStatus[]>;
+  readonly dispatcher: Dispatcher;
+}
+
+export function createAlerting(options: AlertingOptions): Alerting {
+  const { config, logger } = options;
+  const notifiers = new Map(createNotifiers(config.receivers, { logger }));
+  for (const [name, notifier] of options.notifiers ?? []) notifiers.set(name, notifier);
+  const dispatcher = new Dispatcher({
+    redis: options.redis,
+    keys: options.keys,
+    notifyQueue: options.notifyQueue,
+    logger: logger.child({ component: 'alerting' }),
+    route: config.route ? compileRoute(config.route) : undefined,
+    notifiers,
+    configSilences: silencesFromConfig(config.silences),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.externalURL ? { externalURL: options.externalURL } : {}),
+    ...(options.onNotification ? { onNotification: options.onNotification } : {}),
+  });
+  return {
+    ingest: (events) => dispatcher.ingest(events),
+    processor: (job, token) => dispatcher.process(job, token),
+    alertsForStatus: () => dispatcher.alertsForStatus(),
+    dispatcher,
+  };
+}

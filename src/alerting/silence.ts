@@ -1,0 +1,123 @@
+// Stage 2: silence. Silences come from the config (`until`) and from `syncwatch silence add` (in
+// Redis, for every replica). A silenced alert is still tracked and shown in /status, not sent.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { SilenceConfig } from '../config/index.ts';
+import { SyncwatchError } from '../errors.ts';
+import type { Keyspace } from '../state/keys.ts';
+import { matchesAll } from './route.ts';
+import type { LabelSet } from './types.ts';
+
+export interface Silence {
+  id: string;
+  match: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  comment?: string;
+  createdBy?: string;
+  /** `config` for silences from the YAML, `runtime` for those added at run time. */
+  source: 'config' | 'runtime';
+}
+
+/** Expired runtime silences are kept this long (for `silence list --all`), then dropped. */
+export const KEEP_EXPIRED_SILENCES_MS = 7 * 24 * 3600_000;
+
+export function silencesFromConfig(config: readonly SilenceConfig[]): Silence[] {
+  return config.map((s, i) => ({
+    id: `config-${i}`,
+    match: { ...s.match },
+    startsAt: new Date(0).toISOString(),
+    endsAt: s.until.toISOString(),
+    ...(s.comment !== undefined ? { comment: s.comment } : {}),
+    source: 'config',
+  }));
+}
+
+export function isActive(silence: Silence, now: number): boolean {
+  return Date.parse(silence.startsAt) <= now && now < Date.parse(silence.endsAt);
+}
+
+/** The active silences that match these labels (empty: not silenced). */
+export function silencesMatching(silences: readonly Silence[], labels: LabelSet, now: number): Silence[] {
+  return silences.filter((s) => isActive(s, now) && Object.keys(s.match).length > 0 && matchesAll(labels, s.match));
+}
+
+/** `["target=prod", "flow=Nightly*"]` → `{ target: "prod", flow: "Nightly*" }`. */
+export function parseMatchers(args: readonly string[]): Record<string, string> {
+  const match: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    const key = eq > 0 ? arg.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new SyncwatchError('config', `--match wants label=value, got "${arg}"`);
+    match[key] = arg.slice(eq + 1);
+  }
+  if (Object.keys(match).length === 0) throw new SyncwatchError('config', 'a silence needs at least one --match label=value');
+  return match;
+}
+
+const silencesKey = (keys: Keyspace) => `${keys.prefix}:alerting:silences`;
+
+export interface AddSilence {
+  match: Record<string, string>;
+  /** Duration in ms (`--for 2h` → parseDuration('2h')). */
+  durationMs: number;
+  comment?: string;
+  createdBy?: string;
+  now?: number;
+}
+
+export async function addSilence(redis: Redis, keys: Keyspace, input: AddSilence): Promise<Silence> {
+  if (Object.keys(input.match).length === 0) throw new SyncwatchError('config', 'a silence needs at least one label to match');
+  if (!(input.durationMs > 0)) throw new SyncwatchError('config', 'a silence needs a positive duration');
+  const now = input.now ?? Date.now();
+  const silence: Silence = {
+    id: randomUUID(),
+    match: { ...input.match },
+    startsAt: new Date(now).toISOString(),
+    endsAt: new Date(now + input.durationMs).toISOString(),
+    ...(input.comment !== undefined ? { comment: input.comment } : {}),
+    ...(input.createdBy !== undefined ? { createdBy: input.createdBy } : {}),
+    source: 'runtime',
+  };
+  await redis.hset(silencesKey(keys), silence.id, JSON.stringify(silence));
+  return silence;
+}
+
+/** Runtime silences; active ones only unless `all`. Silences expired long ago are dropped. */
+export async function listSilences(redis: Redis, keys: Keyspace, options: { all?: boolean; now?: number } = {}): Promise<Silence[]> {
+  const now = options.now ?? Date.now();
+  const raw = await redis.hgetall(silencesKey(keys));
+  const out: Silence[] = [];
+  const stale: string[] = [];
+  for (const [id, json] of Object.entries(raw)) {
+    let s: Silence;
+    try {
+      s = JSON.parse(json) as Silence;
+    } catch {
+      stale.push(id);
+      continue;
+    }
+    if (Date.parse(s.endsAt) + KEEP_EXPIRED_SILENCES_MS < now) stale.push(id);
+    else if (options.all || isActive(s, now)) out.push(s);
+  }
+  if (stale.length > 0) await redis.hdel(silencesKey(keys), ...stale);
+  return out.sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+}
+
+/** End a runtime silence now. False when there is no such silence. */
+export async function expireSilence(redis: Redis, keys: Keyspace, id: string, now = Date.now()): Promise<boolean> {
+  const json = await redis.hget(silencesKey(keys), id);
+  if (!json) return false;
+  const s = JSON.parse(json) as Silence;
+  if (Date.parse(s.endsAt) > now) s.endsAt = new Date(now).toISOString();
+  await redis.hset(silencesKey(keys), id, JSON.stringify(s));
+  return true;
+}
+
+/** One line per silence, for `syncwatch silence list`. */
+export function formatSilence(s: Silence): string {
+  const match = Object.entries(s.match)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  return `${s.id}  until ${s.endsAt}  ${match}${s.comment ? `  # ${s.comment}` : ''}`;
+}

@@ -88,16 +88,27 @@ export function routesFor(root: Route, labels: LabelSet): Route[] {
   return walk(root, labels) ?? [root];
 }
 
+/**
+ * The deepest matching routes. `continue: true` keeps looking at later siblings, as in
+ * Alertmanager — and where no later sibling takes the alert, it goes on to this node's own
+ * receiver too (the example config's `SyncFailed → e-mail, continue` also reaches the default
+ * Slack receiver, as its readers expect).
+ */
 function walk(node: Route, labels: LabelSet): Route[] | undefined {
   if (!matchesAll(labels, node.match, node.matchRe)) return undefined;
   const found: Route[] = [];
+  let taken = false;
   for (const child of node.routes) {
     const hit = walk(child, labels);
     if (!hit) continue;
     found.push(...hit);
-    if (!child.continue) break;
+    if (!child.continue) {
+      taken = true;
+      break;
+    }
   }
-  return found.length > 0 ? found : [node];
+  if (!taken) found.push(node);
+  return found;
 }
 
 /** The values of the route's `groupBy` labels (missing labels left out). */

@@ -23,7 +23,7 @@ const root = compileRoute(tree);
 describe('route tree', () => {
   it.each([
     // labels                                                                         receivers
-    [{ kind: 'SyncFailed', severity: 'critical', target: 'x' },                       ['email']], // continue, but no later sibling matches; the root is only the fallback
+    [{ kind: 'SyncFailed', severity: 'critical', target: 'x' },                       ['email', 'oncall']], // continue, and no later sibling takes it: the root's receiver does too
     [{ kind: 'SyncFailed', severity: 'warning', target: 'x' },                        ['oncall']],
     [{ kind: 'TargetDown', severity: 'critical', target: 'x' },                       ['hook']],
     [{ kind: 'SyncFailed', severity: 'critical', target: 'celigo-prod', flow: 'archive1' }, ['email', 'archive']],
@@ -31,6 +31,8 @@ describe('route tree', () => {
     [{ kind: 'FlowErrors', severity: 'warning', target: 'neo-prod', flow: 'archive1' },    ['oncall']],
     [{ kind: 'FlowErrors', severity: 'warning', target: 'x', flow: 'f9', name: 'Nightly archive' }, ['by-name']],
     [{ kind: 'FlowErrors', severity: 'warning', target: 'x', name: 'Nightly archive' }, ['oncall']], // name matches only where the flow label exists
+    // continue stops at the first later sibling that takes the alert without continue
+    [{ kind: 'SyncFailed', severity: 'critical', target: 'celigo-x', flow: 'f9', name: 'Nightly archive' }, ['email', 'by-name']],
   ])('%j → %j', (labels, receivers) => {
     const got = routesFor(root, labels as Record<string, string>).map((r) => r.receiver);
     expect(got).toEqual(receivers);
@@ -62,7 +64,7 @@ describe('route tree', () => {
 
   it('gives one group per matching route, with distinct ids', () => {
     const groups = groupsFor(root, { labels: { target: 'x', provider: 'celigo', kind: 'SyncFailed', severity: 'critical', resource: 'r' }, annotations: { summary: '' } });
-    expect(groups.map((g) => g.route.receiver)).toEqual(['email']);
+    expect(groups.map((g) => g.route.receiver)).toEqual(['email', 'oncall']);
     const both = groupsFor(root, { labels: { target: 'celigo-a', provider: 'celigo', kind: 'SyncFailed', severity: 'critical', resource: 'r', flow: 'archive' }, annotations: { summary: '' } });
     expect(both.map((g) => g.route.receiver)).toEqual(['email', 'archive']);
     expect(new Set(both.map((g) => g.groupId)).size).toBe(2);

@@ -1,7 +1,6 @@
 // The long-running process: job schedulers per target, the poll and notify workers, the HTTP
 // surface, and a graceful stop. Every replica runs the same; BullMQ shares the work out.
 import { Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Config } from '../src/config/index.ts';
 import type { Logger } from '../src/log.ts';
 import { Metrics } from '../src/metrics/index.ts';
@@ -9,12 +8,16 @@ import { createAlerting } from '../src/alerting/index.ts';
 import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
 import { startServer } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
+import { createRedis, redisAnswers } from '../src/state/redis.ts';
 import { StateStore } from '../src/state/store.ts';
 import { Watch, type WatchSink } from '../src/watch/watch.ts';
 import { createRetrier } from '../src/retry/index.ts';
 import { alertingProcessor } from './notify.ts';
 import { pollProcessor } from './poll.ts';
 import { retryProcessor } from './retry.ts';
+
+/** How often the daemon checks that every target's poll schedule is still in Redis. */
+const SCHEDULE_CHECK_MS = 30_000;
 
 export interface DaemonOptions {
   logger: Logger;
@@ -30,7 +33,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const { logger } = options;
   const tuning = config.workers;
   // BullMQ wants maxRetriesPerRequest: null on the connections its workers block on.
-  const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const connection = createRedis(config.redis, { maxRetriesPerRequest: null });
   connection.on('error', (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'));
   const keys = keyspace(config.redis.prefix);
   const store = new StateStore(connection, keys);
@@ -99,9 +102,23 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       logger.info({ scheduler: id }, 'removed the poll schedule of a target no longer configured');
     }
   }
-  for (const target of config.targets) {
-    await queues.poll.upsertJobScheduler(schedulerIdOf(target.name), { every: target.interval }, { name: 'plan', data: { target: target.name }, opts: { removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } });
-  }
+  const schedule = (target: Config['targets'][number]) =>
+    queues.poll.upsertJobScheduler(schedulerIdOf(target.name), { every: target.interval }, { name: 'plan', data: { target: target.name }, opts: { removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } });
+  for (const target of config.targets) await schedule(target);
+  // The schedules live in Redis: a Redis that restarted empty (or was flushed, or failed over to a
+  // replica that lagged) has none, and nothing would ever poll again. Re-create what is missing
+  // when the connection comes back, and check now and then.
+  const ensureSchedules = async () => {
+    for (const target of config.targets) {
+      if (await queues.poll.getJobScheduler(schedulerIdOf(target.name))) continue;
+      await schedule(target);
+      logger.warn({ target: target.name }, 'the poll schedule was missing from Redis (restarted empty or flushed?); re-created it');
+    }
+  };
+  const checkSchedules = () => void ensureSchedules().catch((e: Error) => logger.warn({ err: { message: e.message } }, 'could not check the poll schedules'));
+  connection.on('ready', checkSchedules);
+  const scheduleCheck = setInterval(checkSchedules, SCHEDULE_CHECK_MS);
+  scheduleCheck.unref();
 
   const workerOptions = { connection, prefix: keys.prefix, lockDuration: tuning.lockDuration, stalledInterval: tuning.stalledInterval, maxStalledCount: 2 };
   const workers = [
@@ -117,7 +134,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const server = await startServer(config.server.listen, {
     ...(config.server.bearerToken ? { bearerToken: config.server.bearerToken } : {}),
     async ready() {
-      const redisOk = await connection.ping().then((r) => r === 'PONG', () => false);
+      const redisOk = await redisAnswers(connection); // never hangs while Redis is down
       const workersOk = workers.every((w) => w.isRunning());
       return { ok: redisOk && workersOk, checks: { redis: redisOk, workers: workersOk } };
     },
@@ -147,6 +164,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     url: server.url,
     close() {
       closing ??= (async () => {
+        clearInterval(scheduleCheck);
+        connection.off('ready', checkSchedules);
         await Promise.all(workers.map((w) => w.close())); // in-flight jobs finish first
         await server.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));

@@ -5,7 +5,7 @@
 //             notification log in Redis is the single answer to "was this sent?"
 import { createHash } from 'node:crypto';
 import { DelayedError, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { Keyspace } from '../state/keys.ts';
 import { isNotifyError, NotifyError, type Notifier } from '../notifiers/types.ts';
@@ -141,10 +141,13 @@ export class Dispatcher {
     const route = this.routeOf(meta.route);
     if (!route) return;
     const now = this.now();
-    const last = meta.lastSentAt ? Number(meta.lastSentAt) : undefined;
+    // A time recorded in the future means the clock went back since: count it as now, or the
+    // group would hold its notifications until the clock caught up (hours, or a year).
+    const last = meta.lastSentAt ? Math.min(Number(meta.lastSentAt), now) : undefined;
+    const firstAt = Math.min(Number(meta.firstAt ?? now), now);
     const candidates: number[] = [];
     if (pendingLen > 0 || (options.wake && alertsLen > 0)) {
-      candidates.push(last !== undefined ? Math.max(now, last + route.groupInterval) : Math.max(now, Number(meta.firstAt ?? now) + route.groupWait));
+      candidates.push(last !== undefined ? Math.max(now, last + route.groupInterval) : Math.max(now, firstAt + route.groupWait));
     }
     if (alertsLen > 0 && last !== undefined) candidates.push(Math.max(now, last + route.repeatInterval));
     const wakeAt = options.wakeAt ?? (meta.wakeAt ? Number(meta.wakeAt) : undefined);

@@ -2,7 +2,7 @@
 // `createAlerting` wires the stages to Redis and the notify queue; the daemon calls `ingest` with
 // the watch loop's transitions and runs `processor` on the notify queue's Worker.
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { createNotifiers } from '../notifiers/registry.ts';

@@ -1,7 +1,7 @@
 // Stage 2: silence. Silences come from the config (`until`) and from `syncwatch silence add` (in
 // Redis, for every replica). A silenced alert is still tracked and shown in /status, not sent.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../state/redis.ts';
 import type { SilenceConfig } from '../config/index.ts';
 import { SyncwatchError } from '../errors.ts';
 import type { Keyspace } from '../state/keys.ts';

@@ -32,6 +32,7 @@ export type {
   LogReceiverConfig,
   NeoTargetConfig,
   ReceiverConfig,
+  RedisConfig,
   RetryAction,
   RetryPolicyConfig,
   RouteConfig,

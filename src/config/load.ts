@@ -227,12 +227,12 @@ class Loader {
     return source?.data;
   }
 
-  /** DESIGN: REDIS_URL is the default when the file names no redis.url. */
+  /** DESIGN: REDIS_URL is the default when the file names no redis.url (nor a redis.cluster). */
   private injectRedisUrl(data: Record<string, unknown>): void {
     const url = this.env.REDIS_URL;
     if (url === undefined || url === '') return;
     if (data.redis === undefined) data.redis = {};
-    if (isRecord(data.redis) && data.redis.url === undefined) {
+    if (isRecord(data.redis) && data.redis.url === undefined && data.redis.cluster === undefined) {
       data.redis.url = url;
       this.secrets.add(url); // a Redis URL may carry a password
       this.injectedFromEnv.set('redis.url', 'REDIS_URL');

@@ -85,12 +85,31 @@ const idsOrGlobs = z.array(text);
 // ---------------------------------------------------------------------------------------------
 // redis, server, workers
 
-const redisSchema = z.strictObject({
-  /** Also taken from REDIS_URL by the loader when absent here. */
-  url: z.url({ protocol: /^rediss?$/, ...onFormat('expected a redis:// or rediss:// URL') }).default(DEFAULT_REDIS_URL),
-  /** Wrapped in a hash tag (`{prefix}:…`), so it cannot contain braces itself. */
-  prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, onFormat('expected letters, digits, "_", ".", ":" or "-"')).default('syncwatch'),
-});
+const redisUrl = z.url({ protocol: /^rediss?$/, ...onFormat('expected a redis:// or rediss:// URL') });
+
+const redisSchema = z
+  .strictObject({
+    /** One Redis. Also taken from REDIS_URL by the loader when neither url nor cluster is given. */
+    url: redisUrl.optional(),
+    /** A Redis Cluster instead of one Redis: some of its nodes (the client discovers the rest). */
+    cluster: z.strictObject({ nodes: z.array(redisUrl).min(1) }).optional(),
+    /** Wrapped in a hash tag (`{prefix}:…`), so it cannot contain braces itself. */
+    prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, onFormat('expected letters, digits, "_", ".", ":" or "-"')).default('syncwatch'),
+  })
+  .superRefine((redis, ctx) => {
+    if (redis.url !== undefined && redis.cluster !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'use either url (one Redis) or cluster (Redis Cluster), not both' });
+    }
+  }, WHEN_OBJECT)
+  // With a cluster, `url` names its first node (for code that only reports where Redis is);
+  // connections are made by src/state/redis.ts, which takes the cluster when there is one.
+  .transform((redis): RedisConfig =>
+    redis.cluster !== undefined ? { prefix: redis.prefix, url: redis.cluster.nodes[0]!, cluster: redis.cluster } : { prefix: redis.prefix, url: redis.url ?? DEFAULT_REDIS_URL },
+  )
+  .meta({ not: { required: ['url', 'cluster'] } });
+
+/** Where the state lives: one Redis (`url`) or, when `cluster` is set, a Redis Cluster. */
+export type RedisConfig = { prefix: string; url: string; cluster?: { nodes: string[] } };
 
 const listenAddress = z.string().refine((s) => {
   const m = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(s);

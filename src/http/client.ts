@@ -23,6 +23,8 @@ export const HTTP_DEFAULTS = {
   connectTimeoutMs: 5_000,
   headersTimeoutMs: 15_000,
   bodyTimeoutMs: 30_000,
+  /** The whole answer, headers and body, must arrive within this: a body that trickles forever ends here. */
+  responseTimeoutMs: 60_000,
   maxRetries: 4,
   backoffBaseMs: 250,
   backoffMaxMs: 10_000,
@@ -73,6 +75,7 @@ export class HttpClient {
   private readonly maxResponseBytes: number;
   private readonly headersTimeoutMs: number;
   private readonly bodyTimeoutMs: number;
+  private readonly responseTimeoutMs: number;
 
   constructor(options: HttpClientOptions) {
     let base: URL;
@@ -99,6 +102,7 @@ export class HttpClient {
     this.maxResponseBytes = options.maxResponseBytes ?? HTTP_DEFAULTS.maxResponseBytes;
     this.headersTimeoutMs = options.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs;
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? HTTP_DEFAULTS.bodyTimeoutMs;
+    this.responseTimeoutMs = options.responseTimeoutMs ?? HTTP_DEFAULTS.responseTimeoutMs;
 
     const requestsPerSecond = options.requestsPerSecond ?? HTTP_DEFAULTS.requestsPerSecond;
     this.rateLimiter =
@@ -323,12 +327,32 @@ export class HttpClient {
     label: string,
     signal: AbortSignal | undefined,
   ): Promise<Exchange> {
+    // bodyTimeout only bounds the silence between two chunks; this bounds the whole answer.
+    const deadline = AbortSignal.timeout(this.responseTimeoutMs);
+    const overDeadline = () =>
+      new SyncwatchError('upstream', `${label}: response not complete within ${this.responseTimeoutMs} ms`);
+    try {
+      return await this.exchangeWithin(url, method, headers, payload, label, signal ? AbortSignal.any([signal, deadline]) : deadline);
+    } catch (error) {
+      if (deadline.aborted && !signal?.aborted && !(error instanceof SyncwatchError)) throw overDeadline();
+      throw error;
+    }
+  }
+
+  private async exchangeWithin(
+    url: URL,
+    method: Method,
+    headers: Record<string, string>,
+    payload: string | undefined,
+    label: string,
+    signal: AbortSignal,
+  ): Promise<Exchange> {
     const response = await this.pool.request({
       path: url.pathname + url.search,
       method,
       headers,
       body: payload ?? null,
-      signal: signal ?? null,
+      signal,
       headersTimeout: this.headersTimeoutMs,
       bodyTimeout: this.bodyTimeoutMs,
     });

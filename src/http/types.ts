@@ -20,6 +20,8 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number; // default 5_000
   headersTimeoutMs?: number; // default 15_000
   bodyTimeoutMs?: number; // default 30_000
+  /** The whole answer (headers and body) within this; default 60_000. */
+  responseTimeoutMs?: number;
   /** Retries for network errors, 5xx and 429; default 4. */
   maxRetries?: number;
   /** Backoff: base and cap in ms (full jitter); defaults 250 and 10_000. */

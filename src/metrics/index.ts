@@ -1,7 +1,7 @@
 // Prometheus metrics (names are a contract: DESIGN.md "Metrics"). Counters and histograms count
 // what this process did; gauges that describe the monitored world are read from Redis at scrape
 // time (cached briefly), so every replica reports the same truth and a restarted one is right at once.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../state/redis.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertRecord } from '../state/store.ts';
 import type { Keyspace } from '../state/keys.ts';

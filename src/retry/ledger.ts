@@ -14,7 +14,7 @@
 // Attempts are recorded atomically before a submission (the claim script), so neither a second
 // replica nor a re-delivered job can send the same key again inside its backoff window.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../state/redis.ts';
 import { hashTagged } from '../state/keys.ts';
 
 /** The errors' own purge window is 30 days; the ledger outlives it. */

@@ -1,11 +1,11 @@
 // `syncwatch once`: one cycle of every target against the current state; prints what it saw and
 // the events it would raise. Sends nothing and changes no alert state.
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AlertEvent } from '../alerting/types.ts';
 import type { Config } from '../config/index.ts';
 import type { Run, StepErrors } from '../model.ts';
 import { keyspace } from '../state/keys.ts';
+import { createRedis } from '../state/redis.ts';
 import { StateStore } from '../state/store.ts';
 import { Watch } from './watch.ts';
 
@@ -14,7 +14,7 @@ export interface OnceResult {
 }
 
 export async function runOnce(config: Config, logger: Logger, now: () => number = Date.now): Promise<OnceResult> {
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 2, lazyConnect: true });
   redis.on('error', () => {});
   const keys = keyspace(config.redis.prefix);
   const watch = new Watch({ targets: config.targets, redis, keys, store: new StateStore(redis, keys), logger, now, save: false });

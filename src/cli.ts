@@ -9,7 +9,7 @@ commands:
   run       --config FILE        watch every target (SYNCWATCH_CONFIG; no config at all starts the demo)
   validate  --config FILE        check a configuration; exit 0 when valid, 2 with FILE:LINE:COL lines
   once      --config FILE [--json]   one cycle for every target; print the events, send nothing
-  simulate  [--port N] [--host H] [--scenario NAME|FILE] [--token T] [--latency MS]
+  simulate  [--port N] [--host H] [--scenario NAME|FILE] [--token T] [--latency MS] [--story]
                                  the simulator of integrator.io, Airweave and Neo on its own
   silence add --config FILE --match key=value… --for 2h [--comment TEXT]
   silence list --config FILE [--all]
@@ -38,24 +38,51 @@ async function loadOrReport(file: string): Promise<Config | number> {
   return EXIT.invalidConfig;
 }
 
-const DEMO_CONFIG = (url: string) => `
+/**
+ * The demo's configuration: the embedded simulator every 5 s, a retry policy for intermittent
+ * errors, alerts to the log — and to Slack (SLACK_BOT_TOKEN + SLACK_CHANNEL) and/or e-mail
+ * (SMTP_HOST + SMTP_TO; SMTP_PORT, SMTP_USER, SMTP_PASS, SMTP_FROM optional) when those are set.
+ * Redis prefix: SYNCWATCH_DEMO_PREFIX (default syncwatch-demo), never a real deployment's.
+ */
+export function demoConfig(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  const receivers = ['  - name: log\n    log: {}'];
+  if (env.SLACK_BOT_TOKEN && env.SLACK_CHANNEL) {
+    receivers.push('  - name: slack\n    slack:\n      token: ${SLACK_BOT_TOKEN}\n      channel: ${SLACK_CHANNEL}' + (env.SLACK_API_URL ? '\n      apiUrl: ${SLACK_API_URL}' : ''));
+  }
+  if (env.SMTP_HOST && env.SMTP_TO) {
+    const auth = env.SMTP_USER && env.SMTP_PASS ? '\n        user: ${SMTP_USER}\n        pass: ${SMTP_PASS}' : '';
+    receivers.push(`  - name: email\n    email:\n      from: \${SMTP_FROM:-syncwatch-demo@localhost}\n      to: [\${SMTP_TO}]\n      smtp:\n        host: \${SMTP_HOST}\n        port: \${SMTP_PORT:-587}${auth}`);
+  }
+  // Every alert goes to the log (the root's receiver); the optional receivers get it too.
+  const extra = receivers.slice(1).map((r) => `    - receiver: ${/name: (\w+)/.exec(r)![1]}\n      continue: true`);
+  const routes = extra.length > 0 ? `\n  routes:\n${extra.join('\n')}` : '';
+  return `
+redis:
+  prefix: \${SYNCWATCH_DEMO_PREFIX:-syncwatch-demo}
 targets:
   - name: demo
     provider: celigo
     baseUrl: ${url}
     token: sim-token
-    interval: 10s
+    interval: 5s
     stuckAfter: 30m
 server:
   listen: \${SYNCWATCH_LISTEN:-127.0.0.1:9464}
 route:
   receiver: log
   groupWait: 0s
-  groupInterval: 5s
+  groupInterval: 5s${routes}
 receivers:
-  - name: log
-    log: {}
+${receivers.join('\n')}
+retryPolicies:
+  - name: demo-intermittent
+    match: { classification: [intermittent] }
+    action: retry
+    minAge: 0s
+    maxAttempts: 3
+    backoff: { initial: 30s, max: 5m }
 `;
+}
 
 const commands: Record<string, Command> = {
   async run(args) {
@@ -65,20 +92,30 @@ const commands: Record<string, Command> = {
     const logger = createLogger();
     let config: Config;
     let stopDemo: (() => Promise<void>) | undefined;
+    let startStory: (() => void) | undefined;
     if (file) {
       const loaded = await loadOrReport(file);
       if (typeof loaded === 'number') return loaded;
       config = loaded;
     } else {
-      const { startSimulator } = await import('./simulator/index.ts');
-      const sim = await startSimulator({ port: 0 });
-      stopDemo = () => sim.close();
+      // The banner comes first, before anything else can print.
       process.stdout.write(
-        `syncwatch demo: no configuration given, so this watches a built-in simulator of integrator.io at ${sim.url} and logs its alerts. ` +
-          `To watch a real account: syncwatch run --config FILE (start from config/syncwatch.example.yaml).\n`,
+        `syncwatch demo: no configuration given, so this watches a built-in simulator of integrator.io and logs its alerts while a scripted story plays ` +
+          `(a sync fails, errors pile up, intermittent errors are auto-retried, everything recovers). ` +
+          `To watch a real account: syncwatch run --config FILE (start from config/syncwatch.example.yaml), or set SYNCWATCH_CONFIG.\n`,
       );
+      const { startSimulator } = await import('./simulator/index.ts');
+      const { DEMO_SCENARIO, startDemoStory } = await import('./simulator/demo.ts');
+      const sim = await startSimulator({ port: 0, scenario: DEMO_SCENARIO });
+      logger.info({ simulator: sim.url, admin: `${sim.url}/__sim/world` }, 'demo simulator started');
+      let story: { stop(): void } | undefined;
+      stopDemo = async () => {
+        story?.stop();
+        await sim.close();
+      };
+      startStory = () => (story = startDemoStory(sim.url, logger.child({ component: 'demo' })));
       const { loadConfigFromString, formatProblem } = await import('./config/index.ts');
-      const result = await loadConfigFromString(DEMO_CONFIG(sim.url), '(demo)', process.env);
+      const result = await loadConfigFromString(demoConfig(sim.url), '(demo)', process.env);
       if (!result.ok) {
         for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
         await sim.close();
@@ -88,6 +125,7 @@ const commands: Record<string, Command> = {
     }
     const { startDaemon } = await import('../workers/daemon.ts');
     const daemon = await startDaemon(config, { logger });
+    startStory?.();
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -150,12 +188,12 @@ const commands: Record<string, Command> = {
     }
     const config = await loadOrReport(file);
     if (typeof config === 'number') return config;
-    const { Redis } = await import('ioredis');
+    const { createRedis } = await import('./state/redis.ts');
     const { keyspace } = await import('./state/keys.ts');
     const { addSilence, listSilences, expireSilence, formatSilence, parseMatchers } = await import('./alerting/index.ts');
     const { parseDuration } = await import('./config/index.ts');
     const { userInfo } = await import('node:os');
-    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
+    const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
     const keys = keyspace(config.redis.prefix);
     try {
       if (sub === 'add') {
@@ -216,6 +254,7 @@ const commands: Record<string, Command> = {
       scenario: { type: 'string', short: 's' },
       token: { type: 'string' },
       latency: { type: 'string' },
+      story: { type: 'boolean' },
     });
     const port = values.port === undefined ? 4010 : Number(values.port);
     const latencyMs = values.latency === undefined ? undefined : Number(values.latency);
@@ -228,19 +267,27 @@ const commands: Record<string, Command> = {
       return EXIT.usage;
     }
     const { startSimulator } = await import('./simulator/index.ts');
+    const demo = await import('./simulator/demo.ts');
     const sim = await startSimulator({
       port,
       ...(values.host ? { host: values.host as string } : {}),
-      ...(values.scenario ? { scenario: values.scenario as string } : {}),
+      ...(values.scenario ? { scenario: values.scenario === 'demo' ? demo.DEMO_SCENARIO : (values.scenario as string) } : {}),
       ...(values.token ? { token: values.token as string } : {}),
       ...(latencyMs !== undefined ? { latencyMs } : {}),
     });
     process.stdout.write(`syncwatch simulator listening on ${sim.url} (scenario ${(values.scenario as string) ?? 'default'}; admin API at ${sim.url}/__sim/world)\n`);
+    // --story: play the demo story against this simulator (docker compose's demo).
+    let story: { stop(): void } | undefined;
+    if (values.story) {
+      const { createLogger } = await import('./log.ts');
+      story = demo.startDemoStory(sim.url, createLogger({ name: 'syncwatch-simulator' }).child({ component: 'demo' }));
+    }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    story?.stop();
     await sim.close();
     return EXIT.ok;
   },

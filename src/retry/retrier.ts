@@ -3,7 +3,7 @@
 // before anything is sent) → dryRun → submit in batches of ≤ 1,000 → RetryExhausted.
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type Severity } from '../alerting/types.ts';
 import type { RetryPolicyConfig } from '../config/index.ts';
@@ -265,7 +265,16 @@ class JobRun {
     }
 
     const reconciled = await this.ledger.reconcile(job.resource, current);
-    for (const o of reconciled.outcomes) await this.count(job.target, o.policy, o.outcome, o.records);
+    const settled = new Map<string, { policy: string; outcome: RetryOutcomeName; count: number }>();
+    for (const o of reconciled.outcomes) {
+      await this.count(job.target, o.policy, o.outcome, o.records);
+      if (o.records <= 0 || (o.outcome !== 'succeeded' && o.outcome !== 'failed')) continue;
+      const entry = settled.get(`${o.policy}|${o.outcome}`) ?? { policy: o.policy, outcome: o.outcome, count: 0 };
+      entry.count += o.records;
+      settled.set(`${o.policy}|${o.outcome}`, entry);
+    }
+    // What earlier submissions achieved, one line per policy: the records are gone (succeeded) or back (failed).
+    for (const e of settled.values()) log.info(e, e.outcome === 'succeeded' ? 'retried records succeeded' : 'retried records failed again');
 
     const disabledKey = this.ledger.keys.disabled(job.target, job.flowId);
     let flowDisabled = await this.ledger.running(disabledKey, this.now);
@@ -345,7 +354,8 @@ class JobRun {
         throw e;
       }
       if (outcome.outcome === 'queued') {
-        log.info({ count: keys.length, retryJob: outcome.job._id }, 'retry batch submitted');
+        // Large batches show their progress: records so far of those eligible on this step.
+        log.info({ count: keys.length, progress: `${Math.min(i + slice.length, eligible.length)}/${eligible.length}`, retryJob: outcome.job._id }, 'retry batch submitted');
         log.debug({ retryDataKeys: keys }, 'retry batch keys');
         await this.count(job.target, policy.name, 'submitted', keys.length);
       } else if (outcome.outcome === 'no-op') {

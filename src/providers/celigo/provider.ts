@@ -18,7 +18,7 @@ export interface CeligoTarget {
 }
 
 /** Requests one poll keeps in flight at once; the target's rate limiter still has the last word. */
-const CONCURRENCY = 16;
+export const CONCURRENCY = 16;
 
 export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

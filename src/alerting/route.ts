@@ -107,7 +107,9 @@ function walk(node: Route, labels: LabelSet): Route[] | undefined {
       break;
     }
   }
-  if (!taken) found.push(node);
+  // Falling through to this node's receiver adds it once: a receiver that already has the alert
+  // through a matched child does not get it twice.
+  if (!taken && !found.some((r) => r.receiver === node.receiver)) found.push(node);
   return found;
 }
 

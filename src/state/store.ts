@@ -1,6 +1,6 @@
 // Snapshots and alert state in Redis. Reads are one HMGET per chunk; writes touch only what
 // changed, in one pipelined MULTI, so a steady cycle writes next to nothing.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import type { AlertEvent } from '../alerting/types.ts';
 import type { Snapshots } from './diff.ts';
 import type { Keyspace } from './keys.ts';
@@ -80,6 +80,22 @@ export class StateStore {
     return changed.length / 2;
   }
 
+  /**
+   * Claim the target for one poll cycle. A cycle that starts while the previous one is unfinished
+   * would diff an older observation on top of newer state, so it is refused; the claim expires
+   * after `ttlMs` without progress (every finished chunk renews it), so a dead cycle blocks nothing
+   * for long. Re-claiming the same cycle (a re-processed plan job) succeeds.
+   */
+  async beginCycle(target: string, cycle: string, ttlMs: number): Promise<{ started: boolean; running?: string }> {
+    const running = (await this.redis.eval(BEGIN_CYCLE, 1, this.keys.inflight(target), cycle, String(ttlMs))) as string | null;
+    return running === null ? { started: true } : { started: false, running };
+  }
+
+  /** Release the target's claim, if this cycle still holds it. */
+  async endCycle(target: string, cycle: string): Promise<void> {
+    await this.redis.eval(END_CYCLE, 1, this.keys.inflight(target), cycle);
+  }
+
   async firingAlerts(): Promise<AlertRecord[]> {
     const all = await this.redis.hvals(this.keys.alerts);
     return all.flatMap((v) => {
@@ -100,19 +116,23 @@ export class StateStore {
     ok: boolean,
     failure?: { kind: string; message: string },
     extras?: ChunkExtras,
+    claimTtlMs?: number,
   ): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string }; extras: ChunkExtras[] }> {
     const result = (await this.redis.eval(
       FINISH_CHUNK,
-      3,
+      4,
       this.keys.cycleDone(target, cycle),
       this.keys.cycleFailed(target, cycle),
       this.keys.cycle(target, cycle),
+      this.keys.inflight(target),
       String(chunk),
       String(total),
       ok ? '1' : '0',
       failure ? JSON.stringify(failure) : '',
       '86400',
       extras ? JSON.stringify(extras) : '',
+      claimTtlMs === undefined ? '' : String(claimTtlMs),
+      cycle,
     )) as [number, number, string | null, string[]];
     const [complete, failed, firstFailure, allExtras] = result;
     const parsed = parseJson<{ kind: string; message: string }>(firstFailure);
@@ -125,16 +145,33 @@ export class StateStore {
   }
 }
 
+// KEYS: inflight. ARGV: cycle, ttl ms. Returns nil when the cycle holds the claim, else the running cycle.
+const BEGIN_CYCLE = `
+local running = redis.call('GET', KEYS[1])
+if running and running ~= ARGV[1] then return running end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+`;
+
+// KEYS: inflight. ARGV: cycle.
+const END_CYCLE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
 /** What a chunk learnt beyond its snapshots, settled when the whole cycle is complete. */
 export interface ChunkExtras {
   problems?: Array<{ resource: string; code?: string; message: string }>;
   pollSince?: string;
 }
 
-// KEYS: done set, failed set, cycle hash. ARGV: chunk, total, ok, failure JSON, ttl seconds, extras JSON.
+// KEYS: done set, failed set, cycle hash, inflight. ARGV: chunk, total, ok, failure JSON, ttl seconds,
+// extras JSON, claim ttl ms, cycle.
 // Returns complete (1 only to the caller that completed the set), failed count, first failure, every chunk's extras.
 const FINISH_CHUNK = `
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], 'extras:' .. ARGV[1], ARGV[6]) end
+-- progress renews the target's claim on this cycle (KEYS[4]; ARGV[7] ms)
+if ARGV[7] ~= '' and redis.call('GET', KEYS[4]) == ARGV[8] then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 if ARGV[3] == '0' then
   redis.call('SADD', KEYS[2], ARGV[1])

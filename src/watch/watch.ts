@@ -1,13 +1,14 @@
 // One poll cycle of a target, as jobs: `plan` (list what to watch, split it into chunks) and
 // `chunk` (observe a part, diff it against Redis, emit alert transitions, save). The same code
 // runs `syncwatch once`, with a sink that collects instead of sending and nothing saved.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { AlertEvent } from '../alerting/types.ts';
 import { SyncwatchError, isSyncwatchError } from '../errors.ts';
-import { HttpClient } from '../http/client.ts';
+import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
 import { isPartialObservationError, providers } from '../providers/index.ts';
+import { mapConcurrent } from '../providers/celigo/provider.ts';
 import type { Chunk, PollContext, Provider } from '../providers/types.ts';
 import { diff, diffTarget, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
@@ -59,8 +60,15 @@ export function pollSinceAfter(pollStartedAt: string, observation: Pick<Observat
   return new Date(earliest).toISOString();
 }
 
+/** How long a cycle may go without finishing a chunk before another may start: 5 intervals, at least 5 min. */
+export function claimTtlMs(target: Pick<WatchTarget, 'interval'>): number {
+  return Math.max(5 * target.interval, 5 * 60_000);
+}
+
 /** How many of the newest errors a FlowErrors alert carries. */
 export const ERROR_SAMPLE_SIZE = 5;
+/** Error-sample requests one chunk keeps in flight (a first cycle may have hundreds of rising steps). */
+const SAMPLE_CONCURRENCY = 16;
 
 function describeError(e: unknown): { kind: string; message: string } {
   if (isSyncwatchError(e)) return { kind: e.kind, message: e.message };
@@ -110,6 +118,8 @@ export class Watch {
         baseUrl: target.baseUrl,
         auth: this.provider(target).auth(target),
         requestsPerSecond: target.requestsPerSecond,
+        // Enough connections to sustain the rate at ~50 ms a request (16 up to 320/s, then more).
+        connections: Math.max(HTTP_DEFAULTS.connections, Math.ceil(target.requestsPerSecond / 20)),
         // `once` (save: false) changes nothing in Redis, so it keeps its rate limit in process.
         ...(this.deps.save === false ? {} : { rateLimiter: new RedisTokenBucket(this.deps.redis, this.deps.keys.bucket(target.name), target.requestsPerSecond) }),
         logger: this.deps.logger,
@@ -128,6 +138,13 @@ export class Watch {
   async plan(targetName: string, cycle: string, sink: WatchSink, signal?: AbortSignal): Promise<void> {
     const target = this.target(targetName);
     const provider = this.provider(target);
+    if (this.deps.save !== false) {
+      const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target));
+      if (!claim.started) {
+        this.deps.logger.info({ target: target.name, cycle, running: claim.running }, 'previous poll cycle still running; this one is skipped');
+        return;
+      }
+    }
     let chunks: Chunk[];
     try {
       chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal)) : [null];
@@ -202,8 +219,14 @@ export class Watch {
       else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true, ...(extras?.problems ? { problems: extras.problems } : {}) }, sink, job.cycle);
       return;
     }
-    const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error, extras);
+    const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error, extras, claimTtlMs(target));
+    // A long cycle (a large account's first one) shows its progress: a line every tenth of its chunks.
+    const tenth = Math.ceil(job.total / 10);
+    if (job.total >= 10 && (job.index + 1) % tenth === 0 && !result.complete) {
+      this.deps.logger.info({ target: target.name, cycle: job.cycle, chunk: job.index + 1, chunks: job.total }, `poll cycle in progress: chunk ${job.index + 1} of ${job.total}`);
+    }
     if (!result.complete) return;
+    if (job.total >= 10) this.deps.logger.info({ target: target.name, cycle: job.cycle, chunks: job.total, failedChunks: result.failed }, 'poll cycle complete');
     const problems = result.extras.flatMap((e) => e.problems ?? []);
     const sinces = result.extras.flatMap((e) => (e.pollSince ? [Date.parse(e.pollSince)] : []));
     const pollSince = sinces.length > 0 ? new Date(Math.min(...sinces)).toISOString() : undefined;
@@ -219,6 +242,7 @@ export class Watch {
     // A scheduled cycle is named by the millisecond it was due: its duration runs from there.
     const started = Number(cycle);
     this.deps.instruments?.pollFinished(target.name, outcome.ok ? 'success' : 'failure', Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined);
+    if (this.deps.save !== false) await this.deps.store.endCycle(target.name, cycle);
     const prev = await this.deps.store.loadTarget(target.name);
     const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));
     await sink.events(events);
@@ -229,15 +253,18 @@ export class Watch {
   private async attachErrorSamples(target: WatchTarget, provider: Provider<WatchTarget>, observation: Observation, events: AlertEvent[], ctx: PollContext): Promise<void> {
     if (!provider.errorSamples) return;
     const rising = events.filter((e) => e.labels.kind === 'FlowErrors' && e.status === 'firing');
-    for (const event of rising) {
-      const step = observation.stepErrors.find((s) => s.key === event.labels.resource);
-      if (!step) continue;
+    if (rising.length === 0) return;
+    const steps = new Map(observation.stepErrors.map((s) => [s.key, s]));
+    // As many at once as the provider observes with; the target's rate limiter has the last word.
+    await mapConcurrent(rising, SAMPLE_CONCURRENCY, async (event) => {
+      const step = steps.get(event.labels.resource);
+      if (!step) return;
       try {
-        event.annotations.samples = await provider.errorSamples(target, step, ERROR_SAMPLE_SIZE, ctx);
+        event.annotations.samples = await provider.errorSamples!(target, step, ERROR_SAMPLE_SIZE, ctx);
       } catch (e) {
         this.deps.logger.warn({ target: target.name, flow: step.flowId, step: step.stepId, err: describeError(e) }, 'could not fetch error samples');
       }
-    }
+    });
   }
 
   /** One whole cycle of one target in this process (for `once` and tests). */

@@ -16,6 +16,7 @@ const tree: RouteConfig = {
     sub({ match: { kind: 'TargetDown' }, receiver: 'hook', groupWait: 0, sendResolved: false }),
     sub({ match: { target: 'celigo-*' }, matchRe: { flow: 'arch.*' }, receiver: 'archive', routes: [sub({ match: { severity: 'warning' }, receiver: 'archive-warn', groupBy: ['flow'] })] }),
     sub({ match: { flow: 'Nightly archive' }, receiver: 'by-name' }),
+    sub({ match: { kind: 'SyncStale' }, continue: true, groupBy: ['resource'] }), // same receiver as the root
   ],
 };
 const root = compileRoute(tree);
@@ -31,6 +32,8 @@ describe('route tree', () => {
     [{ kind: 'FlowErrors', severity: 'warning', target: 'neo-prod', flow: 'archive1' },    ['oncall']],
     [{ kind: 'FlowErrors', severity: 'warning', target: 'x', flow: 'f9', name: 'Nightly archive' }, ['by-name']],
     [{ kind: 'FlowErrors', severity: 'warning', target: 'x', name: 'Nightly archive' }, ['oncall']], // name matches only where the flow label exists
+    // a receiver that already has the alert through a continue route is not added again
+    [{ kind: 'SyncStale', severity: 'info', target: 'x' },                            ['oncall']],
     // continue stops at the first later sibling that takes the alert without continue
     [{ kind: 'SyncFailed', severity: 'critical', target: 'celigo-x', flow: 'f9', name: 'Nightly archive' }, ['email', 'by-name']],
   ])('%j → %j', (labels, receivers) => {

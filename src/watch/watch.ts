@@ -8,7 +8,7 @@ import { SyncwatchError, isSyncwatchError } from '../errors.ts';
 import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
 import { isPartialObservationError, providers } from '../providers/index.ts';
-import { mapConcurrent } from '../providers/celigo/provider.ts';
+import { mapConcurrent } from '../concurrency.ts';
 import type { Chunk, PollContext, Provider } from '../providers/types.ts';
 import { diff, diffTarget, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';

@@ -2,6 +2,7 @@
 // Bare JSON arrays; FastAPI error bodies (`{"detail": …}`) come out of the shared HttpClient as a
 // SyncwatchError with a kind.
 import { z } from 'zod';
+import { parseWire } from '../wire.ts';
 import { SyncwatchError } from '../../errors.ts';
 import type { HttpClient } from '../../http/client.ts';
 import { airweaveSourceConnectionJob, airweaveSyncJob, type AirweaveSourceConnectionJob, type AirweaveSyncJob } from './wire.ts';
@@ -12,16 +13,6 @@ export const MAX_SOURCE_CONNECTION_JOBS_LIMIT = 1000;
 export const MAX_SYNC_JOBS_PAGE_SIZE = 100;
 /** A runaway listing (an API that ignores `skip`) stops here: 1,000 pages of 100 jobs. */
 export const MAX_SYNC_JOBS_PAGES = 1000;
-
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
-    throw new SyncwatchError('upstream', `unexpected ${what} response (${where})`);
-  }
-  return result.data;
-}
 
 export class AirweaveClient {
   constructor(private readonly http: HttpClient) {}
@@ -38,7 +29,7 @@ export class AirweaveClient {
       query: { limit },
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return res.body === undefined ? [] : parse(z.array(airweaveSourceConnectionJob), res.body, 'source connection jobs');
+    return res.body === undefined ? [] : parseWire(z.array(airweaveSourceConnectionJob), res.body, 'source connection jobs');
   }
 
   /**
@@ -59,7 +50,7 @@ export class AirweaveClient {
         query: { skip, limit, ...(options.statuses && options.statuses.length > 0 ? { status: [...options.statuses] } : {}) },
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      const jobs = res.body === undefined ? [] : parse(z.array(airweaveSyncJob), res.body, 'sync jobs');
+      const jobs = res.body === undefined ? [] : parseWire(z.array(airweaveSyncJob), res.body, 'sync jobs');
       if (jobs.length > 0) yield jobs;
       if (jobs.length < limit) return;
       skip += jobs.length;

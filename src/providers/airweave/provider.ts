@@ -7,6 +7,7 @@
 //                               upper-case statuses; resource = the source connection)
 //   (none)                      GET /v1/sync/jobs, every page via skip/limit (seed 002; lower-case
 //                               statuses; resource = sync_id, named by sync_name)
+import { mapConcurrent } from '../../concurrency.ts';
 import type { Logger } from 'pino';
 import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunCounts, type RunStatus, type StepErrors } from '../../model.ts';
@@ -30,19 +31,6 @@ export const SOURCE_CONNECTION_JOBS_LIMIT = 50;
 export const ENTITIES_STEP = 'entities';
 const CONCURRENCY = 8;
 const MAX_DETAILS_LENGTH = 200;
-
-async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function sum(...values: Array<number | null | undefined>): number | undefined {
   const present = values.filter((v): v is number => typeof v === 'number');

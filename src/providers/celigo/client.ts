@@ -2,6 +2,7 @@
 // absorbed here (bare arrays, 204 for "nothing", two different 404s, 204 no-op retries), so callers
 // see plain values or a SyncwatchError with a kind.
 import { z } from 'zod';
+import { parseWire } from '../wire.ts';
 import { SyncwatchError, isSyncwatchError } from '../../errors.ts';
 import type { HttpClient } from '../../http/client.ts';
 import {
@@ -42,16 +43,6 @@ export interface StepErrorCount {
   lastErrorAt?: string;
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
-    throw new SyncwatchError('upstream', `unexpected ${what} response (${where})`);
-  }
-  return result.data;
-}
-
 const id = (s: string) => encodeURIComponent(s);
 
 export class CeligoClient {
@@ -60,7 +51,7 @@ export class CeligoClient {
   /** Every flow of the account, page by page (Link header; 204 when the account has none). */
   async *flowPages(signal?: AbortSignal): AsyncIterable<CeligoFlow[]> {
     for await (const page of this.http.paginateLink<unknown>({ path: '/v1/flows', endpoint: 'GET /v1/flows', ...(signal ? { signal } : {}) })) {
-      yield parse(z.array(celigoFlow), page, 'GET /v1/flows');
+      yield parseWire(z.array(celigoFlow), page, 'GET /v1/flows');
     }
   }
 
@@ -82,7 +73,7 @@ export class CeligoClient {
         ...(signal ? { signal } : {}),
       });
       if (res.body === undefined) return [];
-      return parse(z.array(celigoSyncJob), res.body, 'latest sync jobs');
+      return parseWire(z.array(celigoSyncJob), res.body, 'latest sync jobs');
     } catch (e) {
       if (isSyncwatchError(e, 'not-found') && e.code === 'sync_job_invalid_integration_id') return [];
       throw e;
@@ -96,7 +87,7 @@ export class CeligoClient {
       endpoint: 'GET /v1/flows/{id}/errors',
       ...(signal ? { signal } : {}),
     });
-    const body = parse(celigoFlowErrorSummary, res.body ?? { flowErrors: [] }, 'flow errors');
+    const body = parseWire(celigoFlowErrorSummary, res.body ?? { flowErrors: [] }, 'flow errors');
     return body.flowErrors.map((e) => ({
       stepId: e._expOrImpId,
       numError: e.numError,
@@ -116,7 +107,7 @@ export class CeligoClient {
       { path: `/v1/flows/${id(flowId)}/${id(stepId)}/errors`, endpoint: 'GET /v1/flows/{id}/{stepId}/errors', ...(signal ? { signal } : {}) },
       { items: 'errors', next: 'nextPageURL' },
     );
-    for await (const page of pages) yield parse(z.array(celigoStepError), page, 'step errors');
+    for await (const page of pages) yield parseWire(z.array(celigoStepError), page, 'step errors');
   }
 
   /** A sync job with its per-table children (drill-down for an alert). */
@@ -126,7 +117,7 @@ export class CeligoClient {
       endpoint: 'GET /v1/syncJobs/{id}/family',
       ...(signal ? { signal } : {}),
     });
-    return parse(celigoSyncJobFamily, res.body, 'sync job family');
+    return parseWire(celigoSyncJobFamily, res.body, 'sync job family');
   }
 
   /** Errors of a sync run (a bare array), optionally of one table's child job. */
@@ -137,7 +128,7 @@ export class CeligoClient {
       ...(childJobId ? { query: { _childJobId: childJobId } } : {}),
       ...(signal ? { signal } : {}),
     });
-    return res.body === undefined ? [] : parse(z.array(celigoSyncError), res.body, 'sync job errors');
+    return res.body === undefined ? [] : parseWire(z.array(celigoSyncError), res.body, 'sync job errors');
   }
 
   /**
@@ -159,7 +150,7 @@ export class CeligoClient {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (res.status === 204 || res.body === undefined) return { outcome: 'no-op' };
-      return { outcome: 'queued', job: parse(celigoJob, res.body, `${action}`) };
+      return { outcome: 'queued', job: parseWire(celigoJob, res.body, `${action}`) };
     } catch (e) {
       if (isSyncwatchError(e, 'conflict') && e.code === 'inactive_flow') return { outcome: 'inactive-flow' };
       throw e;
@@ -204,7 +195,7 @@ export class CeligoClient {
         body: {},
         ...(signal ? { signal } : {}),
       });
-      const body = parse(celigoSyncRunResponse, res.body, 'sync run');
+      const body = parseWire(celigoSyncRunResponse, res.body, 'sync run');
       return { outcome: 'queued', syncId: body.syncId, flowExecutionGroupId: body.flowExecutionGroupId };
     } catch (e) {
       if (isSyncwatchError(e, 'conflict') && e.status === 409) return { outcome: 'already-queued' };

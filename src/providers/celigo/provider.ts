@@ -1,6 +1,7 @@
 // Celigo integrator.io as a Provider: Data Loader sync jobs become Runs, flow steps' open-error
 // counts become StepErrors. The pieces (flows in scope, one chunk of flows, the syncs of some
 // integrations) are exported so the watch loop can fan a large account out over several jobs.
+import { mapConcurrent } from '../../concurrency.ts';
 import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type OpenError, type Run, type StepErrors } from '../../model.ts';
 import { matchesAny } from '../glob.ts';
@@ -19,19 +20,6 @@ export interface CeligoTarget {
 
 /** Requests one poll keeps in flight at once; the target's rate limiter still has the last word. */
 export const CONCURRENCY = 16;
-
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** The integrator.io UI that belongs to an API base URL, for deep links; none for other hosts. */
 export function celigoUiBase(baseUrl: string): string | undefined {

@@ -132,11 +132,19 @@ export class Metrics {
     }
   }
 
-  /** The hook HttpClient calls once per exchange. */
+  /** The hook HttpClient calls once per exchange; labelled children are cached (it runs per request). */
   apiHook(target: string) {
+    const counters = new Map<string, ReturnType<typeof this.apiRequests.labels>>();
+    const histograms = new Map<string, ReturnType<typeof this.apiDuration.labels>>();
     return (info: { endpoint: string; status: number | 'error'; durationMs: number }) => {
-      this.apiRequests.inc({ target, endpoint: info.endpoint, code: String(info.status) });
-      this.apiDuration.observe({ target, endpoint: info.endpoint }, info.durationMs / 1000);
+      const code = String(info.status);
+      const counterKey = `${info.endpoint} ${code}`;
+      let counter = counters.get(counterKey);
+      if (!counter) counters.set(counterKey, (counter = this.apiRequests.labels({ target, endpoint: info.endpoint, code })));
+      counter.inc();
+      let histogram = histograms.get(info.endpoint);
+      if (!histogram) histograms.set(info.endpoint, (histogram = this.apiDuration.labels({ target, endpoint: info.endpoint })));
+      histogram.observe(info.durationMs / 1000);
     };
   }
 

@@ -60,7 +60,6 @@ function runEvent(run: Run, kind: AlertKind, rules: AlertRules, status: 'firing'
 export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, rules: AlertRules): { next: RunSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
   const firing: RunSnapshot['firing'] = { ...(prev?.firing ?? {}) };
-  const fp = (kind: AlertKind) => fingerprintOf(kind, run.key);
   const label = `${run.kind} ${run.name}`;
 
   // An unknown status tells us nothing: keep every alert as it is, remember the run.
@@ -75,13 +74,13 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
       if (!open) {
         const f: Firing = { since: run.endedAt ?? iso(now), episode: run.runId };
         firing.SyncFailed = f;
-        events.push(runEvent(run, 'SyncFailed', rules, 'firing', f, now, { transitionId: `${fp('SyncFailed')}|firing|${run.runId}`, summary: `${label} failed` }));
+        events.push(runEvent(run, 'SyncFailed', rules, 'firing', f, now, { transitionId: `${fingerprintOf('SyncFailed', run.key)}|firing|${run.runId}`, summary: `${label} failed` }));
       } else if (prev?.runId !== run.runId) {
-        events.push(runEvent(run, 'SyncFailed', rules, 'firing', open, now, { update: true, transitionId: `${fp('SyncFailed')}|update|${run.runId}`, summary: `${label} failed again` }));
+        events.push(runEvent(run, 'SyncFailed', rules, 'firing', open, now, { update: true, transitionId: `${fingerprintOf('SyncFailed', run.key)}|update|${run.runId}`, summary: `${label} failed again` }));
       }
     } else if (succeeded && open) {
       delete firing.SyncFailed;
-      events.push(runEvent(run, 'SyncFailed', rules, 'resolved', open, now, { transitionId: `${fp('SyncFailed')}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
+      events.push(runEvent(run, 'SyncFailed', rules, 'resolved', open, now, { transitionId: `${fingerprintOf('SyncFailed', run.key)}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
     }
   }
 
@@ -93,10 +92,10 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
     if (stuck && !open) {
       const f: Firing = { since: iso(now), episode: run.runId };
       firing.SyncStuck = f;
-      events.push(runEvent(run, 'SyncStuck', rules, 'firing', f, now, { transitionId: `${fp('SyncStuck')}|firing|${run.runId}`, summary: `${label} has been running since ${run.startedAt}` }));
+      events.push(runEvent(run, 'SyncStuck', rules, 'firing', f, now, { transitionId: `${fingerprintOf('SyncStuck', run.key)}|firing|${run.runId}`, summary: `${label} has been running since ${run.startedAt}` }));
     } else if (open && known && (run.runId !== open.episode || run.status !== 'running')) {
       delete firing.SyncStuck;
-      events.push(runEvent(run, 'SyncStuck', rules, 'resolved', open, now, { transitionId: `${fp('SyncStuck')}|resolved|${open.episode}`, summary: `${label} is no longer stuck` }));
+      events.push(runEvent(run, 'SyncStuck', rules, 'resolved', open, now, { transitionId: `${fingerprintOf('SyncStuck', run.key)}|resolved|${open.episode}`, summary: `${label} is no longer stuck` }));
     }
   }
 
@@ -109,10 +108,10 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
     if (stale && !open) {
       const f: Firing = { since: iso(now), episode: base };
       firing.SyncStale = f;
-      events.push(runEvent(run, 'SyncStale', rules, 'firing', f, now, { transitionId: `${fp('SyncStale')}|firing|${base}`, summary: lastSuccessAt ? `${label} has not succeeded since ${lastSuccessAt}` : `${label} has not succeeded since syncwatch started watching it (${firstSeenAt})` }));
+      events.push(runEvent(run, 'SyncStale', rules, 'firing', f, now, { transitionId: `${fingerprintOf('SyncStale', run.key)}|firing|${base}`, summary: lastSuccessAt ? `${label} has not succeeded since ${lastSuccessAt}` : `${label} has not succeeded since syncwatch started watching it (${firstSeenAt})` }));
     } else if (open && !stale) {
       delete firing.SyncStale;
-      events.push(runEvent(run, 'SyncStale', rules, 'resolved', open, now, { transitionId: `${fp('SyncStale')}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
+      events.push(runEvent(run, 'SyncStale', rules, 'resolved', open, now, { transitionId: `${fingerprintOf('SyncStale', run.key)}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
     }
   }
 
@@ -142,6 +141,10 @@ function stepLabels(step: StepErrors, rules: AlertRules): AlertLabels {
   };
 }
 
+function stepAnnotations(step: StepErrors, delta: number, summary: string) {
+  return { summary, name: step.flowName, delta, total: step.openErrors };
+}
+
 /** A flow step's open-error count against what was known of it. */
 export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: number, rules: AlertRules): { next: StepSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
@@ -150,7 +153,6 @@ export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: 
   const before = prev?.openErrors ?? 0;
   const delta = step.openErrors - before;
   const open = firing.FlowErrors;
-  const annotations = (summary: string) => ({ summary, name: step.flowName, delta, total: step.openErrors });
   // The episode of a rise is the newest error's time (or the count, when the platform gives none).
   const riseId = step.lastErrorAt ?? `count-${step.openErrors}`;
 
@@ -158,13 +160,13 @@ export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: 
     if (!open) {
       const f: Firing = { since: step.lastErrorAt ?? iso(now), episode: riseId };
       firing.FlowErrors = f;
-      events.push({ fingerprint: fp, status: 'firing', labels: stepLabels(step, rules), annotations: annotations(`${delta} new error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: f.since, transitionId: `${fp}|firing|${riseId}` });
+      events.push({ fingerprint: fp, status: 'firing', labels: stepLabels(step, rules), annotations: stepAnnotations(step, delta, `${delta} new error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: f.since, transitionId: `${fp}|firing|${riseId}` });
     } else {
-      events.push({ fingerprint: fp, status: 'firing', update: true, labels: stepLabels(step, rules), annotations: annotations(`${delta} more error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: open.since, transitionId: `${fp}|update|${riseId}` });
+      events.push({ fingerprint: fp, status: 'firing', update: true, labels: stepLabels(step, rules), annotations: stepAnnotations(step, delta, `${delta} more error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: open.since, transitionId: `${fp}|update|${riseId}` });
     }
   } else if (step.openErrors === 0 && open) {
     delete firing.FlowErrors;
-    events.push({ fingerprint: fp, status: 'resolved', labels: stepLabels(step, rules), annotations: annotations(`open errors on flow ${step.flowName}, step ${step.stepId} are cleared`), startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
+    events.push({ fingerprint: fp, status: 'resolved', labels: stepLabels(step, rules), annotations: stepAnnotations(step, delta, `open errors on flow ${step.flowName}, step ${step.stepId} are cleared`), startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
   }
 
   const next: StepSnapshot = { type: 'step', openErrors: step.openErrors, ...(step.lastErrorAt ? { lastErrorAt: step.lastErrorAt } : {}), firing };

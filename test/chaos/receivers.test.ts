@@ -2,34 +2,18 @@
 // coming back, and alert text that is hostile (1 MB, full of Slack mrkdwn and mentions). What must
 // hold: no notification lost, none sent twice, a clear log line and the failure metric while the
 // receiver is down; hostile text arrives escaped and cut, within Slack's limits.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { alertOf } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.ts';
 import { startFakeSmtp } from '../fakes/smtp.ts';
-import { Daemon, eventually, killAll } from '../harness/daemon.ts';
-import { testRedis } from '../harness/redis.ts';
+import { Daemon, eventually, useDaemonSuite } from '../harness/daemon.ts';
 import { admin, deploymentConfig, metric, notifyIdle, notifyQueue, polledAfter, smallWorld, SYNC, tails } from './helpers.ts';
 
-type Redis = Awaited<ReturnType<typeof testRedis>>['redis'];
-let redis: Redis;
-let filePrefix: string;
-let redisUrl: string;
-let cleanup: () => Promise<void>;
-const closers: Array<() => Promise<void> | void> = [];
+const suite = useDaemonSuite('chaos-receivers');
+const { closers } = suite;
 
-beforeAll(async () => {
-  ({ redis, prefix: filePrefix, url: redisUrl, cleanup } = await testRedis('chaos-receivers'));
-});
-afterEach(async () => {
-  await killAll();
-  for (const close of closers.splice(0).reverse()) await close();
-});
-afterAll(async () => {
-  await killAll();
-  await cleanup();
-});
 
 const retryLines = (d: Daemon) => d.lines.filter((l) => l.msg === 'delivery failed; will retry');
 
@@ -40,10 +24,10 @@ describe('receivers down', () => {
     const sim = await startSimulator({ port: 0, scenario: smallWorld(61) });
     closers.push(() => sim.close());
     const name = 'slack503';
-    const prefix = `${filePrefix}-${name}`;
-    const config = deploymentConfig({ redisUrl, prefix, name, baseUrl: sim.url, receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }] });
+    const prefix = `${suite.filePrefix}-${name}`;
+    const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: sim.url, receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }] });
     closers.push(config.remove);
-    const notify = notifyQueue(redis, prefix);
+    const notify = notifyQueue(suite.redis, prefix);
     closers.push(() => notify.close());
     const daemon = await Daemon.start(name, config.file);
     const context = tails([daemon]);
@@ -81,16 +65,16 @@ describe('receivers down', () => {
     const sim = await startSimulator({ port: 0, scenario: smallWorld(62) });
     closers.push(() => sim.close());
     const name = 'smtpdown';
-    const prefix = `${filePrefix}-${name}`;
+    const prefix = `${suite.filePrefix}-${name}`;
     const config = deploymentConfig({
-      redisUrl,
+      redisUrl: suite.redisUrl,
       prefix,
       name,
       baseUrl: sim.url,
       receivers: [{ name: 'mail', email: { from: 'syncwatch@example.com', to: ['ops@example.com'], smtp: { host: smtp.host, port: smtp.port, secure: false } } }],
     });
     closers.push(config.remove);
-    const notify = notifyQueue(redis, prefix);
+    const notify = notifyQueue(suite.redis, prefix);
     closers.push(() => notify.close());
     const daemon = await Daemon.start(name, config.file);
     const context = tails([daemon]);

@@ -1,30 +1,14 @@
 // Three replicas on one Redis, one of them SIGKILLed every few seconds (the compressed "every 10 s")
 // and replaced, while the world changes under them. What must hold: every alert transition is
 // notified exactly once in total across all the processes that ever ran, and nothing is lost.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
-import { Daemon, eventually, killAll } from '../harness/daemon.ts';
-import { testRedis } from '../harness/redis.ts';
+import { Daemon, eventually, useDaemonSuite } from '../harness/daemon.ts';
 import { admin, allTransitions, deploymentConfig, FLOW, notified, notifyIdle, notifyQueue, smallWorld, STEP, stepFp, SYNC, syncFp, tails, tally } from './helpers.ts';
 
-type Redis = Awaited<ReturnType<typeof testRedis>>['redis'];
-let redis: Redis;
-let filePrefix: string;
-let redisUrl: string;
-let cleanup: () => Promise<void>;
-const closers: Array<() => Promise<void> | void> = [];
+const suite = useDaemonSuite('chaos-replicas');
+const { closers } = suite;
 
-beforeAll(async () => {
-  ({ redis, prefix: filePrefix, url: redisUrl, cleanup } = await testRedis('chaos-replicas'));
-});
-afterEach(async () => {
-  await killAll();
-  for (const close of closers.splice(0).reverse()) await close();
-});
-afterAll(async () => {
-  await killAll();
-  await cleanup();
-});
 
 const KILL_EVERY_MS = 3000;
 
@@ -33,10 +17,10 @@ describe('replicas under SIGKILL', () => {
     const sim = await startSimulator({ port: 0, scenario: smallWorld(71), latencyMs: 200 });
     closers.push(() => sim.close());
     const name = 'killer';
-    const prefix = `${filePrefix}-${name}`;
-    const config = deploymentConfig({ redisUrl, prefix, name, baseUrl: sim.url });
+    const prefix = `${suite.filePrefix}-${name}`;
+    const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: sim.url });
     closers.push(config.remove);
-    const notify = notifyQueue(redis, prefix);
+    const notify = notifyQueue(suite.redis, prefix);
     closers.push(() => notify.close());
 
     const all: Daemon[] = await Promise.all(['r1', 'r2', 'r3'].map((label) => Daemon.start(label, config.file)));

@@ -2,33 +2,17 @@
 // answering 429 to everything. What must hold: a clear error kind and log line, bounded memory,
 // time and request counts (no retry storm), no crash, TargetDown only after failuresBeforeAlert
 // failed polls — once — and recovery (resolved once) when the upstream heals.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSyncwatchError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/client.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { Daemon, eventually, killAll, type LogLine } from '../harness/daemon.ts';
-import { testRedis } from '../harness/redis.ts';
+import { Daemon, eventually, type LogLine, useDaemonSuite } from '../harness/daemon.ts';
 import { startChaosUpstream, type ChaosMode, type ChaosUpstream } from './chaos-upstream.ts';
 import { admin, allTransitions, deploymentConfig, downFp, metric, notified, notifyIdle, notifyQueue, once, polledAfter, smallWorld, tails, tally } from './helpers.ts';
 
-type Redis = Awaited<ReturnType<typeof testRedis>>['redis'];
-let redis: Redis;
-let filePrefix: string;
-let redisUrl: string;
-let cleanup: () => Promise<void>;
-const closers: Array<() => Promise<void> | void> = [];
+const suite = useDaemonSuite('chaos-upstream');
+const { closers } = suite;
 
-beforeAll(async () => {
-  ({ redis, prefix: filePrefix, url: redisUrl, cleanup } = await testRedis('chaos-upstream'));
-});
-afterEach(async () => {
-  await killAll();
-  for (const close of closers.splice(0).reverse()) await close();
-});
-afterAll(async () => {
-  await killAll();
-  await cleanup();
-});
 
 const MB = 1024 * 1024;
 
@@ -68,10 +52,10 @@ describe('hostile response bodies', () => {
     const up = await startChaosUpstream(sim.url);
     closers.push(() => up.close());
     const name = 'bodies';
-    const prefix = `${filePrefix}-${name}`;
-    const config = deploymentConfig({ redisUrl, prefix, name, baseUrl: up.url, target: { failuresBeforeAlert: 3 } });
+    const prefix = `${suite.filePrefix}-${name}`;
+    const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: up.url, target: { failuresBeforeAlert: 3 } });
     closers.push(config.remove);
-    const notify = notifyQueue(redis, prefix);
+    const notify = notifyQueue(suite.redis, prefix);
     closers.push(() => notify.close());
     const daemon = await Daemon.start('bodies', config.file);
     const context = tails([daemon]);
@@ -110,10 +94,10 @@ describe('rate limited', () => {
     const sim = await startSimulator({ port: 0, scenario: smallWorld(42) });
     closers.push(() => sim.close());
     const name = 'ratelimited';
-    const prefix = `${filePrefix}-${name}`;
-    const config = deploymentConfig({ redisUrl, prefix, name, baseUrl: sim.url, target: { failuresBeforeAlert: 3 } });
+    const prefix = `${suite.filePrefix}-${name}`;
+    const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: sim.url, target: { failuresBeforeAlert: 3 } });
     closers.push(config.remove);
-    const notify = notifyQueue(redis, prefix);
+    const notify = notifyQueue(suite.redis, prefix);
     closers.push(() => notify.close());
     const daemon = await Daemon.start('ratelimited', config.file, { LOG_LEVEL: 'debug' });
     const context = tails([daemon]);

@@ -2,6 +2,8 @@
 // parsed pino lines, wait for a line (or any condition) with a deadline that fails with a clear
 // message, and stop (SIGTERM) or kill (SIGKILL) them. Every child started here is tracked, so
 // `killAll()` in afterAll/afterEach leaves nothing running.
+import { testRedis } from './redis.ts';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -226,4 +228,37 @@ export async function runCli(args: string[], env: Record<string, string | undefi
 /** SIGKILLs every child still running (afterEach/afterAll). */
 export async function killAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.kill()));
+}
+
+/**
+ * The hooks every multi-process test file needs: a Redis and a key prefix for the file, a list of
+ * things to close after each test, and no daemon left running after a test or the file.
+ */
+export function useDaemonSuite(tag: string): DaemonSuite {
+  const suite = { closers: [] as DaemonSuite['closers'] } as DaemonSuite;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const r = await testRedis(tag);
+    suite.redis = r.redis;
+    suite.filePrefix = r.prefix;
+    suite.redisUrl = r.url;
+    cleanup = r.cleanup;
+  });
+  afterEach(async () => {
+    await killAll();
+    for (const close of suite.closers.splice(0).reverse()) await close();
+  });
+  afterAll(async () => {
+    await killAll();
+    await cleanup?.(); // every key of every test's prefix (they all contain the file's prefix)
+  });
+  return suite;
+}
+
+export interface DaemonSuite {
+  redis: Awaited<ReturnType<typeof testRedis>>['redis'];
+  /** Unique to the file; a test's own prefixes start with it, so cleanup finds them. */
+  filePrefix: string;
+  redisUrl: string;
+  closers: Array<() => Promise<void> | void>;
 }

@@ -3,33 +3,14 @@
 // SIGKILL in the middle of a chunk, or the daemon is restarted between cycles. Processes are real
 // (`node bin/syncwatch.js run`); transitions are counted from the log receiver's lines.
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cycleOf } from '../../src/queues.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { Daemon, eventually, killAll, writeConfig, type AlertLine, type DaemonProcess } from '../harness/daemon.ts';
-import { testRedis } from '../harness/redis.ts';
+import { Daemon, eventually, writeConfig, type AlertLine, type DaemonProcess, useDaemonSuite } from '../harness/daemon.ts';
 
-type Redis = Awaited<ReturnType<typeof testRedis>>['redis'];
+const suite = useDaemonSuite('watch-replicas');
+const { closers } = suite;
 
-let redis: Redis;
-let filePrefix: string;
-let redisUrl: string;
-let cleanup: () => Promise<void>;
-const closers: Array<() => Promise<void> | void> = [];
-
-beforeAll(async () => {
-  ({ redis, prefix: filePrefix, url: redisUrl, cleanup } = await testRedis('watch-replicas'));
-});
-
-afterEach(async () => {
-  await killAll();
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-afterAll(async () => {
-  await killAll();
-  await cleanup(); // every key of every test's prefix (they all contain the file's prefix)
-});
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -46,17 +27,17 @@ async function admin(sim: Simulator, path: string, body: unknown = {}, method = 
 
 /** One test's deployment: its own key prefix, config file, simulator and BullMQ queue handles. */
 async function deployment(name: string, sim: Simulator, target: { interval: string; extra?: Record<string, unknown> }, workers: Record<string, unknown> = {}) {
-  const prefix = `${filePrefix}-${name}`;
+  const prefix = `${suite.filePrefix}-${name}`;
   const config = writeConfig({
-    redis: { url: redisUrl, prefix },
+    redis: { url: suite.redisUrl, prefix },
     server: { listen: '127.0.0.1:0' },
     workers: { lockDuration: '3s', stalledInterval: '1s', ...workers },
     targets: [{ name, provider: 'celigo', baseUrl: sim.url, token: 'sim-token', interval: target.interval, requestsPerSecond: 1000, ...target.extra }],
     receivers: [{ name: 'log', log: {} }],
     route: { receiver: 'log', groupWait: '0s', groupInterval: '1s', repeatInterval: '4h' },
   });
-  const poll = new Queue('poll', { connection: redis, prefix: `{${prefix}}` });
-  const notify = new Queue('notify', { connection: redis, prefix: `{${prefix}}` });
+  const poll = new Queue('poll', { connection: suite.redis, prefix: `{${prefix}}` });
+  const notify = new Queue('notify', { connection: suite.redis, prefix: `{${prefix}}` });
   closers.push(config.remove, () => poll.close(), () => notify.close());
   const p = `{${prefix}}`;
 
@@ -65,11 +46,11 @@ async function deployment(name: string, sim: Simulator, target: { interval: stri
     const done: number[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${p}:cycle:${name}:*:done`, 'COUNT', 1000);
+      const [next, keys] = await suite.redis.scan(cursor, 'MATCH', `${p}:cycle:${name}:*:done`, 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
         const cycle = key.slice(`${p}:cycle:${name}:`.length, -':done'.length);
-        const [total, count] = await Promise.all([redis.hget(`${p}:cycle:${name}:${cycle}`, 'total'), redis.scard(key)]);
+        const [total, count] = await Promise.all([suite.redis.hget(`${p}:cycle:${name}:${cycle}`, 'total'), suite.redis.scard(key)]);
         if (/^\d+$/.test(cycle) && total !== null && count === Number(total)) done.push(Number(cycle));
       }
     } while (cursor !== '0');

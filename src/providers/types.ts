@@ -15,6 +15,8 @@ export interface PollContext {
   since?: string;
 }
 
+export type Scope = Array<{ namespace: string; owners: string[] }>;
+
 /** A part of one poll that can run as its own job (plain JSON: it travels through the queue). */
 export type Chunk = unknown;
 
@@ -30,6 +32,12 @@ export interface Provider<TTarget> {
    */
   plan?(target: TTarget, ctx: PollContext): Promise<Chunk[]>;
   observeChunk?(target: TTarget, chunk: Chunk, ctx: PollContext): Promise<Observation>;
+  /**
+   * What a planned poll covers, so resources that left it (a flow deleted or newly excluded) stop
+   * being watched and their alerts resolve: for each key namespace (`celigo/<target>/step/`), the
+   * owner ids in scope (the segment after the namespace: flow ids).
+   */
+  scope?(target: TTarget, chunks: Chunk[]): Scope;
   /** The newest open errors of a step, for an alert's detail. */
   errorSamples?(target: TTarget, step: StepErrors, limit: number, ctx: PollContext): Promise<OpenError[]>;
 }

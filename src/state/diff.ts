@@ -221,7 +221,7 @@ export function diffTarget(prev: TargetSnapshot | undefined, target: { name: str
     if (mis.firing) firing.TargetMisconfigured = mis.firing;
     else delete firing.TargetMisconfigured;
     events.push(...mis.events);
-    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastSuccessAt: iso(now), lastOutcome: 'success', ...(outcome.pollSince ? { pollSince: outcome.pollSince } : {}), firing }, events };
+    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastSuccessAt: iso(now), lastOutcome: 'success', ...(outcome.pollSince ? { pollSince: outcome.pollSince } : {}), ...(prev?.scopeHash ? { scopeHash: prev.scopeHash } : {}), firing }, events };
   }
 
   const failures = (prev?.failures ?? 0) + 1;
@@ -238,7 +238,7 @@ export function diffTarget(prev: TargetSnapshot | undefined, target: { name: str
       transitionId: `${fp}|firing|${streakStartedAt}`,
     });
   }
-  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), ...(prev?.lastSuccessAt ? { lastSuccessAt: prev.lastSuccessAt } : {}), ...(prev?.pollSince ? { pollSince: prev.pollSince } : {}), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
+  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), ...(prev?.lastSuccessAt ? { lastSuccessAt: prev.lastSuccessAt } : {}), ...(prev?.pollSince ? { pollSince: prev.pollSince } : {}), ...(prev?.scopeHash ? { scopeHash: prev.scopeHash } : {}), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
 }
 
 export interface Snapshots {
@@ -264,4 +264,29 @@ export function diff(prev: Snapshots, observation: Pick<Observation, 'runs' | 's
     events.push(...s.events);
   }
   return { events, next };
+}
+
+/** Snapshot keys that left a poll's scope: in one of its namespaces, owned by an id no longer in it. */
+export function resourcesOutOfScope(keys: readonly string[], scope: ReadonlyArray<{ namespace: string; owners: readonly string[] }>): string[] {
+  const owned = scope.map((s) => ({ namespace: s.namespace, owners: new Set(s.owners) }));
+  return keys.filter((key) =>
+    owned.some(({ namespace, owners }) => {
+      if (!key.startsWith(namespace)) return false;
+      const owner = key.slice(namespace.length).split('/')[0] ?? '';
+      return !owners.has(owner);
+    }),
+  );
+}
+
+/** The alerts of resources no longer watched resolve: the resource is gone, so is its problem. */
+export function retireAlerts(records: ReadonlyArray<{ fingerprint: string; labels: AlertLabels; annotations: { name?: string }; startsAt: string; episode: string }>, now: number): AlertEvent[] {
+  return records.map((r) => ({
+    fingerprint: r.fingerprint,
+    status: 'resolved',
+    labels: r.labels,
+    annotations: { summary: `${r.annotations.name ?? r.labels.resource} is no longer watched (deleted, or excluded by the configuration)`, ...(r.annotations.name ? { name: r.annotations.name } : {}) },
+    startsAt: r.startsAt,
+    endsAt: iso(now),
+    transitionId: `${r.fingerprint}|resolved|${r.episode}`,
+  }));
 }

@@ -42,6 +42,8 @@ export interface TargetSnapshot {
   lastError?: { kind: string; message: string };
   /** Where the next poll of a provider that reads "runs since" should start (Neo). */
   pollSince?: string;
+  /** A digest of what the last planned poll covered; a change means resources may have left. */
+  scopeHash?: string;
   firing: { TargetDown?: Firing; TargetMisconfigured?: Firing };
 }
 

@@ -96,6 +96,42 @@ export class StateStore {
     await this.redis.eval(END_CYCLE, 1, this.keys.inflight(target), cycle);
   }
 
+  /** Every resource key with a snapshot under this target. */
+  async snapshotKeys(target: string): Promise<string[]> {
+    return this.redis.hkeys(this.keys.snapshots(target));
+  }
+
+  /**
+   * The firing alerts of resources about to be forgotten, as their index records and episodes
+   * (what a resolution needs). An alert with no record in the index has nothing left to resolve.
+   */
+  async firingOf(target: string, resourceKeys: readonly string[]): Promise<Array<AlertRecord & { episode: string }>> {
+    if (resourceKeys.length === 0) return [];
+    const snaps = await this.redis.hmget(this.keys.snapshots(target), ...resourceKeys);
+    const wanted: Array<{ fingerprint: string; episode: string }> = [];
+    resourceKeys.forEach((key, i) => {
+      const snap = parseJson<ResourceSnapshot>(snaps[i]);
+      for (const [kind, firing] of Object.entries(snap?.firing ?? {})) if (firing) wanted.push({ fingerprint: `${kind}:${key}`, episode: firing.episode });
+    });
+    if (wanted.length === 0) return [];
+    const records = await this.redis.hmget(this.keys.alerts, ...wanted.map((w) => w.fingerprint));
+    return wanted.flatMap((w, i) => {
+      const record = parseJson<AlertRecord>(records[i]);
+      return record ? [{ ...record, episode: w.episode }] : [];
+    });
+  }
+
+  /** Forget resources (their snapshots and alert index entries) and remember the scope digest. */
+  async forget(target: string, resourceKeys: readonly string[], fingerprints: readonly string[], scopeHash: string): Promise<void> {
+    const multi = this.redis.multi();
+    if (resourceKeys.length > 0) multi.hdel(this.keys.snapshots(target), ...resourceKeys);
+    if (fingerprints.length > 0) multi.hdel(this.keys.alerts, ...fingerprints);
+    await multi.exec();
+    const current = await this.loadTarget(target);
+    const next: TargetSnapshot = current ? { ...current, scopeHash } : { type: 'target', failures: 0, scopeHash, firing: {} };
+    await this.redis.set(this.keys.target(target), JSON.stringify(next));
+  }
+
   async firingAlerts(): Promise<AlertRecord[]> {
     const all = await this.redis.hvals(this.keys.alerts);
     return all.flatMap((v) => {

@@ -1,6 +1,7 @@
 // One poll cycle of a target, as jobs: `plan` (list what to watch, split it into chunks) and
 // `chunk` (observe a part, diff it against Redis, emit alert transitions, save). The same code
 // runs `syncwatch once`, with a sink that collects instead of sending and nothing saved.
+import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { AlertEvent } from '../alerting/types.ts';
@@ -9,8 +10,8 @@ import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
 import { isPartialObservationError, providers } from '../providers/index.ts';
 import { mapConcurrent } from '../concurrency.ts';
-import type { Chunk, PollContext, Provider } from '../providers/types.ts';
-import { diff, diffTarget, type PollOutcome } from '../state/diff.ts';
+import type { Chunk, PollContext, Provider, Scope } from '../providers/types.ts';
+import { diff, diffTarget, resourcesOutOfScope, retireAlerts, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { RedisTokenBucket } from '../state/rate-limit.ts';
 import type { ChunkExtras, StateStore } from '../state/store.ts';
@@ -153,11 +154,32 @@ export class Watch {
       await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle);
       return;
     }
+    if (this.deps.save !== false && provider.scope) await this.forgetOutOfScope(target, provider.scope(target, chunks), sink);
     if (chunks.length === 0) {
       await this.finishPoll(target, { ok: true }, sink, cycle);
       return;
     }
     await sink.chunks(chunks.map((chunk, index) => ({ target: target.name, cycle, index, total: chunks.length, chunk })));
+  }
+
+  /**
+   * Resources that left the poll's scope (a flow deleted, or excluded now) are forgotten and their
+   * open alerts resolve — otherwise they would stay open and remind forever. Only when the scope
+   * changed since the last plan, so a steady cycle costs one digest and no Redis write.
+   */
+  private async forgetOutOfScope(target: WatchTarget, scope: Scope, sink: WatchSink): Promise<void> {
+    const digest = createHash('sha1')
+      .update(JSON.stringify(scope.map((s) => [s.namespace, [...s.owners].sort()])))
+      .digest('hex');
+    const { store } = this.deps;
+    if ((await store.loadTarget(target.name))?.scopeHash === digest) return;
+    const gone = resourcesOutOfScope(await store.snapshotKeys(target.name), scope);
+    const firing = await store.firingOf(target.name, gone);
+    const events = retireAlerts(firing, this.now());
+    // Hand the resolutions over before forgetting, as chunks do: a crash in between repeats them.
+    await sink.events(events);
+    await store.forget(target.name, gone, firing.map((f) => f.fingerprint), digest);
+    if (gone.length > 0) this.deps.logger.info({ target: target.name, resources: gone.length, resolved: events.length }, 'resources left the poll scope; forgotten');
   }
 
   /** Observe one chunk, diff it, emit its transitions, save; the chunk that completes the cycle settles TargetDown. */

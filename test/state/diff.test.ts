@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Run, RunStatus, StepErrors } from '../../src/model.ts';
-import { diff, diffRun, diffStep, diffTarget, type AlertRules } from '../../src/state/diff.ts';
+import { diff, diffRun, diffStep, diffTarget, resourcesOutOfScope, type AlertRules } from '../../src/state/diff.ts';
 import type { RunSnapshot, StepSnapshot, TargetSnapshot } from '../../src/state/snapshot.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
@@ -253,5 +253,24 @@ describe('diffTarget: TargetMisconfigured', () => {
     expect(event?.annotations.error).toContain('halopsa: integration halopsa is not connected');
     expect(event?.annotations.error).toContain('m365: integration m365 does not sync');
     expect(event?.labels).toMatchObject({ kind: 'TargetMisconfigured', target: 'neo', provider: 'neo', severity: 'warning' });
+  });
+});
+
+describe('resourcesOutOfScope', () => {
+  const scope = [{ namespace: 'celigo/prod/step/', owners: ['f1', 'f2'] }];
+  it.each<[string, string, boolean]>([
+    // key                                   why                                   gone
+    ['celigo/prod/step/f1/e1',              'its flow is still in scope',          false],
+    ['celigo/prod/step/f2/i9',              'its flow is still in scope',          false],
+    ['celigo/prod/step/f3/e1',              'its flow left',                       true],
+    ['celigo/prod/sync/s1',                 'another namespace: not judged',       false],
+    ['celigo/other/step/f3/e1',             'another target: not judged',          false],
+    ['celigo/prod/step/f10/e1',             'an id that only starts like one kept', true],
+  ])('%s (%s)', (key, _why, gone) => {
+    expect(resourcesOutOfScope([key], scope)).toEqual(gone ? [key] : []);
+  });
+
+  it('an empty scope (no flows left) retires every step', () => {
+    expect(resourcesOutOfScope(['celigo/prod/step/f1/e1', 'celigo/prod/sync/s1'], [{ namespace: 'celigo/prod/step/', owners: [] }])).toEqual(['celigo/prod/step/f1/e1']);
   });
 });

@@ -161,6 +161,8 @@ export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
     return planChunks(flows);
   },
   observeChunk: (target, chunk, ctx) => observeCeligoChunk(target, chunk as CeligoChunk, ctx),
+  // Steps belong to flows: a flow that left the account or the target's include/exclude takes them along.
+  scope: (target, chunks) => [{ namespace: `${resourceKey('celigo', target.name, 'step')}/`, owners: (chunks as CeligoChunk[]).flatMap((c) => c.flows.map((f) => f._id)) }],
   async errorSamples(_target, step, limit, ctx) {
     // The first page is enough for a sample; the newest errors first.
     const client = new CeligoClient(ctx.http);

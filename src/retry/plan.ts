@@ -2,21 +2,15 @@
 // sync) that a policy could act on, with a job id that is the same for the same step in the same
 // cycle, so a re-run chunk or a second replica enqueues nothing new. Pure.
 import { createHash } from 'node:crypto';
-import type { Observation, RunStatus } from '../model.ts';
+import type { Observation, RunStatus, StepErrors } from '../model.ts';
 import { stepPolicies, syncPolicies, type CompiledPolicy } from './match.ts';
 
-export interface StepRetryJob {
+/** One flow step to work on: what the poll saw of it, and the cycle that saw it. */
+export interface StepRetryJob extends Pick<StepErrors, 'target' | 'flowId' | 'flowName' | 'stepId' | 'integrationId' | 'integrationName' | 'openErrors'> {
   kind: 'step';
-  target: string;
   cycle: string;
   /** The step's resource key `celigo/<target>/step/<flowId>/<stepId>`. */
   resource: string;
-  flowId: string;
-  flowName: string;
-  stepId: string;
-  integrationId?: string;
-  integrationName?: string;
-  openErrors: number;
 }
 
 export interface SyncRetryJob {

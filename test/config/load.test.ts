@@ -224,7 +224,7 @@ describe('invalid documents', () => {
 });
 
 describe('secrets', () => {
-  const SECRET = 'xoxb-FAKE-0123456789-abcdefghij';
+  const SECRET = 'fake-secret-value-7f3a9c';
   const env = { SLACK_BOT_TOKEN: SECRET, CELIGO_TOKEN: SECRET };
 
   it.each([

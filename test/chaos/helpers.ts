@@ -4,17 +4,13 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Simulator } from '../../src/simulator/index.ts';
 import { eventually, writeConfig, type AlertLine, type DaemonProcess } from '../harness/daemon.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 /** 24-hex ids that say what they are: `id('f', 7)` → f00000000000000000000007. */
 export const id = (letter: string, n: number) => `${letter}${String(n).padStart(23, '0')}`;
 
-export async function admin(sim: Simulator | string, path: string, body: unknown = {}, method = 'POST'): Promise<Record<string, unknown>> {
-  const base = typeof sim === 'string' ? sim : sim.url;
-  const res = await fetch(`${base}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? JSON.stringify(body) : null });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+export const admin = (sim: Simulator | string, path: string, body: unknown = {}, method = 'POST') =>
+  simAdmin<Record<string, unknown>>(typeof sim === 'string' ? sim : sim.url, path, body, method);
 
 /** One small world: an integration with one flow (one export step) and one sync. */
 export const INTEGRATION = id('a', 1);

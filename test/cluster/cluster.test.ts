@@ -9,6 +9,7 @@ import { loadConfigFromString } from '../../src/config/index.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { Daemon, eventually, killAll, writeConfig, type AlertLine, type DaemonProcess } from '../harness/daemon.ts';
 import { startCluster, type TestCluster } from './redis-cluster.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 const id = (letter: string, n: number) => `${letter}${String(n).padStart(23, '0')}`;
 const INTEGRATION = id('a', 1);
@@ -41,12 +42,7 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-async function admin(path: string, body: unknown = {}, method = 'POST'): Promise<Record<string, unknown>> {
-  const res = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? JSON.stringify(body) : null });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = (path: string, body: unknown = {}, method = 'POST') => simAdmin<Record<string, unknown>>(sim.url, path, body, method);
 
 const transitionKey = (a: AlertLine) => `${a.fingerprint} ${a.status}${a.update ? ' update' : ''}${a.annotations?.runId ? ` run=${a.annotations.runId}` : ''}`;
 const tally = (daemons: DaemonProcess[]) => {

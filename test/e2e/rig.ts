@@ -7,6 +7,7 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../src
 import { startDaemon, type Daemon } from '../../workers/daemon.ts';
 import { waitFor } from '../fakes/wait.ts';
 import { testRedis } from '../harness/redis.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 export interface Rig {
   sim: Simulator;
@@ -47,10 +48,7 @@ export async function startRig(tag: string, yaml: (ctx: { simUrl: string; redisU
       logs
         .filter((l) => l.alert && typeof l.msg === 'string' && /^\[(FIRING|RESOLVED)/.test(l.msg))
         .map((l) => ({ kind: l.alert.labels.kind, status: l.alert.status, update: l.alert.update === true, fingerprint: l.alert.fingerprint, target: l.alert.labels.target, annotations: l.alert.annotations })),
-    async admin(path, body, method = 'POST') {
-      const res = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      return res.json();
-    },
+    admin: (path, body, method = 'POST') => simAdmin(sim.url, path, body, method),
     status,
     async polls(n = 1) {
       // A poll is finished when lastPollAt moves; wait for n moves of every target.

@@ -19,6 +19,7 @@ import { isPartialObservationError } from '../../src/providers/index.ts';
 import type { PollContext } from '../../src/providers/types.ts';
 import { startSimulator, type AirweaveJobStatus, type AirweaveSummary, type Simulator } from '../../src/simulator/index.ts';
 import { diff, type AlertRules, type Snapshots } from '../../src/state/diff.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 const KEY = 'aw-sim-key';
 const UNKNOWN_SOURCE_CONNECTION = '00000000-0000-4000-8000-000000000000';
@@ -30,12 +31,7 @@ let client: AirweaveClient;
 let world: AirweaveSummary;
 const logger = createLogger({ level: 'silent' });
 
-const admin = async <T = unknown>(path: string, body?: unknown, method = 'POST'): Promise<T> => {
-  const res = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-};
+const admin = <T = unknown>(path: string, body?: unknown, method = 'POST') => simAdmin<T>(sim.url, path, body, method);
 const syncNamed = (name: string) => {
   const found = world.syncs.find((s) => s.name === name);
   if (found === undefined) throw new Error(`no sync ${name}`);

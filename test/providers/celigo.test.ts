@@ -13,6 +13,7 @@ import {
   type CeligoTarget,
 } from '../../src/providers/celigo/index.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 interface WorldView {
   integrations: Array<{ _id: string; name: string; flowIds: string[]; syncIds: string[] }>;
@@ -26,10 +27,7 @@ let client: CeligoClient;
 let world: WorldView;
 const logger = createLogger({ level: 'silent' });
 
-const admin = async (path: string, body?: unknown, method = 'POST') => {
-  const res = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return res.json() as Promise<unknown>;
-};
+const admin = (path: string, body?: unknown, method = 'POST') => simAdmin(sim.url, path, body, method);
 const flowNamed = (name: string) => world.flows.find((f) => f.name === name)!;
 const integrationNamed = (name: string) => world.integrations.find((i) => i.name === name)!;
 const syncNamed = (name: string) => world.syncs.find((s) => s.name === name)!;

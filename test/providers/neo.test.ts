@@ -26,6 +26,7 @@ import {
 import type { PollContext } from '../../src/providers/types.ts';
 import { startSimulator, type NeoSummary, type Simulator } from '../../src/simulator/index.ts';
 import { diff, type AlertRules, type Snapshots } from '../../src/state/diff.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 const TOKEN = 'neo_sk_test_secret';
 const HOUR = 3_600_000;
@@ -49,12 +50,7 @@ let http: HttpClient;
 let client: NeoClient;
 const logger = createLogger({ level: 'silent' });
 
-const admin = async <T = unknown>(path: string, body?: unknown, method = 'POST'): Promise<T> => {
-  const res = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-};
+const admin = <T = unknown>(path: string, body?: unknown, method = 'POST') => simAdmin<T>(sim.url, path, body, method);
 const target = (over: Partial<NeoTarget> = {}): NeoTarget => ({ name: 'neo', baseUrl: sim.url, token: TOKEN, integrations: ['connectwise', 'autotask'], ...over });
 const ctx = (over: Partial<PollContext> = {}): PollContext => ({ http, logger, now, ...over });
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cycleOf } from '../../src/queues.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { Daemon, eventually, writeConfig, type AlertLine, type DaemonProcess, useDaemonSuite } from '../harness/daemon.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 const suite = useDaemonSuite('watch-replicas');
 const { closers } = suite;
@@ -18,12 +19,7 @@ const { closers } = suite;
 /** 24-hex ids that say what they are: `id('f', 7)` → f00000000000000000000007. */
 const id = (letter: string, n: number) => `${letter}${String(n).padStart(23, '0')}`;
 
-async function admin(sim: Simulator, path: string, body: unknown = {}, method = 'POST'): Promise<Record<string, unknown>> {
-  const res = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? JSON.stringify(body) : null });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = (sim: Simulator, path: string, body: unknown = {}, method = 'POST') => simAdmin<Record<string, unknown>>(sim.url, path, body, method);
 
 /** One test's deployment: its own key prefix, config file, simulator and BullMQ queue handles. */
 async function deployment(name: string, sim: Simulator, target: { interval: string; extra?: Record<string, unknown> }, workers: Record<string, unknown> = {}) {

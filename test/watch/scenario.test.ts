@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { Watch, type ChunkJob, type WatchSink } from '../../src/watch/watch.ts';
 import { killAll, runCli, writeConfig } from '../harness/daemon.ts';
 import { testRedis } from '../harness/redis.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
 
 type Redis = Awaited<ReturnType<typeof testRedis>>['redis'];
 
@@ -75,12 +76,7 @@ async function loadConfig(text: string): Promise<Config> {
   return result.config;
 }
 
-const post = async (sim: Simulator, path: string, body: unknown = {}, method = 'POST') => {
-  const res = await fetch(`${sim.url}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'DELETE' ? null : JSON.stringify(body) });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
-};
+const post = (sim: Simulator, path: string, body: unknown = {}, method = 'POST') => simAdmin<Record<string, unknown>>(sim.url, path, body, method);
 
 /** A sink that keeps what one cycle produced, in order. */
 function collectingSink(): WatchSink & { collected: { chunks: ChunkJob[]; events: AlertEvent[] } } {

@@ -1,7 +1,8 @@
-// Airweave's wire shapes (../shared/seeds/001_* source-connection jobs, 002_* organisation-wide
-// sync jobs), parsed at the boundary. Objects are not strict: the platform adds fields, and we
-// only depend on the ones named here. Nullable where the seeds say "or null" — and, defensively,
-// wherever a real API tends to send null for an unset optional.
+// Airweave's wire shapes (the source-connection jobs page (001) and the organisation-wide sync
+// jobs page (002), as test/contract/airweave.ts records them), parsed at the boundary. Objects are
+// not strict: the platform adds fields, and we only depend on the ones named here. Nullable where
+// the pages say "or null" — and, defensively, wherever a real API tends to send null for an unset
+// optional.
 import { z } from 'zod';
 
 const count = z.number().int().nullish();

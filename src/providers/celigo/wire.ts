@@ -1,4 +1,5 @@
-// integrator.io's wire shapes (../shared/seeds/000_* Syncs and 004_* Flows), parsed at the boundary.
+// integrator.io's wire shapes (the Syncs document (000) and the Flows document (004), as
+// test/contract/celigo.ts records them), parsed at the boundary.
 // Objects are not strict: the platform adds fields, and we only depend on the ones named here.
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-// Neo's wire shapes (../shared/seeds/003_*: the OpenAPI document of
+// Neo's wire shapes (the Neo public API document (003), as test/contract/neo.ts records it:
 // GET /public-api/integrations/{name}/sync-runs), parsed at the boundary. Not strict: the platform
 // adds fields, and we only depend on the ones named here.
 import { z } from 'zod';

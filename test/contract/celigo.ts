@@ -250,16 +250,24 @@ export const ERROR_FILTER_CLASSIFICATIONS = [
 
 /** An error record's `source`: the filter values, plus `user` (validation or configuration, before the call) named by the record's own description. */
 const errorSource = oneOf([...ERROR_FILTER_SOURCES, 'user']);
-/** An error record's `classification`: the filter values, plus the ones the record's description names (`validation`, `data`, `system`). */
-const errorClassification = oneOf([...ERROR_FILTER_CLASSIFICATIONS, 'validation', 'data', 'system']);
+/**
+ * An error record's `classification`: the filter values, plus the ones the record's description
+ * names (`validation`, `data`, `system`); empty when unclassified.
+ */
+const errorClassification = oneOf([...ERROR_FILTER_CLASSIFICATIONS, 'validation', 'data', 'system', '']);
 
-/** The fields of a flow we read or simulate (the document's flow has many more). Only _id is required. */
+/** The top-level fields of a flow we read, simulate or may (the document's flow has many more: routers, settings…). Only _id is required. */
 const flow = object(
   {
     _id: objectId(),
     name: string(),
+    description: string(),
     _integrationId: objectId(),
+    _flowGroupingId: objectId(),
     disabled: boolean(),
+    schedule: string('a Celigo 6-field cron expression'),
+    timezone: string('IANA; UTC when absent'),
+    skipRetries: boolean(),
     pageGenerators: arrayOf(object({ _exportId: objectId() }, { required: ['_exportId'] })),
     pageProcessors: arrayOf(
       // `type` is required; with export an _exportId, with import an _importId.
@@ -300,7 +308,7 @@ const stepErrorRequired = ['errorId', 'occurredAt', 'source', 'code', 'message']
 
 const nextPageURL = string('the next page (relative, absolute, or with an /api prefix); omitted, not null, on the last page');
 
-/** A retry answers with the queued `type: "retry"` job. The fields we read or simulate. */
+/** A retry answers with the queued `type: "retry"` job: its scalar fields (files, logs and errorFile left out). */
 const retryJob = object({
   _id: objectId(),
   _userId: objectId(),
@@ -308,13 +316,30 @@ const retryJob = object({
   status: oneOf(['queued', 'running', 'retrying', 'completed', 'failed', 'canceled', 'canceling']),
   _integrationId: objectId(),
   _flowId: objectId(),
-  _expOrImpId: objectId(),
   _exportId: objectId(),
   _importId: objectId(),
+  _expOrImpId: objectId(),
+  _retryOfJobId: objectId(),
+  _flowJobId: objectId(),
+  _parentJobId: objectId(),
+  _bulkJobId: objectId(),
+  startedAt: dateTime(),
+  endedAt: dateTime(),
+  resolvedAt: dateTime(),
   createdAt: dateTime(),
   lastModified: dateTime(),
+  lastExecutedAt: dateTime(),
+  purgeAt: dateTime(),
   triggeredBy: string(),
-  numExport: integer(),
+  canceledBy: string(),
+  flowExecutionGroupId: string(),
+  numError: integer('all errors of the job, resolved ones included'),
+  numOpenError: integer(),
+  numResolved: integer(),
+  numSuccess: integer(),
+  numIgnore: integer(),
+  numExport: integer('legacy, used by retries'),
+  retriable: boolean(),
 });
 
 const flowsSection = (section: string) => ({ document: '004', section, auth });

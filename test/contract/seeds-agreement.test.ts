@@ -42,8 +42,9 @@ if (!PRESENT) console.info(TITLE);
 
 type Json = Parameters<typeof fieldDigest>[0];
 
-/** `value` appears in `text` as a word of its own. */
+/** `value` appears in `text` as a word of its own (the empty string: the text says when a value is empty). */
 function mentioned(text: string, value: string): boolean {
+  if (value === '') return /\bempty when\b/i.test(text);
   const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`).test(text);
 }

@@ -101,6 +101,13 @@ export class Contract {
     return Object.keys(this.operation(method, path).responses).map(Number);
   }
 
+  /** A query parameter's documented bound. */
+  bound(method: string, path: string, parameter: string, which: 'minimum' | 'maximum'): number {
+    const value = this.operation(method, path).query?.[parameter]?.[which];
+    if (value === undefined) throw new Error(`${method} ${path} documents no ${which} for ${parameter}`);
+    return value;
+  }
+
   response(method: string, path: string, status: number): Response {
     const response = this.operation(method, path).responses[status];
     if (response === undefined) throw new Error(`${method} ${path} has no ${status} response in the ${this.platform.name} contract`);

@@ -100,7 +100,7 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
   it('GET /source-connections/{id}/jobs: every job of every status carries every field of the contract, newest first', async () => {
     const statuses = new Set<string>();
     for (const s of world.syncs) {
-      const answer = await call(SOURCE_JOBS, `/source-connections/${s.sourceConnectionId}/jobs?limit=1000`, 200);
+      const answer = await call(SOURCE_JOBS, `/source-connections/${s.sourceConnectionId}/jobs?limit=${contract.bound('GET', SOURCE_JOBS, 'limit', 'maximum')}`, 200);
       const jobs = answer.body as Array<Record<string, unknown>>;
       expect(Array.isArray(jobs)).toBe(true);
       expect(jobs).toHaveLength(s.jobs);
@@ -130,8 +130,9 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
     expectDetail((await call(SOURCE_JOBS, '/source-connections/00000000-0000-4000-8000-000000000000/jobs', 404)).body);
     expectDetail((await call(SOURCE_JOBS, '/source-connections/not-a-uuid/jobs', 422)).body, true);
     const done = sync('Done').sourceConnectionId;
-    expectDetail((await call(SOURCE_JOBS, `/source-connections/${done}/jobs?limit=1001`, 422)).body, true);
-    expectDetail((await call(SOURCE_JOBS, `/source-connections/${done}/jobs?limit=0`, 422)).body, true);
+    const limit = (which: 'minimum' | 'maximum') => contract.bound('GET', SOURCE_JOBS, 'limit', which);
+    expectDetail((await call(SOURCE_JOBS, `/source-connections/${done}/jobs?limit=${limit('maximum') + 1}`, 422)).body, true);
+    expectDetail((await call(SOURCE_JOBS, `/source-connections/${done}/jobs?limit=${limit('minimum') - 1}`, 422)).body, true);
   });
 
   it('GET /v1/sync/jobs: every job carries every field of the contract; skip/limit walk every job once', async () => {
@@ -165,9 +166,10 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
 
   it('GET /v1/sync/jobs errors: 400 for a bad status, skip or limit', async () => {
     expectDetail((await call(SYNC_JOBS, '/v1/sync/jobs?status=RUNNING', 400)).body);
-    expectDetail((await call(SYNC_JOBS, '/v1/sync/jobs?limit=101', 400)).body);
-    expectDetail((await call(SYNC_JOBS, '/v1/sync/jobs?limit=0', 400)).body);
-    expectDetail((await call(SYNC_JOBS, '/v1/sync/jobs?skip=-1', 400)).body);
+    const bound = (parameter: string, which: 'minimum' | 'maximum') => contract.bound('GET', SYNC_JOBS, parameter, which);
+    expectDetail((await call(SYNC_JOBS, `/v1/sync/jobs?limit=${bound('limit', 'maximum') + 1}`, 400)).body);
+    expectDetail((await call(SYNC_JOBS, `/v1/sync/jobs?limit=${bound('limit', 'minimum') - 1}`, 400)).body);
+    expectDetail((await call(SYNC_JOBS, `/v1/sync/jobs?skip=${bound('skip', 'minimum') - 1}`, 400)).body);
   });
 
   it('401 without or with a wrong key, on every route; the key is accepted in either header', async () => {

@@ -334,9 +334,11 @@ describe('retryPoliciesFile', () => {
 
   it('loads the example policies file, relative to the config file', async () => {
     await writeFile(path.join(dir, 'policies.yaml'), await readFile(POLICIES_EXAMPLE, 'utf8'));
-    const config = expectOk(await loadConfig(await exampleWithPoliciesFile('policies.yaml'), EXAMPLE_ENV));
-    expect(config.retryPolicies.map((p) => p.name)).toEqual(['intermittent-with-backoff', 'gateway-timeouts', 'nightly-loads-rerun']);
-    expect(config.retryPolicies[2]).toMatchObject({ action: 'rerun_flow', cooldown: 1_800_000, dryRun: true, minAge: 300_000 });
+    const result = await loadConfig(await exampleWithPoliciesFile('policies.yaml'), EXAMPLE_ENV);
+    const config = expectOk(result);
+    expect(result.ok && result.warnings).toEqual([]);
+    expect(config.retryPolicies.map((p) => p.name)).toEqual(['intermittent-with-backoff', 'gateway-timeouts', 'validation-fixed-upstream', 'nightly-loads-rerun']);
+    expect(config.retryPolicies[3]).toMatchObject({ action: 'rerun_flow', cooldown: 1_800_000, dryRun: true, minAge: 300_000 });
     expect(config.retryPoliciesFile).toBe(path.join(dir, 'policies.yaml'));
   });
 

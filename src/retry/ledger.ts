@@ -69,11 +69,11 @@ export interface LedgerEntry {
   c: string;
   /** The platform user that submitted it (the retry job's `_userId`): its resolutions are ours. */
   u?: string;
-  /** A rerun's errorIds at submission (at most MAX_UNIT_IDS), to look up how each was resolved. */
+  /** A rerun's records at submission (traceKey, else errorId; at most MAX_UNIT_IDS), to look up how each was resolved. */
   ids?: string[];
 }
 
-/** The most errorIds a rerun unit remembers. */
+/** The most records a rerun unit remembers. */
 export const MAX_UNIT_IDS = 1000;
 
 export function retryKeys(prefix: string) {
@@ -235,7 +235,7 @@ export interface ClaimUnit {
   unit: string;
   eid: string;
   records: number;
-  /** A rerun's errorIds (kept to look up how each was resolved). */
+  /** A rerun's records: traceKey, else errorId (kept to look up how each was resolved). */
   ids?: readonly string[];
 }
 

@@ -119,6 +119,7 @@ export function eligibility(record: Timing, minAge: number, now: number): 'eligi
 export interface Resolution {
   errorId: string;
   retryDataKey?: string | undefined;
+  traceKey?: string | undefined;
   resolvedAt?: string | undefined;
   /** `auto` (the platform), or the user id of whoever resolved it (a retry's submitter, or a person). */
   resolvedBy?: string | undefined;
@@ -146,4 +147,26 @@ export function verdictOf(submittedAt: number, submitter: string | undefined, re
 export function latestResolution(a: Resolution | undefined, b: Resolution): Resolution {
   if (a === undefined) return b;
   return (b.resolvedAt ?? '') > (a.resolvedAt ?? '') ? b : a;
+}
+
+/** Records looked up among the resolved errors: the latest resolution of each; done when each has one since its submission. */
+export class ResolutionLookup {
+  private readonly since = new Map<string, number>();
+  readonly found = new Map<string, Resolution>();
+
+  want(id: string, submittedAt: number): void {
+    this.since.set(id, Math.min(submittedAt, this.since.get(id) ?? submittedAt));
+  }
+
+  offer(id: string | undefined, r: Resolution): void {
+    if (id !== undefined && this.since.has(id)) this.found.set(id, latestResolution(this.found.get(id), r));
+  }
+
+  done(): boolean {
+    for (const [id, at] of this.since) {
+      const r = this.found.get(id);
+      if (r?.resolvedAt === undefined || Date.parse(r.resolvedAt) < at) return false;
+    }
+    return true;
+  }
 }

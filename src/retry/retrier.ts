@@ -16,7 +16,7 @@ import { toOpenError } from '../providers/celigo/provider.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
 import { emptyCounts, RetryLedger, type ClaimParams, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
-import { eligibility, latestResolution, planRetries, retryJobIdOf, verdictOf, type Resolution, type RetryJob, type StepRetryJob, type SyncRetryJob, type Timing } from './plan.ts';
+import { eligibility, planRetries, ResolutionLookup, retryJobIdOf, verdictOf, type RetryJob, type StepRetryJob, type SyncRetryJob, type Timing } from './plan.ts';
 
 /** How long finished retry jobs are kept (their ids dedupe a cycle's re-plans). */
 export const KEEP_RETRY_JOBS_SECONDS = 3600;
@@ -80,6 +80,9 @@ function fingerprintOfErrors(errors: readonly OpenError[]): string {
 
 /** An open error as the retry job reads it: with the platform's own next retry. */
 type StepError = OpenError & Timing;
+
+/** How a keyless record is found again among the resolved errors: its traceKey (kept across errorIds), else its errorId. */
+const recordIdOf = (e: OpenError) => e.traceKey ?? e.errorId;
 
 /** What a settled outcome says in the log, one line per policy. */
 const SETTLED_MESSAGES: Partial<Record<RetryOutcomeName, string>> = {
@@ -365,37 +368,33 @@ class JobRun {
    * errors (`GET …/resolved`, read until every unit is found).
    */
   private async verdicts(job: StepRetryJob, gone: ReadonlyArray<[string, LedgerEntry]>): Promise<Map<string, Verdict[]>> {
-    const byKey = new Map<string, Resolution>();
-    const byId = new Map<string, Resolution>();
-    const keysWanted = new Map<string, number>(); // key → submitted at
-    const idsWanted = new Set<string>();
+    // What to look up, with when we submitted it: retryDataKeys, and the records of reruns.
+    const keys = new ResolutionLookup();
+    const ids = new ResolutionLookup();
     for (const [unit, e] of gone) {
-      if (e.ids !== undefined) for (const i of e.ids) idsWanted.add(i);
-      else if (!unit.startsWith('~')) keysWanted.set(unit, e.last);
+      if (e.ids !== undefined) for (const i of e.ids) ids.want(i, e.last);
+      else if (!unit.startsWith('~')) keys.want(unit, e.last);
     }
-    const settledKey = (key: string) => {
-      const r = byKey.get(key);
-      return r?.resolvedAt !== undefined && Date.parse(r.resolvedAt) >= (keysWanted.get(key) ?? 0);
-    };
-    const done = () => [...idsWanted].every((i) => byId.has(i)) && [...keysWanted.keys()].every(settledKey);
-    if (!done()) {
+    if (!keys.done() || !ids.done()) {
       for await (const page of this.client.resolvedErrorPagesOfStep(job.flowId, job.stepId)) {
         for (const r of page) {
-          if (r.retryDataKey !== undefined && keysWanted.has(r.retryDataKey)) byKey.set(r.retryDataKey, latestResolution(byKey.get(r.retryDataKey), r));
-          if (idsWanted.has(r.errorId)) byId.set(r.errorId, r);
+          keys.offer(r.retryDataKey, r);
+          // A keyless record keeps its traceKey when a failed run brings it back under a new errorId.
+          ids.offer(r.errorId, r);
+          ids.offer(r.traceKey, r);
         }
-        if (done()) break;
+        if (keys.done() && ids.done()) break;
       }
     }
     const verdicts = new Map<string, Verdict[]>();
     for (const [unit, e] of gone) {
       if (e.ids === undefined) {
-        verdicts.set(unit, [{ outcome: verdictOf(e.last, e.u, byKey.get(unit)), records: e.r }]);
+        verdicts.set(unit, [{ outcome: verdictOf(e.last, e.u, keys.found.get(unit)), records: e.r }]);
         continue;
       }
       const tally = new Map<Verdict['outcome'], number>();
       for (const i of e.ids) {
-        const v = verdictOf(e.last, e.u, byId.get(i));
+        const v = verdictOf(e.last, e.u, ids.found.get(i));
         tally.set(v, (tally.get(v) ?? 0) + 1);
       }
       // Records beyond the remembered ids cannot be looked up.
@@ -460,7 +459,7 @@ class JobRun {
     const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
     const params = this.claimParams(job, policy, cooldown);
     const unit = RERUN_FLOW + policy.name;
-    const [result] = await this.ledger.claim(params, [{ unit, eid: fingerprint, records: eligible.length, ids: eligible.map((e) => e.errorId) }]);
+    const [result] = await this.ledger.claim(params, [{ unit, eid: fingerprint, records: eligible.length, ids: eligible.map(recordIdOf) }]);
     if (result?.status === 'budget') {
       await this.count(job.target, policy.name, 'skipped_budget', eligible.length);
       return false;

@@ -1,7 +1,7 @@
 // Planning: which steps and syncs of one observation get a retry job, and their idempotent ids.
 import { describe, expect, it } from 'vitest';
 import type { Observation, Run, StepErrors } from '../../src/model.ts';
-import { backoffDelayMs, CLOCK_SKEW_MS, compilePolicies, eligibility, latestResolution, planRetries, retryJobIdOf, verdictOf } from '../../src/retry/index.ts';
+import { backoffDelayMs, CLOCK_SKEW_MS, compilePolicies, eligibility, latestResolution, planRetries, ResolutionLookup, retryJobIdOf, verdictOf } from '../../src/retry/index.ts';
 import { HOUR, MINUTE, policy } from './helpers.ts';
 
 const step = (flowId: string, stepId: string, openErrors: number, over: Partial<StepErrors> = {}): StepErrors => ({
@@ -134,5 +134,26 @@ describe('verdictOf: how a submitted record that left the open errors was resolv
     const late = { errorId: 'e2', retryDataKey: 'k', resolvedBy: 'auto', resolvedAt: at(2) };
     expect(latestResolution(latestResolution(undefined, early), late)).toBe(late);
     expect(latestResolution(late, early)).toBe(late);
+  });
+});
+
+describe('ResolutionLookup: reading the resolved errors until every record has a resolution since its submission', () => {
+  const t = (minutes: number) => new Date(Date.parse('2025-03-01T12:00:00Z') + minutes * MINUTE).toISOString();
+  it('is done at once with nothing to look up', () => {
+    expect(new ResolutionLookup().done()).toBe(true);
+  });
+  it('keeps the latest resolution; an older episode does not end the search', () => {
+    const lookup = new ResolutionLookup();
+    lookup.want('k1', Date.parse(t(0)));
+    lookup.want('k2', Date.parse(t(0)));
+    lookup.offer('k1', { errorId: 'old', resolvedBy: 'user-person', resolvedAt: t(-60) });
+    lookup.offer('other', { errorId: 'x', resolvedBy: 'auto', resolvedAt: t(1) });
+    lookup.offer(undefined, { errorId: 'y', resolvedBy: 'auto', resolvedAt: t(1) });
+    expect(lookup.done()).toBe(false);
+    lookup.offer('k1', { errorId: 'new', resolvedBy: 'auto', resolvedAt: t(1) });
+    lookup.offer('k2', { errorId: 'e2', resolvedBy: 'auto', resolvedAt: t(2) });
+    expect(lookup.done()).toBe(true);
+    expect([...lookup.found.keys()]).toEqual(['k1', 'k2']);
+    expect(lookup.found.get('k1')?.errorId).toBe('new');
   });
 });

@@ -471,6 +471,30 @@ describe('retries that respect the platform', () => {
     expect(await retrier.ledger.activeResources(TARGET)).toEqual(new Set());
   });
 
+  it('a re-run flow whose errors a person resolved by hand counts resolved_by_user; records gone without a trace count unverified', async () => {
+    retrier = newRetrier([
+      policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, cooldown: 30 * MINUTE }),
+      policy({ name: 'values', match: { classification: ['value'] }, action: 'retry', minAge: 0 }),
+    ]);
+    await addErrors('Customers', { count: 2, classification: 'connection' });
+    await addErrors('Orders to NetSuite', { count: 3, classification: 'value' });
+    // Every re-run and retry fails: the errors come back under new errorIds.
+    await admin(sim, 'POST', '/__sim/retry-behaviour', { outcome: 'fail', times: 5 });
+    await poll();
+    expect(await metric('connection', 'submitted')).toBe(2);
+    expect(await metric('values', 'submitted')).toBe(3);
+
+    // A person resolves the re-run's errors; the retried records vanish (deleted, never resolved).
+    await admin(sim, 'POST', `/__sim/flows/${flowNamed('Customers')._id}/steps/${importStep('Customers')}/resolve`, {});
+    await admin(sim, 'DELETE', `/__sim/flows/${flowNamed('Orders to NetSuite')._id}/steps/${importStep('Orders to NetSuite')}/errors`);
+    clock.advance(MINUTE);
+    await poll();
+    expect(await metric('connection', 'resolved_by_user')).toBe(2);
+    expect(await metric('values', 'unverified')).toBe(3);
+    expect(total('succeeded')).toBe(0);
+    expect(await retrier.ledger.activeResources(TARGET)).toEqual(new Set());
+  });
+
   it('policies match classifications in any case and values no document lists (kept at the boundary, matchable)', async () => {
     const yaml = [
       'targets: [{ name: celigo-test, provider: celigo, token: t }]',

@@ -1,11 +1,11 @@
 // The configuration module's public API: load and validate syncwatch's YAML, and describe it as
 // JSON Schema for editors.
 import { z } from 'zod';
-import { type Env, formatProblem, loadConfig } from './load.ts';
+import { type Env, formatProblem, formatWarning, loadConfig } from './load.ts';
 import { configSchema } from './schema.ts';
 
 export { DURATION_MESSAGE, duration, durationOrZero, parseDuration } from './duration.ts';
-export { expandConfigText, formatPath, formatProblem, loadConfig, loadConfigFromString } from './load.ts';
+export { expandConfigText, formatPath, formatProblem, formatWarning, loadConfig, loadConfigFromString } from './load.ts';
 export type { ConfigProblem, Env, LoadResult } from './load.ts';
 export { regexProblem } from './regex-safety.ts';
 export {
@@ -58,7 +58,7 @@ export interface ValidateOutput {
 export async function validateConfigFile(file: string, env: Env, out: ValidateOutput): Promise<number> {
   const result = await loadConfig(file, env);
   if (result.ok) {
-    for (const warning of result.warnings) out.stderr.write(`${formatProblem({ ...warning, message: `warning: ${warning.message}` })}\n`);
+    for (const warning of result.warnings) out.stderr.write(`${formatWarning(warning)}\n`);
     out.stdout.write(`${file}: ok\n`);
     return 0;
   }

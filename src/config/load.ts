@@ -31,6 +31,11 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`;
 }
 
+/** `FILE:LINE:COL path.to.field: warning: …` — a warning line (validate, run and once print them). */
+export function formatWarning(p: ConfigProblem): string {
+  return formatProblem({ ...p, message: `warning: ${p.message}` });
+}
+
 /** `['targets', 0, 'interval']` → `targets[0].interval`. */
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   if (segments.length === 0) return '(root)';

@@ -38,7 +38,7 @@ try {
   if (steps.length !== STEPS) throw new Error(`the world has ${steps.length} steps, wanted ${STEPS}`);
   const occurredAt = new Date(Date.now() - 60_000).toISOString();
   for (const { flowId, stepId } of steps) {
-    await sim.admin('POST', `flows/${flowId}/steps/${stepId}/errors`, { count: PER_STEP, classification: 'intermittent', withRetryDataKey: true, message: 'Read timed out', occurredAt });
+    await sim.admin('POST', `flows/${flowId}/steps/${stepId}/errors`, { count: PER_STEP, classification: 'intermittent', withRetryDataKey: true, message: 'Read timed out', occurredAt, retryAt: null });
   }
   await sim.admin('POST', 'stats/reset');
 

@@ -31,9 +31,12 @@ function parse(args: string[], options: ArgOptions) {
 
 /** Load and validate a config file, or print its problems and give the exit code. */
 async function loadOrReport(file: string): Promise<Config | number> {
-  const { loadConfig, formatProblem } = await import('./config/index.ts');
+  const { loadConfig, formatProblem, formatWarning } = await import('./config/index.ts');
   const result = await loadConfig(file, process.env);
-  if (result.ok) return result.config;
+  if (result.ok) {
+    for (const w of result.warnings) process.stderr.write(`${formatWarning(w)}\n`);
+    return result.config;
+  }
   for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
   return EXIT.invalidConfig;
 }

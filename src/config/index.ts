@@ -1,11 +1,11 @@
 // The configuration module's public API: load and validate syncwatch's YAML, and describe it as
 // JSON Schema for editors.
 import { z } from 'zod';
-import { type Env, formatProblem, loadConfig } from './load.ts';
+import { type Env, formatProblem, formatWarning, loadConfig } from './load.ts';
 import { configSchema } from './schema.ts';
 
 export { DURATION_MESSAGE, duration, durationOrZero, parseDuration } from './duration.ts';
-export { expandConfigText, formatPath, formatProblem, loadConfig, loadConfigFromString } from './load.ts';
+export { expandConfigText, formatPath, formatProblem, formatWarning, loadConfig, loadConfigFromString } from './load.ts';
 export type { ConfigProblem, Env, LoadResult } from './load.ts';
 export { regexProblem } from './regex-safety.ts';
 export {
@@ -13,6 +13,7 @@ export {
   CELIGO_ERROR_CLASSIFICATIONS,
   CELIGO_ERROR_SOURCES,
   configSchema,
+  isDocumentedValue,
   DEFAULT_BASE_URLS,
   DEFAULT_REDIS_URL,
   globMatches,
@@ -50,10 +51,14 @@ export interface ValidateOutput {
   stderr: { write(chunk: string): unknown };
 }
 
-/** `syncwatch validate`: 0 and `FILE: ok` when valid; 2 and one `FILE:LINE:COL path: problem` line each otherwise. */
+/**
+ * `syncwatch validate`: 0 and `FILE: ok` when valid (after one `FILE:LINE:COL path: warning: …` line
+ * per warning on stderr); 2 and one `FILE:LINE:COL path: problem` line each otherwise.
+ */
 export async function validateConfigFile(file: string, env: Env, out: ValidateOutput): Promise<number> {
   const result = await loadConfig(file, env);
   if (result.ok) {
+    for (const warning of result.warnings) out.stderr.write(`${formatWarning(warning)}\n`);
     out.stdout.write(`${file}: ok\n`);
     return 0;
   }

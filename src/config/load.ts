@@ -6,7 +6,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yam
 import type { Document, Node as YamlNode, Scalar } from 'yaml';
 import type { z } from 'zod';
 import { configErrorMap, unknownKeyMessage } from './messages.ts';
-import { configSchema, type Config } from './schema.ts';
+import { CELIGO_ERROR_CLASSIFICATIONS, CELIGO_ERROR_SOURCES, configSchema, isDocumentedValue, type Config } from './schema.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -19,7 +19,8 @@ export interface ConfigProblem {
   message: string;
 }
 
-export type LoadResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+/** `warnings`: things that are allowed but probably wrong (a policy naming a classification no document lists). */
+export type LoadResult = { ok: true; config: Config; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
 
 export type Env = Record<string, string | undefined>;
 
@@ -28,6 +29,11 @@ type Path = Array<string | number>;
 /** `FILE:LINE:COL path.to.field: problem` — the line `syncwatch validate` prints. */
 export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`;
+}
+
+/** `FILE:LINE:COL path.to.field: warning: …` — a warning line (validate, run and once print them). */
+export function formatWarning(p: ConfigProblem): string {
+  return formatProblem({ ...p, message: `warning: ${p.message}` });
 }
 
 /** `['targets', 0, 'interval']` → `targets[0].interval`. */
@@ -56,7 +62,7 @@ export async function loadConfigFromString(text: string, file: string, env: Env 
   const loader = new Loader(env);
   const config = await loader.load(text, file);
   const problems = loader.finishedProblems();
-  return problems.length === 0 && config !== undefined ? { ok: true, config } : { ok: false, problems };
+  return problems.length === 0 && config !== undefined ? { ok: true, config, warnings: loader.warningsOf(config) } : { ok: false, problems };
 }
 
 /**
@@ -150,6 +156,27 @@ class Loader {
       coerced = true;
     }
     return coerced ? configSchema.safeParse(data, { error: configErrorMap }) : result;
+  }
+
+  /** Retry policies that name a classification or source the documents never show: allowed, but likely a typo. */
+  warningsOf(config: Config): ConfigProblem[] {
+    const warnings: ConfigProblem[] = [];
+    const check = (i: number, key: 'classification' | 'source', documented: readonly string[]) => {
+      config.retryPolicies[i]?.match[key]?.forEach((value, j) => {
+        if (isDocumentedValue(documented, value)) return;
+        const path = ['retryPolicies', i, 'match', key, j];
+        const owner = this.sourceOf(path);
+        if (!owner) return;
+        const { line, col } = locate(owner, [...owner.docRoot, ...path.slice(owner.mountAt.length)], false);
+        const message = `"${value}" is not a ${key} the integrator.io documents list (${documented.join(', ')}); it only matches errors that carry it`;
+        warnings.push({ file: owner.file, line, col, path: formatPath(path), message: this.redact(message) });
+      });
+    };
+    config.retryPolicies.forEach((_p, i) => {
+      check(i, 'classification', CELIGO_ERROR_CLASSIFICATIONS);
+      check(i, 'source', CELIGO_ERROR_SOURCES);
+    });
+    return warnings;
   }
 
   finishedProblems(): ConfigProblem[] {

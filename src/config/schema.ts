@@ -11,20 +11,30 @@ export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale'
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export const RETRY_ACTIONS = ['retry', 'retry_with_backoff', 'rerun_flow', 'rerun_sync'] as const;
 
-/** Celigo's error `classification` values (`GET /v1/errors/filterMetadata`). */
+/**
+ * Celigo's error `classification` values the Flows document shows: the ten of `GET
+ * /v1/errors/filterMetadata`, and `validation`, `data`, `system` seen on error records. A policy
+ * may name others (the platform may send values no document lists); validate warns about those.
+ */
 export const CELIGO_ERROR_CLASSIFICATIONS = [
   'connection', 'duplicate', 'governance', 'intermittent', 'missing',
   'parse', 'value', 'rate_limit', 'too_large', 'none',
+  'validation', 'data', 'system',
 ] as const;
 
-/** Celigo's error `source` values (`GET /v1/errors/filterMetadata`). */
+/** Celigo's error `source` values: the 24 of `GET /v1/errors/filterMetadata`, and `user` seen on error records. */
 export const CELIGO_ERROR_SOURCES = [
   'internal', 'application', 'connection', 'resource', 'transformation', 'output_filter',
   'input_filter', 'import_filter', 'lookup', 'mapping', 'response_mapping', 'pre_save_page_hook',
   'pre_parse_hook', 'pre_map_hook', 'post_map_hook', 'post_submit_hook', 'post_response_map_hook',
   'post_aggregate_hook', 'pre_send_hook_ss', 'pre_map_hook_ss', 'post_map_hook_ss',
-  'post_submit_hook_ss', 'tool_input', 'tool_output',
+  'post_submit_hook_ss', 'tool_input', 'tool_output', 'user',
 ] as const;
+
+/** A value the documents list, in any case. */
+export function isDocumentedValue(documented: readonly string[], value: string): boolean {
+  return documented.includes(value.toLowerCase());
+}
 
 export const DEFAULT_BASE_URLS = {
   celigo: 'https://api.integrator.io',
@@ -372,8 +382,9 @@ const policyMatch = z
     integrations: idsOrGlobs.min(1).optional(),
     flows: idsOrGlobs.min(1).optional(),
     steps: idsOrGlobs.min(1).optional(),
-    classification: z.array(z.enum(CELIGO_ERROR_CLASSIFICATIONS)).min(1).optional(),
-    source: z.array(z.enum(CELIGO_ERROR_SOURCES)).min(1).optional(),
+    /** Compared without regard to case; values the documents do not list are allowed (validate warns). */
+    classification: z.array(text.meta({ examples: [...CELIGO_ERROR_CLASSIFICATIONS] })).min(1).optional(),
+    source: z.array(text.meta({ examples: [...CELIGO_ERROR_SOURCES] })).min(1).optional(),
     /** Regex on the error's code. */
     code: safeRegex.optional(),
     /** Regex on the error's message. */

@@ -23,7 +23,29 @@ export const HOUR_MS = 3600_000;
 export const MINUTE_MS = 60_000;
 const STATS_TTL_MS = 2 * HOUR_MS;
 
-export const OUTCOMES = ['submitted', 'succeeded', 'failed', 'skipped_budget', 'skipped_disabled', 'dry_run'] as const;
+/**
+ * What happened to records, the `outcome` of syncwatch_retry_records_total and of /status:
+ * - submitted: sent to the platform (an attempt spent)
+ * - succeeded: gone from the open errors and resolved by the platform (our retry, or `auto`) after our submission
+ * - failed: back under a new errorId
+ * - resolved_by_user: gone because a person resolved it by hand (`resolvedBy` is another user)
+ * - unverified: gone from the open errors but not among the resolved ones (purged or deleted)
+ * - not_queued: a flow re-run the platform accepted without queueing a job (no `_jobId`); tried again next cycle
+ * - skipped_platform_retry: not sent because the platform's own retry (`retryAt`) is still to come
+ * - skipped_budget / skipped_disabled / dry_run: not sent (budget spent, flow disabled, dry run)
+ */
+export const OUTCOMES = [
+  'submitted',
+  'succeeded',
+  'failed',
+  'resolved_by_user',
+  'unverified',
+  'not_queued',
+  'skipped_platform_retry',
+  'skipped_budget',
+  'skipped_disabled',
+  'dry_run',
+] as const;
 export type RetryOutcomeName = (typeof OUTCOMES)[number];
 
 /** One retried unit: a record (retryDataKey) or a rerun of a flow/sync. */
@@ -45,7 +67,14 @@ export interface LedgerEntry {
   r: number;
   /** The claim (one per job run) that wrote the entry: a rollback only undoes its own claims. */
   c: string;
+  /** The platform user that submitted it (the retry job's `_userId`): its resolutions are ours. */
+  u?: string;
+  /** A rerun's records at submission (traceKey, else errorId; at most MAX_UNIT_IDS), to look up how each was resolved. */
+  ids?: string[];
 }
+
+/** The most records a rerun unit remembers. */
+export const MAX_UNIT_IDS = 1000;
 
 export function retryKeys(prefix: string) {
   const p = `${hashTagged(prefix)}:retry`;
@@ -68,7 +97,7 @@ export function backoffDelayMs(n: number, backoff: { initial: number; factor: nu
 }
 
 // KEYS: ledger, budget, active. ARGV: now, budgetLimit, budgetTtlMs, ledgerTtlMs, policy,
-// maxAttempts, initial, factor, max, claimId, activeMember, then (unit, eid, records)*.
+// maxAttempts, initial, factor, max, claimId, activeMember, then (unit, eid, records, ids JSON or '')*.
 // Answers one {status, previous} per unit: claimed | waiting | exhausted | budget.
 const CLAIM = `
 local now = tonumber(ARGV[1])
@@ -78,8 +107,8 @@ local initial, factor, cap = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV
 local used = tonumber(redis.call('GET', KEYS[2]) or '0')
 local out = {}
 local claimed = false
-for i = 12, #ARGV, 3 do
-  local unit, eid, records = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+for i = 12, #ARGV, 4 do
+  local unit, eid, records, ids = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
   local raw = redis.call('HGET', KEYS[1], unit)
   local e = raw and cjson.decode(raw) or nil
   if e and e.n >= maxAttempts then
@@ -93,6 +122,7 @@ for i = 12, #ARGV, 3 do
     local n = (e and e.n or 0) + 1
     local delay = math.min(math.floor(initial * factor ^ (n - 1)), cap)
     local entry = {n = n, last = now, next = now + delay, st = 'pending', eid = eid, p = ARGV[5], max = maxAttempts, r = records, c = ARGV[10]}
+    if ids ~= '' then entry.ids = cjson.decode(ids) end
     redis.call('HSET', KEYS[1], unit, cjson.encode(entry))
     out[#out + 1] = {'claimed', raw or ''}
     claimed = true
@@ -123,15 +153,16 @@ end
 return 1
 `;
 
-// KEYS: ledger. ARGV: claimId, state, unit*. Marks this claim's entries (e.g. noop after a 204).
+// KEYS: ledger. ARGV: claimId, field, value, unit*. Sets a field of this claim's entries (st = noop
+// after a 204; u = the submitting user).
 const MARK = `
 local n = 0
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local raw = redis.call('HGET', KEYS[1], ARGV[i])
   if raw then
     local e = cjson.decode(raw)
     if e.c == ARGV[1] then
-      e.st = ARGV[2]
+      e[ARGV[2]] = ARGV[3]
       redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(e))
       n = n + 1
     end
@@ -140,13 +171,22 @@ end
 return n
 `;
 
-// KEYS: ledger. ARGV: (unit, current eid)* of every unit that is open now.
-// A pending unit gone from the open errors succeeded; still open under a new eid, it failed.
-// Units gone after a failure or a no-op are dropped without an outcome (not our doing).
+// KEYS: ledger. ARGV: n, then (unit, current eid)* of the n units open now, then
+// (unit, outcome, records)* verdicts on pending units that are gone (how the platform says they
+// were resolved; outcome 'dropped' counts nothing).
+// A pending unit gone from the open errors takes its verdicts; without one it stays (undecided).
+// Still open under a new eid, it failed. Units gone after a failure or a no-op are dropped
+// without an outcome (not our doing).
 // Answers {outcomes: [policy, outcome, records]*, exhausted: [unit, policy]*, remaining}.
 const RECONCILE = `
-local open = {}
-for i = 1, #ARGV, 2 do open[ARGV[i]] = ARGV[i + 1] end
+local n = tonumber(ARGV[1])
+local open, verdicts = {}, {}
+for i = 2, 2 * n, 2 do open[ARGV[i]] = ARGV[i + 1] end
+for i = 2 * n + 2, #ARGV, 3 do
+  local list = verdicts[ARGV[i]] or {}
+  list[#list + 1] = {ARGV[i + 1], tonumber(ARGV[i + 2])}
+  verdicts[ARGV[i]] = list
+end
 local all = redis.call('HGETALL', KEYS[1])
 local outcomes, exhausted = {}, {}
 local remaining = 0
@@ -154,8 +194,16 @@ for i = 1, #all, 2 do
   local unit, e = all[i], cjson.decode(all[i + 1])
   local cur = open[unit]
   if not cur then
-    redis.call('HDEL', KEYS[1], unit)
-    if e.st == 'pending' then outcomes[#outcomes + 1] = {e.p, 'succeeded', e.r} end
+    if e.st ~= 'pending' then
+      redis.call('HDEL', KEYS[1], unit)
+    elseif verdicts[unit] then
+      redis.call('HDEL', KEYS[1], unit)
+      for _, v in ipairs(verdicts[unit]) do
+        if v[1] ~= 'dropped' then outcomes[#outcomes + 1] = {e.p, v[1], v[2]} end
+      end
+    else
+      remaining = remaining + 1
+    end
   else
     remaining = remaining + 1
     if e.st == 'pending' and cur ~= e.eid then
@@ -187,6 +235,14 @@ export interface ClaimUnit {
   unit: string;
   eid: string;
   records: number;
+  /** A rerun's records: traceKey, else errorId (kept to look up how each was resolved). */
+  ids?: readonly string[];
+}
+
+/** How records of a pending unit that left the open errors were resolved; `dropped` counts nothing. */
+export interface Verdict {
+  outcome: Extract<RetryOutcomeName, 'succeeded' | 'resolved_by_user' | 'unverified'> | 'dropped';
+  records: number;
 }
 
 export type ClaimStatus = 'claimed' | 'waiting' | 'exhausted' | 'budget';
@@ -203,7 +259,7 @@ export interface ClaimParams {
 }
 
 export interface ReconcileResult {
-  outcomes: Array<{ policy: string; outcome: 'succeeded' | 'failed'; records: number }>;
+  outcomes: Array<{ policy: string; outcome: Exclude<Verdict['outcome'], 'dropped'> | 'failed'; records: number }>;
   exhausted: Array<{ unit: string; policy: string }>;
   remaining: number;
 }
@@ -260,7 +316,7 @@ export class RetryLedger {
       params.claimId,
       params.resource,
     ];
-    for (const u of units) args.push(u.unit, u.eid, u.records);
+    for (const u of units) args.push(u.unit, u.eid, u.records, u.ids && u.ids.length > 0 ? JSON.stringify(u.ids.slice(0, MAX_UNIT_IDS)) : '');
     const keys = [this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now), this.keys.active(params.target)];
     const raw = (await this.redis.eval(CLAIM, keys.length, ...keys, ...args)) as Array<[string, string]>;
     return raw.map(([status, previous]) => ({ status: status as ClaimStatus, previous }));
@@ -274,17 +330,20 @@ export class RetryLedger {
     await this.redis.eval(ROLLBACK, 2, this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now), ...args);
   }
 
-  async mark(resource: string, claimId: string, state: LedgerEntry['st'], units: readonly string[]): Promise<void> {
+  /** Sets `st` (e.g. noop after a 204) or `u` (the submitting user) on this claim's entries. */
+  async mark(resource: string, claimId: string, field: 'st' | 'u', value: string, units: readonly string[]): Promise<void> {
     if (units.length === 0) return;
-    await this.redis.eval(MARK, 1, this.keys.ledger(resource), claimId, state, ...units);
+    await this.redis.eval(MARK, 1, this.keys.ledger(resource), claimId, field, value, ...units);
   }
 
-  async reconcile(resource: string, open: ReadonlyMap<string, string>): Promise<ReconcileResult> {
-    const args: string[] = [];
+  /** `open`: every unit open now with its current eid; `verdicts`: how gone pending units were resolved. */
+  async reconcile(resource: string, open: ReadonlyMap<string, string>, verdicts: ReadonlyMap<string, readonly Verdict[]> = new Map()): Promise<ReconcileResult> {
+    const args: Array<string | number> = [open.size];
     for (const [unit, eid] of open) args.push(unit, eid);
+    for (const [unit, list] of verdicts) for (const v of list) args.push(unit, v.outcome, v.records);
     const [outcomes, exhausted, remaining] = (await this.redis.eval(RECONCILE, 1, this.keys.ledger(resource), ...args)) as [Array<[string, string, number]>, Array<[string, string]>, number];
     return {
-      outcomes: outcomes.map(([policy, outcome, records]) => ({ policy, outcome: outcome as 'succeeded' | 'failed', records: Number(records) })),
+      outcomes: outcomes.map(([policy, outcome, records]) => ({ policy, outcome: outcome as ReconcileResult['outcomes'][number]['outcome'], records: Number(records) })),
       exhausted: exhausted.map(([unit, policy]) => ({ unit, policy })),
       remaining: Number(remaining),
     };
@@ -367,5 +426,5 @@ export class RetryLedger {
 }
 
 export function emptyCounts(): Record<RetryOutcomeName, number> {
-  return { submitted: 0, succeeded: 0, failed: 0, skipped_budget: 0, skipped_disabled: 0, dry_run: 0 };
+  return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<RetryOutcomeName, number>;
 }

@@ -4,7 +4,8 @@
 // - targets: target name globs (case-sensitive, as config validation reads them)
 // - integrations / flows: globs on the id or the name (case-insensitive, like include/exclude)
 // - steps: globs on the step id (the platform gives steps no names in the error listing)
-// - classification / source: exact membership; an error without one does not match
+// - classification / source: membership regardless of case (any value, documented or not, the
+//   platform sends is kept and matchable); an error without one does not match
 // - code / message: the regexes, compiled here once; an error without a code does not match `code`
 // The first policy in file order that matches owns the error.
 import type { RetryAction, RetryPolicyConfig } from '../config/index.ts';
@@ -51,14 +52,21 @@ function globs(patterns: readonly string[] | undefined, caseInsensitive: boolean
   return (values) => res.some((re) => values.some((v) => v !== undefined && re.test(v)));
 }
 
+/** Membership without regard to case; an absent value is never a member. */
+function oneOf(values: readonly string[] | undefined): ((value: string | undefined) => boolean) | undefined {
+  if (values === undefined) return undefined;
+  const set = new Set(values.map((v) => v.toLowerCase()));
+  return (value) => value !== undefined && set.has(value.toLowerCase());
+}
+
 export function compilePolicy(config: RetryPolicyConfig, index: number): CompiledPolicy {
   const m = config.match;
   const targets = globs(m.targets, false);
   const integrations = globs(m.integrations, true);
   const flows = globs(m.flows, true);
   const steps = globs(m.steps, true);
-  const classification = m.classification ? new Set<string>(m.classification) : undefined;
-  const source = m.source ? new Set<string>(m.source) : undefined;
+  const classification = oneOf(m.classification);
+  const source = oneOf(m.source);
   // Patterns were checked for catastrophic backtracking by config validation (regexProblem).
   const code = m.code !== undefined ? new RegExp(m.code) : undefined;
   const message = m.message !== undefined ? new RegExp(m.message) : undefined;
@@ -79,8 +87,8 @@ export function compilePolicy(config: RetryPolicyConfig, index: number): Compile
     inScope,
     matches(error, ctx) {
       if (!inScope(ctx)) return false;
-      if (classification && (error.classification === undefined || !classification.has(error.classification))) return false;
-      if (source && (error.source === undefined || !source.has(error.source))) return false;
+      if (classification && !classification(error.classification)) return false;
+      if (source && !source(error.source)) return false;
       if (code && (error.code === undefined || !code.test(error.code))) return false;
       if (message && !message.test(error.message ?? '')) return false;
       return true;

@@ -93,3 +93,80 @@ export function planRetries(observation: Observation, cycle: string, policies: r
   }
   return jobs;
 }
+
+// ---- per record: when it may be sent, and what its resolution means ----
+
+/** What the planning of one record reads: when it happened and when the platform retries it itself. */
+export interface Timing {
+  occurredAt?: string | undefined;
+  /** The platform's own next retry of this record (the Flows document's `retryAt`). */
+  retryAt?: string | undefined;
+}
+
+/**
+ * Whether a record may be submitted now: `minAge` after it occurred (a floor), and never before the
+ * platform's own retry (`retryAt`) is due. Unreadable times do not hold a record back.
+ */
+export function eligibility(record: Timing, minAge: number, now: number): 'eligible' | 'too_young' | 'platform_retry' {
+  const occurred = record.occurredAt === undefined ? Number.NaN : Date.parse(record.occurredAt);
+  if (!Number.isNaN(occurred) && occurred + minAge > now) return 'too_young';
+  const retryAt = record.retryAt === undefined ? Number.NaN : Date.parse(record.retryAt);
+  if (!Number.isNaN(retryAt) && retryAt > now) return 'platform_retry';
+  return 'eligible';
+}
+
+/** A resolved error as `GET /v1/flows/{_id}/{_stepId}/resolved` lists it (the fields read here). */
+export interface Resolution {
+  errorId: string;
+  retryDataKey?: string | undefined;
+  traceKey?: string | undefined;
+  resolvedAt?: string | undefined;
+  /** `auto` (the platform), or the user id of whoever resolved it (a retry's submitter, or a person). */
+  resolvedBy?: string | undefined;
+}
+
+/** Our clock and the platform's may disagree a little: a resolution this much before our submission still counts as after it. */
+export const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * How a record our submission left pending was resolved:
+ * - succeeded: resolved by the platform (`auto`, or the user that submitted our retry) after our submission
+ * - resolved_by_user: resolved by anyone else (a person, by hand)
+ * - dropped: resolved by the platform before our submission (its own retry, not ours): counted nowhere
+ * - unverified: not among the resolved errors (purged or deleted), or without `resolvedBy`
+ */
+export function verdictOf(submittedAt: number, submitter: string | undefined, resolution: Resolution | undefined): 'succeeded' | 'resolved_by_user' | 'unverified' | 'dropped' {
+  const by = resolution?.resolvedBy;
+  if (resolution === undefined || by === undefined || by === '') return 'unverified';
+  if (by !== 'auto' && by !== submitter) return 'resolved_by_user';
+  const at = resolution.resolvedAt === undefined ? Number.NaN : Date.parse(resolution.resolvedAt);
+  return Number.isNaN(at) || at >= submittedAt - CLOCK_SKEW_MS ? 'succeeded' : 'dropped';
+}
+
+/** Of several resolutions of one record (a key can be resolved in more than one episode), the latest. */
+export function latestResolution(a: Resolution | undefined, b: Resolution): Resolution {
+  if (a === undefined) return b;
+  return (b.resolvedAt ?? '') > (a.resolvedAt ?? '') ? b : a;
+}
+
+/** Records looked up among the resolved errors: the latest resolution of each; done when each has one since its submission. */
+export class ResolutionLookup {
+  private readonly since = new Map<string, number>();
+  readonly found = new Map<string, Resolution>();
+
+  want(id: string, submittedAt: number): void {
+    this.since.set(id, Math.min(submittedAt, this.since.get(id) ?? submittedAt));
+  }
+
+  offer(id: string | undefined, r: Resolution): void {
+    if (id !== undefined && this.since.has(id)) this.found.set(id, latestResolution(this.found.get(id), r));
+  }
+
+  done(): boolean {
+    for (const [id, at] of this.since) {
+      const r = this.found.get(id);
+      if (r?.resolvedAt === undefined || Date.parse(r.resolvedAt) < at) return false;
+    }
+    return true;
+  }
+}

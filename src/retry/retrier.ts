@@ -1,6 +1,7 @@
 // The retry job: lock the step → list its open errors (every page) → reconcile what earlier
-// attempts did → match policies → minAge → attempts/backoff/budget (claimed atomically in Redis
-// before anything is sent) → dryRun → submit in batches of ≤ 1,000 → RetryExhausted.
+// attempts did (records gone: how `…/resolved` says they were resolved) → match policies → minAge
+// and the platform's own `retryAt` → attempts/backoff/budget (claimed atomically in Redis before
+// anything is sent) → dryRun → submit in batches of ≤ 1,000 → RetryExhausted.
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { RedisClient as Redis } from '../state/redis.ts';
@@ -14,8 +15,8 @@ import { CeligoClient, MAX_RETRY_KEYS_PER_CALL } from '../providers/celigo/clien
 import { toOpenError } from '../providers/celigo/provider.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
-import { emptyCounts, RetryLedger, type ClaimParams, type RetryOutcomeName } from './ledger.ts';
-import { planRetries, retryJobIdOf, type RetryJob, type StepRetryJob, type SyncRetryJob } from './plan.ts';
+import { emptyCounts, RetryLedger, type ClaimParams, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
+import { eligibility, planRetries, ResolutionLookup, retryJobIdOf, verdictOf, type RetryJob, type StepRetryJob, type SyncRetryJob, type Timing } from './plan.ts';
 
 /** How long finished retry jobs are kept (their ids dedupe a cycle's re-plans). */
 export const KEEP_RETRY_JOBS_SECONDS = 3600;
@@ -77,11 +78,19 @@ function fingerprintOfErrors(errors: readonly OpenError[]): string {
   return createHash('sha1').update(errors.map((e) => e.errorId).sort().join(',')).digest('hex');
 }
 
-function isOldEnough(occurredAt: string | undefined, minAge: number, now: number): boolean {
-  if (occurredAt === undefined) return true;
-  const at = Date.parse(occurredAt);
-  return Number.isNaN(at) || at + minAge <= now;
-}
+/** An open error as the retry job reads it: with the platform's own next retry. */
+type StepError = OpenError & Timing;
+
+/** How a keyless record is found again among the resolved errors: its traceKey (kept across errorIds), else its errorId. */
+const recordIdOf = (e: OpenError) => e.traceKey ?? e.errorId;
+
+/** What a settled outcome says in the log, one line per policy. */
+const SETTLED_MESSAGES: Partial<Record<RetryOutcomeName, string>> = {
+  succeeded: 'retried records succeeded',
+  failed: 'retried records failed again',
+  resolved_by_user: 'retried records were resolved by a person, not by the retry',
+  unverified: 'retried records are gone but not among the resolved errors (purged or deleted)',
+};
 
 /** "3× Read timed out; 2× 503 Service Unavailable" — the most frequent messages first. */
 export function topMessages(errors: readonly OpenError[], limit = 3): string {
@@ -226,9 +235,11 @@ class JobRun {
     const ctx: MatchContext = { target: job.target, flowId: job.flowId, flowName: job.flowName, stepId: job.stepId, integrationId: job.integrationId, integrationName: job.integrationName };
     const log = this.logger.child({ target: job.target, flow: job.flowId, step: job.stepId });
 
-    let open: OpenError[] = [];
+    let open: StepError[] = [];
     try {
-      for await (const page of this.client.openErrorPagesOfStep(job.flowId, job.stepId)) open.push(...page.map(toOpenError));
+      for await (const page of this.client.openErrorPagesOfStep(job.flowId, job.stepId)) {
+        open.push(...page.map((e) => ({ ...toOpenError(e), ...(e.retryAt ? { retryAt: e.retryAt } : {}) })));
+      }
     } catch (e) {
       if (isSyncwatchError(e, 'not-found')) {
         log.info('flow or step no longer exists; nothing to retry');
@@ -239,7 +250,7 @@ class JobRun {
 
     // Who owns each error (first match in file order).
     const policies = stepPolicies(this.retrier.policies);
-    const owned = new Map<CompiledPolicy, OpenError[]>();
+    const owned = new Map<CompiledPolicy, StepError[]>();
     for (const error of open) {
       const policy = matchPolicy(policies, error, ctx);
       if (!policy) continue;
@@ -250,13 +261,13 @@ class JobRun {
 
     // What is open now, by ledger unit: keys by errorId; a rerun unit by its errors' fingerprint.
     const current = new Map<string, string>();
-    const byKey = new Map<string, OpenError>();
+    const byKey = new Map<string, StepError>();
     for (const e of open) {
       if (e.retryDataKey === undefined) continue;
       current.set(e.retryDataKey, e.errorId);
       byKey.set(e.retryDataKey, e);
     }
-    const keylessOf = new Map<string, OpenError[]>();
+    const keylessOf = new Map<string, StepError[]>();
     for (const [policy, errors] of owned) {
       if (policy.action !== 'rerun_flow') continue;
       const keyless = errors.filter((e) => e.retryDataKey === undefined);
@@ -264,17 +275,20 @@ class JobRun {
       if (keyless.length > 0) current.set(RERUN_FLOW + policy.name, fingerprintOfErrors(keyless));
     }
 
-    const reconciled = await this.ledger.reconcile(job.resource, current);
+    // Submitted records gone from the open errors: how were they resolved, by our retry or by hand?
+    const gone = [...(await this.ledger.entries(job.resource))].filter(([unit, e]) => e.st === 'pending' && !current.has(unit));
+    const verdicts = gone.length > 0 ? await this.verdicts(job, gone) : new Map<string, Verdict[]>();
+    const reconciled = await this.ledger.reconcile(job.resource, current, verdicts);
     const settled = new Map<string, { policy: string; outcome: RetryOutcomeName; count: number }>();
     for (const o of reconciled.outcomes) {
       await this.count(job.target, o.policy, o.outcome, o.records);
-      if (o.records <= 0 || (o.outcome !== 'succeeded' && o.outcome !== 'failed')) continue;
+      if (o.records <= 0) continue;
       const entry = settled.get(`${o.policy}|${o.outcome}`) ?? { policy: o.policy, outcome: o.outcome, count: 0 };
       entry.count += o.records;
       settled.set(`${o.policy}|${o.outcome}`, entry);
     }
-    // What earlier submissions achieved, one line per policy: the records are gone (succeeded) or back (failed).
-    for (const e of settled.values()) log.info(e, e.outcome === 'succeeded' ? 'retried records succeeded' : 'retried records failed again');
+    // What earlier submissions achieved, one line per policy and outcome.
+    for (const e of settled.values()) log.info(e, SETTLED_MESSAGES[e.outcome] ?? e.outcome);
 
     const disabledKey = this.ledger.keys.disabled(job.target, job.flowId);
     let flowDisabled = await this.ledger.running(disabledKey, this.now);
@@ -283,7 +297,7 @@ class JobRun {
       const c = policy.config;
       const plog = log.child({ policy: policy.name, action: policy.action });
       if (policy.action === 'rerun_flow') {
-        const eligible = (keylessOf.get(policy.name) ?? []).filter((e) => isOldEnough(e.occurredAt, c.minAge, this.now));
+        const eligible = await this.eligibleOf(job, policy, keylessOf.get(policy.name) ?? [], plog);
         if (eligible.length === 0) continue;
         if (c.dryRun) {
           plog.info({ count: eligible.length, dryRun: true }, 'dry run: would re-run the flow');
@@ -295,12 +309,13 @@ class JobRun {
         continue;
       }
 
-      // retry / retry_with_backoff: records with a retryDataKey, old enough, oldest first, once each.
+      // retry / retry_with_backoff: records with a retryDataKey, due, oldest first, once each.
       const seen = new Set<string>();
-      const eligible = errors
-        .filter((e) => e.retryDataKey !== undefined && isOldEnough(e.occurredAt, c.minAge, this.now))
+      const keyed = errors
+        .filter((e) => e.retryDataKey !== undefined)
         .sort((a, b) => (a.occurredAt ?? '').localeCompare(b.occurredAt ?? ''))
         .filter((e) => !seen.has(e.retryDataKey as string) && (seen.add(e.retryDataKey as string), true));
+      const eligible = await this.eligibleOf(job, policy, keyed, plog);
       if (eligible.length === 0) continue;
 
       if (c.dryRun) {
@@ -329,8 +344,68 @@ class JobRun {
     return { status: 'done', events, counts: this.counts };
   }
 
+  /**
+   * The records that may be sent now: past `minAge` and not waiting for the platform's own retry
+   * (`retryAt`). Those the platform is about to retry are counted skipped_platform_retry.
+   */
+  private async eligibleOf(job: StepRetryJob, policy: CompiledPolicy, errors: readonly StepError[], log: Logger): Promise<StepError[]> {
+    const eligible: StepError[] = [];
+    let platform = 0;
+    for (const e of errors) {
+      const verdict = eligibility(e, policy.config.minAge, this.now);
+      if (verdict === 'eligible') eligible.push(e);
+      else if (verdict === 'platform_retry') platform++;
+    }
+    if (platform > 0) {
+      log.debug({ count: platform }, "the platform's own retry (retryAt) is still to come; not submitted");
+      await this.count(job.target, policy.name, 'skipped_platform_retry', platform);
+    }
+    return eligible;
+  }
+
+  /**
+   * How the platform resolved the pending units that left the open errors, from the step's resolved
+   * errors (`GET …/resolved`, read until every unit is found).
+   */
+  private async verdicts(job: StepRetryJob, gone: ReadonlyArray<[string, LedgerEntry]>): Promise<Map<string, Verdict[]>> {
+    // What to look up, with when we submitted it: retryDataKeys, and the records of reruns.
+    const keys = new ResolutionLookup();
+    const ids = new ResolutionLookup();
+    for (const [unit, e] of gone) {
+      if (e.ids !== undefined) for (const i of e.ids) ids.want(i, e.last);
+      else if (!unit.startsWith('~')) keys.want(unit, e.last);
+    }
+    if (!keys.done() || !ids.done()) {
+      for await (const page of this.client.resolvedErrorPagesOfStep(job.flowId, job.stepId)) {
+        for (const r of page) {
+          keys.offer(r.retryDataKey, r);
+          // A keyless record keeps its traceKey when a failed run brings it back under a new errorId.
+          ids.offer(r.errorId, r);
+          ids.offer(r.traceKey, r);
+        }
+        if (keys.done() && ids.done()) break;
+      }
+    }
+    const verdicts = new Map<string, Verdict[]>();
+    for (const [unit, e] of gone) {
+      if (e.ids === undefined) {
+        verdicts.set(unit, [{ outcome: verdictOf(e.last, e.u, keys.found.get(unit)), records: e.r }]);
+        continue;
+      }
+      const tally = new Map<Verdict['outcome'], number>();
+      for (const i of e.ids) {
+        const v = verdictOf(e.last, e.u, ids.found.get(i));
+        tally.set(v, (tally.get(v) ?? 0) + 1);
+      }
+      // Records beyond the remembered ids cannot be looked up.
+      if (e.r > e.ids.length) tally.set('unverified', (tally.get('unverified') ?? 0) + e.r - e.ids.length);
+      verdicts.set(unit, [...tally].map(([outcome, records]) => ({ outcome, records })));
+    }
+    return verdicts;
+  }
+
   /** Claims and submits in slices of ≤ 1,000; answers true when the flow turned out disabled. */
-  private async retryKeys(job: StepRetryJob, policy: CompiledPolicy, eligible: OpenError[], disabledKey: string, log: Logger): Promise<boolean> {
+  private async retryKeys(job: StepRetryJob, policy: CompiledPolicy, eligible: StepError[], disabledKey: string, log: Logger): Promise<boolean> {
     const params = this.claimParams(job, policy);
     for (let i = 0; i < eligible.length; i += MAX_RETRY_KEYS_PER_CALL) {
       const slice = eligible.slice(i, i + MAX_RETRY_KEYS_PER_CALL);
@@ -358,12 +433,14 @@ class JobRun {
         log.info({ count: keys.length, progress: `${Math.min(i + slice.length, eligible.length)}/${eligible.length}`, retryJob: outcome.job._id }, 'retry batch submitted');
         log.debug({ retryDataKeys: keys }, 'retry batch keys');
         await this.count(job.target, policy.name, 'submitted', keys.length);
+        // Who submitted: the platform resolves a successful retry in this user's name.
+        if (outcome.job._userId !== undefined) await this.ledger.mark(job.resource, this.claimId, 'u', outcome.job._userId, keys);
       } else if (outcome.outcome === 'no-op') {
         // 204: none of the keys matched a stored snapshot (resolved or purged meanwhile). The
         // attempt stays recorded (its backoff still applies); if the keys are gone on the next
         // run they are dropped without an outcome, as nothing was retried.
         log.info({ count: keys.length }, 'retry batch was a no-op (204): none of the keys is open any more');
-        await this.ledger.mark(job.resource, this.claimId, 'noop', keys);
+        await this.ledger.mark(job.resource, this.claimId, 'st', 'noop', keys);
       } else {
         // 422 inactive_flow: nothing was attempted. Undo the claims and the budget; pause until the
         // backoff's initial delay has passed.
@@ -378,11 +455,11 @@ class JobRun {
     return false;
   }
 
-  private async rerunFlow(job: StepRetryJob, policy: CompiledPolicy, eligible: OpenError[], fingerprint: string, disabledKey: string, log: Logger): Promise<boolean> {
+  private async rerunFlow(job: StepRetryJob, policy: CompiledPolicy, eligible: StepError[], fingerprint: string, disabledKey: string, log: Logger): Promise<boolean> {
     const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
     const params = this.claimParams(job, policy, cooldown);
     const unit = RERUN_FLOW + policy.name;
-    const [result] = await this.ledger.claim(params, [{ unit, eid: fingerprint, records: eligible.length }]);
+    const [result] = await this.ledger.claim(params, [{ unit, eid: fingerprint, records: eligible.length, ids: eligible.map(recordIdOf) }]);
     if (result?.status === 'budget') {
       await this.count(job.target, policy.name, 'skipped_budget', eligible.length);
       return false;
@@ -390,7 +467,8 @@ class JobRun {
     if (result?.status !== 'claimed') return false;
     const claimed = [{ unit, previous: result.previous, records: eligible.length }];
     // One rerun per flow per cooldown, whichever of its steps asked first.
-    if (!(await this.ledger.setOnce(this.ledger.keys.cooldown(job.target, 'flow', job.flowId), cooldown, this.now))) {
+    const cooldownKey = this.ledger.keys.cooldown(job.target, 'flow', job.flowId);
+    if (!(await this.ledger.setOnce(cooldownKey, cooldown, this.now))) {
       await this.ledger.rollback(params, claimed);
       log.debug('flow re-run in cooldown; skipped');
       return false;
@@ -402,6 +480,14 @@ class JobRun {
       return false;
     }
     await this.ledger.rollback(params, claimed);
+    if (outcome.outcome === 'not-queued') {
+      // 200 without `_jobId`: accepted, but no job queued (another run in progress, says the
+      // document). No attempt spent, no cooldown started: the next cycle asks again.
+      await this.ledger.del(cooldownKey);
+      log.warn({ count: eligible.length }, 'flow re-run not queued (answer without _jobId); trying again next cycle');
+      await this.count(job.target, policy.name, 'not_queued', eligible.length);
+      return false;
+    }
     log.warn({ count: eligible.length, reason: outcome.reason }, 'flow re-run refused (flow disabled?)');
     await this.count(job.target, policy.name, 'skipped_disabled', eligible.length);
     await this.ledger.setOnce(disabledKey, cooldown, this.now);
@@ -418,7 +504,10 @@ class JobRun {
     if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled') {
       const current = new Map<string, string>();
       if (job.status === 'failed' && policy) current.set(RERUN_SYNC + policy.name, job.runId);
-      const reconciled = await this.ledger.reconcile(job.resource, current);
+      // A sync's rerun is settled by its run, not by resolved error records: no longer failing is success.
+      const settledRuns = [...(await this.ledger.entries(job.resource))].filter(([unit, e]) => e.st === 'pending' && !current.has(unit));
+      const verdicts = new Map(settledRuns.map(([unit, e]): [string, Verdict[]] => [unit, [{ outcome: 'succeeded', records: e.r }]]));
+      const reconciled = await this.ledger.reconcile(job.resource, current, verdicts);
       for (const o of reconciled.outcomes) await this.count(job.target, o.policy, o.outcome, o.records);
       exhausted = reconciled.exhausted;
     } else {
@@ -426,7 +515,7 @@ class JobRun {
       exhausted = [...state.entries()].filter(([, e]) => e.st === 'failed' && e.n >= e.max).map(([unit, e]) => ({ unit, policy: e.p }));
     }
 
-    if (policy && job.status === 'failed' && isOldEnough(job.endedAt, policy.config.minAge, this.now)) {
+    if (policy && job.status === 'failed' && eligibility({ occurredAt: job.endedAt }, policy.config.minAge, this.now) === 'eligible') {
       const plog = log.child({ policy: policy.name, action: policy.action });
       if (policy.config.dryRun) {
         plog.info({ count: 1, dryRun: true }, 'dry run: would re-run the sync');

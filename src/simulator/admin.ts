@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Faults, Stats, TokenBucket } from './control.ts';
 import { compileRoute, type CompiledRoute, type Method, type Reply } from './http.ts';
-import { AIRWEAVE_JOB_STATUSES, ERROR_CLASSIFICATIONS, NEO_INTEGRATION_STATES, NEO_RUN_STATUSES } from './scenario.ts';
+import { AIRWEAVE_JOB_STATUSES, NEO_INTEGRATION_STATES, NEO_RUN_STATUSES, RECORD_CLASSIFICATIONS } from './scenario.ts';
 import type { AirweaveWorld } from './airweave.ts';
 import type { NeoWorld } from './neo.ts';
 import type { World } from './world.ts';
@@ -47,13 +47,28 @@ const isoTime = z.iso.datetime({ offset: true });
 
 const addErrorsBody = z.strictObject({
   count: z.number().int().min(1).max(100_000).default(1),
-  classification: z.union([z.enum(ERROR_CLASSIFICATIONS), z.string().min(1)]).optional(),
+  /** Any text: a documented value, another case (`Intermittent`), or one no document names. */
+  classification: z.union([z.enum(RECORD_CLASSIFICATIONS), z.string().min(1)]).optional(),
   source: z.string().min(1).optional(),
   code: z.string().min(1).optional(),
   message: z.string().optional(),
   withRetryDataKey: z.boolean().optional(),
   occurredAt: isoTime.optional(),
   traceKey: z.string().optional(),
+  /** The platform's own next retry; null: none. Default: occurredAt + 5 minutes on intermittent errors. */
+  retryAt: isoTime.nullable().optional(),
+});
+
+const resolveErrorsBody = z.strictObject({
+  errorIds: z.array(z.string()).optional(),
+  retryDataKeys: z.array(z.string()).optional(),
+  /** The user id recorded as `resolvedBy`; default: a person of the account (not the API's user). */
+  resolvedBy: z.string().min(1).optional(),
+});
+
+const flowRunBody = z.strictObject({
+  answer: z.enum(['queued', 'empty', 'no-job-id']),
+  times: z.number().int().min(1).optional(),
 });
 
 const retryRuleBody = z.strictObject({
@@ -292,6 +307,24 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
       if ('reply' in parsed) return parsed.reply;
       const { count, ...options } = parsed.data;
       return ok({ created: s.world.addErrors(flowId, stepId, count, options) });
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/__sim/flows/{flowId}/steps/{stepId}/resolve',
+    handler: withFlow((s, flowId, stepId, body) => {
+      const parsed = parse(resolveErrorsBody, body);
+      return 'reply' in parsed ? parsed.reply : ok({ resolved: s.world.resolveByHand(flowId, stepId, defined(parsed.data)) });
+    }),
+  },
+  {
+    method: 'POST',
+    template: '/__sim/flows/{flowId}/run-behaviour',
+    handler: withFlow((s, flowId, _stepId, body) => {
+      const parsed = parse(flowRunBody, body);
+      if ('reply' in parsed) return parsed.reply;
+      s.world.setFlowRunRule(flowId, defined(parsed.data));
+      return ok();
     }),
   },
   {

@@ -55,8 +55,8 @@ export function demoStory(world: WorldIds): StoryStep[] {
     },
     {
       at: 14,
-      say: 'intermittent errors appear on another flow; the demo retry policy re-submits them',
-      act: (admin) => admin('POST', flakyStep, { count: 40, classification: 'intermittent', withRetryDataKey: true, code: '503', message: 'Read timed out' }).then(() => ({ flow: flaky.name, step: flaky.steps[0]!.id, errors: 40 })),
+      say: 'intermittent errors the platform has stopped retrying (no retryAt) appear on another flow; the demo retry policy re-submits them',
+      act: (admin) => admin('POST', flakyStep, { count: 40, classification: 'intermittent', withRetryDataKey: true, code: '503', message: 'Read timed out', retryAt: null }).then(() => ({ flow: flaky.name, step: flaky.steps[0]!.id, errors: 40 })),
     },
     {
       at: 24,

@@ -250,7 +250,9 @@ const runFlow: ApiHandler = (ctx) => {
     }
   }
   if (flow.disabled) return apiError(422, 'inactive_flow', `Flow ${flow._id} is disabled`);
-  return json(200, ctx.world.runFlow(flow, body));
+  const run = ctx.world.runFlow(flow, body);
+  // No job queued: a 200 with no body (or one without `_jobId`), as the Flows document describes.
+  return run === undefined ? { status: 200 } : json(200, run);
 };
 
 const errorFilterMetadata: ApiHandler = () =>

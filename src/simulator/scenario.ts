@@ -23,6 +23,13 @@ export const ERROR_CLASSIFICATIONS = [
 ] as const;
 export type ErrorClassification = (typeof ERROR_CLASSIFICATIONS)[number];
 
+/**
+ * Classifications error records carry: the filterMetadata enum plus `validation`, `data` and
+ * `system`, which the Flows document shows on error records (`FlowStepError.classification`).
+ */
+export const RECORD_CLASSIFICATIONS = [...ERROR_CLASSIFICATIONS, 'validation', 'data', 'system'] as const;
+export type RecordClassification = (typeof RECORD_CLASSIFICATIONS)[number];
+
 /** Error sources, exactly the enum of `GET /v1/errors/filterMetadata` in the Flows seed. */
 export const ERROR_SOURCES = [
   'internal',
@@ -174,7 +181,7 @@ export const scenarioSpecSchema = z.strictObject({
   errorProfile: z
     .strictObject({
       /** Relative weights of classifications for generated errors. */
-      classifications: z.partialRecord(z.enum(ERROR_CLASSIFICATIONS), z.number().min(0)).optional(),
+      classifications: z.partialRecord(z.enum(RECORD_CLASSIFICATIONS), z.number().min(0)).optional(),
       /** Age range of generated open errors, in minutes before the world's generation time. */
       ageMinutes: z.tuple([countSchema, countSchema]).optional(),
     })
@@ -247,7 +254,7 @@ export interface ResolvedScenario {
   runningSyncs: number;
   openErrorsPerStep: [number, number];
   errorStepRatio: number;
-  classificationWeights: Record<ErrorClassification, number>;
+  classificationWeights: Partial<Record<RecordClassification, number>>;
   errorAgeMinutes: [number, number];
   names: { integrations: string[]; flows: string[]; syncs: string[]; tables: string[] };
   flowsPageSize: number;

@@ -7,7 +7,7 @@
 
 import { Random, hashedId, objectId, opaqueKey, type IdKind } from './prng.ts';
 import type {
-  ErrorClassification,
+  RecordClassification,
   ExplicitFlow,
   ExplicitIntegration,
   ExplicitSync,
@@ -182,6 +182,7 @@ export interface RetryLogEntry {
 }
 
 export interface NewErrorOptions {
+  /** Any text: the documented values, another case, or a value no document names. */
   classification?: string;
   source?: string;
   code?: string;
@@ -189,6 +190,17 @@ export interface NewErrorOptions {
   withRetryDataKey?: boolean;
   occurredAt?: string;
   traceKey?: string;
+  /** The platform's own next retry: a time, or null for none. Default: occurredAt + 5 minutes on intermittent errors. */
+  retryAt?: string | null;
+}
+
+/** What `POST /v1/flows/{_id}/run` answers: a queued job (`{_jobId}`), or 200 with no job queued (no body, or `{}`). */
+export type FlowRunAnswer = 'queued' | 'empty' | 'no-job-id';
+
+/** A run-behaviour rule of a flow (admin API): the answer, for `times` runs (then back to `queued`). */
+export interface FlowRunRule {
+  answer: FlowRunAnswer;
+  times?: number;
 }
 
 export interface FinishSyncJobOptions {
@@ -210,7 +222,7 @@ const RETENTION_MS = 30 * DAY;
 const MAX_ERROR_RECORDS_PER_JOB = 1_000;
 
 /** What generated errors of each classification look like: a source and typical (code, message) pairs. */
-const ERROR_TEMPLATES: Record<ErrorClassification, { source: string; samples: Array<[code: string, message: string]> }> = {
+const ERROR_TEMPLATES: Record<RecordClassification, { source: string; samples: Array<[code: string, message: string]> }> = {
   intermittent: {
     source: 'application',
     samples: [
@@ -265,6 +277,10 @@ const ERROR_TEMPLATES: Record<ErrorClassification, { source: string; samples: Ar
   governance: { source: 'internal', samples: [['governance_limit', 'Script execution usage limit exceeded']] },
   too_large: { source: 'internal', samples: [['too_large', 'Record exceeds the 5 MB size limit']] },
   none: { source: 'mapping', samples: [['mapping_error', 'Mapping failed for field "shipDate"']] },
+  // Shown on error records in the Flows document, beside the filterMetadata enum.
+  validation: { source: 'user', samples: [['missing_required_field', 'Required field "externalId" is missing']] },
+  data: { source: 'application', samples: [['INVALID_RECORD', 'Record is malformed: "lines" must be an array']] },
+  system: { source: 'internal', samples: [['script_error', 'The runtime failed to process the record']] },
 };
 
 const TRACE_KEY_PREFIXES = ['SO', 'CUS', 'INV', 'ITM', 'RMA'];
@@ -274,7 +290,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function isClassification(value: string): value is ErrorClassification {
+function isClassification(value: string): value is RecordClassification {
   return Object.hasOwn(ERROR_TEMPLATES, value);
 }
 
@@ -312,14 +328,19 @@ export class World {
   private runtimeSerial = 0;
   private retryRules: RetryRule[] = [];
   private syncRunBehaviours = new Map<string, SyncRunBehaviour>();
+  private flowRunRules = new Map<string, FlowRunRule>();
   readonly retryLog: RetryLogEntry[] = [];
   readonly flowRuns: Array<{ _jobId: string; flowId: string; at: string; body: unknown }> = [];
+  /** The user the API token belongs to: retries are resolved in its name. */
   readonly userId: string;
+  /** Another user of the account: a person who resolves errors by hand. */
+  readonly personId: string;
 
   constructor(scenario: ResolvedScenario, now: () => number = Date.now) {
     this.scenario = scenario;
     this.now = now;
     this.userId = objectId(scenario.seed, 'user', 0);
+    this.personId = objectId(scenario.seed, 'user', 1);
     this.generate();
   }
 
@@ -517,7 +538,7 @@ export class World {
 
   private makeError(rng: Random, flowId: string, label: string, o: NewErrorOptions): FlowStepError {
     const seed = this.scenario.seed;
-    const classification = o.classification ?? rng.weighted(this.scenario.classificationWeights);
+    const classification = o.classification ?? rng.weighted(this.scenario.classificationWeights as Record<RecordClassification, number>);
     const template = ERROR_TEMPLATES[isClassification(classification) ? classification : 'none'];
     const occurredAt = o.occurredAt ?? iso(this.now());
     const occurredMs = Date.parse(occurredAt);
@@ -540,7 +561,9 @@ export class World {
     if (source === 'application') error.reqAndResKey = opaqueKey(seed, `reqres|${label}`);
     // Connection-level errors carry no retry snapshot (seed: "absent on connection-level failures").
     if (o.withRetryDataKey ?? classification !== 'connection') error.retryDataKey = opaqueKey(seed, `rdk|${label}`);
-    if (classification === 'intermittent') error.retryAt = iso(occurredMs + 5 * MINUTE);
+    if (o.retryAt !== undefined) {
+      if (o.retryAt !== null) error.retryAt = o.retryAt;
+    } else if (classification === 'intermittent') error.retryAt = iso(occurredMs + 5 * MINUTE);
     return error;
   }
 
@@ -588,6 +611,25 @@ export class World {
       created.push(error);
     }
     return created;
+  }
+
+  /**
+   * Resolves open errors by hand, as a person would (`PUT …/resolved` in the UI): they move to the
+   * resolved list with `resolvedBy` = that person's user id (default: another user than the API's).
+   */
+  resolveByHand(flowId: string, stepId: string, o: { errorIds?: string[]; retryDataKeys?: string[]; resolvedBy?: string }): ResolvedFlowStepError[] {
+    const state = this.stepState(flowId, stepId);
+    const ids = o.errorIds === undefined ? undefined : new Set(o.errorIds);
+    const keys = o.retryDataKeys === undefined ? undefined : new Set(o.retryDataKeys);
+    const chosen = state.open.filter(
+      (e) => (ids === undefined && keys === undefined) || ids?.has(e.error.errorId) || (e.error.retryDataKey !== undefined && keys?.has(e.error.retryDataKey)),
+    );
+    const resolvedAt = iso(this.now());
+    const resolvedBy = o.resolvedBy ?? this.personId;
+    const resolved = chosen.map((e) => ({ ...e.error, resolvedAt, resolvedBy }));
+    state.open = state.open.filter((e) => !chosen.includes(e));
+    for (const error of resolved) state.resolved.push({ seq: state.nextSeq++, error });
+    return resolved;
   }
 
   clearErrors(flowId: string, stepId: string): number {
@@ -699,7 +741,13 @@ export class World {
    * A flow run. Errors without a retryDataKey (connection-level) are what a rerun recovers from: on
    * a successful run they are auto-resolved, on a failing one they come back with new errorIds.
    */
-  runFlow(flow: Flow, body: unknown): { _jobId: string } {
+  runFlow(flow: Flow, body: unknown): { _jobId: string } | Record<string, never> | undefined {
+    const rule = this.flowRunRules.get(flow._id);
+    if (rule !== undefined && rule.answer !== 'queued') {
+      // Accepted, but no job queued (the document: "usually because another run is already in progress").
+      if (rule.times !== undefined && --rule.times <= 0) this.flowRunRules.delete(flow._id);
+      return rule.answer === 'empty' ? undefined : {};
+    }
     const now = this.now();
     const jobId = this.nextId('flowJob');
     flow.lastExecutedAt = iso(now);
@@ -711,6 +759,11 @@ export class World {
       }
     }
     return { _jobId: jobId };
+  }
+
+  setFlowRunRule(flowId: string, rule: FlowRunRule): void {
+    if (rule.answer === 'queued') this.flowRunRules.delete(flowId);
+    else this.flowRunRules.set(flowId, { ...rule });
   }
 
   // ---- syncs ----

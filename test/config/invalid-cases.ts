@@ -214,11 +214,9 @@ export const INVALID_CASES: InvalidCase[] = [
     ],
   },
   {
-    name: 'unknown error classification',
-    yaml: lines(...TARGET, 'retryPolicies:', '  - name: p', '    match: { classification: [flaky] }', '    action: retry'),
-    expected: [
-      '7:31 retryPolicies[0].match.classification[0]: expected one of: connection, duplicate, governance, intermittent, missing, parse, value, rate_limit, too_large, none',
-    ],
+    name: 'empty error classification',
+    yaml: lines(...TARGET, 'retryPolicies:', '  - name: p', '    match: { classification: [""] }', '    action: retry'),
+    expected: ['7:31 retryPolicies[0].match.classification[0]: must not be empty'],
   },
   {
     name: 'unknown retry action',

@@ -287,6 +287,33 @@ describe('validateConfigFile', () => {
   });
 });
 
+describe('error classifications and sources in retry policies', () => {
+  const policyDoc = (match: string) => `${MINIMAL}retryPolicies:\n  - name: p\n    match: ${match}\n    action: retry\n`;
+
+  it('accepts every value the documents show, in any case, without a warning', async () => {
+    const documented = 'connection, duplicate, governance, intermittent, missing, parse, value, rate_limit, too_large, none, validation, data, system, Intermittent';
+    const result = await loadConfigFromString(policyDoc(`{ classification: [${documented}], source: [user, application] }`), 't.yaml', {});
+    expect(result.ok && result.warnings).toEqual([]);
+  });
+
+  it('validate warns (exit 0) about a policy naming a classification or source no document lists', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'syncwatch-config-'));
+    try {
+      const file = path.join(dir, 'c.yaml');
+      await writeFile(file, policyDoc('{ classification: [intermittent, quarantined], source: [robot] }'));
+      const { out, text } = captured();
+      expect(await validateConfigFile(file, {}, out)).toBe(0);
+      expect(text.stdout).toBe(`${file}: ok\n`);
+      const lines = text.stderr.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(new RegExp(`^${escapeRegExp(file)}:7:45 retryPolicies\\[0\\]\\.match\\.classification\\[1\\]: warning: "quarantined" is not a classification the integrator\\.io documents list`));
+      expect(lines[1]).toMatch(new RegExp(`^${escapeRegExp(file)}:7:68 retryPolicies\\[0\\]\\.match\\.source\\[0\\]: warning: "robot" is not a source`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('retryPoliciesFile', () => {
   let dir: string;
   beforeAll(async () => {
@@ -307,9 +334,11 @@ describe('retryPoliciesFile', () => {
 
   it('loads the example policies file, relative to the config file', async () => {
     await writeFile(path.join(dir, 'policies.yaml'), await readFile(POLICIES_EXAMPLE, 'utf8'));
-    const config = expectOk(await loadConfig(await exampleWithPoliciesFile('policies.yaml'), EXAMPLE_ENV));
-    expect(config.retryPolicies.map((p) => p.name)).toEqual(['intermittent-with-backoff', 'gateway-timeouts', 'nightly-loads-rerun']);
-    expect(config.retryPolicies[2]).toMatchObject({ action: 'rerun_flow', cooldown: 1_800_000, dryRun: true, minAge: 300_000 });
+    const result = await loadConfig(await exampleWithPoliciesFile('policies.yaml'), EXAMPLE_ENV);
+    const config = expectOk(result);
+    expect(result.ok && result.warnings).toEqual([]);
+    expect(config.retryPolicies.map((p) => p.name)).toEqual(['intermittent-with-backoff', 'gateway-timeouts', 'validation-fixed-upstream', 'nightly-loads-rerun']);
+    expect(config.retryPolicies[3]).toMatchObject({ action: 'rerun_flow', cooldown: 1_800_000, dryRun: true, minAge: 300_000 });
     expect(config.retryPoliciesFile).toBe(path.join(dir, 'policies.yaml'));
   });
 
@@ -340,7 +369,6 @@ describe('retryPoliciesFile', () => {
     const result = await loadConfig(await exampleWithPoliciesFile('bad-policies.yaml'), EXAMPLE_ENV);
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([
       `${policies}:7:17 retryPolicies[1].match.targets[0]: target "staging" is not defined in targets`,
-      `${policies}:8:24 retryPolicies[1].match.classification[0]: expected one of: connection, duplicate, governance, intermittent, missing, parse, value, rate_limit, too_large, none`,
       `${policies}:10:13 retryPolicies[1].minAge: expected a duration like 30s, 10m, 6h`,
     ]);
   });

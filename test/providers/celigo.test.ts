@@ -176,9 +176,15 @@ describe('CeligoClient against the simulator', () => {
     await expect(client.retry('f', 's', keys)).rejects.toMatchObject({ kind: 'config' });
   });
 
-  it('runs a flow', async () => {
-    const outcome = await client.runFlow(flowNamed('Tickets')._id);
-    expect(outcome.outcome).toBe('queued');
+  it("runs a flow: the queued job's _jobId; a 200 without a body or without _jobId queued nothing", async () => {
+    const flowId = flowNamed('Tickets')._id;
+    const outcome = await client.runFlow(flowId);
+    const runs = (await admin(`/flows/${flowId}/runs`, undefined, 'GET')) as Array<{ _jobId: string }>;
+    expect(outcome).toEqual({ outcome: 'queued', jobIds: [runs.at(-1)?._jobId] });
+    for (const answer of ['empty', 'no-job-id']) {
+      await admin(`/flows/${flowId}/run-behaviour`, { answer, times: 1 });
+      expect(await client.runFlow(flowId)).toEqual({ outcome: 'not-queued' });
+    }
   });
 
   it('runs a sync: queued, then already-queued (409); a disabled sync is refused (422)', async () => {

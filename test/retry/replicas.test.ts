@@ -108,6 +108,7 @@ async function runScenario(prefix: string, lockTtlMs?: number) {
     count: 300,
     classification: 'intermittent',
     occurredAt: new Date(START).toISOString(),
+    retryAt: null, // the platform's own retries are over
   });
   const replicas = await startReplicas(prefix, lockTtlMs);
   const events = new QueueEvents('retry', { connection: { url: redisCtx.url }, prefix: hashTagged(prefix) });

@@ -3,7 +3,8 @@
 // observation and runs them: the same path the daemon takes, minus the queue.
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RetryPolicyConfig } from '../../src/config/index.ts';
+import { formatProblem, loadConfigFromString, type RetryPolicyConfig } from '../../src/config/index.ts';
+import { Metrics } from '../../src/metrics/index.ts';
 import { HttpClient } from '../../src/http/client.ts';
 import type { RequestOptions } from '../../src/http/types.ts';
 import { createLogger } from '../../src/log.ts';
@@ -33,6 +34,8 @@ let http: HttpClient;
 let testNo = 0;
 let retrier: Retrier;
 let counted: Array<{ policy: string; outcome: RetryOutcomeName; n: number }>;
+/** The daemon's metrics, fed as the daemon feeds them (syncwatch_retry_records_total). */
+let metrics: Metrics;
 let cycleNo = 0;
 
 const flowNamed = (name: string) => world.flows.find((f) => f.name === name)!;
@@ -46,7 +49,13 @@ function makeHttp(): HttpClient {
 
 function newRetrier(policies: RetryPolicyConfig[], extra: { http?: HttpClient; logger?: ReturnType<typeof createLogger>; onRecords?: OnRecords } = {}): Retrier {
   counted = [];
-  const onRecords: OnRecords = extra.onRecords ?? ((_t, p, outcome, n) => void counted.push({ policy: p, outcome, n }));
+  metrics = new Metrics({ redis: redisCtx.redis, keys: keyspace(`${redisCtx.prefix}-${testNo}`), targets: [], defaultMetrics: false });
+  const onRecords: OnRecords =
+    extra.onRecords ??
+    ((target, p, outcome, n) => {
+      counted.push({ policy: p, outcome, n });
+      metrics.retryRecords.inc({ target, policy: p, outcome }, n);
+    });
   return createRetrier({
     config: { targets: [{ name: TARGET, provider: 'celigo' }], retryPolicies: policies },
     redis: redisCtx.redis,
@@ -56,6 +65,20 @@ function newRetrier(policies: RetryPolicyConfig[], extra: { http?: HttpClient; l
     now: clock.now,
     onRecords,
   });
+}
+
+/** `syncwatch_retry_records_total{target,policy,outcome}` as a scrape shows it (0 when absent). */
+async function metric(policyName: string, outcome: RetryOutcomeName): Promise<number> {
+  const text = await metrics.registry.getSingleMetricAsString('syncwatch_retry_records_total');
+  const line = text.split('\n').find((l) => l.startsWith(`syncwatch_retry_records_total{target="${TARGET}",policy="${policyName}",outcome="${outcome}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
+/** The info lines a retrier logs, parsed. */
+function logged(): { lines: Array<Record<string, unknown>>; logger: ReturnType<typeof createLogger> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => void (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) });
+  return { lines, logger: createLogger({ level: 'info' }, sink) };
 }
 
 const total = (outcome: RetryOutcomeName, p?: string) => counted.filter((c) => c.outcome === outcome && (p === undefined || c.policy === p)).reduce((s, c) => s + c.n, 0);
@@ -74,6 +97,8 @@ const addErrors = (flow: string, body: Record<string, unknown>) =>
   admin<{ created: Array<{ errorId: string; retryDataKey?: string }> }>(sim, 'POST', `/__sim/flows/${flowNamed(flow)._id}/steps/${importStep(flow)}/errors`, { occurredAt: new Date(clock.now()).toISOString(), ...body });
 const stepErrors = (flow: string) => admin<{ open: Array<{ errorId: string; retryDataKey?: string }>; resolved: unknown[] }>(sim, 'GET', `/__sim/flows/${flowNamed(flow)._id}/steps/${importStep(flow)}/errors`);
 const stats = () => admin<StatsSnapshot>(sim, 'GET', '/__sim/stats');
+const flowRuns = (flow: string) => admin<Array<{ _jobId: string }>>(sim, 'GET', `/__sim/flows/${flowNamed(flow)._id}/runs`);
+const iso = (ms: number) => new Date(ms).toISOString();
 const retryPosts = (s: StatsSnapshot) =>
   Object.entries(s.byEndpoint)
     .filter(([endpoint]) => endpoint.startsWith('POST') && endpoint.includes('retry'))
@@ -226,7 +251,8 @@ describe('batches, pages and budget', () => {
 
   it('a budget of 100 records an hour lets 100 of 1,000 through; the rest are skipped_budget until the next hour', async () => {
     retrier = newRetrier([policy({ name: 'capped', match: { classification: ['intermittent'] }, action: 'retry', minAge: 0, budget: { recordsPerHour: 100 } })]);
-    await addErrors('Orders to NetSuite', { count: 1000, classification: 'intermittent' });
+    // retryAt: null: the platform's own retries of these are over.
+    await addErrors('Orders to NetSuite', { count: 1000, classification: 'intermittent', retryAt: null });
 
     await poll();
     expect(Object.keys((await stats()).retryDataKeys)).toHaveLength(100);
@@ -248,7 +274,7 @@ describe('batches, pages and budget', () => {
 
   it('dryRun sends nothing, records no attempt, and counts what it would have sent', async () => {
     retrier = newRetrier([policy({ name: 'rehearsal', match: { classification: ['intermittent'] }, action: 'retry', minAge: 0, dryRun: true, budget: { recordsPerHour: 30 } })]);
-    await addErrors('Orders to NetSuite', { count: 40, classification: 'intermittent' });
+    await addErrors('Orders to NetSuite', { count: 40, classification: 'intermittent', retryAt: null });
     await poll();
     const s = await stats();
     expect(s.retryDataKeys).toEqual({});
@@ -357,5 +383,138 @@ describe('reruns', () => {
     expect(counted).toEqual([]);
     expect((await stats()).byEndpoint['POST /v1/syncs/{_syncId}/run']).toEqual({ '200': 1, '409': 1 });
     expect(await retrier.ledger.entries(job.resource)).toEqual(new Map());
+  });
+});
+
+describe('retries that respect the platform', () => {
+  it("reads the queued run's job id from _jobId", async () => {
+    const { lines, logger } = logged();
+    retrier = newRetrier([policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, cooldown: 30 * MINUTE })], { logger });
+    await addErrors('Customers', { count: 2, classification: 'connection' });
+    await poll();
+    const runs = await flowRuns('Customers');
+    expect(runs).toHaveLength(1);
+    expect(lines.find((l) => l.msg === 'flow re-run submitted')).toMatchObject({ count: 2, jobIds: [runs[0]!._jobId] });
+  });
+
+  it.each(['empty', 'no-job-id'] as const)('a flow run answered 200 without a job (%s) spends no attempt and no cooldown: not_queued, run again next cycle', async (answer) => {
+    const { lines, logger } = logged();
+    retrier = newRetrier([policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, maxAttempts: 1, cooldown: 30 * MINUTE })], { logger });
+    await addErrors('Customers', { count: 3, classification: 'connection' });
+    await admin(sim, 'POST', `/__sim/flows/${flowNamed('Customers')._id}/run-behaviour`, { answer, times: 1 });
+
+    await poll();
+    expect((await stats()).byEndpoint['POST /v1/flows/{_id}/run']).toEqual({ '200': 1 });
+    expect(await flowRuns('Customers')).toHaveLength(0);
+    expect(total('submitted')).toBe(0);
+    expect(await metric('connection', 'not_queued')).toBe(3);
+    expect(lines.find((l) => l.msg === 'flow re-run not queued (answer without _jobId); trying again next cycle')).toMatchObject({ policy: 'connection', count: 3 });
+    expect(await retrier.ledger.entries(stepKey('Customers'))).toEqual(new Map());
+
+    clock.advance(MINUTE); // well inside the cooldown: none was started
+    await poll();
+    expect(await flowRuns('Customers')).toHaveLength(1);
+    expect(await metric('connection', 'submitted')).toBe(3); // maxAttempts 1 was still there
+    clock.advance(MINUTE);
+    await poll();
+    expect(await metric('connection', 'succeeded')).toBe(3);
+    expect((await retrier.status())[0]?.lastHour).toMatchObject({ not_queued: 3, submitted: 3, succeeded: 3 });
+  });
+
+  it("never submits a record before the platform's own retry (retryAt); minAge stays a floor", async () => {
+    retrier = newRetrier([policy({ name: 'intermittent', match: { classification: ['intermittent'] }, action: 'retry', minAge: 2 * MINUTE })]);
+    const platform = await addErrors('Orders to NetSuite', { count: 4, classification: 'intermittent', retryAt: iso(START + 20 * MINUTE) });
+    const ours = await addErrors('Orders to NetSuite', { count: 2, classification: 'intermittent', retryAt: null });
+    const keysOf = (list: typeof ours) => list.created.map((e) => e.retryDataKey).sort();
+
+    await poll(); // younger than minAge: nothing, and nothing counted as waiting for the platform
+    expect((await stats()).retryDataKeys).toEqual({});
+    expect(total('skipped_platform_retry')).toBe(0);
+
+    clock.advance(5 * MINUTE);
+    await poll();
+    expect(Object.keys((await stats()).retryDataKeys).sort()).toEqual(keysOf(ours));
+    expect(await metric('intermittent', 'submitted')).toBe(2);
+    expect(await metric('intermittent', 'skipped_platform_retry')).toBe(4);
+    expect((await retrier.status())[0]?.lastHour).toMatchObject({ submitted: 2, skipped_platform_retry: 4 });
+
+    clock.advance(15 * MINUTE); // retryAt has come and the platform did not clear them: ours now
+    await poll();
+    expect(Object.keys((await stats()).retryDataKeys).sort()).toEqual([...keysOf(ours), ...keysOf(platform)].sort());
+    expect(Object.values((await stats()).retryDataKeys).every((k) => k.count === 1)).toBe(true);
+    expect(await metric('intermittent', 'submitted')).toBe(6);
+  });
+
+  it('counts succeeded only for records the platform resolved after our submission; those a person resolved by hand are resolved_by_user', async () => {
+    const { lines, logger } = logged();
+    retrier = newRetrier([policy({ name: 'values', match: { classification: ['value'] }, action: 'retry', minAge: 0 })], { logger });
+    await addErrors('Orders to NetSuite', { count: 5, classification: 'value' });
+    // Two of the five fail again (back under new errorIds) ...
+    await admin(sim, 'POST', '/__sim/retry-behaviour', { flowId: flowNamed('Orders to NetSuite')._id, outcome: 'fail', times: 2 });
+    await poll();
+    expect(await metric('values', 'submitted')).toBe(5);
+    // ... and a person resolves those two by hand before the next poll.
+    const { resolved } = await admin<{ resolved: Array<{ resolvedBy: string }> }>(sim, 'POST', `/__sim/flows/${flowNamed('Orders to NetSuite')._id}/steps/${importStep('Orders to NetSuite')}/resolve`, {});
+    expect(resolved).toHaveLength(2);
+
+    clock.advance(MINUTE);
+    await poll();
+    expect(await metric('values', 'succeeded')).toBe(3);
+    expect(await metric('values', 'resolved_by_user')).toBe(2);
+    expect(await metric('values', 'failed')).toBe(0);
+    expect((await stats()).byEndpoint['GET /v1/flows/{_id}/{_stepId}/resolved']).toEqual({ '200': 1 });
+    expect((await retrier.status())[0]?.lastHour).toMatchObject({ submitted: 5, succeeded: 3, resolved_by_user: 2 });
+    expect(lines.filter((l) => l.policy === 'values' && typeof l.outcome === 'string').map((l) => [l.outcome, l.count, l.msg])).toEqual([
+      ['succeeded', 3, 'retried records succeeded'],
+      ['resolved_by_user', 2, 'retried records were resolved by a person, not by the retry'],
+    ]);
+    expect(await retrier.ledger.activeResources(TARGET)).toEqual(new Set());
+  });
+
+  it('a re-run flow whose errors a person resolved by hand counts resolved_by_user; records gone without a trace count unverified', async () => {
+    retrier = newRetrier([
+      policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, cooldown: 30 * MINUTE }),
+      policy({ name: 'values', match: { classification: ['value'] }, action: 'retry', minAge: 0 }),
+    ]);
+    await addErrors('Customers', { count: 2, classification: 'connection' });
+    await addErrors('Orders to NetSuite', { count: 3, classification: 'value' });
+    // Every re-run and retry fails: the errors come back under new errorIds.
+    await admin(sim, 'POST', '/__sim/retry-behaviour', { outcome: 'fail', times: 5 });
+    await poll();
+    expect(await metric('connection', 'submitted')).toBe(2);
+    expect(await metric('values', 'submitted')).toBe(3);
+
+    // A person resolves the re-run's errors; the retried records vanish (deleted, never resolved).
+    await admin(sim, 'POST', `/__sim/flows/${flowNamed('Customers')._id}/steps/${importStep('Customers')}/resolve`, {});
+    await admin(sim, 'DELETE', `/__sim/flows/${flowNamed('Orders to NetSuite')._id}/steps/${importStep('Orders to NetSuite')}/errors`);
+    clock.advance(MINUTE);
+    await poll();
+    expect(await metric('connection', 'resolved_by_user')).toBe(2);
+    expect(await metric('values', 'unverified')).toBe(3);
+    expect(total('succeeded')).toBe(0);
+    expect(await retrier.ledger.activeResources(TARGET)).toEqual(new Set());
+  });
+
+  it('policies match classifications in any case and values no document lists (kept at the boundary, matchable)', async () => {
+    const yaml = [
+      'targets: [{ name: celigo-test, provider: celigo, token: t }]',
+      'retryPolicies:',
+      '  - { name: validation, match: { classification: [validation], source: [user] }, action: retry, minAge: 0s }',
+      '  - { name: odd, match: { classification: [quarantined] }, action: retry, minAge: 0s }',
+      '',
+    ].join('\n');
+    const loaded = await loadConfigFromString(yaml, 'c.yaml', {});
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+    expect(loaded.warnings.map((w) => w.path)).toEqual(['retryPolicies[1].match.classification[0]']);
+    retrier = newRetrier(loaded.config.retryPolicies);
+    const upper = await addErrors('Orders to NetSuite', { count: 2, classification: 'Validation', source: 'user' });
+    const unknown = await addErrors('Orders to NetSuite', { count: 3, classification: 'quarantined' });
+    await addErrors('Orders to NetSuite', { count: 1, classification: 'value' });
+
+    await poll();
+    const sent = Object.keys((await stats()).retryDataKeys).sort();
+    expect(sent).toEqual([...upper.created, ...unknown.created].map((e) => e.retryDataKey).sort());
+    expect(await metric('validation', 'submitted')).toBe(2);
+    expect(await metric('odd', 'submitted')).toBe(3);
   });
 });

@@ -164,6 +164,57 @@ describe('simulator behaviour', () => {
     });
   });
 
+  describe("the Flows document's harder cases", () => {
+    it('a flow run can answer 200 without queueing a job: no body, or no _jobId; then queued again', async () => {
+      const [connection] = await addErrors({ count: 1, classification: 'connection' });
+      await admin(sim, 'POST', `/__sim/flows/${flowId}/run-behaviour`, { answer: 'empty', times: 1 });
+      const empty = await api(sim, `/v1/flows/${flowId}/run`, { method: 'POST' });
+      expect([empty.status, empty.text]).toEqual([200, '']);
+      await admin(sim, 'POST', `/__sim/flows/${flowId}/run-behaviour`, { answer: 'no-job-id' });
+      const noJob = await api(sim, `/v1/flows/${flowId}/run`, { method: 'POST' });
+      expect([noJob.status, noJob.body]).toEqual([200, {}]);
+      // Nothing ran: the errors are still open and no run was recorded.
+      expect((await stepErrors()).open.map((e) => e.errorId)).toEqual([connection?.errorId]);
+      expect(await admin<unknown[]>(sim, 'GET', `/__sim/flows/${flowId}/runs`)).toEqual([]);
+      await admin(sim, 'POST', `/__sim/flows/${flowId}/run-behaviour`, { answer: 'queued' });
+      const queued = await api(sim, `/v1/flows/${flowId}/run`, { method: 'POST' });
+      expect(queued.body).toEqual({ _jobId: expect.any(String) });
+    });
+
+    it('open errors carry retryAt: 5 minutes after an intermittent error by default, any time, or none', async () => {
+      const at = '2025-03-01T11:00:00.000Z';
+      const [byDefault] = await addErrors({ count: 1, classification: 'intermittent', occurredAt: at });
+      const [later] = await addErrors({ count: 1, classification: 'intermittent', occurredAt: at, retryAt: '2025-03-01T13:00:00.000Z' });
+      const [none] = await addErrors({ count: 1, classification: 'intermittent', occurredAt: at, retryAt: null });
+      const [value] = await addErrors({ count: 1, classification: 'value', occurredAt: at });
+      const { open } = await stepErrors();
+      const retryAtOf = (e: FlowStepError | undefined) => open.find((x) => x.errorId === e?.errorId)?.retryAt;
+      expect(open).toHaveLength(4);
+      expect([byDefault, later, none, value].map(retryAtOf)).toEqual(['2025-03-01T11:05:00.000Z', '2025-03-01T13:00:00.000Z', undefined, undefined]);
+    });
+
+    it('a person resolves errors by hand: they move to resolved with resolvedBy = that person, not the API user', async () => {
+      const created = await addErrors({ count: 3, classification: 'value' });
+      const { resolved } = await admin<{ resolved: Array<{ errorId: string; resolvedBy: string }> }>(sim, 'POST', `/__sim/flows/${flowId}/steps/${stepId}/resolve`, {
+        retryDataKeys: [created[0]?.retryDataKey],
+        errorIds: [created[1]?.errorId],
+      });
+      expect(resolved.map((r) => r.errorId)).toEqual([created[0]?.errorId, created[1]?.errorId]);
+      const listed = (await api(sim, `/v1/flows/${flowId}/${stepId}/resolved`)).body as { resolved: Array<{ errorId: string; resolvedBy: string; resolvedAt: string }> };
+      expect(listed.resolved.map((r) => r.resolvedBy)).toEqual([expect.stringMatching(/^[0-9a-f]{24}$/), expect.stringMatching(/^[0-9a-f]{24}$/)]);
+      expect(listed.resolved[0]?.resolvedBy).not.toBe(world.userId);
+      expect(listed.resolved[0]?.resolvedAt).toBe(new Date(clock.now()).toISOString());
+      expect((await stepErrors()).open.map((e) => e.errorId)).toEqual([created[2]?.errorId]);
+    });
+
+    it('errors carry any classification: the documented ones, another case, or an unknown value', async () => {
+      for (const classification of ['validation', 'data', 'system', 'Intermittent', 'quarantined']) await addErrors({ count: 1, classification });
+      const { open } = await stepErrors();
+      expect(open.map((e) => e.classification)).toEqual(['validation', 'data', 'system', 'Intermittent', 'quarantined']);
+      expect(open[0]).toMatchObject({ source: 'user' });
+    });
+  });
+
   describe('open errors', () => {
     it('admin-added errors show in the summary; clearing them empties the step', async () => {
       await addErrors({ count: 2, classification: 'missing', occurredAt: '2025-03-01T10:00:00.000Z' });

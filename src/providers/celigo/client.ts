@@ -9,6 +9,7 @@ import {
   celigoFlow,
   celigoFlowErrorSummary,
   celigoJob,
+  celigoResolvedError,
   celigoStepError,
   celigoSyncError,
   celigoSyncJob,
@@ -16,6 +17,7 @@ import {
   celigoSyncRunResponse,
   type CeligoFlow,
   type CeligoJob,
+  type CeligoResolvedError,
   type CeligoStepError,
   type CeligoSyncError,
   type CeligoSyncJob,
@@ -30,7 +32,22 @@ export type RetryOutcome =
   | { outcome: 'no-op' } // 204: none of the keys matched a stored snapshot
   | { outcome: 'inactive-flow' }; // 422 inactive_flow: the flow is disabled
 
-export type RunFlowOutcome = { outcome: 'queued'; jobIds: string[] } | { outcome: 'rejected'; reason: string };
+export type RunFlowOutcome =
+  | { outcome: 'queued'; jobIds: string[] }
+  | { outcome: 'not-queued' } // 200 without a body or without `_jobId`: accepted, but no job queued
+  | { outcome: 'rejected'; reason: string };
+
+const jobIdOf = (value: unknown): string | undefined =>
+  value !== null && typeof value === 'object' && typeof (value as { _jobId?: unknown })._jobId === 'string' ? (value as { _jobId: string })._jobId : undefined;
+
+/** A flow run's answer: one object, an array of per-export runs, or `{error}` (the Flows document). */
+export function runFlowOutcome(body: unknown): RunFlowOutcome {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && typeof (body as { error?: unknown }).error === 'string') {
+    return { outcome: 'rejected', reason: (body as { error: string }).error };
+  }
+  const jobIds = (Array.isArray(body) ? body : [body]).flatMap((r) => jobIdOf(r) ?? []);
+  return jobIds.length > 0 ? { outcome: 'queued', jobIds } : { outcome: 'not-queued' };
+}
 
 export type RunSyncOutcome =
   | { outcome: 'queued'; syncId: string; flowExecutionGroupId: string }
@@ -110,6 +127,15 @@ export class CeligoClient {
     for await (const page of pages) yield parseWire(z.array(celigoStepError), page, 'step errors');
   }
 
+  /** Resolved errors of one flow step, page by page (`nextPageURL`), with `resolvedAt` and `resolvedBy`. */
+  async *resolvedErrorPagesOfStep(flowId: string, stepId: string, signal?: AbortSignal): AsyncIterable<CeligoResolvedError[]> {
+    const pages = this.http.paginateBody<unknown>(
+      { path: `/v1/flows/${id(flowId)}/${id(stepId)}/resolved`, endpoint: 'GET /v1/flows/{id}/{stepId}/resolved', ...(signal ? { signal } : {}) },
+      { items: 'resolved', next: 'nextPageURL' },
+    );
+    for await (const page of pages) yield parseWire(z.array(celigoResolvedError), page, 'resolved step errors');
+  }
+
   /** A sync job with its per-table children (drill-down for an alert). */
   async syncJobFamily(syncJobId: string, signal?: AbortSignal): Promise<CeligoSyncJobFamily> {
     const res = await this.http.request<unknown>({
@@ -157,7 +183,11 @@ export class CeligoClient {
     }
   }
 
-  /** Run a whole flow (for errors that have no retryDataKey). */
+  /**
+   * Run a whole flow (for errors that have no retryDataKey). The Flows document: the answer carries
+   * the queued job's `_jobId`; a 200 with no body, or without `_jobId`, means no job was queued
+   * (usually another run is in progress); `{error}` is a refused run.
+   */
   async runFlow(flowId: string, signal?: AbortSignal): Promise<RunFlowOutcome> {
     try {
       const res = await this.http.request<unknown>({
@@ -167,18 +197,7 @@ export class CeligoClient {
         body: {},
         ...(signal ? { signal } : {}),
       });
-      // The seed documents three shapes: one job object, an array of per-export runs, or {error}.
-      const body = res.body;
-      if (Array.isArray(body)) {
-        return { outcome: 'queued', jobIds: body.flatMap((r) => (r && typeof r === 'object' && typeof (r as { _id?: unknown })._id === 'string' ? [(r as { _id: string })._id] : [])) };
-      }
-      if (body && typeof body === 'object') {
-        const obj = body as Record<string, unknown>;
-        if (typeof obj.error === 'string') return { outcome: 'rejected', reason: obj.error };
-        const jobId = typeof obj._flowJobId === 'string' ? obj._flowJobId : typeof obj._id === 'string' ? obj._id : undefined;
-        return { outcome: 'queued', jobIds: jobId ? [jobId] : [] };
-      }
-      return { outcome: 'queued', jobIds: [] };
+      return runFlowOutcome(res.body);
     } catch (e) {
       if (isSyncwatchError(e, 'conflict')) return { outcome: 'rejected', reason: e.code ?? e.message };
       throw e;

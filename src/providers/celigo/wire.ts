@@ -36,8 +36,14 @@ export const celigoStepError = z.object({
   classification: z.string().optional(),
   retryDataKey: z.string().optional(),
   _flowJobId: z.string().optional(),
+  /** When the platform retries this error itself (intermittent errors); absent when it will not. */
+  retryAt: z.string().optional(),
 });
 export type CeligoStepError = z.infer<typeof celigoStepError>;
+
+/** A resolved error: `resolvedBy` is `auto` (the platform) or the user id of whoever resolved it. */
+export const celigoResolvedError = celigoStepError.extend({ resolvedAt: z.string().optional(), resolvedBy: z.string().optional() });
+export type CeligoResolvedError = z.infer<typeof celigoResolvedError>;
 
 export const celigoSyncJob = z.object({
   _id: z.string(),
@@ -73,7 +79,7 @@ export const celigoSyncError = z.object({
 });
 export type CeligoSyncError = z.infer<typeof celigoSyncError>;
 
-export const celigoJob = z.object({ _id: z.string(), type: z.string().optional(), status: z.string().optional() });
+export const celigoJob = z.object({ _id: z.string(), _userId: z.string().optional(), type: z.string().optional(), status: z.string().optional() });
 export type CeligoJob = z.infer<typeof celigoJob>;
 
 export const celigoSyncRunResponse = z.object({ syncId: z.string(), flowExecutionGroupId: z.string() });

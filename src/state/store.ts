@@ -101,6 +101,18 @@ export class StateStore {
     return this.redis.hkeys(this.keys.snapshots(target));
   }
 
+  /** The integration each run snapshot names (what owns a Celigo sync in a poll's scope). */
+  async integrationsOf(target: string, resourceKeys: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (resourceKeys.length === 0) return out;
+    const snaps = await this.redis.hmget(this.keys.snapshots(target), ...resourceKeys);
+    resourceKeys.forEach((key, i) => {
+      const snap = parseJson<ResourceSnapshot>(snaps[i]);
+      if (snap?.type === 'run' && snap.integrationId) out.set(key, snap.integrationId);
+    });
+    return out;
+  }
+
   /**
    * The firing alerts of resources about to be forgotten, as their index records and episodes
    * (what a resolution needs). An alert with no record in the index has nothing left to resolve.

@@ -251,9 +251,10 @@ describe('celigoProvider', () => {
 
   it('a sync job\'s detail: every table with errors, then the first messages', () => {
     const family = { _id: 'j1', status: 'completed', numErrors: 7, tables: [{ _id: 't1', tableName: 'accounts', numErrors: 0 }, { _id: 't2', tableName: 'contacts', numErrors: 6, status: 'completed' }, { _id: 't3', tableName: 'orders', numErrors: 1, status: 'completed' }] };
-    const errors = Array.from({ length: 7 }, (_, i) => ({ tableName: i < 6 ? 'contacts' : 'orders', code: 'E', message: `m${i}` }));
+    const errors = Array.from({ length: 7 }, (_, i) => ({ tableName: i < 6 ? 'contacts' : 'orders', code: 'E', message: `m${i % 4}` }));
     const detail = syncJobDetail(family, errors, 2);
-    expect(detail.error.split('\n')).toEqual(['7 error(s) in 2 table(s): contacts (6), orders (1)', '- contacts: E: m0', '- contacts: E: m1', '… and 5 more']);
+    // Repeated messages are shown once, with how often; then how many distinct ones were left out.
+    expect(detail.error.split('\n')).toEqual(['7 error(s) in 2 table(s): contacts (6), orders (1)', '- contacts: E: m0 (×2)', '- contacts: E: m1 (×2)', '… and 3 more']);
     expect(detail.failures.map((f) => `${f.resource}:${f.count ?? '-'}`)).toEqual(['contacts:6', 'orders:1', 'contacts:-', 'contacts:-']);
   });
 

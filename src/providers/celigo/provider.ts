@@ -155,15 +155,25 @@ export function planChunks(flows: readonly CeligoFlow[], size = FLOWS_PER_CHUNK,
 /** Error messages a SyncFailed/SyncPartial of a Data Loader sync shows (all tables are listed). */
 export const SYNC_ERRORS_SHOWN = 5;
 
-/** Where a sync job's records failed: one entry per table with errors, then its first error messages. */
+/** Where a sync job's records failed: one entry per table with errors, then its first distinct error messages. */
 export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly CeligoSyncError[], shown = SYNC_ERRORS_SHOWN): RunDetail {
   const tables = (family.tables ?? []).filter((t) => (t.numErrors ?? 0) > 0);
   const total = family.numErrors ?? tables.reduce((n, t) => n + (t.numErrors ?? 0), 0);
   const perTable: RunFailure[] = tables.map((t) => ({ resource: t.tableName ?? t._id ?? 'unknown table', reason: t.status ?? 'errors', message: `${t.numErrors} error(s)`, count: t.numErrors ?? 0 }));
-  const first: RunFailure[] = errors.slice(0, shown).map((e) => ({ resource: e.tableName ?? 'unknown table', reason: e.code === undefined ? 'error' : String(e.code), message: e.message ?? '' }));
+  // The first distinct messages (table, code, text), each with how often it repeats.
+  const distinct = new Map<string, { failure: RunFailure; times: number }>();
+  for (const e of errors) {
+    const failure: RunFailure = { resource: e.tableName ?? 'unknown table', reason: e.code === undefined ? 'error' : String(e.code), message: e.message ?? '' };
+    const key = JSON.stringify([failure.resource, failure.reason, failure.message]);
+    const seen = distinct.get(key);
+    if (seen) seen.times++;
+    else distinct.set(key, { failure, times: 1 });
+  }
+  const groups = [...distinct.values()];
+  const first = groups.slice(0, shown).map((g) => g.failure);
   const lines = [`${total} error(s)${tables.length > 0 ? ` in ${tables.length} table(s): ${tables.map((t) => `${t.tableName ?? t._id} (${t.numErrors})`).join(', ')}` : ''}`];
-  lines.push(...first.map((f) => `- ${f.resource}: ${f.reason}: ${f.message}`));
-  if (errors.length > shown) lines.push(`… and ${errors.length - shown} more`);
+  lines.push(...groups.slice(0, shown).map(({ failure: f, times }) => `- ${f.resource}: ${f.reason}: ${f.message}${times > 1 ? ` (×${times})` : ''}`));
+  if (groups.length > shown) lines.push(`… and ${groups.length - shown} more`);
   return { error: lines.join('\n'), failures: [...perTable, ...first] };
 }
 

@@ -144,6 +144,16 @@ describe('Celigo Data Loader', () => {
     // Listed by id, it is watched again although its flows stay excluded.
     const backOffice = world.integrations.find((i) => i.name === 'Back office')!._id;
     expect(brief(await cycle(celigo({ exclude: { flows: ['Ledger'] }, integrations: [backOffice] })))).toEqual(['SyncFailed:firing']);
+
+    // A snapshot an older version wrote (no integration in it): its open alert's labels say whose it is.
+    const keys = keyspace(redis.prefix);
+    const field = `celigo/shop/sync/${ledger}`;
+    const snap = JSON.parse((await redis.redis.hget(keys.snapshots('shop'), field))!) as Record<string, unknown>;
+    delete snap.integrationId;
+    await redis.redis.hset(keys.snapshots('shop'), field, JSON.stringify(snap));
+    const old = await cycle(celigo({ exclude: { flows: ['Ledger'] } }));
+    expect(brief(old)).toEqual(['SyncFailed:resolved']);
+    expect(old[0]!.annotations.summary).toMatch(/no longer watched/);
   });
 });
 

@@ -355,6 +355,7 @@ export const NAMED_SCENARIOS: Readonly<Record<'default' | 'empty' | 'large', Sce
     syncsPerIntegration: 2,
     failedSyncs: 10,
     runningSyncs: 5,
+    partialSyncs: 5,
     openErrorsPerStep: [1, 5],
     errorStepRatio: 0.05,
   },

@@ -133,6 +133,14 @@ describe('Celigo Data Loader', () => {
     expect(brief(await cycle(celigo()))).toEqual([]);
   });
 
+  it('a listed integration that does not exist is one TargetMisconfigured; the rest is still watched', async () => {
+    const missing = '0123456789abcdef01234567';
+    const fired = await cycle(celigo({ integrations: [missing] }));
+    expect(brief(fired)).toEqual(['TargetMisconfigured:firing']);
+    expect(fired[0]!.annotations.error).toBe(`${missing}: integration ${missing} does not exist in this account (check integrations)`);
+    expect(brief(await cycle(celigo()))).toEqual(['TargetMisconfigured:resolved']);
+  });
+
   it('the syncs of an integration whose flows are all excluded leave the scope; their alerts resolve', async () => {
     const ledger = syncNamed('Ledger sync');
     await admin(`/syncs/${ledger}/fail`, { numErrors: 1 });

@@ -5,6 +5,7 @@ import { mapConcurrent } from '../../concurrency.ts';
 import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type OpenError, type Run, type RunFailure, type StepErrors } from '../../model.ts';
 import { matchesAny } from '../glob.ts';
+import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider, RunDetail } from '../types.ts';
 import { CeligoClient } from './client.ts';
 import { celigoRunStatus } from './status.ts';
@@ -100,20 +101,28 @@ export async function observeFlowSteps(client: CeligoClient, target: CeligoTarge
   return perFlow.flat();
 }
 
-/** The latest run of every Data Loader sync of the given integrations. */
-export async function observeSyncs(client: CeligoClient, target: CeligoTarget, integrationIds: readonly string[], ctx: PollContext): Promise<Run[]> {
+/**
+ * The latest run of every Data Loader sync of the given integrations. An integration that does not
+ * exist is skipped; when the target lists it in `integrations:`, that is a configuration problem.
+ */
+export async function observeSyncs(client: CeligoClient, target: CeligoTarget, integrationIds: readonly string[], ctx: PollContext): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
+  const problems: ConfigProblem[] = [];
   const perIntegration = await mapConcurrent(integrationIds, CONCURRENCY, async (integrationId) => {
     try {
       return (await client.latestSyncJobs(integrationId, ctx.signal)).map((job) => syncJobToRun(target, job));
     } catch (e) {
       if (isSyncwatchError(e, 'not-found')) {
-        ctx.logger.warn({ target: target.name, integration: integrationId, code: e.code }, 'integration not found; skipped');
+        if (target.integrations?.includes(integrationId)) {
+          problems.push({ resource: integrationId, status: 404, ...(e.code ? { code: e.code } : {}), message: `integration ${integrationId} does not exist in this account (check integrations)` });
+        } else {
+          ctx.logger.warn({ target: target.name, integration: integrationId, code: e.code }, 'integration not found; skipped');
+        }
         return [];
       }
       throw e;
     }
   });
-  return perIntegration.flat();
+  return { runs: perIntegration.flat(), problems };
 }
 
 /** The integrations whose syncs a poll reads: those of the flows in scope, then the configured ones. */
@@ -179,11 +188,13 @@ export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly Celi
 
 async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx: PollContext): Promise<Observation> {
   const client = new CeligoClient(ctx.http);
-  const [runs, stepErrors] = await Promise.all([
+  const [{ runs, problems }, stepErrors] = await Promise.all([
     observeSyncs(client, target, chunk.integrationIds, ctx),
     observeFlowSteps(client, target, chunk.flows, ctx),
   ]);
-  return { target: target.name, provider: 'celigo', observedAt: new Date(ctx.now()).toISOString(), runs, stepErrors };
+  const observation: Observation = { target: target.name, provider: 'celigo', observedAt: new Date(ctx.now()).toISOString(), runs, stepErrors };
+  if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
+  return observation;
 }
 
 export const celigoProvider: Provider<CeligoTarget & { token: string }> = {

@@ -49,6 +49,8 @@ export interface RunFailure {
   message: string;
   /** The part of the run it happened in (Neo's activity label). */
   activity?: string;
+  /** How many records failed there (a Celigo table's `numErrors`), when the platform counts them. */
+  count?: number;
 }
 
 /** A Celigo flow step's open-error count (from `GET /v1/flows/{id}/errors`). */

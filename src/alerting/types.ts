@@ -1,7 +1,7 @@
 // The alert model (DESIGN.md "Alerts"): each kind is a condition that fires and resolves.
-import type { OpenError, ProviderName } from '../model.ts';
+import type { OpenError, ProviderName, RunFailure } from '../model.ts';
 
-export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted'] as const;
+export const ALERT_KINDS = ['SyncFailed', 'SyncPartial', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -9,6 +9,7 @@ export type Severity = (typeof SEVERITIES)[number];
 
 export const DEFAULT_SEVERITY: Readonly<Record<AlertKind, Severity>> = {
   SyncFailed: 'critical',
+  SyncPartial: 'warning',
   FlowErrors: 'warning',
   SyncStuck: 'warning',
   SyncStale: 'warning',
@@ -40,6 +41,11 @@ export interface AlertAnnotations {
   startedAt?: string;
   endedAt?: string;
   counts?: { read?: number; written?: number; failed?: number };
+  /**
+   * SyncFailed / SyncPartial: where the records failed (Celigo: one entry per failed table, then
+   * the first error messages; Neo: the per-resource failures). The readable version is in `error`.
+   */
+  failedRecords?: RunFailure[];
   /** FlowErrors: how many open errors were added, and the new total. */
   delta?: number;
   total?: number;

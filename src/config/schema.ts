@@ -7,8 +7,9 @@ import { duration, durationOrZero } from './duration.ts';
 import { regexProblem } from './regex-safety.ts';
 
 export const PROVIDERS = ['celigo', 'airweave', 'neo'] as const satisfies readonly ProviderName[];
-export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted'] as const;
-export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+import { ALERT_KINDS, SEVERITIES } from '../alerting/types.ts';
+
+export { ALERT_KINDS, SEVERITIES };
 export const RETRY_ACTIONS = ['retry', 'retry_with_backoff', 'rerun_flow', 'rerun_sync'] as const;
 
 /**
@@ -178,6 +179,8 @@ function targetFields<P extends ProviderName>(provider: P) {
     exclude: resourceFilter.optional(),
     expect: z.array(expectation).default([]),
     severity: severityByKind.default({}),
+    /** SyncPartial when a run succeeded with at least this many failed records. */
+    partialFailures: z.strictObject({ minRecords: z.int().min(1).default(1) }).prefault({}),
     /** perStep: false reports syncwatch_flow_open_errors per flow, not per step (cardinality). */
     metrics: z.strictObject({ perStep: z.boolean().default(true) }).prefault({}),
   };
@@ -187,6 +190,8 @@ const celigoTarget = z.strictObject({
   ...targetFields('celigo'),
   token: secret,
   flowErrors: z.strictObject({ minNew: z.int().min(1).default(1) }).prefault({}),
+  /** Integration ids whose Data Loader syncs are watched beyond those found through the flows in scope. */
+  integrations: z.array(text).optional(),
 });
 
 const airweaveTarget = z.strictObject({

@@ -9,6 +9,7 @@ import { findNextLink } from './link-header.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { extractErrorInfo, fallbackMessage, kindForStatus, truncate } from './upstream-error.ts';
 import type {
+  Auth,
   BodyPagination,
   Clock,
   HttpClientOptions,
@@ -67,6 +68,7 @@ export class HttpClient {
   private readonly basePath: string;
   private readonly pool: Pool;
   private readonly staticHeaders: Record<string, string>;
+  private readonly auth: Auth;
   /** Credential strings scrubbed from any message we build from upstream text. */
   private readonly secrets: string[];
   private readonly clock: Clock;
@@ -117,7 +119,7 @@ export class HttpClient {
 
     this.staticHeaders = { accept: 'application/json', 'user-agent': 'syncwatch' };
     this.secrets = [];
-    const auth = options.auth;
+    const auth = (this.auth = options.auth);
     if (auth.type === 'bearer') {
       this.staticHeaders.authorization = `Bearer ${auth.token}`;
       this.secrets.push(auth.token);
@@ -150,6 +152,10 @@ export class HttpClient {
     const label = `${method} ${url.pathname}`; // no query string: its values may be secrets
     const idempotent = method === 'GET' || method === 'PUT' || method === 'DELETE';
     const headers: Record<string, string> = { ...this.staticHeaders };
+    if (opts.authAs === 'bearer' && this.auth.type === 'header') {
+      delete headers[this.auth.header.toLowerCase()];
+      headers.authorization = `Bearer ${this.auth.value}`;
+    }
     let payload: string | undefined;
     if (opts.body !== undefined) {
       payload = JSON.stringify(opts.body);

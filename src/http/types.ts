@@ -54,6 +54,11 @@ export interface RequestOptions {
   /** Low-cardinality name for metrics, e.g. `GET /v1/flows/{id}/errors`. Defaults to method + path without ids. */
   endpoint?: string;
   signal?: AbortSignal;
+  /**
+   * Send a `header` credential as `Authorization: Bearer` on this request instead: an API that
+   * documents another scheme for some endpoints (Airweave's organisation-wide jobs, seed 002).
+   */
+  authAs?: 'bearer';
 }
 
 export interface PaginateOptions extends RequestOptions {

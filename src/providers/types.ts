@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { HttpClient } from '../http/client.ts';
 import type { Auth } from '../http/types.ts';
-import type { Observation, OpenError, ProviderName, StepErrors } from '../model.ts';
+import type { Observation, OpenError, ProviderName, Run, RunFailure, StepErrors } from '../model.ts';
 
 export interface PollContext {
   http: HttpClient;
@@ -15,7 +15,18 @@ export interface PollContext {
   since?: string;
 }
 
-export type Scope = Array<{ namespace: string; owners: string[] }>;
+/**
+ * What a poll covers, per key namespace: the owner ids in scope. A resource's owner is the key
+ * segment after the namespace (a flow id owns its steps), or with `ownedBy: 'integration'` the
+ * integration its snapshot names (a Celigo sync belongs to an integration its key does not carry).
+ */
+export type Scope = Array<{ namespace: string; owners: string[]; ownedBy?: 'key' | 'integration' }>;
+
+/** Where a run's records failed, for its alert: the readable text and the entries. */
+export interface RunDetail {
+  error: string;
+  failures: RunFailure[];
+}
 
 /** A part of one poll that can run as its own job (plain JSON: it travels through the queue). */
 export type Chunk = unknown;
@@ -38,6 +49,11 @@ export interface Provider<TTarget> {
    * owner ids in scope (the segment after the namespace: flow ids).
    */
   scope?(target: TTarget, chunks: Chunk[]): Scope;
+  /**
+   * Where a failed or partial run's records failed (Celigo: its job family and first errors). Asked
+   * only for a run whose SyncFailed/SyncPartial fires and that reports failed records.
+   */
+  runDetail?(target: TTarget, run: Run, ctx: PollContext): Promise<RunDetail | undefined>;
   /** The newest open errors of a step, for an alert's detail. */
   errorSamples?(target: TTarget, step: StepErrors, limit: number, ctx: PollContext): Promise<OpenError[]>;
 }

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Faults, Stats, TokenBucket } from './control.ts';
 import { compileRoute, type CompiledRoute, type Method, type Reply } from './http.ts';
-import { AIRWEAVE_JOB_STATUSES, NEO_INTEGRATION_STATES, NEO_RUN_STATUSES, RECORD_CLASSIFICATIONS } from './scenario.ts';
+import { AIRWEAVE_JOB_STATUSES, NEO_INTEGRATION_STATES, NEO_RUN_STATUSES, RECORD_CLASSIFICATIONS, explicitIntegrationSchema } from './scenario.ts';
 import type { AirweaveWorld } from './airweave.ts';
 import type { NeoWorld } from './neo.ts';
 import type { World } from './world.ts';
@@ -101,6 +101,11 @@ const failSyncBody = z.strictObject({
 const succeedSyncBody = z.strictObject({
   numExtractedRecords: z.number().int().min(0).optional(),
   numLoadedRecords: z.number().int().min(0).optional(),
+  /** Records that failed although the job completed (a partial failure); default 0. */
+  numErrors: z.number().int().min(0).optional(),
+  message: z.string().optional(),
+  code: z.string().optional(),
+  failedTables: z.array(z.string()).optional(),
 });
 
 const startSyncBody = z.strictObject({
@@ -191,6 +196,20 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
     handler: (s) => {
       s.reset();
       return ok();
+    },
+  },
+  {
+    // A new integration with flows and/or syncs (a sync-only integration has no flows).
+    method: 'POST',
+    template: '/__sim/integrations',
+    handler: (s, _params, body) => {
+      const parsed = parse(explicitIntegrationSchema, body);
+      if ('reply' in parsed) return parsed.reply;
+      try {
+        return ok(s.world.addIntegrationAtRuntime(parsed.data));
+      } catch (e) {
+        return adminError(409, (e as Error).message);
+      }
     },
   },
   { method: 'GET', template: '/__sim/stats', handler: (s) => ok(s.stats.snapshot()) },

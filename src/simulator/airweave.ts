@@ -2,8 +2,8 @@
 // sync jobs): syncs, one source connection each, and their job history. Jobs are kept in one
 // internal form and served in either seed's shape — upper-case statuses and entities_failed for
 // 001, lower-case statuses, sync_name and the longer count list for 002. FastAPI-style errors
-// (`{"detail": …}`), `x-api-key` auth (a Bearer header with the same key is accepted too: seed
-// 002's example request uses one).
+// (`{"detail": …}`). Each endpoint takes its own documented scheme: `x-api-key` for the
+// source-connection jobs (001), `Authorization: Bearer <key>` for the organisation-wide jobs (002).
 
 import { compileRoute, type CompiledRoute, type Method, type Reply } from './http.ts';
 import { Random, uuid } from './prng.ts';
@@ -382,10 +382,18 @@ export interface AirweaveRoute {
   statuses: readonly number[];
 }
 
-const ROUTE_TABLE: Array<AirweaveRoute & { handler: AirweaveHandler }> = [
-  { method: 'GET', template: '/source-connections/{source_connection_id}/jobs', statuses: [200, 404, 422], handler: sourceConnectionJobs },
-  { method: 'GET', template: '/v1/sync/jobs', statuses: [200, 400], handler: listSyncJobs },
+/** How a request presents the API key: the `x-api-key` header (seed 001) or `Authorization: Bearer` (seed 002). */
+export type AirweaveAuthScheme = 'x-api-key' | 'bearer';
+
+const ROUTE_TABLE: Array<AirweaveRoute & { handler: AirweaveHandler; auth: AirweaveAuthScheme }> = [
+  { method: 'GET', template: '/source-connections/{source_connection_id}/jobs', statuses: [200, 404, 422], handler: sourceConnectionJobs, auth: 'x-api-key' },
+  { method: 'GET', template: '/v1/sync/jobs', statuses: [200, 400], handler: listSyncJobs, auth: 'bearer' },
 ];
+
+/** The scheme an endpoint (by template) documents; undefined for a path no route serves (either is taken). */
+export function airweaveAuthScheme(template: string | undefined): AirweaveAuthScheme | undefined {
+  return ROUTE_TABLE.find((r) => r.template === template)?.auth;
+}
 
 export const AIRWEAVE_ROUTES: readonly AirweaveRoute[] = ROUTE_TABLE.map(({ method, template, statuses }) => ({ method, template, statuses }));
 

@@ -1,6 +1,7 @@
 // The demo: a small, quiet integrator.io account and a scripted story that changes it while the
 // daemon watches — a sync fails, errors pile up on a flow, intermittent errors appear (a retry
-// policy re-submits them and they resolve), the sync recovers. It drives the simulator through its
+// policy re-submits them and they resolve), another sync completes with failed records, both syncs
+// recover. It drives the simulator through its
 // admin API only, so it works the same against an embedded simulator (`syncwatch run` with no
 // config) and a separate one (`syncwatch simulate --scenario demo --story`, docker compose).
 import type { ScenarioSpec } from './scenario.ts';
@@ -35,11 +36,11 @@ interface WorldIds {
   flows: Array<{ _id: string; name: string; steps: Array<{ id: string; kind: string }> }>;
 }
 
-/** The story's steps for a given world (the first sync, the first two flows' first steps). */
+/** The story's steps for a given world (the two syncs, the first two flows' first steps). */
 export function demoStory(world: WorldIds): StoryStep[] {
-  const sync = world.integrations.flatMap((i) => i.syncIds)[0];
+  const [sync, partial] = world.integrations.flatMap((i) => i.syncIds);
   const [piled, flaky] = world.flows;
-  if (!sync || !piled?.steps[0] || !flaky?.steps[0]) throw new Error('the demo world needs a sync and two flows');
+  if (!sync || !partial || !piled?.steps[0] || !flaky?.steps[0]) throw new Error('the demo world needs two syncs and two flows');
   const piledStep = `flows/${piled._id}/steps/${piled.steps[0].id}/errors`;
   const flakyStep = `flows/${flaky._id}/steps/${flaky.steps[0].id}/errors`;
   return [
@@ -59,6 +60,11 @@ export function demoStory(world: WorldIds): StoryStep[] {
       act: (admin) => admin('POST', flakyStep, { count: 40, classification: 'intermittent', withRetryDataKey: true, code: '503', message: 'Read timed out', retryAt: null }).then(() => ({ flow: flaky.name, step: flaky.steps[0]!.id, errors: 40 })),
     },
     {
+      at: 18,
+      say: 'another sync completes, but 3 records failed to load (a partial failure)',
+      act: (admin) => admin('POST', `syncs/${partial}/succeed`, { numErrors: 3, failedTables: ['contacts'], code: 'STRING_TOO_LONG', message: "Snowflake: String 'jane.doe@…' is too long for column EMAIL" }).then(() => ({ sync: partial })),
+    },
+    {
       at: 24,
       say: 'someone fixes the bad data: the piled-up errors are cleared',
       act: (admin) => admin('DELETE', piledStep).then(() => ({ flow: piled.name })),
@@ -67,6 +73,11 @@ export function demoStory(world: WorldIds): StoryStep[] {
       at: 28,
       say: 'the sync runs again and succeeds',
       act: (admin) => admin('POST', `syncs/${sync}/succeed`, { numExtractedRecords: 1200, numLoadedRecords: 1200 }).then(() => ({ sync })),
+    },
+    {
+      at: 32,
+      say: 'the column is widened; the other sync runs again without failed records',
+      act: (admin) => admin('POST', `syncs/${partial}/succeed`, {}).then(() => ({ sync: partial })),
     },
   ];
 }

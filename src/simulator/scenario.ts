@@ -84,9 +84,15 @@ const explicitSyncSchema = z.strictObject({
   tables: z.array(z.string().min(1)).optional(),
   /** Statuses of the sync's jobs, oldest first; the last one is the latest job. */
   history: z.array(z.enum(SYNC_JOB_STATUSES)).optional(),
+  /** Errors of the latest job: on a `completed` one, a partial failure (default 0; a failed job has 3). */
+  errors: countSchema.optional(),
+  /** Tables the latest job's errors are in (default: the first table). */
+  failedTables: z.array(z.string().min(1)).optional(),
+  /** The message of the latest job's error records. */
+  message: z.string().optional(),
 });
 
-const explicitIntegrationSchema = z.strictObject({
+export const explicitIntegrationSchema = z.strictObject({
   id: objectIdSchema.optional(),
   name: z.string().min(1),
   flows: z.array(explicitFlowSchema).optional(),
@@ -174,6 +180,8 @@ export const scenarioSpecSchema = z.strictObject({
   failedSyncs: countSchema.optional(),
   /** How many syncs (after the failed ones) have a running latest job. */
   runningSyncs: countSchema.optional(),
+  /** How many syncs (after the running ones) end with a job completed with errors (a partial failure). */
+  partialSyncs: countSchema.optional(),
   /** Open errors on a step that has errors: a count or an inclusive [min, max]. */
   openErrorsPerStep: rangeSchema.optional(),
   /** Fraction of steps that have open errors at all. */
@@ -196,6 +204,11 @@ export const scenarioSpecSchema = z.strictObject({
     .optional(),
   /** Page size of GET /v1/flows (Link pagination). */
   flowsPageSize: z.number().int().min(1).optional(),
+  /**
+   * Bytes of `description` on every flow document: full documents of a large account are big, and
+   * a listing without the `include` projection can outgrow a client's response cap. Default 0.
+   */
+  flowDescriptionBytes: countSchema.optional(),
   /** Page size of the open/resolved error listings (nextPageURL pagination). */
   errorsPageSize: z.number().int().min(1).optional(),
   /**
@@ -252,12 +265,14 @@ export interface ResolvedScenario {
   jobsPerSync: number;
   failedSyncs: number;
   runningSyncs: number;
+  partialSyncs: number;
   openErrorsPerStep: [number, number];
   errorStepRatio: number;
   classificationWeights: Partial<Record<RecordClassification, number>>;
   errorAgeMinutes: [number, number];
   names: { integrations: string[]; flows: string[]; syncs: string[]; tables: string[] };
   flowsPageSize: number;
+  flowDescriptionBytes: number;
   errorsPageSize: number;
   nextPageUrlStyle: 'api-path' | 'path' | 'absolute';
   baseTime?: string;
@@ -347,6 +362,7 @@ export const NAMED_SCENARIOS: Readonly<Record<'default' | 'empty' | 'large', Sce
     syncsPerIntegration: 2,
     failedSyncs: 10,
     runningSyncs: 5,
+    partialSyncs: 5,
     openErrorsPerStep: [1, 5],
     errorStepRatio: 0.05,
   },
@@ -408,6 +424,7 @@ export function resolveScenario(scenario: string | ScenarioSpec | undefined): Re
     jobsPerSync: merged.jobsPerSync ?? 3,
     failedSyncs: merged.failedSyncs ?? 0,
     runningSyncs: merged.runningSyncs ?? 0,
+    partialSyncs: merged.partialSyncs ?? 0,
     openErrorsPerStep: [minErrors, maxErrors],
     errorStepRatio: merged.errorStepRatio ?? 0.3,
     classificationWeights: { ...DEFAULT_CLASSIFICATION_WEIGHTS, ...(merged.errorProfile?.classifications ?? {}) },
@@ -419,6 +436,7 @@ export function resolveScenario(scenario: string | ScenarioSpec | undefined): Re
       tables: merged.names?.tables ?? DEFAULT_NAMES.tables,
     },
     flowsPageSize: merged.flowsPageSize ?? 100,
+    flowDescriptionBytes: merged.flowDescriptionBytes ?? 0,
     errorsPageSize: merged.errorsPageSize ?? 100,
     nextPageUrlStyle: merged.nextPageUrlStyle ?? 'api-path',
     airweave: { organizationId: '', syncs: [] },

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { COMPILED_ADMIN_ROUTES, type SimulatorState } from './admin.ts';
-import { AirweaveWorld, COMPILED_AIRWEAVE_ROUTES, airweaveError, isAirweavePath } from './airweave.ts';
+import { AirweaveWorld, COMPILED_AIRWEAVE_ROUTES, airweaveAuthScheme, airweaveError, isAirweavePath } from './airweave.ts';
 import { COMPILED_NEO_ROUTES, NeoWorld, isNeoPath, neoError } from './neo.ts';
 import { uuid } from './prng.ts';
 import { Faults, Stats, TokenBucket } from './control.ts';
@@ -223,13 +223,20 @@ class SimulatorServer implements SimulatorState {
     }
   }
 
-  /** Airweave: `x-api-key` (or a Bearer header with the same key), FastAPI `{"detail"}` errors. */
+  /**
+   * Airweave: FastAPI `{"detail"}` errors; each endpoint wants the key in its own documented scheme
+   * (`x-api-key` for source-connection jobs, `Authorization: Bearer` for the organisation's jobs).
+   * A key in the other scheme is no credential at all there: 401 "Not authenticated".
+   */
   private answerAirweave(req: IncomingMessage, method: string, url: URL): Reply {
     const header = req.headers['x-api-key'];
     const authorization = req.headers.authorization;
-    const key =
-      typeof header === 'string' ? header : authorization !== undefined && /^bearer\s/i.test(authorization) ? authorization.slice(authorization.indexOf(' ') + 1).trim() : undefined;
-    if (key === undefined) return airweaveError(401, 'Not authenticated: send the API key in the x-api-key header');
+    const bearer = authorization !== undefined && /^bearer\s/i.test(authorization) ? authorization.slice(authorization.indexOf(' ') + 1).trim() : undefined;
+    const scheme = airweaveAuthScheme(matchRoute(COMPILED_AIRWEAVE_ROUTES, method, url.pathname)?.route.template);
+    const key = scheme === 'bearer' ? bearer : scheme === 'x-api-key' ? (typeof header === 'string' ? header : undefined) : typeof header === 'string' ? header : bearer;
+    if (key === undefined) {
+      return airweaveError(401, scheme === 'bearer' ? 'Not authenticated: send the API key as Authorization: Bearer <key>' : 'Not authenticated: send the API key in the x-api-key header');
+    }
     if (key !== this.airweaveApiKey) return airweaveError(401, 'Invalid API key');
     const take = this.buckets.airweave.take();
     if (!take.ok) return { ...airweaveError(429, `Rate limit exceeded; retry in ${take.retryAfterSeconds} s`), headers: { 'Retry-After': String(take.retryAfterSeconds) } };

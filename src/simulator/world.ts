@@ -32,6 +32,8 @@ export interface Flow {
   createdAt: string;
   lastModified: string;
   lastExecutedAt?: string;
+  /** Seed 004's free text (scenario `flowDescriptionBytes` makes it long). */
+  description?: string;
 }
 
 /** One open error on a flow step, as `GET /v1/flows/{_id}/{_stepId}/errors` returns it. */
@@ -385,7 +387,8 @@ export class World {
           const name = s.names.tables[(syncIndex + t) % s.names.tables.length] as string;
           return round === 0 ? name : `${name} ${round + 1}`;
         });
-        this.addSync(integration, { id: this.nextId('sync'), name: cycledName(s.names.syncs, syncIndex), disabled: false, tables, history });
+        const partial = syncIndex >= s.failedSyncs + s.runningSyncs && syncIndex < s.failedSyncs + s.runningSyncs + s.partialSyncs;
+        this.addSync(integration, { id: this.nextId('sync'), name: cycledName(s.names.syncs, syncIndex), disabled: false, tables, history, ...(partial ? { latest: { numErrors: 4, failedTables: tables.slice(0, 2) } } : {}) });
       }
     }
   }
@@ -417,7 +420,23 @@ export class World {
   private addExplicitSync(integration: Integration, spec: ExplicitSync): void {
     const tables = spec.tables ?? this.scenario.names.tables.slice(0, this.scenario.tablesPerSync);
     const history = spec.history ?? ['completed'];
-    this.addSync(integration, { id: spec.id ?? this.nextId('sync'), name: spec.name, disabled: spec.disabled ?? false, tables, history });
+    this.addSync(integration, {
+      id: spec.id ?? this.nextId('sync'),
+      name: spec.name,
+      disabled: spec.disabled ?? false,
+      tables,
+      history,
+      latest: { ...(spec.errors !== undefined ? { numErrors: spec.errors } : {}), ...(spec.failedTables ? { failedTables: spec.failedTables } : {}), ...(spec.message ? { message: spec.message } : {}) },
+    });
+  }
+
+  /** A new integration (the admin API): flows and syncs as in a scenario's `entities`; a sync-only one has no flows. */
+  addIntegrationAtRuntime(spec: ExplicitIntegration): { _id: string; flowIds: string[]; syncIds: string[] } {
+    const id = spec.id ?? this.nextId('integration');
+    if (this.integrationsById.has(id)) throw new Error(`integration ${id} exists`);
+    const flowsBefore = this.flows.length;
+    this.addExplicitIntegration({ ...spec, id });
+    return { _id: id, flowIds: this.flows.slice(flowsBefore).map((f) => f._id), syncIds: [...(this.syncIdsByIntegration.get(id) ?? [])] };
   }
 
   private addIntegration(id: string, name: string): Integration {
@@ -444,6 +463,7 @@ export class World {
       lastModified: iso(createdAt + rng.int(0, 20) * DAY),
     };
     if (!o.disabled) flow.lastExecutedAt = iso(this.generatedAt - rng.int(1, 120) * MINUTE);
+    if (this.scenario.flowDescriptionBytes > 0) flow.description = 'd'.repeat(this.scenario.flowDescriptionBytes);
     this.flowIndexById.set(flow._id, this.flows.length);
     this.flows.push(flow);
     this.flowsById.set(flow._id, flow);
@@ -451,7 +471,7 @@ export class World {
 
   private addSync(
     integration: Integration,
-    o: { id: string; name: string; disabled: boolean; tables: string[]; history: SyncJobStatus[] },
+    o: { id: string; name: string; disabled: boolean; tables: string[]; history: SyncJobStatus[]; latest?: FinishSyncJobOptions },
   ): void {
     const state: SyncState = {
       sync: { _id: o.id, name: o.name, _integrationId: integration._id, disabled: o.disabled, tables: o.tables },
@@ -469,7 +489,8 @@ export class World {
       const hoursBeforeLatest = o.history.length - 1 - k;
       const start = this.generatedAt - hoursBeforeLatest * 60 * MINUTE - (status === 'running' ? 3 : 20) * MINUTE;
       const record = this.createSyncJob(state, { createdAt: start, runType: 'normal', triggeredBy: 'schedule', rng });
-      if (status !== 'running') this.finishSyncJob(record, status, start + rng.int(2, 15) * MINUTE, {}, rng);
+      const latest = k === o.history.length - 1 ? (o.latest ?? {}) : {};
+      if (status !== 'running') this.finishSyncJob(record, status, start + rng.int(2, 15) * MINUTE, latest, rng);
     });
   }
 
@@ -937,13 +958,15 @@ export class World {
     const { job, tables } = record;
     const endedAt = iso(endedAtMs);
     const state = this.requireSync(job._syncId);
+    // A failed job has errors (3 by default); a completed one has them only when asked: it loaded
+    // the rest of its records (a partial failure, seed 000: "check numErrors for the gap").
+    const numErrors = status === 'failed' ? Math.max(1, o.numErrors ?? 3) : status === 'completed' ? (o.numErrors ?? 0) : 0;
     let failedTables: SyncTableJob[] = [];
-    if (status === 'failed') {
+    if (numErrors > 0) {
       const named = new Set(o.failedTables ?? []);
       failedTables = tables.filter((t) => named.has(t.tableName));
       if (failedTables.length === 0) failedTables = tables.slice(0, 1);
     }
-    const numErrors = status === 'failed' ? Math.max(1, o.numErrors ?? 3) : 0;
     record.errors = [];
 
     for (const table of tables) {
@@ -954,7 +977,7 @@ export class World {
       }
       table.numExtractedRecords = Math.max(table.numExtractedRecords, rng.int(100, 5_000));
       const failedIndex = failedTables.indexOf(table);
-      table.status = failedIndex >= 0 ? 'failed' : 'completed';
+      table.status = failedIndex >= 0 && status === 'failed' ? 'failed' : 'completed';
       // The job's errors spread over its failed tables as evenly as they divide.
       table.numErrors =
         failedIndex < 0

@@ -12,11 +12,16 @@ export interface AlertRules {
   successWithinMs?: number;
   /** FlowErrors when a step's open errors rose by at least this. */
   minNewErrors: number;
+  /** SyncPartial when a run succeeded with at least this many failed records (default 1). */
+  minPartialRecords?: number;
   /** TargetDown after this many failed polls in a row. */
   failuresBeforeAlert: number;
 }
 
 export type RulesFor = (resource: { kind: 'sync' | 'flow' | 'step'; name: string; integrationId?: string; integrationName?: string; flowName?: string }) => AlertRules;
+
+/** Per-resource failures an alert carries at most (the count is in `counts.failed`). */
+export const MAX_FAILED_RECORDS = 20;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const severityOf = (rules: AlertRules, kind: AlertKind): Severity => rules.severity?.[kind] ?? DEFAULT_SEVERITY[kind];
@@ -48,6 +53,7 @@ function runEvent(run: Run, kind: AlertKind, rules: AlertRules, status: 'firing'
       ...(run.startedAt ? { startedAt: run.startedAt } : {}),
       ...(run.endedAt ? { endedAt: run.endedAt } : {}),
       counts: run.counts,
+      ...(run.failures && run.failures.length > 0 ? { failedRecords: run.failures.slice(0, MAX_FAILED_RECORDS) } : {}),
       ...(run.link ? { link: run.link } : {}),
     },
     startsAt: firing.since,
@@ -81,6 +87,27 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
     } else if (succeeded && open) {
       delete firing.SyncFailed;
       events.push(runEvent(run, 'SyncFailed', rules, 'resolved', open, now, { transitionId: `${fingerprintOf('SyncFailed', run.key)}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
+    }
+  }
+
+  // SyncPartial: the latest run succeeded but failed some records (Celigo numErrors, Neo failures[],
+  // Airweave entities_failed); a newer partial run updates it; a clean success resolves it.
+  {
+    const open = firing.SyncPartial;
+    const failed = run.counts.failed ?? 0;
+    const fp = fingerprintOf('SyncPartial', run.key);
+    if (succeeded && failed >= Math.max(1, rules.minPartialRecords ?? 1)) {
+      const summary = `${label} succeeded with ${failed} failed record(s)`;
+      if (!open) {
+        const f: Firing = { since: run.endedAt ?? iso(now), episode: run.runId };
+        firing.SyncPartial = f;
+        events.push(runEvent(run, 'SyncPartial', rules, 'firing', f, now, { transitionId: `${fp}|firing|${run.runId}`, summary }));
+      } else if (prev?.runId !== run.runId) {
+        events.push(runEvent(run, 'SyncPartial', rules, 'firing', open, now, { update: true, transitionId: `${fp}|update|${run.runId}`, summary: `${summary} again` }));
+      }
+    } else if (succeeded && open) {
+      delete firing.SyncPartial;
+      events.push(runEvent(run, 'SyncPartial', rules, 'resolved', open, now, { transitionId: `${fp}|resolved|${open.episode}`, summary: failed > 0 ? `${label} succeeded with ${failed} failed record(s), under the threshold` : `${label} succeeded without failed records` }));
     }
   }
 
@@ -123,6 +150,7 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
     ...(run.endedAt ? { endedAt: run.endedAt } : {}),
     firstSeenAt,
     ...(lastSuccessAt ? { lastSuccessAt } : {}),
+    ...(run.integrationId ? { integrationId: run.integrationId } : {}),
     firing,
   };
   return { next, events };
@@ -266,14 +294,22 @@ export function diff(prev: Snapshots, observation: Pick<Observation, 'runs' | 's
   return { events, next };
 }
 
-/** Snapshot keys that left a poll's scope: in one of its namespaces, owned by an id no longer in it. */
-export function resourcesOutOfScope(keys: readonly string[], scope: ReadonlyArray<{ namespace: string; owners: readonly string[] }>): string[] {
-  const owned = scope.map((s) => ({ namespace: s.namespace, owners: new Set(s.owners) }));
+/**
+ * Snapshot keys that left a poll's scope: in one of its namespaces, owned by an id no longer in it.
+ * The owner is the key's segment after the namespace, or (`ownedBy: 'integration'`) the integration
+ * `integrationOf` names for the key; a key whose integration is not known is kept.
+ */
+export function resourcesOutOfScope(
+  keys: readonly string[],
+  scope: ReadonlyArray<{ namespace: string; owners: readonly string[]; ownedBy?: 'key' | 'integration' }>,
+  integrationOf: (key: string) => string | undefined = () => undefined,
+): string[] {
+  const owned = scope.map((s) => ({ namespace: s.namespace, owners: new Set(s.owners), byIntegration: s.ownedBy === 'integration' }));
   return keys.filter((key) =>
-    owned.some(({ namespace, owners }) => {
+    owned.some(({ namespace, owners, byIntegration }) => {
       if (!key.startsWith(namespace)) return false;
-      const owner = key.slice(namespace.length).split('/')[0] ?? '';
-      return !owners.has(owner);
+      const owner = byIntegration ? integrationOf(key) : (key.slice(namespace.length).split('/')[0] ?? '');
+      return owner !== undefined && !owners.has(owner);
     }),
   );
 }
@@ -284,7 +320,7 @@ export function retireAlerts(records: ReadonlyArray<{ fingerprint: string; label
     fingerprint: r.fingerprint,
     status: 'resolved',
     labels: r.labels,
-    annotations: { summary: `${r.annotations.name ?? r.labels.resource} is no longer watched (deleted, or excluded by the configuration)`, ...(r.annotations.name ? { name: r.annotations.name } : {}) },
+    annotations: { summary: `${r.annotations.name ?? r.labels.resource} is no longer watched (deleted, or out of the configuration's scope)`, ...(r.annotations.name ? { name: r.annotations.name } : {}) },
     startsAt: r.startsAt,
     endsAt: iso(now),
     transitionId: `${r.fingerprint}|resolved|${r.episode}`,

@@ -20,7 +20,9 @@ export interface RunSnapshot {
   /** When syncwatch first saw this resource: the base for SyncStale before any success. */
   firstSeenAt: string;
   lastSuccessAt?: string;
-  firing: { SyncFailed?: Firing; SyncStuck?: Firing; SyncStale?: Firing };
+  /** The integration the resource belongs to: what owns a Celigo sync in a poll's scope. */
+  integrationId?: string;
+  firing: { SyncFailed?: Firing; SyncPartial?: Firing; SyncStuck?: Firing; SyncStale?: Firing };
 }
 
 export interface StepSnapshot {

@@ -102,6 +102,31 @@ export class StateStore {
   }
 
   /**
+   * The integration each run snapshot names (what owns a Celigo sync in a poll's scope). A snapshot
+   * written before snapshots named it falls back to the `integration` label of its firing alerts,
+   * so an alert left open by an older version still resolves when its integration leaves.
+   */
+  async integrationsOf(target: string, resourceKeys: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (resourceKeys.length === 0) return out;
+    const snaps = await this.redis.hmget(this.keys.snapshots(target), ...resourceKeys);
+    const unnamed: Array<{ key: string; fingerprint: string }> = [];
+    resourceKeys.forEach((key, i) => {
+      const snap = parseJson<ResourceSnapshot>(snaps[i]);
+      if (snap?.type !== 'run') return;
+      if (snap.integrationId) out.set(key, snap.integrationId);
+      else for (const kind of Object.keys(snap.firing)) unnamed.push({ key, fingerprint: `${kind}:${key}` });
+    });
+    if (unnamed.length === 0) return out;
+    const records = await this.redis.hmget(this.keys.alerts, ...unnamed.map((u) => u.fingerprint));
+    unnamed.forEach(({ key }, i) => {
+      const integration = parseJson<AlertRecord>(records[i])?.labels.integration;
+      if (integration && !out.has(key)) out.set(key, integration);
+    });
+    return out;
+  }
+
+  /**
    * The firing alerts of resources about to be forgotten, as their index records and episodes
    * (what a resolution needs). An alert with no record in the index has nothing left to resolve.
    */

@@ -8,6 +8,7 @@ export interface RuleSettings {
   failuresBeforeAlert: number;
   stuckAfter?: number;
   flowErrors?: { minNew: number };
+  partialFailures?: { minRecords: number };
   expect?: Array<{ match: { integration?: string; flow?: string; sync?: string }; successWithin: number }>;
   severity?: Partial<Record<AlertKind, Severity>>;
 }
@@ -16,6 +17,7 @@ export function rulesForTarget(target: RuleSettings): RulesFor {
   const base: AlertRules = {
     failuresBeforeAlert: target.failuresBeforeAlert,
     minNewErrors: target.flowErrors?.minNew ?? 1,
+    minPartialRecords: target.partialFailures?.minRecords ?? 1,
     ...(target.stuckAfter !== undefined ? { stuckAfterMs: target.stuckAfter } : {}),
     ...(target.severity ? { severity: target.severity } : {}),
   };

@@ -10,7 +10,7 @@ import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
 import { isPartialObservationError, providers } from '../providers/index.ts';
 import { mapConcurrent } from '../concurrency.ts';
-import type { Chunk, PollContext, Provider, Scope } from '../providers/types.ts';
+import type { Chunk, PollContext, Provider, RunDetail, Scope } from '../providers/types.ts';
 import { diff, diffTarget, resourcesOutOfScope, retireAlerts, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { RedisTokenBucket } from '../state/rate-limit.ts';
@@ -173,7 +173,10 @@ export class Watch {
       .digest('hex');
     const { store } = this.deps;
     if ((await store.loadTarget(target.name))?.scopeHash === digest) return;
-    const gone = resourcesOutOfScope(await store.snapshotKeys(target.name), scope);
+    const keys = await store.snapshotKeys(target.name);
+    const byIntegration = scope.filter((s) => s.ownedBy === 'integration').map((s) => s.namespace);
+    const integrations = await store.integrationsOf(target.name, keys.filter((k) => byIntegration.some((ns) => k.startsWith(ns))));
+    const gone = resourcesOutOfScope(keys, scope, (key) => integrations.get(key));
     const firing = await store.firingOf(target.name, gone);
     const events = retireAlerts(firing, this.now());
     // Hand the resolutions over before forgetting, as chunks do: a crash in between repeats them.
@@ -218,6 +221,7 @@ export class Watch {
     const { snapshots, raw } = await store.loadSnapshots(target.name, observation.runs.map((r) => r.key), observation.stepErrors.map((s) => s.key));
     const { events, next } = diff(snapshots, observation, this.now(), rulesForTarget(target));
     await this.attachErrorSamples(target, provider, observation, events, ctx);
+    await this.attachRunDetails(target, provider, observation, events, ctx);
     // Enqueue before saving: if we die in between, the re-run finds the same transitions and
     // their job ids are already taken, so nothing is lost and nothing is sent twice.
     await sink.events(events);
@@ -285,6 +289,32 @@ export class Watch {
         event.annotations.samples = await provider.errorSamples!(target, step, ERROR_SAMPLE_SIZE, ctx);
       } catch (e) {
         this.deps.logger.warn({ target: target.name, flow: step.flowId, step: step.stepId, err: describeError(e) }, 'could not fetch error samples');
+      }
+    });
+  }
+
+  /**
+   * SyncFailed/SyncPartial of a run with failed records carry where they failed (Celigo: tables and
+   * first error messages); fetched only for those transitions, and never fatal.
+   */
+  private async attachRunDetails(target: WatchTarget, provider: Provider<WatchTarget>, observation: Observation, events: AlertEvent[], ctx: PollContext): Promise<void> {
+    if (!provider.runDetail) return;
+    const runs = new Map(observation.runs.map((r) => [r.key, r]));
+    const wanted = events.filter((e) => (e.labels.kind === 'SyncFailed' || e.labels.kind === 'SyncPartial') && e.status === 'firing' && (runs.get(e.labels.resource)?.counts.failed ?? 0) > 0);
+    if (wanted.length === 0) return;
+    // One fetch per run, shared by its SyncFailed and SyncPartial.
+    const details = new Map<string, Promise<RunDetail | undefined>>();
+    await mapConcurrent(wanted, SAMPLE_CONCURRENCY, async (event) => {
+      const run = runs.get(event.labels.resource)!;
+      let pending = details.get(run.key);
+      if (!pending) details.set(run.key, (pending = provider.runDetail!(target, run, ctx)));
+      try {
+        const detail = await pending;
+        if (!detail) return;
+        event.annotations.error = detail.error;
+        event.annotations.failedRecords = detail.failures;
+      } catch (e) {
+        this.deps.logger.warn({ target: target.name, resource: run.key, run: run.runId, err: describeError(e) }, 'could not fetch where the run failed');
       }
     });
   }

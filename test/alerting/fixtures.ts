@@ -43,6 +43,27 @@ export function alertOf(kind: AlertKind, opts: { id?: string; target?: string; s
         transitionId: tx(resource),
       };
     }
+    case 'SyncPartial': {
+      // A Data Loader job that completed with errors in some tables.
+      const resource = `celigo/${target}/sync/${id}`;
+      return {
+        fingerprint: fingerprintOf(kind, resource),
+        labels: { ...base, resource, integration: 'int1', sync: id },
+        annotations: {
+          summary: `sync ${id} succeeded with 3 failed record(s)`,
+          name: id,
+          runId: 'job1',
+          runStatus: 'succeeded',
+          ...(status === 'firing' ? { error: `3 error(s) in 1 table(s): contacts (3)\n- contacts: STRING_TOO_LONG: ${opts.error ?? 'value too long for EMAIL'}` } : {}),
+          ...(status === 'firing' ? { failedRecords: [{ resource: 'contacts', reason: 'completed', message: '3 error(s)', count: 3 }] } : {}),
+          startedAt: '2026-05-01T09:59:00.000Z',
+          counts: { read: 120, written: 117, failed: 3 },
+          ...(opts.link ? { link: opts.link } : {}),
+        },
+        ...common,
+        transitionId: tx(resource),
+      };
+    }
     default: {
       const resource = `celigo/${target}/flow/${id}`;
       return {

@@ -80,6 +80,10 @@ describe('the demo (syncwatch run with no config)', () => {
     // The same alert resolves; a retry succeeds.
     await lineWhere('[RESOLVED] of that alert', (l) => l.alert?.status === 'resolved' && l.alert.fingerprint === firing.alert!.fingerprint);
     const retried = await lineWhere('"retried records succeeded"', (l) => l.msg === 'retried records succeeded');
+    // A partial failure: the sync succeeded, 3 records did not load, and the alert says where.
+    const partial = await lineWhere('[FIRING] SyncPartial', (l) => l.alert?.status === 'firing' && l.alert.labels.kind === 'SyncPartial');
+    expect(String((partial.alert as unknown as { annotations: { error: string } }).annotations.error)).toContain('3 error(s) in 1 table(s): contacts (3)');
+    await lineWhere('[RESOLVED] SyncPartial', (l) => l.alert?.status === 'resolved' && l.alert.fingerprint === partial.alert!.fingerprint);
     expect(retried.count).toBeGreaterThan(0);
     expect(Date.now() - started).toBeLessThan(WITHIN_MS + 15_000); // the product's "within 60 s", plus process start-up
 

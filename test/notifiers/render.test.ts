@@ -26,6 +26,8 @@ const headerOf = (blocks: Block[]) => (blocks[0]?.text as { text: string }).text
 const TABLE: Array<[AlertKind, 'firing' | 'resolved', string, Record<string, string>]> = [
   ['SyncFailed',     'firing',    ':red_circle: [FIRING] SyncFailed',     { Target: 'celigo-prod', Integration: 'int1', Flow: 'Orders f1 (f1)', Status: 'failed', Records: '120 read, 100 written, 20 failed', Started: '2026-05-01T09:59:00.000Z' }],
   ['SyncFailed',     'resolved',  ':large_green_circle: [RESOLVED] SyncFailed', { Target: 'celigo-prod', Status: 'succeeded', Ended: '2026-05-01T11:00:00.000Z' }],
+  ['SyncPartial',    'firing',    ':red_circle: [FIRING] SyncPartial', { Target: 'celigo-prod', Integration: 'int1', Sync: 'f1', Status: 'succeeded', Records: '120 read, 117 written, 3 failed' }],
+  ['SyncPartial',    'resolved',  ':large_green_circle: [RESOLVED] SyncPartial', { Target: 'celigo-prod', Sync: 'f1', Status: 'succeeded' }],
   ['FlowErrors',     'firing',    ':red_circle: [FIRING] FlowErrors',     { Target: 'celigo-prod', Flow: 'Orders f1 (f1)', Step: 'imp1', 'Open errors': '7 (+5)', Started: '2026-05-01T10:00:00.000Z' }],
   ['FlowErrors',     'resolved',  ':large_green_circle: [RESOLVED] FlowErrors', { Target: 'celigo-prod', Status: 'resolved' }],
   ['SyncStuck',      'firing',    ':red_circle: [FIRING] SyncStuck',      { Target: 'celigo-prod', Status: 'running' }],
@@ -67,6 +69,16 @@ describe('Slack Block Kit', () => {
     const text = textOf(renderSlack(notificationOf([alertOf('SyncFailed', { error: HOSTILE_ERROR })])).blocks);
     expect(text).toContain("```\nBad &lt;record&gt; &amp; 'code' here &lt;!channel&gt; &lt;@U123&gt; &lt;!here|here&gt; '''boom'''\n```");
     expect(text).not.toMatch(/<!channel>|<@U123>|<!here/);
+  });
+
+  it('SyncPartial shows the failed tables and messages, escaped', () => {
+    const text = textOf(renderSlack(notificationOf([alertOf('SyncPartial', { error: HOSTILE_ERROR })])).blocks);
+    expect(text).toContain('3 error(s) in 1 table(s): contacts (3)');
+    expect(text).toContain("- contacts: STRING_TOO_LONG: Bad &lt;record&gt; &amp; 'code' here &lt;!channel&gt;");
+    expect(text).not.toMatch(/<!channel>|<@U123>|<!here/);
+    const mail = renderEmail(notificationOf([alertOf('SyncPartial', { error: HOSTILE_ERROR })]));
+    expect(mail.html).toContain('- contacts: STRING_TOO_LONG: Bad &lt;record&gt; &amp;');
+    expect(mail.html).not.toContain('<record>');
   });
 
   it('cuts 100 KB of error text to Slack limits, without splitting an escape', () => {

@@ -1,5 +1,5 @@
 // The Airweave provider against the simulator: both endpoints and their pagination, every status
-// row of both vocabularies, the normalized model, partial failures as FlowErrors, alerts via diff.
+// row of both vocabularies, the normalized model, partial failures as SyncPartial, alerts via diff.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isSyncwatchError } from '../../src/errors.ts';
@@ -209,11 +209,12 @@ describe('airweaveProvider', () => {
     const slack = obs.runs.find((r) => r.name === 'Slack')!;
     expect(slack).toMatchObject({ status: 'running' });
     expect(slack.endedAt).toBeUndefined();
-    // Seed 002 lists no entities_failed: no partial-failure entries on this path.
+    // Seed 002 lists no entities_failed: no failed-record count on this path.
     expect(obs.stepErrors).toEqual([]);
+    expect(obs.runs.find((r) => r.name === 'Notion')!.counts.failed).toBeUndefined();
   });
 
-  it('by source connection: one Run per source connection, error with error_details, partial failures as StepErrors', async () => {
+  it('by source connection: one Run per source connection, error with error_details, entities_failed as failed records', async () => {
     const obs = await airweaveProvider.observe(bySource(target()), ctx());
     expect(obs.runs).toHaveLength(4);
     const github = syncNamed('GitHub');
@@ -223,13 +224,8 @@ describe('airweaveProvider', () => {
     expect(failed.counts.failed).toBeGreaterThan(0);
 
     const notion = syncNamed('Notion');
-    const step = obs.stepErrors.find((s) => s.flowId === notion.sourceConnectionId)!;
-    expect(step).toMatchObject({ key: `airweave/aw/step/${notion.sourceConnectionId}/entities`, provider: 'airweave', stepId: 'entities', openErrors: 4 });
-    expect(step.lastErrorAt).toBeDefined();
     expect(obs.runs.find((r) => r.resourceId === notion.sourceConnectionId)).toMatchObject({ status: 'succeeded', counts: { failed: 4 } });
-    // A running latest job: the partial-failure count is the latest completed job's (here 0).
-    const slack = syncNamed('Slack');
-    expect(obs.stepErrors.find((s) => s.flowId === slack.sourceConnectionId)).toMatchObject({ openErrors: 0 });
+    expect(obs.stepErrors).toEqual([]);
   });
 
   it('a source connection that does not exist is one config problem; the others are still observed', async () => {
@@ -263,19 +259,18 @@ describe('alerts from Airweave observations (pure diff)', () => {
     expect(third.events.filter((e) => e.labels.resource === `airweave/aw/sync/${drive.id}`).map((e) => `${e.labels.kind}:${e.status}`)).toEqual(['SyncFailed:resolved']);
   });
 
-  it('entities_failed on a completed job raises FlowErrors on the sync, and a clean run resolves it', async () => {
+  it('entities_failed on a completed job raises SyncPartial on the sync, and a clean run resolves it', async () => {
     const drive = syncNamed('Drive');
     const t = bySource(target());
     const first = step({ runs: {}, steps: {} }, await observe(t));
     await admin(`/airweave/jobs/${drive.id}/succeed`, { entitiesFailed: 12 });
     const second = step(first.next, await observe(t));
-    const resource = `airweave/aw/step/${drive.sourceConnectionId}/entities`;
+    const resource = `airweave/aw/sync/${drive.sourceConnectionId}`;
     const fired = second.events.filter((e) => e.labels.resource === resource);
-    expect(fired).toMatchObject([{ status: 'firing', labels: { kind: 'FlowErrors', flow: drive.sourceConnectionId, step: 'entities' }, annotations: { total: 12, delta: 12 } }]);
-    expect(second.events.some((e) => e.labels.kind === 'SyncFailed' && e.labels.resource.includes(drive.sourceConnectionId))).toBe(false);
+    expect(fired).toMatchObject([{ status: 'firing', labels: { kind: 'SyncPartial', sync: drive.sourceConnectionId }, annotations: { summary: `sync ${drive.sourceConnectionId} succeeded with 12 failed record(s)`, counts: { failed: 12 } } }]);
 
     await admin(`/airweave/jobs/${drive.id}/succeed`, { entitiesFailed: 0 });
     const third = step(merge(first.next, second.next), await observe(t));
-    expect(third.events.filter((e) => e.labels.resource === resource).map((e) => `${e.labels.kind}:${e.status}`)).toEqual(['FlowErrors:resolved']);
+    expect(third.events.filter((e) => e.labels.resource === resource).map((e) => `${e.labels.kind}:${e.status}`)).toEqual(['SyncPartial:resolved']);
   });
 });

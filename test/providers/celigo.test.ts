@@ -10,6 +10,7 @@ import {
   celigoRunStatus,
   celigoUiBase,
   planChunks,
+  syncJobDetail,
   type CeligoTarget,
 } from '../../src/providers/celigo/index.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
@@ -242,6 +243,25 @@ describe('celigoProvider', () => {
   it('splits 250 flows into chunks of 100', () => {
     const flows = Array.from({ length: 250 }, (_, i) => ({ _id: `f${i}`, _integrationId: `i${i % 7}` }));
     expect(planChunks(flows).map((c) => c.flows.length)).toEqual([100, 100, 50]);
+  });
+
+  it.each<[string, number, string[], string[][]]>([
+    // case                                          flows  configured        integrations per chunk
+    ['configured ids beside those of the flows',     150,   ['i5', 'x1'],    [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6'], ['x1']]],
+    ['a sync-only integration, no flows in scope',   0,     ['x1', 'x1'],    [['x1']]],
+    ['nothing configured',                           100,   [],              [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6']]],
+  ])('plans the syncs of configured integrations: %s', (_case, n, configured, expected) => {
+    const flows = Array.from({ length: n }, (_, i) => ({ _id: `f${i}`, _integrationId: `i${i % 7}` }));
+    expect(planChunks(flows, 100, configured).map((c) => c.integrationIds)).toEqual(expected);
+  });
+
+  it('a sync job\'s detail: every table with errors, then the first messages', () => {
+    const family = { _id: 'j1', status: 'completed', numErrors: 7, tables: [{ _id: 't1', tableName: 'accounts', numErrors: 0 }, { _id: 't2', tableName: 'contacts', numErrors: 6, status: 'completed' }, { _id: 't3', tableName: 'orders', numErrors: 1, status: 'completed' }] };
+    const errors = Array.from({ length: 7 }, (_, i) => ({ tableName: i < 6 ? 'contacts' : 'orders', code: 'E', message: `m${i % 4}` }));
+    const detail = syncJobDetail(family, errors, 2);
+    // Repeated messages are shown once, with how often; then how many distinct ones were left out.
+    expect(detail.error.split('\n')).toEqual(['7 error(s) in 2 table(s): contacts (6), orders (1)', '- contacts: E: m0 (×2)', '- contacts: E: m1 (×2)', '… and 3 more']);
+    expect(detail.failures.map((f) => `${f.resource}:${f.count ?? '-'}`)).toEqual(['contacts:6', 'orders:1', 'contacts:-', 'contacts:-']);
   });
 
   it('samples the newest open errors of a step', async () => {

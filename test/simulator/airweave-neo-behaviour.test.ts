@@ -57,8 +57,9 @@ describe('the admin API for Airweave and Neo', () => {
 
   const latestSc = async (syncId: string) => {
     const sc = aw.syncs.find((s) => s.id === syncId)?.sourceConnectionId ?? '';
-    const res = await api(sim, `/source-connections/${sc}/jobs?limit=1`);
-    return (res.body as Array<Record<string, unknown>>)[0];
+    // Seed 001: this endpoint takes the key in x-api-key (the helpers send a Bearer header).
+    const res = await fetch(new URL(`/source-connections/${sc}/jobs?limit=1`, sim.url), { headers: { 'x-api-key': 'sim-token' } });
+    return ((await res.json()) as Array<Record<string, unknown>>)[0];
   };
 
   it('start, then succeed, finishes the same Airweave job; fail without a running job appends one', async () => {
@@ -126,8 +127,14 @@ describe('the admin API for Airweave and Neo', () => {
   it('credentials are per API; POST /__sim/token {api} changes one, reset restores all', async () => {
     await admin(sim, 'POST', '/__sim/token', { token: 'aw-rotated', api: 'airweave' });
     expect((await api(sim, '/v1/sync/jobs')).status).toBe(401); // helpers send Bearer sim-token
+    expect((await api(sim, '/v1/sync/jobs', { token: 'aw-rotated' })).status).toBe(200);
+    // Seed 002 documents Bearer for this endpoint: the key in x-api-key is no credential here.
     const res = await fetch(`${sim.url}/v1/sync/jobs`, { headers: { 'x-api-key': 'aw-rotated' } });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ detail: 'Not authenticated: send the API key as Authorization: Bearer <key>' });
+    const sc = await fetch(`${sim.url}/source-connections/${aw.syncs[0]!.sourceConnectionId}/jobs`, { headers: { authorization: 'Bearer aw-rotated' } });
+    expect(sc.status).toBe(401);
+    expect(await sc.json()).toEqual({ detail: 'Not authenticated: send the API key in the x-api-key header' });
     expect((await api(sim, '/v1/flows')).status).toBe(200);
     expect((await api(sim, '/public-api/integrations/connectwise/sync-runs')).status).toBe(200);
     await admin(sim, 'POST', '/__sim/token', { token: 'everything', api: 'all' });

@@ -165,6 +165,13 @@ describe('the large scenario', () => {
       expect(pages).toBe(100);
       expect(sim.world.integrations).toHaveLength(500);
       expect(sim.world.allSyncs()).toHaveLength(100);
+      // Latest jobs: 10 failed, 5 running, 5 completed with errors in two tables (partial failures).
+      const latest = sim.world.allSyncs().map((s) => sim.world.latestSyncJob(s._id)!);
+      expect(latest.filter((j) => j.status === 'failed')).toHaveLength(10);
+      expect(latest.filter((j) => j.status === 'running')).toHaveLength(5);
+      const partial = latest.filter((j) => j.status === 'completed' && j.numErrors > 0);
+      expect(partial).toHaveLength(5);
+      expect(partial.map((j) => sim.world.syncJobTables(j._id)!.filter((t) => t.numErrors > 0).length)).toEqual([2, 2, 2, 2, 2]);
     } finally {
       await sim.close();
     }

@@ -22,7 +22,7 @@ function run(runId: string, status: RunStatus, extra: Partial<Run> = {}): Run {
     integrationId: 'i1',
     startedAt: new Date(T0 - 10 * MIN).toISOString(),
     ...(status === 'running' ? {} : { endedAt: new Date(T0 - MIN).toISOString() }),
-    counts: { read: 10, written: 9, failed: 1 },
+    counts: { read: 10, written: 10, failed: 0 },
     ...extra,
   };
 }
@@ -34,6 +34,40 @@ function snap(runId: string, status: RunStatus, firing: RunSnapshot['firing'] = 
 const failing = { SyncFailed: { since: 'x', episode: 'r1' } };
 const names = (events: { labels: { kind: string }; status: string; update?: boolean }[]) =>
   events.map((e) => `${e.labels.kind}:${e.update ? 'update' : e.status}`);
+
+const partial = (runId: string, failed: number, extra: Partial<Run> = {}) => run(runId, 'succeeded', { counts: { read: 10, written: 10 - failed, failed }, ...extra });
+const partialOpen = { SyncPartial: { since: 'x', episode: 'r1' } };
+
+describe('diffRun: SyncPartial', () => {
+  it.each<[string, RunSnapshot | undefined, Run, AlertRules, string[]]>([
+    // case                                         previous                            observed                 rules                                expect
+    ['first observation, succeeded with failures',  undefined,                          partial('r1', 3),        rules,                               ['SyncPartial:firing']],
+    ['succeeded clean',                             snap('r0', 'succeeded'),            partial('r1', 0),        rules,                               []],
+    ['same partial run again',                      snap('r1', 'succeeded', partialOpen), partial('r1', 3),      rules,                               []],
+    ['a newer partial run',                         snap('r1', 'succeeded', partialOpen), partial('r2', 5),      rules,                               ['SyncPartial:update']],
+    ['a clean run resolves it',                     snap('r1', 'succeeded', partialOpen), partial('r2', 0),      rules,                               ['SyncPartial:resolved']],
+    ['under minRecords: quiet',                     snap('r0', 'succeeded'),            partial('r1', 2),        { ...rules, minPartialRecords: 3 },  []],
+    ['at minRecords: fires',                        snap('r0', 'succeeded'),            partial('r1', 3),        { ...rules, minPartialRecords: 3 },  ['SyncPartial:firing']],
+    ['under minRecords resolves an open one',       snap('r1', 'succeeded', partialOpen), partial('r2', 1),      { ...rules, minPartialRecords: 3 },  ['SyncPartial:resolved']],
+    ['a failed run keeps it (SyncFailed fires)',    snap('r1', 'succeeded', partialOpen), run('r2', 'failed'),   rules,                               ['SyncFailed:firing']],
+    ['a running run keeps it',                      snap('r1', 'succeeded', partialOpen), run('r2', 'running'),  rules,                               []],
+    ['failed records on a failed run: no SyncPartial', undefined,                       run('r1', 'failed', { counts: { failed: 4 } }), rules,        ['SyncFailed:firing']],
+    ['no counts at all (a platform without them)',  undefined,                          run('r1', 'succeeded', { counts: {} }), rules,                []],
+  ])('%s', (_case, prev, observed, r, expected) => {
+    expect(names(diffRun(prev, observed, T0, r).events)).toEqual(expected);
+  });
+
+  it('the firing event carries the count, severity warning and the per-resource failures', () => {
+    const failures = [{ resource: 'contacts', reason: 'completed', message: '3 error(s)', count: 3 }];
+    const [event] = diffRun(undefined, partial('r7', 3, { failures }), T0, rules).events;
+    expect(event).toMatchObject({
+      fingerprint: 'SyncPartial:celigo/prod/sync/s1',
+      labels: { kind: 'SyncPartial', severity: 'warning', sync: 's1' },
+      annotations: { summary: 'sync Orders succeeded with 3 failed record(s)', counts: { failed: 3 }, failedRecords: failures },
+      transitionId: 'SyncPartial:celigo/prod/sync/s1|firing|r7',
+    });
+  });
+});
 
 describe('diffRun: SyncFailed', () => {
   it.each<[string, RunSnapshot | undefined, Run, string[]]>([
@@ -76,7 +110,7 @@ describe('diffRun: SyncFailed', () => {
       fingerprint: 'SyncFailed:celigo/prod/sync/s1',
       status: 'firing',
       labels: { target: 'prod', provider: 'celigo', kind: 'SyncFailed', severity: 'info', resource: 'celigo/prod/sync/s1', integration: 'i1', sync: 's1' },
-      annotations: { runId: 'r9', error: 'boom', counts: { read: 10, written: 9, failed: 1 }, link: 'https://integrator.io/x' },
+      annotations: { runId: 'r9', error: 'boom', counts: { read: 10, written: 10, failed: 0 }, link: 'https://integrator.io/x' },
       transitionId: 'SyncFailed:celigo/prod/sync/s1|firing|r9',
     });
   });
@@ -268,6 +302,17 @@ describe('resourcesOutOfScope', () => {
     ['celigo/prod/step/f10/e1',             'an id that only starts like one kept', true],
   ])('%s (%s)', (key, _why, gone) => {
     expect(resourcesOutOfScope([key], scope)).toEqual(gone ? [key] : []);
+  });
+
+  it.each<[string, string, string | undefined, boolean]>([
+    // key                      why                                            its snapshot's integration  gone
+    ['celigo/prod/sync/s1',     'its integration is still polled',             'i1',                       false],
+    ['celigo/prod/sync/s2',     'its integration is no longer polled',         'i9',                       true],
+    ['celigo/prod/sync/s3',     'integration unknown (an older snapshot): kept', undefined,                false],
+    ['celigo/prod/step/f1/e1',  'steps are judged by their flow, as before',   undefined,                  false],
+  ])('syncs owned by their integration: %s (%s)', (key, _why, integration, gone) => {
+    const byIntegration = [...scope, { namespace: 'celigo/prod/sync/', owners: ['i1', 'i2'], ownedBy: 'integration' as const }];
+    expect(resourcesOutOfScope([key], byIntegration, () => integration)).toEqual(gone ? [key] : []);
   });
 
   it('an empty scope (no flows left) retires every step', () => {

@@ -47,6 +47,8 @@ export class AirweaveClient {
       const res = await this.http.request<unknown>({
         path: '/v1/sync/jobs',
         endpoint: 'GET /v1/sync/jobs',
+        // Seed 002 documents this endpoint with `Authorization: Bearer <key>` (001: `x-api-key`).
+        authAs: 'bearer',
         query: { skip, limit, ...(options.statuses && options.statuses.length > 0 ? { status: [...options.statuses] } : {}) },
         ...(options.signal ? { signal: options.signal } : {}),
       });

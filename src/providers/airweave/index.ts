@@ -1,11 +1,9 @@
 export { AirweaveClient, MAX_SOURCE_CONNECTION_JOBS_LIMIT, MAX_SYNC_JOBS_PAGE_SIZE, MAX_SYNC_JOBS_PAGES } from './client.ts';
 export {
   airweaveProvider,
-  entitiesStep,
   latestJobsBySync,
   sourceConnectionJobToRun,
   syncJobToRun,
-  ENTITIES_STEP,
   SOURCE_CONNECTION_JOBS_LIMIT,
   type AirweaveTarget,
 } from './provider.ts';

@@ -1,6 +1,6 @@
 // Airweave as a Provider. The latest job of each sync becomes a Run (kind `sync`); a completed job
-// that failed some entities (`entities_failed` > 0) is a partial failure, reported as a StepErrors
-// entry (step `entities`) so the same FlowErrors alert as for a Celigo flow step fires and resolves.
+// that failed some entities (`entities_failed` > 0, in `counts.failed`) is a partial failure: the
+// diff raises SyncPartial for it, and a clean completed job resolves it.
 //
 // Two ways to read jobs, chosen by the target's configuration:
 //   sourceConnections: [uuid…]  GET /source-connections/{id}/jobs for each (seed 001; newest first;
@@ -10,7 +10,7 @@
 import { mapConcurrent } from '../../concurrency.ts';
 import type { Logger } from 'pino';
 import { isSyncwatchError } from '../../errors.ts';
-import { resourceKey, type Observation, type Run, type RunCounts, type RunStatus, type StepErrors } from '../../model.ts';
+import { resourceKey, type Observation, type Run, type RunCounts, type RunStatus } from '../../model.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider } from '../types.ts';
 import { AirweaveClient } from './client.ts';
@@ -27,8 +27,8 @@ export interface AirweaveTarget {
 
 /** Jobs read per source connection: enough to find the latest completed one behind a few running. */
 export const SOURCE_CONNECTION_JOBS_LIMIT = 50;
-/** The step id of the partial-failure StepErrors entry of a sync. */
-export const ENTITIES_STEP = 'entities';
+/** Where the partial-failure StepErrors entries of syncs lived before SyncPartial (retired once). */
+const OLD_ENTITIES_STEPS = 'step';
 const CONCURRENCY = 8;
 const MAX_DETAILS_LENGTH = 200;
 
@@ -89,20 +89,6 @@ function toRun(target: string, view: JobView, status: RunStatus): Run {
   return run;
 }
 
-/** The partial-failure entry of a sync: the entities its latest completed job failed. */
-export function entitiesStep(target: string, resourceId: string, name: string, failed: number, completedAt?: string | null): StepErrors {
-  return {
-    key: resourceKey('airweave', target, 'step', resourceId, ENTITIES_STEP),
-    provider: 'airweave',
-    target,
-    flowId: resourceId,
-    flowName: name,
-    stepId: ENTITIES_STEP,
-    openErrors: failed,
-    ...(failed > 0 && completedAt ? { lastErrorAt: completedAt } : {}),
-  };
-}
-
 export function sourceConnectionJobToRun(target: string, sourceConnectionId: string, job: AirweaveSourceConnectionJob, logger: Logger): Run {
   const error = errorText(job.error, job.error_details);
   return toRun(
@@ -161,9 +147,8 @@ export function latestJobsBySync(jobs: readonly AirweaveSyncJob[]): Map<string, 
   return bySync;
 }
 
-async function observeSourceConnections(client: AirweaveClient, target: AirweaveTarget, ids: readonly string[], ctx: PollContext): Promise<{ runs: Run[]; stepErrors: StepErrors[]; problems: ConfigProblem[] }> {
+async function observeSourceConnections(client: AirweaveClient, target: AirweaveTarget, ids: readonly string[], ctx: PollContext): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
   const runs: Run[] = [];
-  const stepErrors: StepErrors[] = [];
   const problems: ConfigProblem[] = [];
   type Result = { id: string; jobs: AirweaveSourceConnectionJob[] } | { id: string; problem: ConfigProblem };
   const results = await mapConcurrent(ids, CONCURRENCY, async (id): Promise<Result> => {
@@ -184,26 +169,14 @@ async function observeSourceConnections(client: AirweaveClient, target: Airweave
     const [latest] = result.jobs; // the API lists newest first
     if (latest === undefined) continue; // never ran: nothing to report yet
     runs.push(sourceConnectionJobToRun(target.name, result.id, latest, ctx.logger));
-    const completed = result.jobs.find((j) => isCompleted(j.status));
-    if (completed && typeof completed.entities_failed === 'number') {
-      stepErrors.push(entitiesStep(target.name, result.id, result.id, completed.entities_failed, completed.completed_at));
-    }
   }
-  return { runs, stepErrors, problems };
+  return { runs, problems };
 }
 
-async function observeOrganisation(client: AirweaveClient, target: AirweaveTarget, ctx: PollContext): Promise<{ runs: Run[]; stepErrors: StepErrors[] }> {
+async function observeOrganisation(client: AirweaveClient, target: AirweaveTarget, ctx: PollContext): Promise<Run[]> {
   const jobs = await client.listSyncJobs(ctx.signal ? { signal: ctx.signal } : {});
-  const runs: Run[] = [];
-  const stepErrors: StepErrors[] = [];
-  for (const [syncId, { latest, latestCompleted }] of latestJobsBySync(jobs)) {
-    runs.push(syncJobToRun(target.name, latest, ctx.logger));
-    // Seed 002 does not list entities_failed; when a deployment sends it, partial failures count.
-    if (latestCompleted && typeof latestCompleted.entities_failed === 'number') {
-      stepErrors.push(entitiesStep(target.name, syncId, latestCompleted.sync_name || syncId, latestCompleted.entities_failed, latestCompleted.completed_at));
-    }
-  }
-  return { runs, stepErrors };
+  // Seed 002 does not list entities_failed; when a deployment sends it, partial failures count.
+  return [...latestJobsBySync(jobs).values()].map(({ latest }) => syncJobToRun(target.name, latest, ctx.logger));
 }
 
 export const airweaveProvider: Provider<AirweaveTarget> = {
@@ -213,12 +186,17 @@ export const airweaveProvider: Provider<AirweaveTarget> = {
     const client = new AirweaveClient(ctx.http);
     const observedAt = new Date(ctx.now()).toISOString();
     if (target.sourceConnections === undefined) {
-      const { runs, stepErrors } = await observeOrganisation(client, target, ctx);
-      return { target: target.name, provider: 'airweave', observedAt, runs, stepErrors };
+      return { target: target.name, provider: 'airweave', observedAt, runs: await observeOrganisation(client, target, ctx), stepErrors: [] };
     }
-    const { runs, stepErrors, problems } = await observeSourceConnections(client, target, [...new Set(target.sourceConnections)], ctx);
-    const observation: Observation = { target: target.name, provider: 'airweave', observedAt, runs, stepErrors };
+    const { runs, problems } = await observeSourceConnections(client, target, [...new Set(target.sourceConnections)], ctx);
+    const observation: Observation = { target: target.name, provider: 'airweave', observedAt, runs, stepErrors: [] };
     if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
     return observation;
   },
+  // Source connections removed from the configuration are forgotten (the organisation-wide listing
+  // watches every sync); the `entities` steps of earlier versions are retired once.
+  scope: (target) => [
+    ...(target.sourceConnections === undefined ? [] : [{ namespace: `${resourceKey('airweave', target.name, 'sync')}/`, owners: [...target.sourceConnections] }]),
+    { namespace: `${resourceKey('airweave', target.name, OLD_ENTITIES_STEPS)}/`, owners: [] },
+  ],
 };

@@ -62,12 +62,19 @@ export interface StepErrorCount {
 
 const id = (s: string) => encodeURIComponent(s);
 
+/**
+ * The flow fields a poll reads, asked for with `include` (summary projection, seed 004): `_id` and
+ * `name` come always, so whole flow documents never fill the response cap on a large account.
+ */
+export const FLOW_LIST_FIELDS = ['_integrationId', 'disabled'] as const;
+
 export class CeligoClient {
   constructor(private readonly http: HttpClient) {}
 
   /** Every flow of the account, page by page (Link header; 204 when the account has none). */
   async *flowPages(signal?: AbortSignal): AsyncIterable<CeligoFlow[]> {
-    for await (const page of this.http.paginateLink<unknown>({ path: '/v1/flows', endpoint: 'GET /v1/flows', ...(signal ? { signal } : {}) })) {
+    const query = { include: FLOW_LIST_FIELDS.join(',') };
+    for await (const page of this.http.paginateLink<unknown>({ path: '/v1/flows', endpoint: 'GET /v1/flows', query, ...(signal ? { signal } : {}) })) {
       yield parseWire(z.array(celigoFlow), page, 'GET /v1/flows');
     }
   }

@@ -3,12 +3,13 @@
 // integrations) are exported so the watch loop can fan a large account out over several jobs.
 import { mapConcurrent } from '../../concurrency.ts';
 import { isSyncwatchError } from '../../errors.ts';
-import { resourceKey, type Observation, type OpenError, type Run, type StepErrors } from '../../model.ts';
+import { resourceKey, type Observation, type OpenError, type Run, type RunFailure, type StepErrors } from '../../model.ts';
 import { matchesAny } from '../glob.ts';
-import type { PollContext, Provider } from '../types.ts';
+import { PartialObservationError, type ConfigProblem } from '../partial.ts';
+import type { PollContext, Provider, RunDetail } from '../types.ts';
 import { CeligoClient } from './client.ts';
 import { celigoRunStatus } from './status.ts';
-import type { CeligoFlow, CeligoStepError, CeligoSyncJob } from './wire.ts';
+import type { CeligoFlow, CeligoStepError, CeligoSyncError, CeligoSyncJob, CeligoSyncJobFamily } from './wire.ts';
 
 /** The part of a Celigo target's configuration the provider reads. */
 export interface CeligoTarget {
@@ -16,6 +17,8 @@ export interface CeligoTarget {
   baseUrl: string;
   include?: { integrations?: string[]; flows?: string[] };
   exclude?: { integrations?: string[]; flows?: string[] };
+  /** Integration ids whose Data Loader syncs are watched beyond those found through the flows in scope. */
+  integrations?: string[];
 }
 
 /** Requests one poll keeps in flight at once; the target's rate limiter still has the last word. */
@@ -98,24 +101,33 @@ export async function observeFlowSteps(client: CeligoClient, target: CeligoTarge
   return perFlow.flat();
 }
 
-/** The latest run of every Data Loader sync of the given integrations. */
-export async function observeSyncs(client: CeligoClient, target: CeligoTarget, integrationIds: readonly string[], ctx: PollContext): Promise<Run[]> {
+/**
+ * The latest run of every Data Loader sync of the given integrations. An integration that does not
+ * exist is skipped; when the target lists it in `integrations:`, that is a configuration problem.
+ */
+export async function observeSyncs(client: CeligoClient, target: CeligoTarget, integrationIds: readonly string[], ctx: PollContext): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
+  const problems: ConfigProblem[] = [];
   const perIntegration = await mapConcurrent(integrationIds, CONCURRENCY, async (integrationId) => {
     try {
       return (await client.latestSyncJobs(integrationId, ctx.signal)).map((job) => syncJobToRun(target, job));
     } catch (e) {
       if (isSyncwatchError(e, 'not-found')) {
-        ctx.logger.warn({ target: target.name, integration: integrationId, code: e.code }, 'integration not found; skipped');
+        if (target.integrations?.includes(integrationId)) {
+          problems.push({ resource: integrationId, status: 404, ...(e.code ? { code: e.code } : {}), message: `integration ${integrationId} does not exist in this account (check integrations)` });
+        } else {
+          ctx.logger.warn({ target: target.name, integration: integrationId, code: e.code }, 'integration not found; skipped');
+        }
         return [];
       }
       throw e;
     }
   });
-  return perIntegration.flat();
+  return { runs: perIntegration.flat(), problems };
 }
 
-export function integrationIdsOf(flows: ReadonlyArray<Pick<CeligoFlow, '_integrationId'>>): string[] {
-  return [...new Set(flows.flatMap((f) => (f._integrationId ? [f._integrationId] : [])))];
+/** The integrations whose syncs a poll reads: those of the flows in scope, then the configured ones. */
+export function integrationIdsOf(flows: ReadonlyArray<Pick<CeligoFlow, '_integrationId'>>, configured: readonly string[] = []): string[] {
+  return [...new Set([...flows.flatMap((f) => (f._integrationId ? [f._integrationId] : [])), ...configured])];
 }
 
 /** Flows per chunk of a fanned-out poll: one summary request each, so ~100 requests a job. */
@@ -127,8 +139,11 @@ export interface CeligoChunk {
   integrationIds: string[];
 }
 
-/** Split the flows in scope into chunks; each integration's syncs are read by exactly one chunk. */
-export function planChunks(flows: readonly CeligoFlow[], size = FLOWS_PER_CHUNK): CeligoChunk[] {
+/**
+ * Split the flows in scope into chunks; each integration's syncs are read by exactly one chunk.
+ * Configured integrations no flow brought in go to the last chunk (or one of their own).
+ */
+export function planChunks(flows: readonly CeligoFlow[], size = FLOWS_PER_CHUNK, configuredIntegrations: readonly string[] = []): CeligoChunk[] {
   const chunks: CeligoChunk[] = [];
   const assigned = new Set<string>();
   for (let i = 0; i < flows.length; i += size) {
@@ -137,16 +152,49 @@ export function planChunks(flows: readonly CeligoFlow[], size = FLOWS_PER_CHUNK)
     integrationIds.forEach((id) => assigned.add(id));
     chunks.push({ flows: part.map((f) => ({ _id: f._id, ...(f.name ? { name: f.name } : {}), ...(f._integrationId ? { _integrationId: f._integrationId } : {}) })), integrationIds });
   }
+  const rest = [...new Set(configuredIntegrations)].filter((id) => !assigned.has(id));
+  if (rest.length > 0) {
+    const last = chunks[chunks.length - 1];
+    if (last) last.integrationIds.push(...rest);
+    else chunks.push({ flows: [], integrationIds: rest });
+  }
   return chunks;
+}
+
+/** Error messages a SyncFailed/SyncPartial of a Data Loader sync shows (all tables are listed). */
+export const SYNC_ERRORS_SHOWN = 5;
+
+/** Where a sync job's records failed: one entry per table with errors, then its first distinct error messages. */
+export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly CeligoSyncError[], shown = SYNC_ERRORS_SHOWN): RunDetail {
+  const tables = (family.tables ?? []).filter((t) => (t.numErrors ?? 0) > 0);
+  const total = family.numErrors ?? tables.reduce((n, t) => n + (t.numErrors ?? 0), 0);
+  const perTable: RunFailure[] = tables.map((t) => ({ resource: t.tableName ?? t._id ?? 'unknown table', reason: t.status ?? 'errors', message: `${t.numErrors} error(s)`, count: t.numErrors ?? 0 }));
+  // The first distinct messages (table, code, text), each with how often it repeats.
+  const distinct = new Map<string, { failure: RunFailure; times: number }>();
+  for (const e of errors) {
+    const failure: RunFailure = { resource: e.tableName ?? 'unknown table', reason: e.code === undefined ? 'error' : String(e.code), message: e.message ?? '' };
+    const key = JSON.stringify([failure.resource, failure.reason, failure.message]);
+    const seen = distinct.get(key);
+    if (seen) seen.times++;
+    else distinct.set(key, { failure, times: 1 });
+  }
+  const groups = [...distinct.values()];
+  const first = groups.slice(0, shown).map((g) => g.failure);
+  const lines = [`${total} error(s)${tables.length > 0 ? ` in ${tables.length} table(s): ${tables.map((t) => `${t.tableName ?? t._id} (${t.numErrors})`).join(', ')}` : ''}`];
+  lines.push(...groups.slice(0, shown).map(({ failure: f, times }) => `- ${f.resource}: ${f.reason}: ${f.message}${times > 1 ? ` (×${times})` : ''}`));
+  if (groups.length > shown) lines.push(`… and ${groups.length - shown} more`);
+  return { error: lines.join('\n'), failures: [...perTable, ...first] };
 }
 
 async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx: PollContext): Promise<Observation> {
   const client = new CeligoClient(ctx.http);
-  const [runs, stepErrors] = await Promise.all([
+  const [{ runs, problems }, stepErrors] = await Promise.all([
     observeSyncs(client, target, chunk.integrationIds, ctx),
     observeFlowSteps(client, target, chunk.flows, ctx),
   ]);
-  return { target: target.name, provider: 'celigo', observedAt: new Date(ctx.now()).toISOString(), runs, stepErrors };
+  const observation: Observation = { target: target.name, provider: 'celigo', observedAt: new Date(ctx.now()).toISOString(), runs, stepErrors };
+  if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
+  return observation;
 }
 
 export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
@@ -154,15 +202,25 @@ export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
   auth: (target) => ({ type: 'bearer', token: target.token }),
   async observe(target, ctx) {
     const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
-    return observeCeligoChunk(target, { flows, integrationIds: integrationIdsOf(flows) }, ctx);
+    return observeCeligoChunk(target, { flows, integrationIds: integrationIdsOf(flows, target.integrations) }, ctx);
   },
   async plan(target, ctx) {
     const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
-    return planChunks(flows);
+    return planChunks(flows, FLOWS_PER_CHUNK, target.integrations);
   },
   observeChunk: (target, chunk, ctx) => observeCeligoChunk(target, chunk as CeligoChunk, ctx),
-  // Steps belong to flows: a flow that left the account or the target's include/exclude takes them along.
-  scope: (target, chunks) => [{ namespace: `${resourceKey('celigo', target.name, 'step')}/`, owners: (chunks as CeligoChunk[]).flatMap((c) => c.flows.map((f) => f._id)) }],
+  // Steps belong to flows, syncs to integrations: a flow that left the account or the target's
+  // include/exclude takes its steps along; an integration no longer polled, its syncs.
+  scope: (target, chunks) => [
+    { namespace: `${resourceKey('celigo', target.name, 'step')}/`, owners: (chunks as CeligoChunk[]).flatMap((c) => c.flows.map((f) => f._id)) },
+    { namespace: `${resourceKey('celigo', target.name, 'sync')}/`, owners: (chunks as CeligoChunk[]).flatMap((c) => c.integrationIds), ownedBy: 'integration' },
+  ],
+  async runDetail(_target, run, ctx) {
+    if (run.kind !== 'sync' || (run.counts.failed ?? 0) === 0) return undefined;
+    const client = new CeligoClient(ctx.http);
+    const [family, errors] = await Promise.all([client.syncJobFamily(run.runId, ctx.signal), client.syncJobErrors(run.runId, undefined, ctx.signal)]);
+    return syncJobDetail(family, errors);
+  },
   async errorSamples(_target, step, limit, ctx) {
     // The first page is enough for a sample; the newest errors first.
     const client = new CeligoClient(ctx.http);

@@ -3,16 +3,12 @@
 // Objects are not strict: the platform adds fields, and we only depend on the ones named here.
 import { z } from 'zod';
 
+/** A flow as the list answers it under `include` (client.ts FLOW_LIST_FIELDS): what a poll reads. */
 export const celigoFlow = z.object({
   _id: z.string(),
   name: z.string().optional(),
   _integrationId: z.string().optional(),
   disabled: z.boolean().optional(),
-  pageGenerators: z.array(z.object({ _exportId: z.string().optional() })).optional(),
-  pageProcessors: z
-    .array(z.object({ type: z.string().optional(), _exportId: z.string().optional(), _importId: z.string().optional() }))
-    .optional(),
-  lastExecutedAt: z.string().optional(),
 });
 export type CeligoFlow = z.infer<typeof celigoFlow>;
 

@@ -145,4 +145,6 @@ export const neoProvider: Provider<NeoTarget> = {
     if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
     return observation;
   },
+  // An integration removed from the configuration is forgotten and its alerts resolve.
+  scope: (target) => [{ namespace: `${resourceKey('neo', target.name, 'sync')}/`, owners: [...target.integrations] }],
 };

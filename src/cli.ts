@@ -136,7 +136,7 @@ async function loadOrReport(file: string): Promise<Config | number> {
  * (SMTP_HOST + SMTP_TO; SMTP_PORT, SMTP_USER, SMTP_PASS, SMTP_FROM optional) when those are set.
  * Redis prefix: SYNCWATCH_DEMO_PREFIX (default syncwatch-demo), never a real deployment's.
  */
-export function demoConfig(url: string, env: NodeJS.ProcessEnv = process.env): string {
+export function demoConfig(url: string, env: NodeJS.ProcessEnv = process.env, pace = 1): string {
   const receivers = ['  - name: log\n    log: {}'];
   if (env.SLACK_BOT_TOKEN && env.SLACK_CHANNEL) {
     receivers.push('  - name: slack\n    slack:\n      token: ${SLACK_BOT_TOKEN}\n      channel: ${SLACK_CHANNEL}' + (env.SLACK_API_URL ? '\n      apiUrl: ${SLACK_API_URL}' : ''));
@@ -156,14 +156,14 @@ targets:
     provider: celigo
     baseUrl: ${url}
     token: sim-token
-    interval: 5s
+    interval: ${Math.max(1000, Math.round(5000 * pace))}ms
     stuckAfter: 30m
 server:
   listen: 127.0.0.1:9464
 route:
   receiver: log
   groupWait: 0s
-  groupInterval: 5s${routes}
+  groupInterval: ${Math.max(1000, Math.round(5000 * pace))}ms${routes}
 receivers:
 ${receivers.join('\n')}
 retryPolicies:
@@ -203,7 +203,8 @@ const commands: Record<string, Command> = {
           `To watch a real account: syncwatch run --config FILE (start from config/syncwatch.example.yaml), or set SYNCWATCH_CONFIG.\n`,
       );
       const { startSimulator } = await import('./simulator/index.ts');
-      const { DEMO_SCENARIO, startDemoStory } = await import('./simulator/demo.ts');
+      const { DEMO_SCENARIO, demoPace, startDemoStory } = await import('./simulator/demo.ts');
+      const pace = demoPace();
       const sim = await startSimulator({ port: 0, scenario: DEMO_SCENARIO });
       logger.info({ simulator: sim.url, admin: `${sim.url}/__sim/world` }, 'demo simulator started');
       let story: { stop(): void } | undefined;
@@ -211,9 +212,9 @@ const commands: Record<string, Command> = {
         story?.stop();
         await sim.close();
       };
-      startStory = () => (story = startDemoStory(sim.url, logger.child({ component: 'demo' })));
+      startStory = () => (story = startDemoStory(sim.url, logger.child({ component: 'demo' }), pace));
       const { loadConfigFromString, formatProblem } = await import('./config/index.ts');
-      const result = await loadConfigFromString(demoConfig(sim.url), '(demo)', process.env);
+      const result = await loadConfigFromString(demoConfig(sim.url, process.env, pace), '(demo)', process.env);
       if (!result.ok) {
         for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
         await sim.close();

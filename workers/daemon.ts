@@ -8,7 +8,7 @@ import { createAlerting } from '../src/alerting/index.ts';
 import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
 import { startServer } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
-import { connectRedis, deletePrefix, redisAnswers, watchRedisOutages, type RedisClient } from '../src/state/redis.ts';
+import { connectRedis, freshDemoPrefix, redisAnswers, watchRedisOutages, type RedisClient } from '../src/state/redis.ts';
 import { StateStore } from '../src/state/store.ts';
 import { Watch, type WatchSink } from '../src/watch/watch.ts';
 import { createRetrier } from '../src/retry/index.ts';
@@ -22,7 +22,7 @@ const SCHEDULE_CHECK_MS = 30_000;
 export interface DaemonOptions {
   logger: Logger;
   now?: () => number;
-  /** Start from nothing: delete every key under the prefix first (the demo's own prefix only). */
+  /** The demo: start from nothing — its own prefix's keys are deleted first (a prefix used by anything else is refused). */
   fresh?: boolean;
 }
 
@@ -49,7 +49,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   try {
     // BullMQ wants maxRetriesPerRequest: null on the connections its workers block on.
     connection = await connectRedis(config.redis, { maxRetriesPerRequest: null });
-    if (options.fresh) await deletePrefix(connection, config.redis.prefix);
+    if (options.fresh) await freshDemoPrefix(connection, config.redis.prefix);
     const daemon = await startWorking(config, options, connection, server);
     running = daemon.deps;
     return daemon;

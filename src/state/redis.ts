@@ -162,17 +162,39 @@ export function watchRedisOutages(client: RedisClient, config: Pick<RedisConfig,
   };
 }
 
-/** Delete every key under one deployment's hash-tagged prefix (the demo's, before a run). */
-export async function deletePrefix(client: RedisClient, prefix: string): Promise<number> {
+/** The key that marks a prefix as the demo's own: only such a prefix (or an empty one) is ever wiped. */
+export const demoMarkerKey = (prefix: string) => `${hashTagged(prefix)}:demo`;
+
+/** The demo's default prefix, wiped even without the marker (demos from before the marker existed). */
+export const DEFAULT_DEMO_PREFIX = 'syncwatch-demo';
+
+async function scanPrefix(client: RedisClient, prefix: string, each: (node: Redis, keys: string[]) => Promise<boolean | void>): Promise<void> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  let deleted = 0;
   for (const node of nodes) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', `${hashTagged(prefix)}:*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) deleted += await node.unlink(...keys);
+      if (keys.length > 0 && (await each(node, keys)) === false) return;
     } while (cursor !== '0');
   }
-  return deleted;
+}
+
+/**
+ * Start the demo from nothing: delete every key under its prefix (SCAN + UNLINK, that prefix only)
+ * and mark the prefix as the demo's. A prefix that holds keys without the mark belongs to something
+ * else — a real deployment — and is refused, never wiped.
+ */
+export async function freshDemoPrefix(client: RedisClient, prefix: string): Promise<void> {
+  const marked = (await client.exists(demoMarkerKey(prefix))) === 1;
+  if (!marked && prefix !== DEFAULT_DEMO_PREFIX) {
+    let used = false;
+    await scanPrefix(client, prefix, async () => {
+      used = true;
+      return false;
+    });
+    if (used) throw new SyncwatchError('environment', `the Redis prefix "${prefix}" holds keys that are not the demo's: set SYNCWATCH_DEMO_PREFIX to a prefix of its own`);
+  }
+  await scanPrefix(client, prefix, async (node, keys) => void (await node.unlink(...keys)));
+  await client.set(demoMarkerKey(prefix), new Date().toISOString());
 }

@@ -3,7 +3,7 @@
 // for the first run's and never shown. The story runs at SYNCWATCH_DEMO_PACE=0.25 (the same steps,
 // four times faster), three runs in a row on one demo prefix.
 import { describe, expect, it } from 'vitest';
-import { DaemonProcess, useDaemonSuite, type AlertLine, type LogLine } from '../harness/daemon.ts';
+import { DaemonProcess, runCli, useDaemonSuite, type AlertLine, type LogLine } from '../harness/daemon.ts';
 
 const suite = useDaemonSuite('demo-again');
 
@@ -27,4 +27,13 @@ describe('the demo, run three times on the same Redis', () => {
       expect((await demo.stop()).code, demo.tail()).toBe(0);
     }
   }, 240_000);
+
+  it("refuses to wipe a prefix that holds someone else's keys", async () => {
+    const prefix = `${suite.filePrefix}-real`;
+    await suite.redis.set(`{${prefix}}:target:prod`, 'a real deployment');
+    const r = await runCli(['run'], { REDIS_URL: suite.redisUrl, SYNCWATCH_LISTEN: '127.0.0.1:0', SYNCWATCH_DEMO_PREFIX: prefix, SYNCWATCH_CONFIG: '' }, 30_000);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe(`syncwatch: the Redis prefix "${prefix}" holds keys that are not the demo's: set SYNCWATCH_DEMO_PREFIX to a prefix of its own`);
+    expect(await suite.redis.get(`{${prefix}}:target:prod`)).toBe('a real deployment');
+  }, 60_000);
 });

@@ -2,6 +2,7 @@
 // Bad input gets a clear message and an exit code, never a stack trace.
 import { parseArgs } from 'node:util';
 import type { Config } from './config/index.ts';
+import { SyncwatchError } from './errors.ts';
 
 const USAGE = `usage: syncwatch <command> [options]      (syncwatch <command> --help for its options and an example)
 
@@ -391,6 +392,9 @@ const commands: Record<string, Command> = {
       ...(values.scenario ? { scenario: values.scenario === 'demo' ? demo.DEMO_SCENARIO : (values.scenario as string) } : {}),
       ...(values.token ? { token: values.token as string } : {}),
       ...(latencyMs !== undefined ? { latencyMs } : {}),
+    }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EADDRINUSE') throw e;
+      throw new SyncwatchError('environment', `port ${(values.host as string | undefined) ?? '127.0.0.1'}:${port} is in use: stop the other process or use --port`);
     });
     process.stdout.write(`syncwatch simulator listening on ${sim.url} (scenario ${(values.scenario as string) ?? 'default'}; admin API at ${sim.url}/__sim/world)\n`);
     // --story: play the demo story against this simulator (docker compose's demo).
@@ -431,7 +435,7 @@ export async function main(argv: string[]): Promise<number> {
     // Argument errors from parseArgs and typed errors get one clear line; nothing prints a stack.
     const err = e as { code?: string; kind?: string; message?: string };
     if (err.code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`syncwatch ${name}: ${err.message}\n`);
+      process.stderr.write(`syncwatch ${name}: ${err.message} (syncwatch ${name} --help lists the options)\n`);
       return EXIT.usage;
     }
     // Something around syncwatch is missing (a port, Redis): the line says what and what to do.

@@ -147,7 +147,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
       logger.warn({ target: target.name }, 'the poll schedule was missing from Redis (restarted empty or flushed?); re-created it');
     }
   };
-  const checkSchedules = () => void ensureSchedules().catch((e: Error) => logger.warn({ err: { message: e.message } }, 'could not check the poll schedules'));
+  const checkSchedules = () => void ensureSchedules().catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not check the poll schedules'));
   connection.on('ready', checkSchedules);
   const scheduleCheck = setInterval(checkSchedules, SCHEDULE_CHECK_MS);
   scheduleCheck.unref();
@@ -159,7 +159,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     new Worker('retry', retryProcessor(retrier), { ...workerOptions, concurrency: 2 }),
   ];
   for (const worker of workers) {
-    worker.on('failed', (job: Job | undefined, err: Error) => logger.warn({ queue: worker.name, job: job?.id, err: { message: err.message } }, 'job failed'));
+    worker.on('failed', (job: Job | undefined, err: Error) => void (outages.absorb(err) || logger.warn({ queue: worker.name, job: job?.id, err }, 'job failed')));
     worker.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: worker.name, err }, 'worker error')));
   }
 

@@ -111,7 +111,7 @@ describe('syncwatch once', () => {
     const json = await runCli(['once', '--config', c.file, '--json']);
     expect(json.code).toBe(1);
     expect((JSON.parse(json.stdout) as { targets: Array<{ error?: unknown }> }).targets[0]!.error).toMatchObject({ kind: 'auth', status: 401 });
-  });
+  }, 60_000);
 
   it.each(['once', 'silence list'])('%s with no Redis: one clear line, non-zero exit', async (command) => {
     const c = config({ prefix: 'noredis', baseUrl: 'http://127.0.0.1:9', redisUrl: NO_REDIS });
@@ -147,7 +147,7 @@ describe('silences and test alerts', () => {
     expect(lines(all.stdout).find((l) => l.startsWith(kept))).toMatch(/\bactive\b/);
     const active = await runCli(['silence', 'list', '--config', c.file]);
     expect(lines(active.stdout).map((l) => l.split(/\s+/)[0])).toEqual([kept]);
-  });
+  }, 120_000);
 
   it('test-alert exits 1 with a line naming the receiver when it refuses', async () => {
     const refusing = createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad signature"}'));
@@ -160,7 +160,7 @@ describe('silences and test alerts', () => {
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/^syncwatch test-alert: receiver "hook" refused the test alert: .*401/);
     expect(r.stdout).not.toContain('test alert sent');
-  });
+  }, 60_000);
 });
 
 describe('log format', () => {

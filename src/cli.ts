@@ -72,7 +72,7 @@ options:
   -s, --scenario NAME   default, empty, large, demo, or a YAML/JSON scenario file
       --token T         the token it accepts (default sim-token)
       --latency MS      added to every answer
-      --story           play the demo story against it (with --scenario demo)
+      --story           play the demo story against it (docker compose's demo uses --scenario demo --story)
   -h, --help            this text
 
 example:

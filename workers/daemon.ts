@@ -6,7 +6,7 @@ import type { Logger } from '../src/log.ts';
 import { Metrics } from '../src/metrics/index.ts';
 import { createAlerting } from '../src/alerting/index.ts';
 import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
-import { startServer } from '../src/server.ts';
+import { startServer, type ServerDeps } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
 import { connectRedis, freshDemoPrefix, redisAnswers, watchRedisOutages, type RedisClient } from '../src/state/redis.ts';
 import { StateStore } from '../src/state/store.ts';
@@ -37,7 +37,7 @@ export interface Daemon {
  * is taken or a Redis that does not answer is an `environment` SyncwatchError naming it.
  */
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
-  let running: { ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>; status(): Promise<unknown>; metrics(): Promise<{ contentType: string; body: string }> } | undefined;
+  let running: HttpDeps | undefined; // until the workers run: not ready; /status and /metrics answer 500
   const starting = () => Promise.reject(new Error('syncwatch is starting'));
   const server = await startServer(config.server.listen, {
     ...(config.server.bearerToken ? { bearerToken: config.server.bearerToken } : {}),
@@ -60,7 +60,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   }
 }
 
-async function startWorking(config: Config, options: DaemonOptions, connection: RedisClient, server: Awaited<ReturnType<typeof startServer>>): Promise<Daemon & { deps: NonNullable<Parameters<typeof startServer>[1]> }> {
+type HttpDeps = Omit<ServerDeps, 'bearerToken'>;
+
+async function startWorking(config: Config, options: DaemonOptions, connection: RedisClient, server: Awaited<ReturnType<typeof startServer>>): Promise<Daemon & { deps: HttpDeps }> {
   const { logger } = options;
   const tuning = config.workers;
   const outages = watchRedisOutages(connection, config.redis, logger);
@@ -163,7 +165,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     worker.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: worker.name, err }, 'worker error')));
   }
 
-  const deps = {
+  const deps: HttpDeps = {
     async ready() {
       const redisOk = await redisAnswers(connection); // never hangs while Redis is down
       const workersOk = workers.every((w) => w.isRunning());

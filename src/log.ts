@@ -62,7 +62,8 @@ export function createLogger(options: { level?: string; name?: string; fd?: 1 | 
   if (destination) return pino(base, destination);
   const fd = options.fd ?? 1;
   const stream = fd === 2 ? process.stderr : process.stdout;
-  if (logFormat(process.env, stream.isTTY === true) === 'json') return pino(base, stream as never);
+  // A silent logger (tests) never needs pino-pretty's worker thread.
+  if (base.level === 'silent' || logFormat(process.env, stream.isTTY === true) === 'json') return pino(base, stream as never);
   return pino({
     ...base,
     transport: {

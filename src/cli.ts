@@ -2,22 +2,115 @@
 // Bad input gets a clear message and an exit code, never a stack trace.
 import { parseArgs } from 'node:util';
 import type { Config } from './config/index.ts';
+import { SyncwatchError } from './errors.ts';
 
-const USAGE = `usage: syncwatch <command> [options]
+const USAGE = `usage: syncwatch <command> [options]      (syncwatch <command> --help for its options and an example)
 
 commands:
-  run       --config FILE        watch every target (SYNCWATCH_CONFIG; no config at all starts the demo)
-  validate  --config FILE        check a configuration; exit 0 when valid, 2 with FILE:LINE:COL lines
-  once      --config FILE [--json]   one cycle for every target; print the events, send nothing
-  simulate  [--port N] [--host H] [--scenario NAME|FILE] [--token T] [--latency MS] [--story]
-                                 the simulator of integrator.io, Airweave and Neo on its own
-  silence add --config FILE --match key=value… --for 2h [--comment TEXT]
-  silence list --config FILE [--all]
-  silence expire --config FILE ID
-                                 silences every replica honours (stored in Redis)
-  test-alert --config FILE --receiver NAME
-                                 send a clearly marked test message to one receiver
+  run         watch every target; no configuration at all starts the demo
+  validate    check a configuration: exit 0 when valid, 2 with FILE:LINE:COL lines
+  once        one cycle of every target: print the runs and events, send nothing; exit 1 when a poll failed
+  simulate    the simulator of integrator.io, Airweave and Neo on its own
+  silence     add, list or expire silences every replica honours (stored in Redis)
+  test-alert  send a clearly marked test message to one receiver
+
+environment: SYNCWATCH_CONFIG (the config file), REDIS_URL, SYNCWATCH_LISTEN (overrides server.listen),
+             LOG_LEVEL (info), LOG_FORMAT (json | pretty; pretty on a terminal by default)
 `;
+
+/** Each command's --help: what it does, its options, an example. */
+const HELP: Record<string, string> = {
+  run: `usage: syncwatch run [--config FILE]
+
+Watch every target of the configuration until SIGINT/SIGTERM. Without --config and without
+SYNCWATCH_CONFIG it starts the demo (a built-in simulator and a scripted story).
+Start-up fails with one line and a non-zero exit when the port is taken, Redis does not answer
+within 5 s, or the configuration does not load.
+
+options:
+  -c, --config FILE   the configuration (default: SYNCWATCH_CONFIG)
+  -h, --help          this text
+
+environment: SYNCWATCH_LISTEN (host:port, overrides server.listen), REDIS_URL, LOG_LEVEL, LOG_FORMAT
+
+example:
+  syncwatch run --config syncwatch.yaml
+  SYNCWATCH_LISTEN=127.0.0.1:0 syncwatch run        # the demo, on a free port
+`,
+  validate: `usage: syncwatch validate [--config FILE]
+
+Check a configuration: exit 0 when it is valid, exit 2 with one FILE:LINE:COL path: problem line per problem.
+
+options:
+  -c, --config FILE   the configuration (default: SYNCWATCH_CONFIG)
+  -h, --help          this text
+
+example:
+  syncwatch validate --config syncwatch.yaml
+`,
+  once: `usage: syncwatch once [--config FILE] [--json]
+
+One cycle of every target against the current state in Redis: prints the runs, steps and the
+alert events it would raise. Sends nothing, changes nothing. Exit 1 when any target's poll failed
+(its line says why: error kind, HTTP status, the platform's message).
+
+options:
+  -c, --config FILE   the configuration (default: SYNCWATCH_CONFIG)
+      --json          print the result as JSON
+  -h, --help          this text
+
+example:
+  syncwatch once --config syncwatch.yaml
+`,
+  simulate: `usage: syncwatch simulate [--port N] [--host H] [--scenario NAME|FILE] [--token T] [--latency MS] [--story]
+
+The simulator of integrator.io, Airweave and Neo on its own; its admin API is under /__sim/.
+
+options:
+  -p, --port N          port (default 4010; 0 picks a free one)
+      --host H          address to listen on (default 127.0.0.1)
+  -s, --scenario NAME   default, empty, large, demo, or a YAML/JSON scenario file
+      --token T         the token it accepts (default sim-token)
+      --latency MS      added to every answer
+      --story           play the demo story against it (docker compose's demo uses --scenario demo --story)
+  -h, --help            this text
+
+example:
+  syncwatch simulate --port 4010 --scenario demo --story
+`,
+  silence: `usage: syncwatch silence add    [--config FILE] --match label=value… --for DURATION [--comment TEXT]
+       syncwatch silence list   [--config FILE] [--all]
+       syncwatch silence expire [--config FILE] ID
+
+Silences stored in Redis, honoured by every replica. A silenced alert is still tracked and shown in /status.
+
+options:
+  -c, --config FILE      the configuration; it names the Redis (default: SYNCWATCH_CONFIG)
+      --match k=v        a label to match (glob values; repeat for more labels)   [add]
+      --for DURATION     how long: 30m, 2h, 1d                                     [add]
+      --comment TEXT     why                                                       [add]
+      --all              also pending and expired silences, each with its state    [list]
+  -h, --help             this text
+
+example:
+  syncwatch silence add --config syncwatch.yaml --match target=prod --match kind=SyncFailed --for 2h --comment "maintenance"
+  syncwatch silence list --config syncwatch.yaml --all
+  syncwatch silence expire --config syncwatch.yaml 0b5e…
+`,
+  'test-alert': `usage: syncwatch test-alert [--config FILE] --receiver NAME
+
+Send a clearly marked test message straight to one receiver (no Redis, no grouping). Exit 1 with
+the receiver's answer when it refuses.
+
+options:
+  -c, --config FILE     the configuration (default: SYNCWATCH_CONFIG)
+  -r, --receiver NAME   a receiver defined under receivers:
+  -h, --help            this text
+
+example:
+  syncwatch test-alert --config syncwatch.yaml --receiver oncall-slack
+`,
+};
 
 export const EXIT = { ok: 0, failure: 1, usage: 64, invalidConfig: 2 } as const;
 
@@ -47,7 +140,7 @@ async function loadOrReport(file: string): Promise<Config | number> {
  * (SMTP_HOST + SMTP_TO; SMTP_PORT, SMTP_USER, SMTP_PASS, SMTP_FROM optional) when those are set.
  * Redis prefix: SYNCWATCH_DEMO_PREFIX (default syncwatch-demo), never a real deployment's.
  */
-export function demoConfig(url: string, env: NodeJS.ProcessEnv = process.env): string {
+export function demoConfig(url: string, env: NodeJS.ProcessEnv = process.env, pace = 1): string {
   const receivers = ['  - name: log\n    log: {}'];
   if (env.SLACK_BOT_TOKEN && env.SLACK_CHANNEL) {
     receivers.push('  - name: slack\n    slack:\n      token: ${SLACK_BOT_TOKEN}\n      channel: ${SLACK_CHANNEL}' + (env.SLACK_API_URL ? '\n      apiUrl: ${SLACK_API_URL}' : ''));
@@ -67,14 +160,14 @@ targets:
     provider: celigo
     baseUrl: ${url}
     token: sim-token
-    interval: 5s
+    interval: ${Math.max(1000, Math.round(5000 * pace))}ms
     stuckAfter: 30m
 server:
-  listen: \${SYNCWATCH_LISTEN:-127.0.0.1:9464}
+  listen: 127.0.0.1:9464
 route:
   receiver: log
   groupWait: 0s
-  groupInterval: 5s${routes}
+  groupInterval: ${Math.max(1000, Math.round(5000 * pace))}ms${routes}
 receivers:
 ${receivers.join('\n')}
 retryPolicies:
@@ -85,6 +178,12 @@ retryPolicies:
     maxAttempts: 3
     backoff: { initial: 30s, max: 5m }
 `;
+}
+
+/** SYNCWATCH_LISTEN overrides server.listen, in every mode (checked when the server starts). */
+export function withListenFromEnv(config: Config, env: NodeJS.ProcessEnv = process.env): Config {
+  const listen = env.SYNCWATCH_LISTEN?.trim();
+  return listen ? { ...config, server: { ...config.server, listen } } : config;
 }
 
 const commands: Record<string, Command> = {
@@ -108,7 +207,8 @@ const commands: Record<string, Command> = {
           `To watch a real account: syncwatch run --config FILE (start from config/syncwatch.example.yaml), or set SYNCWATCH_CONFIG.\n`,
       );
       const { startSimulator } = await import('./simulator/index.ts');
-      const { DEMO_SCENARIO, startDemoStory } = await import('./simulator/demo.ts');
+      const { DEMO_SCENARIO, demoPace, startDemoStory } = await import('./simulator/demo.ts');
+      const pace = demoPace();
       const sim = await startSimulator({ port: 0, scenario: DEMO_SCENARIO });
       logger.info({ simulator: sim.url, admin: `${sim.url}/__sim/world` }, 'demo simulator started');
       let story: { stop(): void } | undefined;
@@ -116,9 +216,9 @@ const commands: Record<string, Command> = {
         story?.stop();
         await sim.close();
       };
-      startStory = () => (story = startDemoStory(sim.url, logger.child({ component: 'demo' })));
+      startStory = () => (story = startDemoStory(sim.url, logger.child({ component: 'demo' }), pace));
       const { loadConfigFromString, formatProblem } = await import('./config/index.ts');
-      const result = await loadConfigFromString(demoConfig(sim.url), '(demo)', process.env);
+      const result = await loadConfigFromString(demoConfig(sim.url, process.env, pace), '(demo)', process.env);
       if (!result.ok) {
         for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
         await sim.close();
@@ -127,7 +227,14 @@ const commands: Record<string, Command> = {
       config = result.config;
     }
     const { startDaemon } = await import('../workers/daemon.ts');
-    const daemon = await startDaemon(config, { logger });
+    let daemon: Awaited<ReturnType<typeof startDaemon>>;
+    try {
+      // The demo starts from nothing every time, so every run tells the whole story.
+      daemon = await startDaemon(withListenFromEnv(config), { logger, fresh: stopDemo !== undefined });
+    } catch (e) {
+      await stopDemo?.();
+      throw e;
+    }
     startStory?.();
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
@@ -154,11 +261,11 @@ const commands: Record<string, Command> = {
     }
     const loaded = await loadOrReport(file);
     if (typeof loaded === 'number') return loaded;
-    const { runOnce, formatOnce } = await import('./watch/once.ts');
+    const { runOnce, formatOnce, anyFailed } = await import('./watch/once.ts');
     const { createLogger } = await import('./log.ts');
-    const result = await runOnce(loaded, createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }, process.stderr as never));
+    const result = await runOnce(loaded, createLogger({ level: process.env.LOG_LEVEL ?? 'warn', fd: 2 }));
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatOnce(result));
-    return EXIT.ok;
+    return anyFailed(result) ? EXIT.failure : EXIT.ok;
   },
 
   async validate(args) {
@@ -191,12 +298,12 @@ const commands: Record<string, Command> = {
     }
     const config = await loadOrReport(file);
     if (typeof config === 'number') return config;
-    const { createRedis } = await import('./state/redis.ts');
+    const { connectRedis } = await import('./state/redis.ts');
     const { keyspace } = await import('./state/keys.ts');
     const { addSilence, listSilences, expireSilence, formatSilence, parseMatchers } = await import('./alerting/index.ts');
     const { parseDuration } = await import('./config/index.ts');
     const { userInfo } = await import('node:os');
-    const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
+    const redis = await connectRedis(config.redis, { maxRetriesPerRequest: 2 });
     const keys = keyspace(config.redis.prefix);
     try {
       if (sub === 'add') {
@@ -225,8 +332,12 @@ const commands: Record<string, Command> = {
         process.stderr.write('syncwatch silence expire: give the silence id\n');
         return EXIT.usage;
       }
-      if (await expireSilence(redis, keys, id)) return EXIT.ok;
-      process.stderr.write(`syncwatch silence expire: no active silence ${id}\n`);
+      const expired = await expireSilence(redis, keys, id);
+      if (expired) {
+        process.stdout.write(`expired silence ${formatSilence(expired)}\n`);
+        return EXIT.ok;
+      }
+      process.stderr.write(`syncwatch silence expire: there is no silence ${id} (syncwatch silence list --all shows them)\n`);
       return EXIT.failure;
     } finally {
       redis.disconnect();
@@ -244,8 +355,15 @@ const commands: Record<string, Command> = {
     const config = await loadOrReport(file);
     if (typeof config === 'number') return config;
     const { sendTestAlert } = await import('./alerting/index.ts');
+    const { isNotifyError } = await import('./notifiers/types.ts');
     const { createLogger } = await import('./log.ts');
-    await sendTestAlert(config, receiver, { logger: createLogger() });
+    try {
+      await sendTestAlert(config, receiver, { logger: createLogger() });
+    } catch (e) {
+      if (!isNotifyError(e)) throw e;
+      process.stderr.write(`syncwatch test-alert: receiver "${receiver}" refused the test alert: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}\n`);
+      return EXIT.failure;
+    }
     process.stdout.write(`test alert sent to ${receiver}\n`);
     return EXIT.ok;
   },
@@ -277,6 +395,9 @@ const commands: Record<string, Command> = {
       ...(values.scenario ? { scenario: values.scenario === 'demo' ? demo.DEMO_SCENARIO : (values.scenario as string) } : {}),
       ...(values.token ? { token: values.token as string } : {}),
       ...(latencyMs !== undefined ? { latencyMs } : {}),
+    }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EADDRINUSE') throw e;
+      throw new SyncwatchError('environment', `port ${(values.host as string | undefined) ?? '127.0.0.1'}:${port} is in use: stop the other process or use --port`);
     });
     process.stdout.write(`syncwatch simulator listening on ${sim.url} (scenario ${(values.scenario as string) ?? 'default'}; admin API at ${sim.url}/__sim/world)\n`);
     // --story: play the demo story against this simulator (docker compose's demo).
@@ -307,16 +428,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`syncwatch: unknown command "${name}"\n\n${USAGE}`);
     return EXIT.usage;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP[name] ?? USAGE);
+    return EXIT.ok;
+  }
   try {
     return await command(rest);
   } catch (e) {
     // Argument errors from parseArgs and typed errors get one clear line; nothing prints a stack.
     const err = e as { code?: string; kind?: string; message?: string };
     if (err.code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`syncwatch ${name}: ${err.message}\n`);
+      process.stderr.write(`syncwatch ${name}: ${err.message} (syncwatch ${name} --help lists the options)\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`syncwatch ${name}: ${err.kind ? `${err.kind} error: ` : ''}${err.message ?? String(e)}\n`);
+    // Something around syncwatch is missing (a port, Redis): the line says what and what to do.
+    if (err.kind === 'environment') process.stderr.write(`syncwatch: ${err.message}\n`);
+    else process.stderr.write(`syncwatch ${name}: ${err.kind ? `${err.kind} error: ` : ''}${err.message ?? String(e)}\n`);
     return err.kind === 'config' ? EXIT.invalidConfig : EXIT.failure;
   }
 }

@@ -7,7 +7,8 @@ export type ErrorKind =
   | 'rate-limited' // 429 after our own retries ran out
   | 'upstream' // 5xx, network errors, timeouts, malformed or oversized bodies
   | 'conflict' // 409/422 and other refusals of a valid request (e.g. `inactive_flow`)
-  | 'config'; // the user's configuration is wrong
+  | 'config' // the user's configuration is wrong
+  | 'environment'; // something syncwatch needs around it is missing: a port taken, no Redis
 
 export class SyncwatchError extends Error {
   readonly kind: ErrorKind;
@@ -34,4 +35,20 @@ export class SyncwatchError extends Error {
 
 export function isSyncwatchError(e: unknown, kind?: ErrorKind): e is SyncwatchError {
   return e instanceof SyncwatchError && (kind === undefined || e.kind === kind);
+}
+
+/** An error as a value for a log line, a poll outcome or `once --json`: never a stack, never a secret. */
+export interface ErrorFields {
+  kind: string;
+  message: string;
+  status?: number;
+  code?: string;
+}
+
+/** What a thrown value says, as fields: a SyncwatchError's kind/status/code; anything else is `upstream`. */
+export function errorFields(e: unknown): ErrorFields {
+  if (isSyncwatchError(e)) {
+    return { kind: e.kind, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.code !== undefined ? { code: e.code } : {}) };
+  }
+  return { kind: 'upstream', message: e instanceof Error ? e.message : String(e) };
 }

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { SyncwatchError } from './errors.ts';
 
 export interface ServerDeps {
   ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
@@ -27,7 +28,20 @@ function authorized(req: IncomingMessage, token: string | undefined): boolean {
 export function parseListen(listen: string): { host: string; port: number } {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
-  return { host, port: Number(listen.slice(i + 1)) };
+  const port = Number(listen.slice(i + 1));
+  if (i < 0 || !/^\d{1,5}$/.test(listen.slice(i + 1)) || port > 65_535) {
+    throw new SyncwatchError('config', `listen address "${listen}" is not host:port like 127.0.0.1:9464 (server.listen / SYNCWATCH_LISTEN)`);
+  }
+  return { host, port };
+}
+
+/** Why a listen failed, as a line an operator can act on. */
+function listenError(listen: string, e: NodeJS.ErrnoException): SyncwatchError {
+  const hint = 'stop the other process or set server.listen / SYNCWATCH_LISTEN';
+  if (e.code === 'EADDRINUSE') return new SyncwatchError('environment', `port ${listen} is in use: ${hint}`);
+  if (e.code === 'EACCES') return new SyncwatchError('environment', `port ${listen} needs privileges: use a port above 1023 (server.listen / SYNCWATCH_LISTEN)`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new SyncwatchError('environment', `cannot listen on ${listen}: no such address on this machine (server.listen / SYNCWATCH_LISTEN)`);
+  return new SyncwatchError('environment', `cannot listen on ${listen}: ${e.message}`);
 }
 
 export async function startServer(listen: string, deps: ServerDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
@@ -61,7 +75,7 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
   });
   const { host, port } = parseListen(listen);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(listen, e)));
     server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;

@@ -6,9 +6,9 @@ import type { Logger } from '../src/log.ts';
 import { Metrics } from '../src/metrics/index.ts';
 import { createAlerting } from '../src/alerting/index.ts';
 import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
-import { startServer } from '../src/server.ts';
+import { startServer, type ServerDeps } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
-import { createRedis, redisAnswers } from '../src/state/redis.ts';
+import { connectRedis, freshDemoPrefix, redisAnswers, watchRedisOutages, type RedisClient } from '../src/state/redis.ts';
 import { StateStore } from '../src/state/store.ts';
 import { Watch, type WatchSink } from '../src/watch/watch.ts';
 import { createRetrier } from '../src/retry/index.ts';
@@ -22,6 +22,8 @@ const SCHEDULE_CHECK_MS = 30_000;
 export interface DaemonOptions {
   logger: Logger;
   now?: () => number;
+  /** The demo: start from nothing — its own prefix's keys are deleted first (a prefix used by anything else is refused). */
+  fresh?: boolean;
 }
 
 export interface Daemon {
@@ -29,15 +31,47 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
+/**
+ * Start in an order that fails fast and leaves nothing behind: bind the HTTP port, then wait for
+ * Redis (a few seconds), and only then create the poll schedules and join the queues. A port that
+ * is taken or a Redis that does not answer is an `environment` SyncwatchError naming it.
+ */
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
+  let running: HttpDeps | undefined; // until the workers run: not ready; /status and /metrics answer 500
+  const starting = () => Promise.reject(new Error('syncwatch is starting'));
+  const server = await startServer(config.server.listen, {
+    ...(config.server.bearerToken ? { bearerToken: config.server.bearerToken } : {}),
+    ready: () => running?.ready() ?? Promise.resolve({ ok: false, checks: { redis: false, workers: false } }),
+    status: () => running?.status() ?? starting(),
+    metrics: () => running?.metrics() ?? starting(),
+  });
+  let connection: RedisClient | undefined;
+  try {
+    // BullMQ wants maxRetriesPerRequest: null on the connections its workers block on.
+    connection = await connectRedis(config.redis, { maxRetriesPerRequest: null });
+    if (options.fresh) await freshDemoPrefix(connection, config.redis.prefix);
+    const daemon = await startWorking(config, options, connection, server);
+    running = daemon.deps;
+    return daemon;
+  } catch (e) {
+    await server.close();
+    connection?.disconnect();
+    throw e;
+  }
+}
+
+type HttpDeps = Omit<ServerDeps, 'bearerToken'>;
+
+async function startWorking(config: Config, options: DaemonOptions, connection: RedisClient, server: Awaited<ReturnType<typeof startServer>>): Promise<Daemon & { deps: HttpDeps }> {
   const { logger } = options;
   const tuning = config.workers;
-  // BullMQ wants maxRetriesPerRequest: null on the connections its workers block on.
-  const connection = createRedis(config.redis, { maxRetriesPerRequest: null });
-  connection.on('error', (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'));
+  const outages = watchRedisOutages(connection, config.redis, logger);
   const keys = keyspace(config.redis.prefix);
   const store = new StateStore(connection, keys);
   const queues = createQueues(connection, config.redis.prefix);
+  for (const queue of Object.values(queues)) {
+    queue.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: queue.name, err }, 'queue error')));
+  }
   const metrics = new Metrics({
     redis: connection,
     keys,
@@ -115,7 +149,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       logger.warn({ target: target.name }, 'the poll schedule was missing from Redis (restarted empty or flushed?); re-created it');
     }
   };
-  const checkSchedules = () => void ensureSchedules().catch((e: Error) => logger.warn({ err: { message: e.message } }, 'could not check the poll schedules'));
+  const checkSchedules = () => void ensureSchedules().catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not check the poll schedules'));
   connection.on('ready', checkSchedules);
   const scheduleCheck = setInterval(checkSchedules, SCHEDULE_CHECK_MS);
   scheduleCheck.unref();
@@ -127,12 +161,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     new Worker('retry', retryProcessor(retrier), { ...workerOptions, concurrency: 2 }),
   ];
   for (const worker of workers) {
-    worker.on('failed', (job: Job | undefined, err: Error) => logger.warn({ queue: worker.name, job: job?.id, err: { message: err.message } }, 'job failed'));
-    worker.on('error', (err: Error) => logger.error({ queue: worker.name, err: { message: err.message } }, 'worker error'));
+    worker.on('failed', (job: Job | undefined, err: Error) => void (outages.absorb(err) || logger.warn({ queue: worker.name, job: job?.id, err }, 'job failed')));
+    worker.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: worker.name, err }, 'worker error')));
   }
 
-  const server = await startServer(config.server.listen, {
-    ...(config.server.bearerToken ? { bearerToken: config.server.bearerToken } : {}),
+  const deps: HttpDeps = {
     async ready() {
       const redisOk = await redisAnswers(connection); // never hangs while Redis is down
       const workersOk = workers.every((w) => w.isRunning());
@@ -156,12 +189,13 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       return { targets, alerts: await alerting.alertsForStatus(), retryPolicies: await retrier.status() };
     },
     metrics: () => metrics.scrape(),
-  });
+  };
   logger.info({ url: server.url, targets: config.targets.map((t) => t.name) }, 'syncwatch running');
 
   let closing: Promise<void> | undefined;
   return {
     url: server.url,
+    deps,
     close() {
       closing ??= (async () => {
         clearInterval(scheduleCheck);

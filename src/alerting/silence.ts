@@ -104,20 +104,29 @@ export async function listSilences(redis: Redis, keys: Keyspace, options: { all?
   return out.sort((a, b) => a.startsAt.localeCompare(b.startsAt));
 }
 
-/** End a runtime silence now. False when there is no such silence. */
-export async function expireSilence(redis: Redis, keys: Keyspace, id: string, now = Date.now()): Promise<boolean> {
+/** End a runtime silence now; the silence as it is now (already expired ones unchanged), or undefined when there is none. */
+export async function expireSilence(redis: Redis, keys: Keyspace, id: string, now = Date.now()): Promise<Silence | undefined> {
   const json = await redis.hget(silencesKey(keys), id);
-  if (!json) return false;
+  if (!json) return undefined;
   const s = JSON.parse(json) as Silence;
   if (Date.parse(s.endsAt) > now) s.endsAt = new Date(now).toISOString();
   await redis.hset(silencesKey(keys), id, JSON.stringify(s));
-  return true;
+  return s;
 }
 
-/** One line per silence, for `syncwatch silence list`. */
-export function formatSilence(s: Silence): string {
+export type SilenceState = 'active' | 'pending' | 'expired';
+
+export function silenceState(s: Silence, now: number): SilenceState {
+  if (now < Date.parse(s.startsAt)) return 'pending';
+  return isActive(s, now) ? 'active' : 'expired';
+}
+
+/** One line per silence, for `syncwatch silence list`: id, state, end, matchers, comment. */
+export function formatSilence(s: Silence, now = Date.now()): string {
   const match = Object.entries(s.match)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-  return `${s.id}  until ${s.endsAt}  ${match}${s.comment ? `  # ${s.comment}` : ''}`;
+  const state = silenceState(s, now);
+  const when = state === 'pending' ? `from ${s.startsAt} until ${s.endsAt}` : state === 'expired' ? `ended ${s.endsAt}` : `until ${s.endsAt}`;
+  return `${s.id}  ${state.padEnd(7)}  ${when}  ${match}${s.comment ? `  # ${s.comment}` : ''}`;
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { AlertEvent } from '../alerting/types.ts';
-import { SyncwatchError, isSyncwatchError } from '../errors.ts';
+import { SyncwatchError, errorFields } from '../errors.ts';
 import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
 import { isPartialObservationError, providers } from '../providers/index.ts';
@@ -41,6 +41,8 @@ export interface WatchSink {
   observation?(observation: Observation): void;
   /** Plan auto-retries for what a chunk observed (the daemon; never `once`). */
   retries?(observation: Observation, cycle: string): Promise<void>;
+  /** The outcome of a whole cycle (`once` reports a failed poll with it). */
+  pollFinished?(outcome: PollOutcome): void;
 }
 
 export interface WatchInstruments {
@@ -71,10 +73,8 @@ export const ERROR_SAMPLE_SIZE = 5;
 /** Error-sample requests one chunk keeps in flight (a first cycle may have hundreds of rising steps). */
 const SAMPLE_CONCURRENCY = 16;
 
-function describeError(e: unknown): { kind: string; message: string } {
-  if (isSyncwatchError(e)) return { kind: e.kind, message: e.message };
-  return { kind: 'upstream', message: e instanceof Error ? e.message : String(e) };
-}
+/** An error as a value (kind, message, HTTP status, the platform's code) for logs and the poll outcome. */
+const describeError = errorFields;
 
 export class Watch {
   private readonly clients = new Map<string, HttpClient>();
@@ -268,6 +268,7 @@ export class Watch {
     // A scheduled cycle is named by the millisecond it was due: its duration runs from there.
     const started = Number(cycle);
     this.deps.instruments?.pollFinished(target.name, outcome.ok ? 'success' : 'failure', Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined);
+    sink.pollFinished?.(outcome);
     if (this.deps.save !== false) await this.deps.store.endCycle(target.name, cycle);
     const prev = await this.deps.store.loadTarget(target.name);
     const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));

@@ -53,8 +53,8 @@ describe('silences', () => {
   it('expire ends a runtime silence now', async () => {
     p = await startPipeline('silence-expire', { receivers: receivers(), route: route({ receiver: 'oncall' }) });
     const s = await addSilence(p.redis, p.keys, { match: { target: 'x' }, durationMs: 3600_000 });
-    expect(await expireSilence(p.redis, p.keys, s.id)).toBe(true);
-    expect(await expireSilence(p.redis, p.keys, 'nope')).toBe(false);
+    expect(await expireSilence(p.redis, p.keys, s.id)).toMatchObject({ id: s.id });
+    expect(await expireSilence(p.redis, p.keys, 'nope')).toBeUndefined();
     expect(await listSilences(p.redis, p.keys)).toEqual([]);
     await expect(addSilence(p.redis, p.keys, { match: {}, durationMs: 1000 })).rejects.toThrow('at least one label');
   });

@@ -71,12 +71,17 @@ describe('Redis killed and restarted', () => {
     // Kill Redis while cycles run (interval 1 s: one is always due or in flight).
     await server.kill();
     await eventually('/readyz to answer 503', async () => (await fetch(`${daemon.url}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 503, { context });
-    await daemon.waitFor('a log line saying Redis is unreachable', (l) => l.msg === 'redis connection error');
+    await daemon.waitFor('a log line saying Redis is unreachable', (l) => l.msg === 'redis connection lost');
     expect((await fetch(`${daemon.url}/healthz`)).status, 'the process is alive').toBe(200);
 
     server = await ownRedis(port);
     const restartedAt = Date.now();
     await eventually('/readyz to answer 200 again', async () => (await fetch(`${daemon.url}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 200, { context });
+    await daemon.waitFor('a log line saying Redis is back', (l) => l.msg === 'redis connection back');
+    // One line per outage, not one per retry; no raw stacks anywhere.
+    expect(daemon.lines.filter((l) => l.msg === 'redis connection lost'), context()).toHaveLength(1);
+    expect(daemon.lines.filter((l) => /ECONNREFUSED/.test(JSON.stringify(l))).length, context()).toBeLessThanOrEqual(1);
+    expect(daemon.stderr.join(''), context()).toBe('');
     // Polling resumes on the empty Redis and finds the sync still failed: notified again.
     await daemon.waitFor('a log line saying the lost poll schedule was re-created', (l) => typeof l.msg === 'string' && l.msg.startsWith('the poll schedule was missing from Redis'));
     await polledAfter(daemon, restartedAt, 'success', context);

@@ -123,7 +123,9 @@ const smallWorld = {
   },
 };
 
-describe('replicas', () => {
+// Three node processes each start tsx, Redis and BullMQ: on a loaded 2-core machine that alone can take
+// most of the default 30 s, so these tests get a wider ceiling (they wait for events, never for time).
+describe('replicas', { timeout: 90_000 }, () => {
   it('three daemons on one Redis notify every transition exactly once in total', async () => {
     // Every answer takes 1 s, so a cycle outlasts the 1 s interval: cycles overlap on different
     // replicas and several of them see the same change. Each must still be notified once.

@@ -58,6 +58,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
         metrics.polls.inc({ target, outcome });
         if (seconds !== undefined) metrics.pollDuration.observe({ target }, seconds);
       },
+      resourceUnreadable: (target, kind) => metrics.resourceErrors.inc({ target, kind }),
     },
   });
 
@@ -150,6 +151,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
             lastOutcome: snap?.lastOutcome ?? null,
             consecutiveFailures: snap?.failures ?? 0,
             ...(snap?.lastError ? { lastError: snap.lastError } : {}),
+            unreadable: { count: snap?.unreadableCount ?? 0, resources: snap?.unreadable ?? [] },
           };
         }),
       );

@@ -7,7 +7,7 @@ import { duration, durationOrZero } from './duration.ts';
 import { regexProblem } from './regex-safety.ts';
 
 export const PROVIDERS = ['celigo', 'airweave', 'neo'] as const satisfies readonly ProviderName[];
-export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted'] as const;
+export const ALERT_KINDS = ['SyncFailed', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted', 'ResourceUnreadable'] as const;
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export const RETRY_ACTIONS = ['retry', 'retry_with_backoff', 'rerun_flow', 'rerun_sync'] as const;
 

@@ -175,6 +175,8 @@ export class HttpClient {
         }
         this.giveUp(endpoint, attempt, failure.reason);
         throw new SyncwatchError('upstream', `${label} failed: ${failure.reason}${attemptsSuffix(attempt)}`, {
+          // The server answered, then the body broke off: this answer is unreadable, the server is up.
+          ...(error instanceof BodyCutShort ? { status: error.status, unreadable: 'truncated' as const } : {}),
           cause: error,
         });
       }
@@ -356,19 +358,24 @@ export class HttpClient {
     const chunks: Buffer[] = [];
     let size = 0;
     // Leaving the loop by throwing destroys the stream, which drops the connection.
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > this.maxResponseBytes) throw this.tooLarge(label, response.statusCode);
-      if (performance.now() > deadline) {
-        throw new SyncwatchError('upstream', `${label}: response not complete within ${this.responseTimeoutMs} ms`);
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.maxResponseBytes) throw this.tooLarge(label, response.statusCode);
+        if (performance.now() > deadline) {
+          throw new SyncwatchError('upstream', `${label}: response not complete within ${this.responseTimeoutMs} ms`, { status: response.statusCode, unreadable: 'timeout' });
+        }
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
+    } catch (error) {
+      if (error instanceof SyncwatchError) throw error;
+      throw new BodyCutShort(response.statusCode, error);
     }
     return { status: response.statusCode, headers: responseHeaders, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') };
   }
 
   private tooLarge(label: string, status: number): SyncwatchError {
-    return new SyncwatchError('upstream', `${label} → ${status}: response larger than ${this.maxResponseBytes} bytes`, { status });
+    return new SyncwatchError('upstream', `${label} → ${status}: response larger than ${this.maxResponseBytes} bytes`, { status, unreadable: 'oversized' });
   }
 
   private success<T>(exchange: Exchange, label: string): HttpResponse<T> {
@@ -379,6 +386,7 @@ export class HttpClient {
     } catch (error) {
       throw new SyncwatchError('upstream', `${label} → ${status}: response is not valid JSON`, {
         status,
+        unreadable: 'malformed',
         cause: error,
       });
     }
@@ -481,6 +489,16 @@ export class HttpClient {
       if (secret.length >= 4) result = result.split(secret).join('[redacted]');
     }
     return result;
+  }
+}
+
+/** The status line and headers arrived, then the body broke off (connection closed or reset). */
+class BodyCutShort extends Error {
+  constructor(
+    readonly status: number,
+    cause: unknown,
+  ) {
+    super('response body cut short', { cause });
   }
 }
 

@@ -5,6 +5,7 @@ import type { AlertEvent } from '../alerting/types.ts';
 import type { Snapshots } from './diff.ts';
 import type { Keyspace } from './keys.ts';
 import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';
+import type { UnreadableSnapshot } from './unreadable.ts';
 
 /** A firing alert as /status, metrics and the notifiers see it. */
 export interface AlertRecord {
@@ -47,6 +48,30 @@ export class StateStore {
       else if (snap?.type === 'step') snapshots.steps[key] = snap as StepSnapshot;
     });
     return { snapshots, raw };
+  }
+
+  /** The unreadable-streak records of the given units (absent: read fine last time). */
+  async loadUnreadable(target: string, keys: readonly string[]): Promise<Record<string, UnreadableSnapshot | undefined>> {
+    const out: Record<string, UnreadableSnapshot | undefined> = {};
+    if (keys.length === 0) return out;
+    const values = await this.redis.hmget(this.keys.snapshots(target), ...keys);
+    keys.forEach((key, i) => {
+      const snap = parseJson<UnreadableSnapshot>(values[i]);
+      if (snap?.type === 'unreadable') out[key] = snap;
+    });
+    return out;
+  }
+
+  /** Write the unreadable-streak records that changed; `null` removes one (the unit was read). */
+  async saveUnreadable(target: string, next: Readonly<Record<string, UnreadableSnapshot | null>>): Promise<void> {
+    const entries = Object.entries(next);
+    if (entries.length === 0) return;
+    const set = entries.flatMap(([key, snap]) => (snap ? [key, JSON.stringify(snap)] : []));
+    const gone = entries.flatMap(([key, snap]) => (snap ? [] : [key]));
+    const multi = this.redis.multi();
+    if (set.length > 0) multi.hset(this.keys.snapshots(target), ...set);
+    if (gone.length > 0) multi.hdel(this.keys.snapshots(target), ...gone);
+    await multi.exec();
   }
 
   async loadTarget(target: string): Promise<TargetSnapshot | undefined> {
@@ -199,6 +224,9 @@ return 1
 export interface ChunkExtras {
   problems?: Array<{ resource: string; code?: string; message: string }>;
   pollSince?: string;
+  /** Readable units the chunk asked for, and those it could not read. */
+  attempted?: number;
+  unreadable?: Array<{ resource: string; name: string; kind: string; message: string }>;
 }
 
 // KEYS: done set, failed set, cycle hash, inflight. ARGV: chunk, total, ok, failure JSON, ttl seconds,

@@ -14,6 +14,7 @@ import type { Chunk, PollContext, Provider, Scope } from '../providers/types.ts'
 import { diff, diffTarget, resourcesOutOfScope, retireAlerts, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { RedisTokenBucket } from '../state/rate-limit.ts';
+import { diffUnreadable } from '../state/unreadable.ts';
 import type { ChunkExtras, StateStore } from '../state/store.ts';
 import { rulesForTarget, type RuleSettings } from './rules.ts';
 
@@ -46,7 +47,12 @@ export interface WatchSink {
 export interface WatchInstruments {
   apiHook(target: string): (info: { endpoint: string; status: number | 'error'; durationMs: number }) => void;
   pollFinished(target: string, outcome: 'success' | 'failure', seconds: number | undefined): void;
+  /** One per unit a chunk could not read (`syncwatch_resource_errors_total{target,kind}`). */
+  resourceUnreadable?(target: string, kind: string): void;
 }
+
+/** How many unreadable units a target's record (and /status) lists by name. */
+export const UNREADABLE_SHOWN = 20;
 
 /**
  * Where the next "runs since" poll starts: this poll's start, moved back to the start of any run
@@ -218,10 +224,20 @@ export class Watch {
     const { snapshots, raw } = await store.loadSnapshots(target.name, observation.runs.map((r) => r.key), observation.stepErrors.map((s) => s.key));
     const { events, next } = diff(snapshots, observation, this.now(), rulesForTarget(target));
     await this.attachErrorSamples(target, provider, observation, events, ctx);
+    // Units that could not be read keep their state; a streak of them raises ResourceUnreadable.
+    const unreadable = observation.unreadable ?? [];
+    for (const u of unreadable) this.deps.instruments?.resourceUnreadable?.(target.name, u.kind);
+    if (unreadable.length > 0) this.deps.logger.warn({ target: target.name, cycle: job.cycle, chunk: job.index, unreadable: unreadable.slice(0, UNREADABLE_SHOWN).map((u) => ({ resource: u.key, kind: u.kind, message: u.message })), count: unreadable.length }, 'some resources could not be read; their state is kept');
+    const attempted = observation.attempted ?? [];
+    const health = diffUnreadable(await store.loadUnreadable(target.name, attempted), observation, target, this.now(), rulesForTarget(target)({ kind: 'flow', name: target.name }));
+    events.push(...health.events);
     // Enqueue before saving: if we die in between, the re-run finds the same transitions and
     // their job ids are already taken, so nothing is lost and nothing is sent twice.
     await sink.events(events);
-    if (this.deps.save !== false) await store.save(target.name, next, raw, events, undefined, this.now());
+    if (this.deps.save !== false) {
+      await store.save(target.name, next, raw, events, undefined, this.now());
+      await store.saveUnreadable(target.name, health.next);
+    }
     try {
       await sink.retries?.(observation, job.cycle);
     } catch (e) {
@@ -230,6 +246,7 @@ export class Watch {
     const extras: ChunkExtras = {
       ...(problems ? { problems } : {}),
       ...(whole ? { pollSince: pollSinceAfter(pollStartedAt, observation) } : {}),
+      ...(attempted.length > 0 ? { attempted: attempted.length, unreadable: unreadable.map((u) => ({ resource: u.key, name: u.name, kind: u.kind, message: u.message })) } : {}),
     };
     await this.settleChunk(target, job, true, undefined, sink, extras);
     return events;
@@ -238,7 +255,7 @@ export class Watch {
   private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink, extras?: ChunkExtras): Promise<void> {
     if (this.deps.save === false) {
       if (!ok && error) await this.finishPoll(target, { ok: false, error }, sink, job.cycle);
-      else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true, ...(extras?.problems ? { problems: extras.problems } : {}) }, sink, job.cycle);
+      else if (job.index === job.total - 1) await this.finishPoll(target, cycleOutcome(0, undefined, extras ? [extras] : []), sink, job.cycle);
       return;
     }
     const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error, extras, claimTtlMs(target));
@@ -249,24 +266,22 @@ export class Watch {
     }
     if (!result.complete) return;
     if (job.total >= 10) this.deps.logger.info({ target: target.name, cycle: job.cycle, chunks: job.total, failedChunks: result.failed }, 'poll cycle complete');
-    const problems = result.extras.flatMap((e) => e.problems ?? []);
-    const sinces = result.extras.flatMap((e) => (e.pollSince ? [Date.parse(e.pollSince)] : []));
-    const pollSince = sinces.length > 0 ? new Date(Math.min(...sinces)).toISOString() : undefined;
-    const outcome: PollOutcome =
-      result.failed === 0
-        ? { ok: true, problems, ...(pollSince ? { pollSince } : {}) }
-        : { ok: false, error: result.firstFailure ?? { kind: 'upstream', message: `${result.failed} chunk(s) failed` } };
-    await this.finishPoll(target, outcome, sink, job.cycle);
+    await this.finishPoll(target, cycleOutcome(result.failed, result.firstFailure, result.extras), sink, job.cycle);
   }
 
   /** A whole cycle's outcome → TargetDown transitions and the target's last-poll record. */
-  private async finishPoll(target: WatchTarget, outcome: PollOutcome, sink: WatchSink, cycle: string): Promise<void> {
+  private async finishPoll(target: WatchTarget, outcome: CycleOutcome, sink: WatchSink, cycle: string): Promise<void> {
     // A scheduled cycle is named by the millisecond it was due: its duration runs from there.
     const started = Number(cycle);
     this.deps.instruments?.pollFinished(target.name, outcome.ok ? 'success' : 'failure', Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined);
     if (this.deps.save !== false) await this.deps.store.endCycle(target.name, cycle);
     const prev = await this.deps.store.loadTarget(target.name);
     const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));
+    const unreadable = outcome.ok && 'unreadable' in outcome ? (outcome.unreadable ?? []) : [];
+    if (unreadable.length > 0) {
+      next.unreadable = unreadable.slice(0, UNREADABLE_SHOWN);
+      next.unreadableCount = unreadable.length;
+    }
     await sink.events(events);
     if (this.deps.save !== false) await this.deps.store.save(target.name, { runs: {}, steps: {} }, new Map(), events, next, this.now());
   }
@@ -300,4 +315,26 @@ export class Watch {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
   }
+}
+
+/** A poll's outcome, with the units a successful one could not read. */
+export type CycleOutcome = PollOutcome | (Extract<PollOutcome, { ok: true }> & { unreadable?: NonNullable<ChunkExtras['unreadable']> });
+
+/**
+ * A complete cycle's outcome from its chunks: failed when a chunk failed, or when every unit it
+ * asked for was unreadable (the target answers nothing usable: TargetDown's business); otherwise a
+ * success that lists the units it could not read.
+ */
+export function cycleOutcome(failedChunks: number, firstFailure: { kind: string; message: string } | undefined, extras: readonly ChunkExtras[]): CycleOutcome {
+  if (failedChunks > 0) return { ok: false, error: firstFailure ?? { kind: 'upstream', message: `${failedChunks} chunk(s) failed` } };
+  const problems = extras.flatMap((e) => e.problems ?? []);
+  const sinces = extras.flatMap((e) => (e.pollSince ? [Date.parse(e.pollSince)] : []));
+  const pollSince = sinces.length > 0 ? new Date(Math.min(...sinces)).toISOString() : undefined;
+  const attempted = extras.reduce((n, e) => n + (e.attempted ?? 0), 0);
+  const unreadable = extras.flatMap((e) => e.unreadable ?? []);
+  if (attempted > 0 && unreadable.length === attempted) {
+    const first = unreadable[0]!;
+    return { ok: false, error: { kind: 'upstream', message: `none of the ${attempted} resource(s) could be read (${first.kind}): ${first.message}` } };
+  }
+  return { ok: true, problems, ...(pollSince ? { pollSince } : {}), ...(unreadable.length > 0 ? { unreadable } : {}) };
 }

@@ -9,6 +9,7 @@ import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } fro
 import { startServer } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
 import { createRedis, redisAnswers } from '../src/state/redis.ts';
+import { startOwnerHeartbeat } from '../src/state/owner.ts';
 import { StateStore } from '../src/state/store.ts';
 import { Watch, type WatchSink } from '../src/watch/watch.ts';
 import { createRetrier } from '../src/retry/index.ts';
@@ -38,6 +39,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const keys = keyspace(config.redis.prefix);
   const store = new StateStore(connection, keys);
   const queues = createQueues(connection, config.redis.prefix);
+  // This process's heartbeat: the cycles it claims name it, so a successor after a crash takes them over at once.
+  const owner = await startOwnerHeartbeat(connection, keys, (e) => logger.warn({ err: { message: e.message } }, 'could not renew the process heartbeat'));
   const metrics = new Metrics({
     redis: connection,
     keys,
@@ -51,6 +54,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     keys,
     store,
     logger,
+    owner: owner.id,
     ...(options.now ? { now: options.now } : {}),
     instruments: {
       apiHook: (target) => metrics.apiHook(target),
@@ -169,6 +173,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
         clearInterval(scheduleCheck);
         connection.off('ready', checkSchedules);
         await Promise.all(workers.map((w) => w.close())); // in-flight jobs finish first
+        await owner.stop();
         await server.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));
         await watch.close();

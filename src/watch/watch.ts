@@ -97,6 +97,8 @@ export class Watch {
       save?: boolean;
       /** Metrics hooks: one call per HTTP exchange, one per finished poll cycle. */
       instruments?: WatchInstruments;
+      /** This process's heartbeat id (src/state/owner.ts): cycle claims name it, so a dead owner's claim is taken over at once. */
+      owner?: string;
     },
   ) {}
 
@@ -146,11 +148,12 @@ export class Watch {
     const target = this.target(targetName);
     const provider = this.provider(target);
     if (this.deps.save !== false) {
-      const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target));
+      const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target), this.deps.owner);
       if (!claim.started) {
         this.deps.logger.info({ target: target.name, cycle, running: claim.running }, 'previous poll cycle still running; this one is skipped');
         return;
       }
+      if (claim.replaced) this.deps.logger.warn({ target: target.name, cycle, abandoned: claim.replaced.cycle, owner: claim.replaced.owner }, 'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts');
     }
     let chunks: Chunk[];
     try {
@@ -194,6 +197,12 @@ export class Watch {
     const provider = this.provider(target);
     const ctx = this.pollContext(target, signal);
     const whole = !(provider.observeChunk && job.chunk !== null);
+    // A chunk of a cycle that no longer holds the target (taken over after its owner died, or
+    // expired) would apply an older observation on top of newer state: it is dropped.
+    if (this.deps.save !== false && !(await this.deps.store.touchCycle(target.name, job.cycle, claimTtlMs(target), this.deps.owner))) {
+      this.deps.logger.info({ target: target.name, cycle: job.cycle, chunk: job.index }, 'poll cycle no longer current (taken over or expired); chunk skipped');
+      return [];
+    }
     // A whole-target poll may read "runs since" (Neo): from where the last poll said to start.
     const pollStartedAt = new Date(this.now()).toISOString();
     if (whole) {

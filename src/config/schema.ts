@@ -190,6 +190,8 @@ const neoTarget = z.strictObject({
   ...targetFields('neo'),
   token: secret,
   integrations: z.array(text).min(1),
+  /** Each poll reads this far before the previous one again, so runs listed late are still seen. */
+  overlap: durationOrZero.prefault('5m'),
 });
 
 const targetSchema = z.discriminatedUnion('provider', [celigoTarget, airweaveTarget, neoTarget]);

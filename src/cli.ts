@@ -165,8 +165,17 @@ const commands: Record<string, Command> = {
       process.stderr.write('syncwatch validate: --config FILE is required\n');
       return EXIT.usage;
     }
-    const { validateConfigFile } = await import('./config/index.ts');
-    return validateConfigFile(file, process.env, { stdout: process.stdout, stderr: process.stderr });
+    const { validateConfigFile, loadConfig } = await import('./config/index.ts');
+    const code = await validateConfigFile(file, process.env, { stdout: process.stdout, stderr: process.stderr });
+    if (code !== 0) return code;
+    // What the configuration alone says about each receiver's delivery guarantee (test-alert checks the rest).
+    const loaded = await loadConfig(file, process.env);
+    const { staticGuarantee } = await import('./notifiers/registry.ts');
+    for (const receiver of loaded.ok ? loaded.config.receivers : []) {
+      const g = staticGuarantee(receiver);
+      if (g?.guarantee === 'at-least-once') process.stdout.write(`receiver ${receiver.name}: delivery is at-least-once: ${g.why}\n`);
+    }
+    return code;
   },
 
   async silence(args) {
@@ -242,8 +251,9 @@ const commands: Record<string, Command> = {
     if (typeof config === 'number') return config;
     const { sendTestAlert } = await import('./alerting/index.ts');
     const { createLogger } = await import('./log.ts');
-    await sendTestAlert(config, receiver, { logger: createLogger() });
+    const { guarantee } = await sendTestAlert(config, receiver, { logger: createLogger() });
     process.stdout.write(`test alert sent to ${receiver}\n`);
+    if (guarantee) process.stdout.write(`receiver ${receiver}: delivery is ${guarantee.guarantee}: ${guarantee.why}\n`);
     return EXIT.ok;
   },
 

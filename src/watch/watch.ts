@@ -25,6 +25,8 @@ export type WatchTarget = RuleSettings & {
   baseUrl: string;
   interval: number;
   requestsPerSecond: number;
+  /** Larger answers are refused unread (default HTTP_DEFAULTS.maxResponseBytes). */
+  maxResponseBytes?: number;
 };
 
 export interface ChunkJob {
@@ -127,6 +129,7 @@ export class Watch {
         baseUrl: target.baseUrl,
         auth: this.provider(target).auth(target),
         requestsPerSecond: target.requestsPerSecond,
+        ...(target.maxResponseBytes !== undefined ? { maxResponseBytes: target.maxResponseBytes } : {}),
         // Enough connections to sustain the rate at ~50 ms a request (16 up to 320/s, then more).
         connections: Math.max(HTTP_DEFAULTS.connections, Math.ceil(target.requestsPerSecond / 20)),
         // `once` (save: false) changes nothing in Redis, so it keeps its rate limit in process.

@@ -51,6 +51,7 @@ describe('one flow answering truncated JSON in a chunk of three', () => {
   let clock = Math.floor(Date.now() / 1000) * 1000;
   let n = 0;
   const counted: string[] = [];
+  let small: Watch;
   const logger = createLogger({ level: 'silent' });
 
   async function cycle(): Promise<AlertEvent[]> {
@@ -75,6 +76,7 @@ describe('one flow answering truncated JSON in a chunk of three', () => {
       `redis: { url: "${url}", prefix: "${prefix}" }
 targets:
   - { name: ${TARGET}, provider: celigo, baseUrl: "${sim.url}", token: sim-token, interval: 1s, requestsPerSecond: 1000, failuresBeforeAlert: 2 }
+  - { name: small, provider: celigo, baseUrl: "${sim.url}", token: sim-token, interval: 1s, requestsPerSecond: 1000, maxResponseBytes: 4096 }
 receivers: [{ name: log, log: {} }]
 route: { receiver: log }
 `,
@@ -93,9 +95,11 @@ route: { receiver: log }
       now,
       instruments: { apiHook: () => () => {}, pollFinished: () => {}, resourceUnreadable: (target, kind) => void counted.push(`${target} ${kind}`) },
     });
+    small = new Watch({ targets: loaded.config.targets, redis, keys, store, logger, now });
   });
 
   afterAll(async () => {
+    await small?.close();
     await watch?.close();
     await sim?.close();
     await cleanup?.();
@@ -141,5 +145,16 @@ route: { receiver: log }
     expect(await store.loadTarget(TARGET)).toMatchObject({ lastOutcome: 'failure', failures: 1, lastError: { kind: 'upstream', message: expect.stringMatching(/none of the 4 resource\(s\) could be read/) } });
     expect((await cycle()).map(show)).toContain(`TargetDown celigo/${TARGET} firing`);
     await post('/faults', undefined, 'DELETE');
+  });
+
+  it('maxResponseBytes is the target\'s own cap: a flow answering more than it is unreadable (oversized), the others are read', async () => {
+    const big = JSON.stringify({ flowErrors: [{ _expOrImpId: step(3), numError: 0, padding: 'x'.repeat(5000) }] });
+    await post('/faults', { path: `^/v1/flows/${flow(3)}/errors$`, status: 200, body: big });
+    const events: AlertEvent[] = [];
+    await small.cycle('small', 'small-1', { chunks: async () => {}, events: async (e) => void events.push(...e) });
+    await post('/faults', undefined, 'DELETE');
+    const target = await store.loadTarget('small');
+    expect(target).toMatchObject({ lastOutcome: 'success', unreadableCount: 1 });
+    expect(target!.unreadable![0]).toMatchObject({ resource: `celigo/small/step/${flow(3)}`, kind: 'oversized', message: expect.stringContaining('larger than 4096 bytes') });
   });
 });

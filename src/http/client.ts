@@ -47,6 +47,8 @@ interface TransportFailure {
   reason: string;
   /** True when the request cannot have reached the server (so even a POST may be re-sent). */
   neverSent: boolean;
+  /** A request that reached the server whose answer broke off or never came. */
+  unreadable?: 'truncated' | 'timeout';
 }
 
 /**
@@ -175,8 +177,10 @@ export class HttpClient {
         }
         this.giveUp(endpoint, attempt, failure.reason);
         throw new SyncwatchError('upstream', `${label} failed: ${failure.reason}${attemptsSuffix(attempt)}`, {
-          // The server answered, then the body broke off: this answer is unreadable, the server is up.
-          ...(error instanceof BodyCutShort ? { status: error.status, unreadable: 'truncated' as const } : {}),
+          // The connection was made and the request sent: this one answer is unreadable (cut short,
+          // or too slow); whether the target as a whole is down is for its other answers to tell.
+          ...(failure.unreadable ? { unreadable: failure.unreadable } : {}),
+          ...(error instanceof BodyCutShort ? { status: error.status } : {}),
           cause: error,
         });
       }
@@ -513,15 +517,15 @@ function describeTransportError(error: unknown, headersTimeoutMs: number, bodyTi
     case 'UND_ERR_CONNECT_TIMEOUT':
       return { reason: 'connect timeout', neverSent: true };
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return { reason: `no response headers within ${headersTimeoutMs} ms`, neverSent: false };
+      return { reason: `no response headers within ${headersTimeoutMs} ms`, neverSent: false, unreadable: 'timeout' };
     case 'UND_ERR_BODY_TIMEOUT':
-      return { reason: `response body stalled for ${bodyTimeoutMs} ms`, neverSent: false };
+      return { reason: `response body stalled for ${bodyTimeoutMs} ms`, neverSent: false, unreadable: 'timeout' };
     case 'ECONNRESET':
     case 'EPIPE':
-      return { reason: 'connection reset', neverSent: false };
+      return { reason: 'connection reset', neverSent: false, unreadable: 'truncated' };
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_CLOSED':
-      return { reason: 'socket closed', neverSent: false };
+      return { reason: 'socket closed', neverSent: false, unreadable: 'truncated' };
     default:
       // Only the code or class name: undici messages are harmless, but other layers may quote URLs.
       return { reason: code ?? (error instanceof Error ? error.name : 'network error'), neverSent: false };

@@ -275,8 +275,17 @@ const commands: Record<string, Command> = {
       process.stderr.write('syncwatch validate: --config FILE is required\n');
       return EXIT.usage;
     }
-    const { validateConfigFile } = await import('./config/index.ts');
-    return validateConfigFile(file, process.env, { stdout: process.stdout, stderr: process.stderr });
+    const { validateConfigFile, loadConfig } = await import('./config/index.ts');
+    const code = await validateConfigFile(file, process.env, { stdout: process.stdout, stderr: process.stderr });
+    if (code !== 0) return code;
+    // What the configuration alone says about each receiver's delivery guarantee (test-alert checks the rest).
+    const loaded = await loadConfig(file, process.env);
+    const { staticGuarantee } = await import('./notifiers/registry.ts');
+    for (const receiver of loaded.ok ? loaded.config.receivers : []) {
+      const g = staticGuarantee(receiver);
+      if (g?.guarantee === 'at-least-once') process.stdout.write(`receiver ${receiver.name}: delivery is at-least-once: ${g.why}\n`);
+    }
+    return code;
   },
 
   async silence(args) {
@@ -357,14 +366,16 @@ const commands: Record<string, Command> = {
     const { sendTestAlert } = await import('./alerting/index.ts');
     const { isNotifyError } = await import('./notifiers/types.ts');
     const { createLogger } = await import('./log.ts');
+    let guarantee: Awaited<ReturnType<typeof sendTestAlert>>['guarantee'];
     try {
-      await sendTestAlert(config, receiver, { logger: createLogger() });
+      ({ guarantee } = await sendTestAlert(config, receiver, { logger: createLogger() }));
     } catch (e) {
       if (!isNotifyError(e)) throw e;
       process.stderr.write(`syncwatch test-alert: receiver "${receiver}" refused the test alert: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}\n`);
       return EXIT.failure;
     }
     process.stdout.write(`test alert sent to ${receiver}\n`);
+    if (guarantee) process.stdout.write(`receiver ${receiver}: delivery is ${guarantee.guarantee}: ${guarantee.why}\n`);
     return EXIT.ok;
   },
 

@@ -10,6 +10,12 @@ export type ErrorKind =
   | 'config' // the user's configuration is wrong
   | 'environment'; // something syncwatch needs around it is missing: a port taken, no Redis
 
+/**
+ * Why an answer that did arrive could not be read: the upstream answered (it is up), but this one
+ * answer is unusable. Per-resource failures of this sort blind that resource only, not the target.
+ */
+export type UnreadableKind = 'malformed' | 'truncated' | 'oversized' | 'timeout' | 'server-error';
+
 export class SyncwatchError extends Error {
   readonly kind: ErrorKind;
   /** HTTP status, when the error came from an HTTP answer. */
@@ -18,11 +24,13 @@ export class SyncwatchError extends Error {
   readonly code?: string;
   /** Seconds the upstream asked us to wait (429 Retry-After). */
   readonly retryAfterSeconds?: number;
+  /** The answer arrived but cannot be read (bad JSON or shape, cut short, too large, too slow). */
+  readonly unreadable?: Exclude<UnreadableKind, 'server-error'>;
 
   constructor(
     kind: ErrorKind,
     message: string,
-    details: { status?: number; code?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+    details: { status?: number; code?: string; retryAfterSeconds?: number; unreadable?: Exclude<UnreadableKind, 'server-error'>; cause?: unknown } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'SyncwatchError';
@@ -30,6 +38,7 @@ export class SyncwatchError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.code !== undefined) this.code = details.code;
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+    if (details.unreadable !== undefined) this.unreadable = details.unreadable;
   }
 }
 
@@ -51,4 +60,15 @@ export function errorFields(e: unknown): ErrorFields {
     return { kind: e.kind, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.code !== undefined ? { code: e.code } : {}) };
   }
   return { kind: 'upstream', message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * The reason one resource's answer is unusable while the target itself answers — bad JSON, a body
+ * cut short, too large or too slow, a 5xx on that resource alone — or undefined when the failure
+ * concerns the whole target (auth, network, rate limit, …).
+ */
+export function unreadableKind(e: unknown): UnreadableKind | undefined {
+  if (!isSyncwatchError(e, 'upstream')) return undefined;
+  if (e.unreadable) return e.unreadable;
+  return e.status !== undefined && e.status >= 500 ? 'server-error' : undefined;
 }

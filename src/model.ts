@@ -1,5 +1,6 @@
 // The normalized types every provider returns. Downstream code (state, alerting, metrics, retry)
 // speaks only these; nothing outside src/providers/ knows a platform's own shapes.
+import type { UnreadableKind } from './errors.ts';
 
 export type ProviderName = 'celigo' | 'airweave' | 'neo';
 
@@ -80,6 +81,18 @@ export interface OpenError {
   traceKey?: string;
 }
 
+/**
+ * One readable unit of a poll (a Celigo flow's error summary, an integration's sync jobs) whose
+ * answer could not be read this time: what it would have shown is unknown, so nothing about it changes.
+ */
+export interface UnreadableResource {
+  /** Stable key of the unit: `celigo/<target>/step/<flowId>`, `celigo/<target>/integration/<id>`. */
+  key: string;
+  name: string;
+  kind: UnreadableKind;
+  message: string;
+}
+
 /** What one poll of a target saw. */
 export interface Observation {
   target: string;
@@ -87,6 +100,10 @@ export interface Observation {
   observedAt: string;
   runs: Run[];
   stepErrors: StepErrors[];
+  /** Keys of the readable units this poll asked for (read or not); absent for providers that poll whole. */
+  attempted?: string[];
+  /** The units among `attempted` whose answer could not be read. */
+  unreadable?: UnreadableResource[];
 }
 
 export function resourceKey(provider: ProviderName, target: string, kind: string, ...ids: string[]): string {

@@ -9,6 +9,7 @@ import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } fro
 import { startServer, type ServerDeps } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
 import { connectRedis, freshDemoPrefix, redisAnswers, watchRedisOutages, type RedisClient } from '../src/state/redis.ts';
+import { startOwnerHeartbeat } from '../src/state/owner.ts';
 import { StateStore } from '../src/state/store.ts';
 import { Watch, type WatchSink } from '../src/watch/watch.ts';
 import { createRetrier } from '../src/retry/index.ts';
@@ -72,6 +73,9 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
   for (const queue of Object.values(queues)) {
     queue.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: queue.name, err }, 'queue error')));
   }
+  // This process's heartbeat: the cycles it claims name it, so a successor after a crash takes them over at once.
+  // During a Redis outage its failed renewals belong to the outage's one line.
+  const owner = await startOwnerHeartbeat(connection, keys, (e) => void (outages.down || outages.absorb(e) || logger.warn({ err: { message: e.message } }, 'could not renew the process heartbeat')));
   const metrics = new Metrics({
     redis: connection,
     keys,
@@ -85,6 +89,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     keys,
     store,
     logger,
+    owner: owner.id,
     ...(options.now ? { now: options.now } : {}),
     instruments: {
       apiHook: (target) => metrics.apiHook(target),
@@ -92,6 +97,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
         metrics.polls.inc({ target, outcome });
         if (seconds !== undefined) metrics.pollDuration.observe({ target }, seconds);
       },
+      resourceUnreadable: (target, kind) => metrics.resourceErrors.inc({ target, kind }),
     },
   });
 
@@ -183,6 +189,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
             lastOutcome: snap?.lastOutcome ?? null,
             consecutiveFailures: snap?.failures ?? 0,
             ...(snap?.lastError ? { lastError: snap.lastError } : {}),
+            unreadable: { count: snap?.unreadableCount ?? 0, resources: snap?.unreadable ?? [] },
           };
         }),
       );
@@ -201,6 +208,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
         clearInterval(scheduleCheck);
         connection.off('ready', checkSchedules);
         await Promise.all(workers.map((w) => w.close())); // in-flight jobs finish first
+        await owner.stop();
         await server.close();
         await Promise.all(Object.values(queues).map((q) => q.close()));
         await watch.close();

@@ -64,6 +64,9 @@ export interface FiringAlertStatus {
 type FlushData = { groupId: string; at: number };
 type DeliverData = { groupId: string; seq: string; receiver: string };
 
+/** The notification log's field marking a send of `seq` as in flight (its outcome unknown until it completes). */
+const inflightField = (seq: string) => `${seq}:inflight`;
+
 function toMap(flat: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
@@ -311,9 +314,11 @@ export class Dispatcher {
     const log = logger.child({ receiver, group: n.groupKey, seq: n.seq, attempt });
     let record: DeliveryRecord | void;
     try {
-      record = await notifier.send(n, previous);
+      record = await this.sendOnce(notifier, n, previous, gk.nlog, seq, attempt, log);
     } catch (e) {
       const err = isNotifyError(e) ? e : new NotifyError(e instanceof Error ? e.message : String(e), { retryable: true, cause: e });
+      // A refusal is an answer: nothing was delivered, the next attempt just sends.
+      if (!err.outcomeUnknown) await redis.hdel(gk.nlog, inflightField(seq));
       if (!err.retryable || attempt >= this.retryPlan.attempts) {
         log.error({ err: { message: err.message, code: err.code } }, err.retryable ? 'delivery kept failing for the whole retry window; notification dropped' : 'delivery failed and will not heal by retrying; notification dropped');
         await this.complete(groupId, seq, { state: 'dropped', receiver, attempt, at: new Date(this.now()).toISOString(), reason: err.code ?? err.message }, '');
@@ -336,6 +341,31 @@ export class Dispatcher {
     log.debug('notification delivered');
     await this.planFlush(groupId);
     return 'sent';
+  }
+
+  /**
+   * Send, unless an earlier attempt whose outcome is unknown (the process died mid-send, or the
+   * request timed out after it left) is found at the receiver: then that delivery is adopted. Each
+   * send is recorded as in flight first, so the next attempt knows to look.
+   */
+  private async sendOnce(notifier: Notifier, n: Notification, previous: DeliveryRecord | undefined, nlog: string, seq: string, attempt: number, log: Logger): Promise<DeliveryRecord | void> {
+    const { redis } = this.deps;
+    const field = inflightField(seq);
+    const earlier = await redis.hget(nlog, field);
+    if (earlier) {
+      if (notifier.reconcile) {
+        const found = await notifier.reconcile(n, previous);
+        if (found.found) {
+          log.info({ earlier: parse(earlier) }, 'an earlier attempt was delivered; adopted it instead of sending again');
+          return found.record;
+        }
+        log.info({ earlier: parse(earlier) }, 'an earlier attempt was not delivered; sending');
+      } else {
+        log.info({ earlier: parse(earlier) }, 'an earlier attempt may have been delivered; sending again with the same idempotency key');
+      }
+    }
+    await redis.hset(nlog, field, JSON.stringify({ attempt, at: new Date(this.now()).toISOString() }));
+    return notifier.send(n, previous);
   }
 
   private async complete(groupId: string, seq: string, entry: DeliveryLogEntry, record: string): Promise<void> {

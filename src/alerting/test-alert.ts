@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { SyncwatchError } from '../errors.ts';
 import { createNotifier } from '../notifiers/registry.ts';
-import type { Notifier } from '../notifiers/types.ts';
+import type { DeliveryGuarantee, Notifier } from '../notifiers/types.ts';
 import type { AlertEvent, Notification } from './types.ts';
 
 export function testNotification(receiver: string, now = Date.now()): Notification {
@@ -31,8 +31,12 @@ export function testNotification(receiver: string, now = Date.now()): Notificati
   };
 }
 
-/** Send a test notification to one configured receiver. Throws a NotifyError when it fails. */
-export async function sendTestAlert(config: Pick<Config, 'receivers'>, receiverName: string, options: { logger: Logger; now?: number; notifier?: Notifier }): Promise<Notification> {
+/**
+ * Send a test notification to one configured receiver, and ask the receiver what delivery
+ * guarantee it gives (e.g. a Slack token without the history scope: at-least-once). Throws a
+ * NotifyError when the send fails.
+ */
+export async function sendTestAlert(config: Pick<Config, 'receivers'>, receiverName: string, options: { logger: Logger; now?: number; notifier?: Notifier }): Promise<{ notification: Notification; guarantee?: DeliveryGuarantee }> {
   const receiver = config.receivers.find((r) => r.name === receiverName);
   if (!receiver) {
     const known = config.receivers.map((r) => r.name).join(', ') || 'none';
@@ -41,5 +45,6 @@ export async function sendTestAlert(config: Pick<Config, 'receivers'>, receiverN
   const notifier = options.notifier ?? createNotifier(receiver, { logger: options.logger });
   const n = testNotification(receiverName, options.now);
   await notifier.send(n);
-  return n;
+  const guarantee = await notifier.guarantee?.();
+  return { notification: n, ...(guarantee ? { guarantee } : {}) };
 }

@@ -1,7 +1,7 @@
 // The alert model (DESIGN.md "Alerts"): each kind is a condition that fires and resolves.
 import type { OpenError, ProviderName, RunFailure } from '../model.ts';
 
-export const ALERT_KINDS = ['SyncFailed', 'SyncPartial', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted'] as const;
+export const ALERT_KINDS = ['SyncFailed', 'SyncPartial', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted', 'ResourceUnreadable'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -16,6 +16,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<AlertKind, Severity>> = {
   TargetDown: 'critical',
   TargetMisconfigured: 'warning',
   RetryExhausted: 'warning',
+  ResourceUnreadable: 'warning',
 };
 
 /** Label values are ids, not free text (they become metric labels and group keys). */

@@ -171,6 +171,8 @@ function targetFields<P extends ProviderName>(provider: P) {
     baseUrl: httpUrl.default(DEFAULT_BASE_URLS[provider]),
     interval: duration.prefault('60s'),
     requestsPerSecond: z.number().positive().default(50),
+    /** An answer larger than this (bytes) is refused unread: the resource is unreadable that cycle. */
+    maxResponseBytes: z.int().min(1024).default(10 * 1024 * 1024),
     /** TargetDown after this many failed polls in a row. */
     failuresBeforeAlert: z.int().min(1).default(3),
     /** SyncStuck when a run is running longer than this. */
@@ -205,6 +207,8 @@ const neoTarget = z.strictObject({
   ...targetFields('neo'),
   token: secret,
   integrations: z.array(text).min(1),
+  /** Each poll reads this far before the previous one again, so runs listed late are still seen. */
+  overlap: durationOrZero.prefault('5m'),
 });
 
 const targetSchema = z.discriminatedUnion('provider', [celigoTarget, airweaveTarget, neoTarget]);

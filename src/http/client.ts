@@ -48,6 +48,8 @@ interface TransportFailure {
   reason: string;
   /** True when the request cannot have reached the server (so even a POST may be re-sent). */
   neverSent: boolean;
+  /** A request that reached the server whose answer broke off or never came. */
+  unreadable?: 'truncated' | 'timeout';
 }
 
 /**
@@ -181,6 +183,10 @@ export class HttpClient {
         }
         this.giveUp(endpoint, attempt, failure.reason);
         throw new SyncwatchError('upstream', `${label} failed: ${failure.reason}${attemptsSuffix(attempt)}`, {
+          // The connection was made and the request sent: this one answer is unreadable (cut short,
+          // or too slow); whether the target as a whole is down is for its other answers to tell.
+          ...(failure.unreadable ? { unreadable: failure.unreadable } : {}),
+          ...(error instanceof BodyCutShort ? { status: error.status } : {}),
           cause: error,
         });
       }
@@ -362,19 +368,24 @@ export class HttpClient {
     const chunks: Buffer[] = [];
     let size = 0;
     // Leaving the loop by throwing destroys the stream, which drops the connection.
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > this.maxResponseBytes) throw this.tooLarge(label, response.statusCode);
-      if (performance.now() > deadline) {
-        throw new SyncwatchError('upstream', `${label}: response not complete within ${this.responseTimeoutMs} ms`);
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.maxResponseBytes) throw this.tooLarge(label, response.statusCode);
+        if (performance.now() > deadline) {
+          throw new SyncwatchError('upstream', `${label}: response not complete within ${this.responseTimeoutMs} ms`, { status: response.statusCode, unreadable: 'timeout' });
+        }
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
+    } catch (error) {
+      if (error instanceof SyncwatchError) throw error;
+      throw new BodyCutShort(response.statusCode, error);
     }
     return { status: response.statusCode, headers: responseHeaders, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') };
   }
 
   private tooLarge(label: string, status: number): SyncwatchError {
-    return new SyncwatchError('upstream', `${label} → ${status}: response larger than ${this.maxResponseBytes} bytes`, { status });
+    return new SyncwatchError('upstream', `${label} → ${status}: response larger than ${this.maxResponseBytes} bytes`, { status, unreadable: 'oversized' });
   }
 
   private success<T>(exchange: Exchange, label: string): HttpResponse<T> {
@@ -385,6 +396,7 @@ export class HttpClient {
     } catch (error) {
       throw new SyncwatchError('upstream', `${label} → ${status}: response is not valid JSON`, {
         status,
+        unreadable: 'malformed',
         cause: error,
       });
     }
@@ -490,6 +502,16 @@ export class HttpClient {
   }
 }
 
+/** The status line and headers arrived, then the body broke off (connection closed or reset). */
+class BodyCutShort extends Error {
+  constructor(
+    readonly status: number,
+    cause: unknown,
+  ) {
+    super('response body cut short', { cause });
+  }
+}
+
 function describeTransportError(error: unknown, headersTimeoutMs: number, bodyTimeoutMs: number): TransportFailure {
   const code = errorCode(error);
   switch (code) {
@@ -501,15 +523,15 @@ function describeTransportError(error: unknown, headersTimeoutMs: number, bodyTi
     case 'UND_ERR_CONNECT_TIMEOUT':
       return { reason: 'connect timeout', neverSent: true };
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return { reason: `no response headers within ${headersTimeoutMs} ms`, neverSent: false };
+      return { reason: `no response headers within ${headersTimeoutMs} ms`, neverSent: false, unreadable: 'timeout' };
     case 'UND_ERR_BODY_TIMEOUT':
-      return { reason: `response body stalled for ${bodyTimeoutMs} ms`, neverSent: false };
+      return { reason: `response body stalled for ${bodyTimeoutMs} ms`, neverSent: false, unreadable: 'timeout' };
     case 'ECONNRESET':
     case 'EPIPE':
-      return { reason: 'connection reset', neverSent: false };
+      return { reason: 'connection reset', neverSent: false, unreadable: 'truncated' };
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_CLOSED':
-      return { reason: 'socket closed', neverSent: false };
+      return { reason: 'socket closed', neverSent: false, unreadable: 'truncated' };
     default:
       // Only the code or class name: undici messages are harmless, but other layers may quote URLs.
       return { reason: code ?? (error instanceof Error ? error.name : 'network error'), neverSent: false };

@@ -38,6 +38,7 @@ export class Metrics {
   readonly apiRequests = new Counter({ name: 'syncwatch_api_requests_total', help: 'HTTP requests to a platform API, by endpoint template and status code.', labelNames: ['target', 'endpoint', 'code'], registers: [this.registry] });
   readonly apiDuration = new Histogram({ name: 'syncwatch_api_request_duration_seconds', help: 'Duration of HTTP requests to a platform API.', labelNames: ['target', 'endpoint'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly notifications = new Counter({ name: 'syncwatch_notifications_total', help: 'Notifications delivered to receivers, by outcome.', labelNames: ['receiver', 'outcome'], registers: [this.registry] });
+  readonly resourceErrors = new Counter({ name: 'syncwatch_resource_errors_total', help: 'Resources whose answer could not be read in a poll (their state kept), by reason.', labelNames: ['target', 'kind'], registers: [this.registry] });
   readonly retryRecords = new Counter({ name: 'syncwatch_retry_records_total', help: 'Records handled by retry policies, by outcome.', labelNames: ['target', 'policy', 'outcome'], registers: [this.registry] });
 
   private cache: { at: number; value: Promise<World> } | undefined;

@@ -1,10 +1,10 @@
 // Config key → receiver implementation. Adding a receiver kind is one folder and one line here.
 import type { ReceiverConfig } from '../config/index.ts';
-import { createEmailNotifier } from './email/index.ts';
+import { createEmailNotifier, EMAIL_GUARANTEE } from './email/index.ts';
 import { createLogNotifier } from './log/index.ts';
-import { createSlackNotifier } from './slack/index.ts';
-import type { Notifier, NotifierDeps } from './types.ts';
-import { createWebhookNotifier } from './webhook/index.ts';
+import { createSlackNotifier, slackStaticGuarantee } from './slack/index.ts';
+import type { DeliveryGuarantee, Notifier, NotifierDeps } from './types.ts';
+import { createWebhookNotifier, WEBHOOK_GUARANTEE } from './webhook/index.ts';
 
 type KindConfig<K extends string> = Extract<ReceiverConfig, { [P in K]: object }>[K & keyof Extract<ReceiverConfig, { [P in K]: object }>];
 
@@ -32,4 +32,15 @@ export function createNotifier(receiver: ReceiverConfig, deps: Omit<NotifierDeps
 /** One notifier per configured receiver, by name. */
 export function createNotifiers(receivers: readonly ReceiverConfig[], deps: Omit<NotifierDeps, 'name'>): Map<string, Notifier> {
   return new Map(receivers.map((r) => [r.name, createNotifier(r, deps)]));
+}
+
+/**
+ * What a receiver's configuration alone says about its delivery guarantee (for `validate`, which
+ * makes no network call); undefined when only the receiver can tell (`test-alert` asks it).
+ */
+export function staticGuarantee(receiver: ReceiverConfig): DeliveryGuarantee | undefined {
+  if (receiver.slack) return slackStaticGuarantee(receiver.slack);
+  if (receiver.email) return EMAIL_GUARANTEE;
+  if (receiver.webhook) return WEBHOOK_GUARANTEE;
+  return undefined;
 }

@@ -13,7 +13,25 @@ export interface Notifier {
    * last time (Slack thread, e-mail thread); the result replaces it. Throws a NotifyError.
    */
   send(notification: Notification, previous?: DeliveryRecord): Promise<DeliveryRecord | void>;
+  /**
+   * An earlier attempt at this notification may have been delivered (the process died, or the
+   * request timed out after it left): look for it at the receiver. `found` → what `send` would
+   * have returned (the delivery is adopted, not repeated); `not-found` → send it. Receivers that
+   * cannot look (no such API) leave this out and are re-sent with a stable idempotency key.
+   */
+  reconcile?(notification: Notification, previous?: DeliveryRecord): Promise<{ found: true; record: DeliveryRecord | void } | { found: false }>;
+  /** What delivery guarantee this receiver gives, checked against the receiver (validate, test-alert). */
+  guarantee?(): Promise<DeliveryGuarantee>;
 }
+
+/** `exactly-once`: an uncertain send is looked up before a retry; `at-least-once`: a retry may repeat it (`why`). */
+export interface DeliveryGuarantee {
+  guarantee: 'exactly-once' | 'at-least-once';
+  why: string;
+}
+
+/** A notification's identity at the receivers: stable across retries and processes. */
+export const notificationId = (n: Pick<Notification, 'groupId' | 'seq'>) => `${n.groupId}:${n.seq}`;
 
 export interface NotifierDeps {
   logger: Logger;
@@ -31,11 +49,14 @@ export class NotifyError extends Error {
   readonly retryAfterMs?: number;
   /** The receiver's own error code (`channel_not_found`, `503`, `EAUTH`, …). */
   readonly code?: string;
+  /** The request may have been acted on (no answer: timeout, reset): reconcile before sending again. */
+  readonly outcomeUnknown: boolean;
 
-  constructor(message: string, details: { retryable: boolean; retryAfterMs?: number; code?: string; cause?: unknown }) {
+  constructor(message: string, details: { retryable: boolean; retryAfterMs?: number; code?: string; outcomeUnknown?: boolean; cause?: unknown }) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'NotifyError';
     this.retryable = details.retryable;
+    this.outcomeUnknown = details.outcomeUnknown ?? false;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
     if (details.code !== undefined) this.code = details.code;
   }

@@ -8,7 +8,7 @@ export function parseWire<T>(schema: z.ZodType<T>, body: unknown, what: string):
   if (!result.success) {
     const first = result.error.issues[0];
     const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
-    throw new SyncwatchError('upstream', `unexpected ${what} response (${where})`);
+    throw new SyncwatchError('upstream', `unexpected ${what} response (${where})`, { unreadable: 'malformed' });
   }
   return result.data;
 }

@@ -19,8 +19,10 @@ export function keyspace(prefix: string) {
     cycle: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}`,
     cycleDone: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:done`,
     cycleFailed: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:failed`,
-    /** string: the id of the target's poll cycle still running (one at a time per target) */
+    /** string: `cycle` or `cycle|owner` of the target's poll cycle still running (one at a time per target) */
     inflight: (target: string) => `${p}:inflight:${target}`,
+    /** string with a short TTL: present while the daemon process `id` is alive (its heartbeat) */
+    owner: (id: string) => `${p}:owner:${id}`,
     /** token bucket shared by every replica polling one target */
     bucket: (target: string) => `${p}:bucket:${target}`,
     /** set of target names the daemon polls (for /status and cleanup) */

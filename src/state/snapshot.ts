@@ -46,6 +46,9 @@ export interface TargetSnapshot {
   pollSince?: string;
   /** A digest of what the last planned poll covered; a change means resources may have left. */
   scopeHash?: string;
+  /** Units the last complete poll could not read (at most UNREADABLE_SHOWN), and how many in all. */
+  unreadable?: Array<{ resource: string; name: string; kind: string; message: string }>;
+  unreadableCount?: number;
   firing: { TargetDown?: Firing; TargetMisconfigured?: Firing };
 }
 

@@ -5,6 +5,7 @@ import type { AlertEvent } from '../alerting/types.ts';
 import type { Snapshots } from './diff.ts';
 import type { Keyspace } from './keys.ts';
 import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';
+import type { UnreadableSnapshot } from './unreadable.ts';
 
 /** A firing alert as /status, metrics and the notifiers see it. */
 export interface AlertRecord {
@@ -49,6 +50,30 @@ export class StateStore {
     return { snapshots, raw };
   }
 
+  /** The unreadable-streak records of the given units (absent: read fine last time). */
+  async loadUnreadable(target: string, keys: readonly string[]): Promise<Record<string, UnreadableSnapshot | undefined>> {
+    const out: Record<string, UnreadableSnapshot | undefined> = {};
+    if (keys.length === 0) return out;
+    const values = await this.redis.hmget(this.keys.snapshots(target), ...keys);
+    keys.forEach((key, i) => {
+      const snap = parseJson<UnreadableSnapshot>(values[i]);
+      if (snap?.type === 'unreadable') out[key] = snap;
+    });
+    return out;
+  }
+
+  /** Write the unreadable-streak records that changed; `null` removes one (the unit was read). */
+  async saveUnreadable(target: string, next: Readonly<Record<string, UnreadableSnapshot | null>>): Promise<void> {
+    const entries = Object.entries(next);
+    if (entries.length === 0) return;
+    const set = entries.flatMap(([key, snap]) => (snap ? [key, JSON.stringify(snap)] : []));
+    const gone = entries.flatMap(([key, snap]) => (snap ? [] : [key]));
+    const multi = this.redis.multi();
+    if (set.length > 0) multi.hset(this.keys.snapshots(target), ...set);
+    if (gone.length > 0) multi.hdel(this.keys.snapshots(target), ...gone);
+    await multi.exec();
+  }
+
   async loadTarget(target: string): Promise<TargetSnapshot | undefined> {
     return parseJson<TargetSnapshot>(await this.redis.get(this.keys.target(target)));
   }
@@ -85,10 +110,29 @@ export class StateStore {
    * would diff an older observation on top of newer state, so it is refused; the claim expires
    * after `ttlMs` without progress (every finished chunk renews it), so a dead cycle blocks nothing
    * for long. Re-claiming the same cycle (a re-processed plan job) succeeds.
+   *
+   * With an `owner` (a daemon process with a heartbeat, see src/state/owner.ts) the claim names the
+   * process working on the cycle; a claim whose owner's heartbeat is gone (killed) is taken over at
+   * once instead of after the TTL: `replaced` says which cycle was abandoned.
    */
-  async beginCycle(target: string, cycle: string, ttlMs: number): Promise<{ started: boolean; running?: string }> {
-    const running = (await this.redis.eval(BEGIN_CYCLE, 1, this.keys.inflight(target), cycle, String(ttlMs))) as string | null;
-    return running === null ? { started: true } : { started: false, running };
+  async beginCycle(target: string, cycle: string, ttlMs: number, owner?: string): Promise<{ started: boolean; running?: string; replaced?: { cycle: string; owner: string } }> {
+    const inflight = this.keys.inflight(target);
+    const holder = await this.redis.get(inflight);
+    const holderOwner = holder ? claimOf(holder).owner : undefined;
+    const [outcome, running] = (await this.redis.eval(BEGIN_CYCLE, 2, inflight, this.keys.owner(holderOwner ?? '-'), cycle, String(ttlMs), claimValue(cycle, owner), holderOwner ? holder! : '')) as [string, string | null];
+    if (outcome === 'started') return { started: true };
+    const claim = claimOf(running ?? '');
+    if (outcome === 'taken') return { started: true, replaced: { cycle: claim.cycle, owner: claim.owner ?? '' } };
+    return { started: false, running: claim.cycle };
+  }
+
+  /**
+   * A chunk of `cycle` starts: when the cycle still holds the claim, the claim now names this
+   * owner (the process whose death would leave the cycle unfinished) and is renewed; false when
+   * the cycle no longer holds it (completed, expired, or taken over): the chunk is stale.
+   */
+  async touchCycle(target: string, cycle: string, ttlMs: number, owner?: string): Promise<boolean> {
+    return (await this.redis.eval(TOUCH_CYCLE, 1, this.keys.inflight(target), cycle, claimValue(cycle, owner), String(ttlMs))) === 1;
   }
 
   /** Release the target's claim, if this cycle still holds it. */
@@ -206,17 +250,42 @@ export class StateStore {
   }
 }
 
-// KEYS: inflight. ARGV: cycle, ttl ms. Returns nil when the cycle holds the claim, else the running cycle.
-const BEGIN_CYCLE = `
+/** The claim's value: the cycle, and the owner working on it when there is one. */
+const claimValue = (cycle: string, owner: string | undefined) => (owner ? `${cycle}|${owner}` : cycle);
+function claimOf(value: string): { cycle: string; owner?: string } {
+  const bar = value.indexOf('|');
+  return bar < 0 ? { cycle: value } : { cycle: value.slice(0, bar), owner: value.slice(bar + 1) };
+}
+
+// The cycle part of a claim value (`cycle` or `cycle|owner`).
+const CLAIM_CYCLE = `local function cycleOf(v) if not v then return nil end return string.match(v, '^([^|]*)') end`;
+
+// KEYS: inflight, the holder's owner heartbeat. ARGV: cycle, ttl ms, claim value, the holder's value
+// as read before ('' when it has no owner). Returns {'started'} when the cycle holds the claim,
+// {'taken', old value} when a claim whose owner is dead was taken over, else {'running', value}.
+const BEGIN_CYCLE = `${CLAIM_CYCLE}
 local running = redis.call('GET', KEYS[1])
-if running and running ~= ARGV[1] then return running end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false
+if running and cycleOf(running) ~= ARGV[1] then
+  if ARGV[4] ~= '' and running == ARGV[4] and redis.call('EXISTS', KEYS[2]) == 0 then
+    redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+    return { 'taken', running }
+  end
+  return { 'running', running }
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+return { 'started', false }
+`;
+
+// KEYS: inflight. ARGV: cycle, claim value, ttl ms. 1 when the cycle holds the claim (now naming this owner).
+const TOUCH_CYCLE = `${CLAIM_CYCLE}
+if cycleOf(redis.call('GET', KEYS[1])) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
 `;
 
 // KEYS: inflight. ARGV: cycle.
-const END_CYCLE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+const END_CYCLE = `${CLAIM_CYCLE}
+if cycleOf(redis.call('GET', KEYS[1])) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `;
 
@@ -224,15 +293,18 @@ return 1
 export interface ChunkExtras {
   problems?: Array<{ resource: string; code?: string; message: string }>;
   pollSince?: string;
+  /** Readable units the chunk asked for, and those it could not read. */
+  attempted?: number;
+  unreadable?: Array<{ resource: string; name: string; kind: string; message: string }>;
 }
 
 // KEYS: done set, failed set, cycle hash, inflight. ARGV: chunk, total, ok, failure JSON, ttl seconds,
 // extras JSON, claim ttl ms, cycle.
 // Returns complete (1 only to the caller that completed the set), failed count, first failure, every chunk's extras.
-const FINISH_CHUNK = `
+const FINISH_CHUNK = `${CLAIM_CYCLE}
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], 'extras:' .. ARGV[1], ARGV[6]) end
 -- progress renews the target's claim on this cycle (KEYS[4]; ARGV[7] ms)
-if ARGV[7] ~= '' and redis.call('GET', KEYS[4]) == ARGV[8] then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
+if ARGV[7] ~= '' and cycleOf(redis.call('GET', KEYS[4])) == ARGV[8] then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 if ARGV[3] == '0' then
   redis.call('SADD', KEYS[2], ARGV[1])

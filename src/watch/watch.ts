@@ -14,6 +14,7 @@ import type { Chunk, PollContext, Provider, RunDetail, Scope } from '../provider
 import { diff, diffTarget, resourcesOutOfScope, retireAlerts, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { RedisTokenBucket } from '../state/rate-limit.ts';
+import { diffUnreadable } from '../state/unreadable.ts';
 import type { ChunkExtras, StateStore } from '../state/store.ts';
 import { rulesForTarget, type RuleSettings } from './rules.ts';
 
@@ -24,6 +25,8 @@ export type WatchTarget = RuleSettings & {
   baseUrl: string;
   interval: number;
   requestsPerSecond: number;
+  /** Larger answers are refused unread (default HTTP_DEFAULTS.maxResponseBytes). */
+  maxResponseBytes?: number;
 };
 
 export interface ChunkJob {
@@ -48,7 +51,12 @@ export interface WatchSink {
 export interface WatchInstruments {
   apiHook(target: string): (info: { endpoint: string; status: number | 'error'; durationMs: number }) => void;
   pollFinished(target: string, outcome: 'success' | 'failure', seconds: number | undefined): void;
+  /** One per unit a chunk could not read (`syncwatch_resource_errors_total{target,kind}`). */
+  resourceUnreadable?(target: string, kind: string): void;
 }
+
+/** How many unreadable units a target's record (and /status) lists by name. */
+export const UNREADABLE_SHOWN = 20;
 
 /**
  * Where the next "runs since" poll starts: this poll's start, moved back to the start of any run
@@ -91,6 +99,8 @@ export class Watch {
       save?: boolean;
       /** Metrics hooks: one call per HTTP exchange, one per finished poll cycle. */
       instruments?: WatchInstruments;
+      /** This process's heartbeat id (src/state/owner.ts): cycle claims name it, so a dead owner's claim is taken over at once. */
+      owner?: string;
     },
   ) {}
 
@@ -119,6 +129,7 @@ export class Watch {
         baseUrl: target.baseUrl,
         auth: this.provider(target).auth(target),
         requestsPerSecond: target.requestsPerSecond,
+        ...(target.maxResponseBytes !== undefined ? { maxResponseBytes: target.maxResponseBytes } : {}),
         // Enough connections to sustain the rate at ~50 ms a request (16 up to 320/s, then more).
         connections: Math.max(HTTP_DEFAULTS.connections, Math.ceil(target.requestsPerSecond / 20)),
         // `once` (save: false) changes nothing in Redis, so it keeps its rate limit in process.
@@ -140,11 +151,12 @@ export class Watch {
     const target = this.target(targetName);
     const provider = this.provider(target);
     if (this.deps.save !== false) {
-      const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target));
+      const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target), this.deps.owner);
       if (!claim.started) {
         this.deps.logger.info({ target: target.name, cycle, running: claim.running }, 'previous poll cycle still running; this one is skipped');
         return;
       }
+      if (claim.replaced) this.deps.logger.warn({ target: target.name, cycle, abandoned: claim.replaced.cycle, owner: claim.replaced.owner }, 'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts');
     }
     let chunks: Chunk[];
     try {
@@ -191,6 +203,12 @@ export class Watch {
     const provider = this.provider(target);
     const ctx = this.pollContext(target, signal);
     const whole = !(provider.observeChunk && job.chunk !== null);
+    // A chunk of a cycle that no longer holds the target (taken over after its owner died, or
+    // expired) would apply an older observation on top of newer state: it is dropped.
+    if (this.deps.save !== false && !(await this.deps.store.touchCycle(target.name, job.cycle, claimTtlMs(target), this.deps.owner))) {
+      this.deps.logger.info({ target: target.name, cycle: job.cycle, chunk: job.index }, 'poll cycle no longer current (taken over or expired); chunk skipped');
+      return [];
+    }
     // A whole-target poll may read "runs since" (Neo): from where the last poll said to start.
     const pollStartedAt = new Date(this.now()).toISOString();
     if (whole) {
@@ -222,10 +240,20 @@ export class Watch {
     const { events, next } = diff(snapshots, observation, this.now(), rulesForTarget(target));
     await this.attachErrorSamples(target, provider, observation, events, ctx);
     await this.attachRunDetails(target, provider, observation, events, ctx);
+    // Units that could not be read keep their state; a streak of them raises ResourceUnreadable.
+    const unreadable = observation.unreadable ?? [];
+    for (const u of unreadable) this.deps.instruments?.resourceUnreadable?.(target.name, u.kind);
+    if (unreadable.length > 0) this.deps.logger.warn({ target: target.name, cycle: job.cycle, chunk: job.index, unreadable: unreadable.slice(0, UNREADABLE_SHOWN).map((u) => ({ resource: u.key, kind: u.kind, message: u.message })), count: unreadable.length }, 'some resources could not be read; their state is kept');
+    const attempted = observation.attempted ?? [];
+    const health = diffUnreadable(await store.loadUnreadable(target.name, attempted), observation, target, this.now(), rulesForTarget(target)({ kind: 'flow', name: target.name }));
+    events.push(...health.events);
     // Enqueue before saving: if we die in between, the re-run finds the same transitions and
     // their job ids are already taken, so nothing is lost and nothing is sent twice.
     await sink.events(events);
-    if (this.deps.save !== false) await store.save(target.name, next, raw, events, undefined, this.now());
+    if (this.deps.save !== false) {
+      await store.save(target.name, next, raw, events, undefined, this.now());
+      await store.saveUnreadable(target.name, health.next);
+    }
     try {
       await sink.retries?.(observation, job.cycle);
     } catch (e) {
@@ -234,6 +262,7 @@ export class Watch {
     const extras: ChunkExtras = {
       ...(problems ? { problems } : {}),
       ...(whole ? { pollSince: pollSinceAfter(pollStartedAt, observation) } : {}),
+      ...(attempted.length > 0 ? { attempted: attempted.length, unreadable: unreadable.map((u) => ({ resource: u.key, name: u.name, kind: u.kind, message: u.message })) } : {}),
     };
     await this.settleChunk(target, job, true, undefined, sink, extras);
     return events;
@@ -242,7 +271,7 @@ export class Watch {
   private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink, extras?: ChunkExtras): Promise<void> {
     if (this.deps.save === false) {
       if (!ok && error) await this.finishPoll(target, { ok: false, error }, sink, job.cycle);
-      else if (job.index === job.total - 1) await this.finishPoll(target, { ok: true, ...(extras?.problems ? { problems: extras.problems } : {}) }, sink, job.cycle);
+      else if (job.index === job.total - 1) await this.finishPoll(target, cycleOutcome(0, undefined, extras ? [extras] : []), sink, job.cycle);
       return;
     }
     const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error, extras, claimTtlMs(target));
@@ -253,18 +282,11 @@ export class Watch {
     }
     if (!result.complete) return;
     if (job.total >= 10) this.deps.logger.info({ target: target.name, cycle: job.cycle, chunks: job.total, failedChunks: result.failed }, 'poll cycle complete');
-    const problems = result.extras.flatMap((e) => e.problems ?? []);
-    const sinces = result.extras.flatMap((e) => (e.pollSince ? [Date.parse(e.pollSince)] : []));
-    const pollSince = sinces.length > 0 ? new Date(Math.min(...sinces)).toISOString() : undefined;
-    const outcome: PollOutcome =
-      result.failed === 0
-        ? { ok: true, problems, ...(pollSince ? { pollSince } : {}) }
-        : { ok: false, error: result.firstFailure ?? { kind: 'upstream', message: `${result.failed} chunk(s) failed` } };
-    await this.finishPoll(target, outcome, sink, job.cycle);
+    await this.finishPoll(target, cycleOutcome(result.failed, result.firstFailure, result.extras), sink, job.cycle);
   }
 
   /** A whole cycle's outcome → TargetDown transitions and the target's last-poll record. */
-  private async finishPoll(target: WatchTarget, outcome: PollOutcome, sink: WatchSink, cycle: string): Promise<void> {
+  private async finishPoll(target: WatchTarget, outcome: CycleOutcome, sink: WatchSink, cycle: string): Promise<void> {
     // A scheduled cycle is named by the millisecond it was due: its duration runs from there.
     const started = Number(cycle);
     this.deps.instruments?.pollFinished(target.name, outcome.ok ? 'success' : 'failure', Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined);
@@ -272,6 +294,11 @@ export class Watch {
     if (this.deps.save !== false) await this.deps.store.endCycle(target.name, cycle);
     const prev = await this.deps.store.loadTarget(target.name);
     const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));
+    const unreadable = outcome.ok && 'unreadable' in outcome ? (outcome.unreadable ?? []) : [];
+    if (unreadable.length > 0) {
+      next.unreadable = unreadable.slice(0, UNREADABLE_SHOWN);
+      next.unreadableCount = unreadable.length;
+    }
     await sink.events(events);
     if (this.deps.save !== false) await this.deps.store.save(target.name, { runs: {}, steps: {} }, new Map(), events, next, this.now());
   }
@@ -331,4 +358,26 @@ export class Watch {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
   }
+}
+
+/** A poll's outcome, with the units a successful one could not read. */
+export type CycleOutcome = PollOutcome | (Extract<PollOutcome, { ok: true }> & { unreadable?: NonNullable<ChunkExtras['unreadable']> });
+
+/**
+ * A complete cycle's outcome from its chunks: failed when a chunk failed, or when every unit it
+ * asked for was unreadable (the target answers nothing usable: TargetDown's business); otherwise a
+ * success that lists the units it could not read.
+ */
+export function cycleOutcome(failedChunks: number, firstFailure: { kind: string; message: string } | undefined, extras: readonly ChunkExtras[]): CycleOutcome {
+  if (failedChunks > 0) return { ok: false, error: firstFailure ?? { kind: 'upstream', message: `${failedChunks} chunk(s) failed` } };
+  const problems = extras.flatMap((e) => e.problems ?? []);
+  const sinces = extras.flatMap((e) => (e.pollSince ? [Date.parse(e.pollSince)] : []));
+  const pollSince = sinces.length > 0 ? new Date(Math.min(...sinces)).toISOString() : undefined;
+  const attempted = extras.reduce((n, e) => n + (e.attempted ?? 0), 0);
+  const unreadable = extras.flatMap((e) => e.unreadable ?? []);
+  if (attempted > 0 && unreadable.length === attempted) {
+    const first = unreadable[0]!;
+    return { ok: false, error: { kind: 'upstream', message: `none of the ${attempted} resource(s) could be read (${first.kind}): ${first.message}` } };
+  }
+  return { ok: true, problems, ...(pollSince ? { pollSince } : {}), ...(unreadable.length > 0 ? { unreadable } : {}) };
 }

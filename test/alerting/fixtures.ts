@@ -21,6 +21,10 @@ export function alertOf(kind: AlertKind, opts: { id?: string; target?: string; s
       const resource = `neo/${target}`;
       return { fingerprint: fingerprintOf(kind, resource), labels: { ...base, provider: 'neo' as const, resource }, annotations: { summary: `${target} has 1 configuration problem(s): halopsa`, error: opts.error ?? 'halopsa: integration halopsa is not connected', errorKind: 'config' }, ...common, transitionId: tx(resource) };
     }
+    case 'ResourceUnreadable': {
+      const resource = `celigo/${target}/step/${id}`;
+      return { fingerprint: fingerprintOf(kind, resource), labels: { ...base, resource }, annotations: { summary: `Orders ${id} could not be read in 3 polls in a row (malformed); its alerts are on hold`, name: `Orders ${id}`, error: opts.error ?? 'GET /v1/flows/f1/errors → 200: response is not valid JSON', errorKind: 'malformed', failures: 3, ...(opts.link ? { link: opts.link } : {}) }, ...common, transitionId: tx(resource) };
+    }
     case 'FlowErrors':
     case 'RetryExhausted': {
       const resource = `celigo/${target}/step/${id}/imp1`;

@@ -144,11 +144,26 @@ describe('Slack modes and the test alert', () => {
   });
 
   it('syncwatch test-alert sends a clearly marked message', async () => {
-    const n = await sendTestAlert({ receivers: receivers() }, 'oncall', { logger: createLogger({ level: 'silent' }) });
+    const { notification: n, guarantee } = await sendTestAlert({ receivers: receivers() }, 'oncall', { logger: createLogger({ level: 'silent' }) });
     expect(n.reason).toBe('test');
+    expect(guarantee).toEqual({ guarantee: 'at-least-once', why: expect.stringContaining('channel "#alerts" is a name') });
     const call = await waitFor('the test message', () => slack.delivered('chat.postMessage')[0]);
     expect(header(call)).toBe(':test_tube: [TEST] SyncFailed');
     expect(JSON.stringify(call.body.blocks)).toContain('This is a test message from syncwatch');
     await expect(sendTestAlert({ receivers: receivers() }, 'nope', { logger: createLogger({ level: 'silent' }) })).rejects.toThrow('receiver "nope" is not defined in receivers (defined: oncall)');
+  });
+
+  it('test-alert says what delivery guarantee the receiver gives: exactly-once with a channel ID and the history scope, at-least-once (and why) without the scope', async () => {
+    const own = await startFakeSlack();
+    try {
+      const byId = [{ name: 'oncall', slack: { token: 'xoxb-test', channel: 'C0ALERTS', apiUrl: own.apiUrl } }];
+      const logger = createLogger({ level: 'silent' });
+      expect((await sendTestAlert({ receivers: byId }, 'oncall', { logger })).guarantee).toMatchObject({ guarantee: 'exactly-once' });
+      own.withoutHistoryScope();
+      expect((await sendTestAlert({ receivers: byId }, 'oncall', { logger })).guarantee).toEqual({ guarantee: 'at-least-once', why: expect.stringContaining('lacks the history scope (channels:history') });
+      expect(own.calls.filter((c) => c.method === 'conversations.history').every((c) => String(c.body.include_all_metadata) === 'true')).toBe(true);
+    } finally {
+      await own.close();
+    }
   });
 });

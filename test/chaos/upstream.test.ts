@@ -8,7 +8,7 @@ import { HttpClient } from '../../src/http/client.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { Daemon, eventually, type LogLine, useDaemonSuite } from '../harness/daemon.ts';
 import { startChaosUpstream, type ChaosMode, type ChaosUpstream } from './chaos-upstream.ts';
-import { admin, allTransitions, deploymentConfig, downFp, metric, notified, notifyIdle, notifyQueue, once, polledAfter, smallWorld, tails, tally } from './helpers.ts';
+import { admin, allTransitions, deploymentConfig, downFp, id, metric, notified, notifyIdle, notifyQueue, once, polledAfter, smallWorld, tails, tally } from './helpers.ts';
 
 const suite = useDaemonSuite('chaos-upstream');
 const { closers } = suite;
@@ -137,6 +137,36 @@ describe('rate limited', () => {
     await polledAfter(daemon, Date.now(), 'success', context);
     await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
     expect(tally(allTransitions([daemon])), context()).toEqual(once([`${downFp(name)} firing`, `${downFp(name)} resolved`]));
+    expect((await daemon.stop()).code).toBe(0);
+  }, 120_000);
+});
+
+describe('one bad resource', () => {
+  it('one flow whose error summary is cut short (chaos upstream): its neighbour in the same chunk still alerts, no TargetDown; /status lists it, resource_errors_total counts it, ResourceUnreadable after failuresBeforeAlert', async () => {
+    const flows = [1, 2].map((i) => ({ id: id('f', i), name: `Flow ${i}`, exports: [id('e', i)], imports: 0, openErrors: 0 }));
+    const sim = await startSimulator({ port: 0, scenario: { seed: 43, entities: { integrations: [{ id: id('a', 1), name: 'Shop', flows, syncs: [] }] } } });
+    closers.push(() => sim.close());
+    const up = await startChaosUpstream(sim.url);
+    closers.push(() => up.close());
+    const name = 'onebad';
+    const prefix = `${suite.filePrefix}-${name}`;
+    const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: up.url, target: { failuresBeforeAlert: 2 } });
+    closers.push(config.remove);
+    const daemon = await Daemon.start(name, config.file);
+    const context = tails([daemon]);
+    await polledAfter(daemon, 0, 'success', context);
+
+    up.set(new RegExp(`^(/api)?/v1/flows/${id('f', 1)}/errors$`), 'truncated');
+    await admin(sim, `/flows/${id('f', 2)}/steps/${id('e', 2)}/errors`, { count: 3 });
+    await notified([daemon], `FlowErrors:celigo/${name}/step/${id('f', 2)}/${id('e', 2)} firing`);
+    await notified([daemon], `ResourceUnreadable:celigo/${name}/step/${id('f', 1)} firing`);
+    const status = (await daemon.status()) as unknown as { targets: Array<{ lastOutcome: string; unreadable: { count: number; resources: Array<{ resource: string; kind: string }> } }> };
+    expect(status.targets[0]).toMatchObject({ lastOutcome: 'success', unreadable: { count: 1, resources: [{ resource: `celigo/${name}/step/${id('f', 1)}`, kind: 'truncated' }] } });
+    expect(await metric(daemon.url, 'syncwatch_resource_errors_total', { target: name, kind: 'truncated' })).toBeGreaterThanOrEqual(2);
+    expect(allTransitions([daemon]).filter((k) => k.startsWith('TargetDown')), context()).toEqual([]);
+
+    up.clear();
+    await notified([daemon], `ResourceUnreadable:celigo/${name}/step/${id('f', 1)} resolved`);
     expect((await daemon.stop()).code).toBe(0);
   }, 120_000);
 });

@@ -1,6 +1,9 @@
 // A local Slack Web API: chat.postMessage and chat.update (form or JSON bodies, as
-// @slack/web-api sends them), plus an incoming-webhook path. Records every call with its parsed
-// body; answers can be scripted: ok:false errors, 429 with Retry-After, 503 for a while.
+// @slack/web-api sends them), conversations.history and conversations.replies (with message
+// metadata when `include_all_metadata`), plus an incoming-webhook path. Records every call with its
+// parsed body and every message posted in each channel (`#name` is answered as the channel ID
+// `C` + NAME); answers can be scripted: ok:false errors, 429 with Retry-After, 503 for a while, a
+// token without the history scope, and posts that are accepted but never answered.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -16,8 +19,26 @@ export interface SlackCall {
 
 type Script = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
+/** A message as Slack keeps it in a channel. */
+export interface SlackMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  thread_ts?: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
 export interface FakeSlack {
   url: string;
+  /** Messages in the channels, in posting order (a held post is here: Slack took it). */
+  messages: SlackMessage[];
+  /** chat.postMessage is accepted (the message is posted) but never answered, until `release()`. */
+  holdPosts(): void;
+  release(): void;
+  /** Posts accepted and not answered yet. */
+  held(): number;
+  /** conversations.history / replies answer `missing_scope` (a token without channels:history). */
+  withoutHistoryScope(): void;
   /** The `apiUrl` for the receiver config. */
   apiUrl: string;
   webhookUrl: string;
@@ -42,7 +63,7 @@ function parseBody(raw: string, contentType: string | undefined): SlackCall['bod
   let body: Record<string, unknown> = {};
   if (contentType?.includes('application/json')) body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
   else body = Object.fromEntries(new URLSearchParams(raw));
-  for (const key of ['blocks', 'attachments']) {
+  for (const key of ['blocks', 'attachments', 'metadata']) {
     if (typeof body[key] === 'string') body[key] = JSON.parse(body[key] as string);
   }
   return body as SlackCall['body'];
@@ -51,8 +72,14 @@ function parseBody(raw: string, contentType: string | undefined): SlackCall['bod
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const scripted: Script[] = [];
+  const messages: SlackMessage[] = [];
   let isDown = false;
+  let holding = false;
+  const heldAnswers: Array<() => void> = [];
+  let noHistoryScope = false;
   let tsCounter = 0;
+  const channelId = (c: unknown) => (typeof c === 'string' && c.startsWith('#') ? `C${c.slice(1).toUpperCase().replace(/[^A-Z0-9]/g, '')}` : String(c ?? 'C0'));
+  const withMetadata = (m: SlackMessage, include: boolean) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(include && m.metadata ? { metadata: m.metadata } : {}) });
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
     const method = (req.url ?? '/').replace(/^\/api\//, '').replace(/^\//, '').split('?')[0] ?? '';
@@ -61,7 +88,31 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     if (!script) {
       if (method === 'chat.postMessage') {
         tsCounter++;
-        script = { status: 200, body: { ok: true, channel: body.channel ?? 'C0', ts: `1700000000.${String(tsCounter).padStart(6, '0')}`, message: { text: body.text } } };
+        const message: SlackMessage = { channel: channelId(body.channel), ts: `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`, ...(body.text ? { text: body.text } : {}), ...(body.thread_ts ? { thread_ts: body.thread_ts } : {}), ...(body.metadata ? { metadata: body.metadata as unknown as SlackMessage['metadata'] } : {}) };
+        messages.push(message);
+        script = { status: 200, body: { ok: true, channel: message.channel, ts: message.ts, message: { text: body.text } } };
+        if (holding) {
+          // Slack took the message; the answer never comes (until release): the sender cannot know.
+          calls.push({ method, body, headers: req.headers, status: 0, answer: {} });
+          const answer = script;
+          heldAnswers.push(() => {
+            res.writeHead(answer.status, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(answer.body));
+          });
+          return;
+        }
+      } else if (method === 'conversations.history' || method === 'conversations.replies') {
+        if (noHistoryScope) {
+          script = { status: 200, body: { ok: false, error: 'missing_scope', needed: 'channels:history', provided: 'chat:write' } };
+        } else {
+          const include = String(body.include_all_metadata) === 'true';
+          const oldest = Number(body.oldest ?? 0);
+          const limit = Number(body.limit ?? 100);
+          const inChannel = messages.filter((m) => m.channel === body.channel && Number(m.ts) >= oldest);
+          // history: top-level messages, newest first; replies: the parent and its thread, oldest first.
+          const found = method === 'conversations.history' ? inChannel.filter((m) => !m.thread_ts).reverse() : inChannel.filter((m) => m.ts === body.ts || m.thread_ts === body.ts);
+          script = { status: 200, body: { ok: true, messages: found.slice(0, limit).map((m) => withMetadata(m, include)), has_more: found.length > limit } };
+        }
       } else if (method === 'chat.update') {
         script = { status: 200, body: { ok: true, channel: body.channel, ts: body.ts, text: body.text } };
       } else if (method === 'webhook') {
@@ -80,6 +131,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
+    messages,
+    holdPosts: () => void (holding = true),
+    release() {
+      holding = false;
+      for (const answer of heldAnswers.splice(0)) answer();
+    },
+    held: () => heldAnswers.length,
+    withoutHistoryScope: () => void (noHistoryScope = true),
     apiUrl: `${url}/api/`,
     webhookUrl: `${url}/webhook`,
     calls,
@@ -96,6 +155,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     down: () => void (isDown = true),
     recover: () => void (isDown = false),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        heldAnswers.length = 0;
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -40,6 +40,8 @@ const TABLE: Array<[AlertKind, 'firing' | 'resolved', string, Record<string, str
   ['TargetMisconfigured', 'resolved', ':large_green_circle: [RESOLVED] TargetMisconfigured', { Target: 'celigo-prod', Status: 'resolved', Ended: '2026-05-01T11:00:00.000Z' }],
   ['RetryExhausted', 'firing',    ':red_circle: [FIRING] RetryExhausted', { Target: 'celigo-prod', Flow: 'Orders f1 (f1)', Step: 'imp1' }],
   ['RetryExhausted', 'resolved',  ':large_green_circle: [RESOLVED] RetryExhausted', { Target: 'celigo-prod' }],
+  ['ResourceUnreadable', 'firing',   ':red_circle: [FIRING] ResourceUnreadable', { Target: 'celigo-prod', 'Failed polls': '3 (malformed)' }],
+  ['ResourceUnreadable', 'resolved', ':large_green_circle: [RESOLVED] ResourceUnreadable', { Target: 'celigo-prod', Status: 'resolved' }],
 ];
 
 describe('Slack Block Kit', () => {

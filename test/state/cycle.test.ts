@@ -51,4 +51,22 @@ describe('cycle claim', () => {
     while ((await redis.exists(keys.inflight('t5'))) === 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(await store.beginCycle('t5', '2000', 60_000)).toEqual({ started: true });
   });
+
+  it('a claim whose owner is alive blocks; once its heartbeat is gone the next cycle takes over at once, and the old cycle\'s chunks are stale', async () => {
+    await redis.set(keys.owner('alive'), '1', 'PX', 60_000);
+    expect(await store.beginCycle('t6', '1000', 600_000, 'alive')).toEqual({ started: true });
+    expect(await store.touchCycle('t6', '1000', 600_000, 'alive')).toBe(true);
+    expect(await store.beginCycle('t6', '2000', 600_000, 'next')).toEqual({ started: false, running: '1000' });
+    await redis.del(keys.owner('alive')); // the process died: its heartbeat lapsed
+    expect(await store.beginCycle('t6', '2000', 600_000, 'next')).toEqual({ started: true, replaced: { cycle: '1000', owner: 'alive' } });
+    expect(await store.touchCycle('t6', '1000', 600_000, 'other'), 'a chunk of the abandoned cycle').toBe(false);
+    expect(await store.touchCycle('t6', '2000', 600_000, 'other')).toBe(true);
+    await store.endCycle('t6', '2000');
+    expect(await redis.exists(keys.inflight('t6'))).toBe(0);
+  });
+
+  it('a claim without an owner (syncwatch once, older processes) is only ever freed by its TTL or its end', async () => {
+    expect(await store.beginCycle('t7', '1000', 600_000)).toEqual({ started: true });
+    expect(await store.beginCycle('t7', '2000', 600_000, 'next')).toEqual({ started: false, running: '1000' });
+  });
 });

@@ -4,7 +4,7 @@
 import nodemailer from 'nodemailer';
 import type { EmailReceiverConfig } from '../../config/index.ts';
 import type { DeliveryRecord } from '../../alerting/types.ts';
-import { NotifyError, type Notifier, type NotifierDeps } from '../types.ts';
+import { NotifyError, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { renderEmail } from './render.ts';
 
 export { renderEmail } from './render.ts';
@@ -20,8 +20,11 @@ export function emailError(e: unknown): NotifyError {
     // 4xx: try again later; 5xx: the server refuses for good.
     return new NotifyError(message, { retryable: err.responseCode < 500, code: String(err.responseCode), cause: e });
   }
-  return new NotifyError(message, { retryable: true, code: err.code && CONNECTION_CODES.has(err.code) ? err.code : (err.code ?? 'smtp'), cause: e });
+  // No SMTP answer: the server may have accepted the mail before the connection broke.
+  return new NotifyError(message, { retryable: true, code: err.code && CONNECTION_CODES.has(err.code) ? err.code : (err.code ?? 'smtp'), outcomeUnknown: true, cause: e });
 }
+
+export const EMAIL_GUARANTEE: DeliveryGuarantee = { guarantee: 'at-least-once', why: 'SMTP cannot be asked what it already accepted: a mail interrupted after acceptance is sent again with the same Message-ID, which mail clients show once' };
 
 export function createEmailNotifier(config: EmailReceiverConfig, deps: NotifierDeps): Notifier {
   const { smtp } = config;
@@ -38,6 +41,7 @@ export function createEmailNotifier(config: EmailReceiverConfig, deps: NotifierD
   const domain = (/@([^>\s]+)>?$/.exec(config.from)?.[1] ?? 'syncwatch').toLowerCase();
   return {
     name: deps.name,
+    guarantee: async () => EMAIL_GUARANTEE,
     async send(n, previous): Promise<DeliveryRecord> {
       const mail = renderEmail(n);
       const messageId = `<syncwatch.${n.groupId}.${n.seq}.${n.reason}@${domain}>`;

@@ -3,7 +3,7 @@
 import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import type { SlackReceiverConfig } from '../../config/index.ts';
 import type { DeliveryRecord, Notification } from '../../alerting/types.ts';
-import { NotifyError, retryableStatus, retryAfterMs, type Notifier, type NotifierDeps } from '../types.ts';
+import { notificationId, NotifyError, retryableStatus, retryAfterMs, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { renderSlack } from './render.ts';
 
 export { renderSlack, escapeMrkdwn, SLACK_LIMITS } from './render.ts';
@@ -36,9 +36,38 @@ export function slackError(e: unknown): NotifyError {
     return new NotifyError(`slack answered HTTP ${e.statusCode}`, { retryable: retryableStatus(e.statusCode), code: String(e.statusCode), ...(after !== undefined ? { retryAfterMs: after } : {}), cause: e });
   }
   if (e instanceof WebAPIRequestError) {
-    return new NotifyError(`slack request failed: ${e.original.message}`, { retryable: true, code: 'request', cause: e });
+    // No answer (timeout, reset): Slack may have posted the message all the same.
+    return new NotifyError(`slack request failed: ${e.original.message}`, { retryable: true, code: 'request', outcomeUnknown: true, cause: e });
   }
-  return new NotifyError(`slack: ${e instanceof Error ? e.message : String(e)}`, { retryable: true, cause: e });
+  return new NotifyError(`slack: ${e instanceof Error ? e.message : String(e)}`, { retryable: true, outcomeUnknown: true, cause: e });
+}
+
+/** The message metadata event syncwatch posts with every message: it carries the notification id. */
+export const SLACK_METADATA_EVENT = 'syncwatch_notification';
+/** How far back (before the notification was made) an uncertain send is looked for, and how many messages at most. */
+export const RECONCILE_WINDOW_MS = 24 * 3600 * 1000;
+export const RECONCILE_LIMIT = 200;
+
+/** A channel ID (`C…`, `G…`, `D…`): what conversations.history wants; a `#name` it does not take. */
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+
+interface HistoryMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+const carries = (id: string) => (m: HistoryMessage) => m.metadata?.event_type === SLACK_METADATA_EVENT && m.metadata.event_payload?.notification_id === id;
+
+const WEBHOOK_AT_LEAST_ONCE = 'an incoming webhook cannot be asked what it already posted: a send interrupted after Slack took it may be posted twice (use token + channel for exactly-once)';
+const nameNotId = (channel: string) => `channel "${channel}" is a name: conversations.history needs the channel ID (C…) to look for a message whose send was interrupted, so a retry may post it twice`;
+const MISSING_SCOPE = 'the token lacks the history scope (channels:history, or groups:history for a private channel): an interrupted send cannot be looked up, so a retry may post it twice';
+const EXACTLY_ONCE = 'each message carries its notification id in metadata; an interrupted send is looked up in the channel history before it is retried';
+
+/** What the configuration alone says about the guarantee; undefined when only Slack can tell (the token's scopes). */
+export function slackStaticGuarantee(config: SlackReceiverConfig): DeliveryGuarantee | undefined {
+  if ('webhookUrl' in config) return { guarantee: 'at-least-once', why: WEBHOOK_AT_LEAST_ONCE };
+  if (!CHANNEL_ID.test(config.channel)) return { guarantee: 'at-least-once', why: nameNotId(config.channel) };
+  return undefined;
 }
 
 export function createSlackNotifier(config: SlackReceiverConfig, deps: NotifierDeps): Notifier {
@@ -53,13 +82,68 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
     timeout: 15_000,
     allowAbsoluteUrls: false,
   });
+  // The channel's ID, as Slack answers it: from the config when it is one, else learnt from a post.
+  let channelId = CHANNEL_ID.test(config.channel) ? config.channel : undefined;
   const post = async (n: Notification, show: 'alerts' | 'transitions', threadTs?: string) => {
     const message = renderSlack(n, show);
-    const res = await client.chat.postMessage({ channel: config.channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    const res = await client.chat.postMessage({
+      channel: config.channel,
+      text: message.text,
+      blocks: message.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      // The notification id travels with the message, so an uncertain send can be found again.
+      metadata: { event_type: SLACK_METADATA_EVENT, event_payload: { notification_id: notificationId(n) } },
+    });
+    if (res.channel) channelId = res.channel;
     return { channel: res.channel ?? config.channel, ts: res.ts ?? '' };
+  };
+  /** The message of this notification already in the channel (or the thread), if any. */
+  const findPosted = async (n: Notification, channel: string, threadTs?: string): Promise<string | undefined> => {
+    const oldest = String((Date.parse(n.createdAt) - RECONCILE_WINDOW_MS) / 1000);
+    const args = { channel, oldest, limit: RECONCILE_LIMIT, include_all_metadata: true };
+    const res = threadTs ? await client.conversations.replies({ ...args, ts: threadTs }) : await client.conversations.history(args);
+    return ((res.messages ?? []) as HistoryMessage[]).find(carries(notificationId(n)))?.ts;
   };
   return {
     name: deps.name,
+    async reconcile(n, previous) {
+      const thread = previous?.slack;
+      // Resolving a group updates its message in place: doing that twice changes nothing.
+      if (thread && n.status === 'resolved') return { found: false };
+      const channel = thread?.channel ?? channelId;
+      if (!channel) {
+        deps.logger.warn({ receiver: deps.name, why: nameNotId(config.channel) }, 'cannot look for an earlier attempt: the channel is a name, not an ID; sending again');
+        return { found: false };
+      }
+      try {
+        const ts = await findPosted(n, channel, thread?.ts);
+        if (ts === undefined) return { found: false };
+        if (thread) return { found: true, record: previous };
+        return { found: true, record: n.status === 'resolved' ? { ...previous, slack: undefined } : { ...previous, slack: { channel, ts } } };
+      } catch (e) {
+        const err = slackError(e);
+        if (err.code === 'missing_scope') {
+          deps.logger.warn({ receiver: deps.name, why: MISSING_SCOPE }, 'cannot look for an earlier attempt: the token lacks the history scope; sending again');
+          return { found: false };
+        }
+        throw err;
+      }
+    },
+    async guarantee() {
+      // From the configuration, not from what this process learnt: a restarted one has not.
+      const fixed = slackStaticGuarantee(config);
+      if (fixed) return fixed;
+      try {
+        await client.conversations.history({ channel: config.channel, limit: 1, include_all_metadata: true });
+        return { guarantee: 'exactly-once', why: EXACTLY_ONCE };
+      } catch (e) {
+        const err = slackError(e);
+        if (err.code === 'missing_scope') return { guarantee: 'at-least-once', why: MISSING_SCOPE };
+        return { guarantee: 'at-least-once', why: `the channel history could not be read (${err.message})` };
+      }
+    },
     async send(n, previous): Promise<DeliveryRecord> {
       try {
         const thread = previous?.slack;
@@ -93,13 +177,14 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
 function incomingWebhook(url: string, deps: NotifierDeps): Notifier {
   return {
     name: deps.name,
+    guarantee: async () => ({ guarantee: 'at-least-once', why: WEBHOOK_AT_LEAST_ONCE }),
     async send(n, previous) {
       const message = renderSlack(n, n.reason === 'update' ? 'transitions' : 'alerts');
       let res: Response;
       try {
         res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), redirect: 'error', signal: AbortSignal.timeout(15_000) });
       } catch (e) {
-        throw new NotifyError(`slack webhook request failed: ${e instanceof Error ? e.message : String(e)}`, { retryable: true, code: 'request', cause: e });
+        throw new NotifyError(`slack webhook request failed: ${e instanceof Error ? e.message : String(e)}`, { retryable: true, code: 'request', outcomeUnknown: true, cause: e });
       }
       const body = await res.text().catch(() => '');
       if (!res.ok) {

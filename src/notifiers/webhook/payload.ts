@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import type { AlertEvent, LabelSet, Notification } from '../../alerting/types.ts';
 import { labelSetOf } from '../../alerting/route.ts';
+import { notificationId } from '../types.ts';
 
 /** Alertmanager's "not ended yet". */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -21,6 +22,8 @@ export interface WebhookAlert {
 export interface WebhookPayload {
   version: '4';
   groupKey: string;
+  /** syncwatch's addition: the notification's id (also the Idempotency-Key header), the same on every retry. */
+  notificationId: string;
   truncatedAlerts: number;
   status: 'firing' | 'resolved';
   receiver: string;
@@ -62,6 +65,7 @@ export function webhookPayload(n: Notification, max = MAX_WEBHOOK_ALERTS): Webho
   return {
     version: '4',
     groupKey: n.groupKey,
+    notificationId: notificationId(n),
     truncatedAlerts: alerts.length - kept.length,
     status: n.status,
     receiver: n.receiver,

@@ -2,8 +2,8 @@
 // counts become StepErrors. The pieces (flows in scope, one chunk of flows, the syncs of some
 // integrations) are exported so the watch loop can fan a large account out over several jobs.
 import { mapConcurrent } from '../../concurrency.ts';
-import { isSyncwatchError } from '../../errors.ts';
-import { resourceKey, type Observation, type OpenError, type Run, type RunFailure, type StepErrors } from '../../model.ts';
+import { isSyncwatchError, unreadableKind } from '../../errors.ts';
+import { resourceKey, type Observation, type OpenError, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAny } from '../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider, RunDetail } from '../types.ts';
@@ -74,8 +74,25 @@ export async function flowsInScope(client: CeligoClient, target: CeligoTarget, s
   return (await client.listFlows(signal)).filter((f) => flowInScope(target, f));
 }
 
+/** The readable unit of a flow's open-error summary (its step keys start with it). */
+export const flowSummaryKey = (target: CeligoTarget, flowId: string) => resourceKey('celigo', target.name, 'step', flowId);
+/** The readable unit of an integration's latest sync jobs. */
+export const integrationSyncsKey = (target: CeligoTarget, integrationId: string) => resourceKey('celigo', target.name, 'integration', integrationId);
+
+/**
+ * A resource whose answer arrived but cannot be read (bad JSON, cut short, too large, a 5xx of its
+ * own) goes to `unreadable` when a collector is given, and the rest carries on; anything else — and
+ * everything without a collector — is thrown, failing the poll.
+ */
+function collectUnreadable(e: unknown, unreadable: UnreadableResource[] | undefined, key: string, name: string): boolean {
+  const kind = unreadableKind(e);
+  if (!kind || !unreadable) return false;
+  unreadable.push({ key, name, kind, message: (e as Error).message });
+  return true;
+}
+
 /** Open-error counts of every step of the given flows. A flow deleted since it was listed is skipped. */
-export async function observeFlowSteps(client: CeligoClient, target: CeligoTarget, flows: ReadonlyArray<Pick<CeligoFlow, '_id' | 'name' | '_integrationId'>>, ctx: PollContext): Promise<StepErrors[]> {
+export async function observeFlowSteps(client: CeligoClient, target: CeligoTarget, flows: ReadonlyArray<Pick<CeligoFlow, '_id' | 'name' | '_integrationId'>>, ctx: PollContext, unreadable?: UnreadableResource[]): Promise<StepErrors[]> {
   const perFlow = await mapConcurrent(flows, CONCURRENCY, async (flow) => {
     try {
       const steps = await client.flowErrorSummary(flow._id, ctx.signal);
@@ -95,6 +112,7 @@ export async function observeFlowSteps(client: CeligoClient, target: CeligoTarge
         ctx.logger.info({ target: target.name, flow: flow._id }, 'flow disappeared between listing and error summary; skipped');
         return [];
       }
+      if (collectUnreadable(e, unreadable, flowSummaryKey(target, flow._id), flow.name ?? flow._id)) return [];
       throw e;
     }
   });
@@ -104,8 +122,15 @@ export async function observeFlowSteps(client: CeligoClient, target: CeligoTarge
 /**
  * The latest run of every Data Loader sync of the given integrations. An integration that does not
  * exist is skipped; when the target lists it in `integrations:`, that is a configuration problem.
+ * One whose answer cannot be read goes to `unreadable` (when given) instead of failing the poll.
  */
-export async function observeSyncs(client: CeligoClient, target: CeligoTarget, integrationIds: readonly string[], ctx: PollContext): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
+export async function observeSyncs(
+  client: CeligoClient,
+  target: CeligoTarget,
+  integrationIds: readonly string[],
+  ctx: PollContext,
+  unreadable?: UnreadableResource[],
+): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
   const problems: ConfigProblem[] = [];
   const perIntegration = await mapConcurrent(integrationIds, CONCURRENCY, async (integrationId) => {
     try {
@@ -119,6 +144,7 @@ export async function observeSyncs(client: CeligoClient, target: CeligoTarget, i
         }
         return [];
       }
+      if (collectUnreadable(e, unreadable, integrationSyncsKey(target, integrationId), integrationId)) return [];
       throw e;
     }
   });
@@ -188,11 +214,13 @@ export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly Celi
 
 async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx: PollContext): Promise<Observation> {
   const client = new CeligoClient(ctx.http);
+  const unreadable: UnreadableResource[] = [];
   const [{ runs, problems }, stepErrors] = await Promise.all([
-    observeSyncs(client, target, chunk.integrationIds, ctx),
-    observeFlowSteps(client, target, chunk.flows, ctx),
+    observeSyncs(client, target, chunk.integrationIds, ctx, unreadable),
+    observeFlowSteps(client, target, chunk.flows, ctx, unreadable),
   ]);
-  const observation: Observation = { target: target.name, provider: 'celigo', observedAt: new Date(ctx.now()).toISOString(), runs, stepErrors };
+  const attempted = [...chunk.integrationIds.map((id) => integrationSyncsKey(target, id)), ...chunk.flows.map((f) => flowSummaryKey(target, f._id))];
+  const observation: Observation = { target: target.name, provider: 'celigo', observedAt: new Date(ctx.now()).toISOString(), runs, stepErrors, attempted, unreadable };
   if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
   return observation;
 }

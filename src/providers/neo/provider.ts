@@ -2,8 +2,9 @@
 // resource = the integration name), with its per-resource failures (`activities[].failures[]`) as
 // `run.failures` and a readable summary in `run.error`.
 //
-// Runs are read since the last poll (`ctx.since`), never further back than the API's 30-day
-// window; without a `since`, the last 24 hours. An integration the tenant cannot sync (the three
+// Runs are read since the last poll (`ctx.since`) less an overlap (`overlap`, default 5 minutes,
+// for rows inserted late), never further back than the API's 30-day window; without a `since`,
+// the last 24 hours. An integration the tenant cannot sync (the three
 // 404 codes) is a configuration problem of the target: the other integrations are still observed,
 // and the poll ends in one PartialObservationError (kind `config`) that carries their observation.
 import type { Logger } from 'pino';
@@ -21,10 +22,18 @@ export interface NeoTarget {
   baseUrl: string;
   token: string;
   integrations: string[];
+  /** How far before the last poll to read again (late inserts, clock skew); default NEO_DEFAULT_OVERLAP_MS. */
+  overlap?: number;
 }
 
 /** How far back to look when the caller gives no `since`. */
 export const NEO_DEFAULT_LOOKBACK_MS = 24 * 60 * 60 * 1000;
+/**
+ * How far before the last poll each poll reads again: a run row that shows up late with a start
+ * before that poll (late insert, clock skew) is still seen. Runs read again change nothing: the
+ * diff knows their run id and each transition is taken once.
+ */
+export const NEO_DEFAULT_OVERLAP_MS = 5 * 60 * 1000;
 /** Kept off the 30-day edge, so a clock a little behind Neo's never asks for 30 days and a bit. */
 export const NEO_WINDOW_MARGIN_MS = 10 * 60 * 1000;
 /** Failures written out in `run.error`; all of them are in `run.failures`. */
@@ -126,7 +135,9 @@ export const neoProvider: Provider<NeoTarget> = {
   async observe(target, ctx) {
     const client = new NeoClient(ctx.http);
     const now = ctx.now();
-    const since = syncRunsSince(now, ctx.since, ctx.logger);
+    const overlap = target.overlap ?? NEO_DEFAULT_OVERLAP_MS;
+    const last = ctx.since === undefined ? NaN : Date.parse(ctx.since);
+    const since = syncRunsSince(now, Number.isNaN(last) ? ctx.since : new Date(last - overlap).toISOString(), ctx.logger);
     const runs: Run[] = [];
     const problems: ConfigProblem[] = [];
     // A handful of integrations per target: one after the other keeps the request rate gentle.

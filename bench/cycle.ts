@@ -13,7 +13,7 @@ import { CONCURRENCY as CELIGO_CONCURRENCY, FLOWS_PER_CHUNK } from '../src/provi
 import { HTTP_DEFAULTS } from '../src/http/client.ts';
 import { keyspace } from '../src/state/keys.ts';
 import { schedulerIdOf } from '../src/queues.ts';
-import { startDaemon } from '../workers/daemon.ts';
+import { startDaemon } from '../workers/index.ts';
 import { commandStats, deleteKeys, round, startRedis, startSimulatorProcess, statsDelta, writeResult } from './lib.ts';
 
 const LATENCY_MS = 20;

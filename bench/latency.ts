@@ -11,7 +11,7 @@ import { loadConfigFromString, formatProblem } from '../src/config/index.ts';
 import { createLogger } from '../src/log.ts';
 import { Random } from '../src/simulator/prng.ts';
 import { keyspace } from '../src/state/keys.ts';
-import { startDaemon } from '../workers/daemon.ts';
+import { startDaemon } from '../workers/index.ts';
 import { startFakeSlack } from '../test/fakes/slack.ts';
 import { percentile, round, startRedis, startSimulatorProcess, writeResult } from './lib.ts';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadConfigFromString, formatProblem } from '../src/config/index.ts';
 import { createLogger } from '../src/log.ts';
 import { keyspace } from '../src/state/keys.ts';
-import { startDaemon } from '../workers/daemon.ts';
+import { startDaemon } from '../workers/index.ts';
 import { round, startRedis, startSimulatorProcess, writeResult } from './lib.ts';
 
 const STEPS = 100;

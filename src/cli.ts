@@ -2,6 +2,7 @@
 // Bad input gets a clear message and an exit code, never a stack trace.
 import { parseArgs } from 'node:util';
 import type { Config } from './config/index.ts';
+import type { Processors } from './daemon.ts';
 import { SyncwatchError } from './errors.ts';
 
 const USAGE = `usage: syncwatch <command> [options]      (syncwatch <command> --help for its options and an example)
@@ -114,7 +115,12 @@ example:
 
 export const EXIT = { ok: 0, failure: 1, usage: 64, invalidConfig: 2 } as const;
 
-type Command = (args: string[]) => Promise<number>;
+/** What the process's entry point (bin/syncwatch.js) hands the commands: the queues' processors (workers/). */
+export interface CliDeps {
+  processors: Processors;
+}
+
+type Command = (args: string[], deps: CliDeps) => Promise<number>;
 
 type ArgOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
 
@@ -187,7 +193,7 @@ export function withListenFromEnv(config: Config, env: NodeJS.ProcessEnv = proce
 }
 
 const commands: Record<string, Command> = {
-  async run(args) {
+  async run(args, deps) {
     const { values } = parse(args, { config: { type: 'string', short: 'c' } });
     const file = (values.config as string | undefined) ?? process.env.SYNCWATCH_CONFIG;
     const { createLogger } = await import('./log.ts');
@@ -226,11 +232,11 @@ const commands: Record<string, Command> = {
       }
       config = result.config;
     }
-    const { startDaemon } = await import('../workers/daemon.ts');
+    const { startDaemon } = await import('./daemon.ts');
     let daemon: Awaited<ReturnType<typeof startDaemon>>;
     try {
       // The demo starts from nothing every time, so every run tells the whole story.
-      daemon = await startDaemon(withListenFromEnv(config), { logger, fresh: stopDemo !== undefined });
+      daemon = await startDaemon(withListenFromEnv(config), { logger, processors: deps.processors, fresh: stopDemo !== undefined });
     } catch (e) {
       await stopDemo?.();
       throw e;
@@ -428,7 +434,7 @@ const commands: Record<string, Command> = {
   },
 };
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], deps: CliDeps): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
@@ -444,7 +450,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   try {
-    return await command(rest);
+    return await command(rest, deps);
   } catch (e) {
     // Argument errors from parseArgs and typed errors get one clear line; nothing prints a stack.
     const err = e as { code?: string; kind?: string; message?: string };
@@ -458,5 +464,3 @@ export async function main(argv: string[]): Promise<number> {
     return err.kind === 'config' ? EXIT.invalidConfig : EXIT.failure;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -13,7 +13,10 @@ export const KEEP_POLL_JOBS_SECONDS = 3600;
 /** BullMQ ids may not contain ':'; names and ids from config are encoded. */
 const safe = (s: string) => encodeURIComponent(s).replace(/%/g, '~');
 
-export const schedulerIdOf = (target: string) => `poll-${safe(target)}`;
+const SCHEDULER_ID_PREFIX = 'poll-';
+export const schedulerIdOf = (target: string) => `${SCHEDULER_ID_PREFIX}${safe(target)}`;
+/** Whether a job scheduler of the poll queue is one of ours (one per target). */
+export const isPollSchedulerId = (id: string) => id.startsWith(SCHEDULER_ID_PREFIX);
 export const chunkJobIdOf = (job: Pick<ChunkJob, 'target' | 'cycle' | 'index'>) => `chunk-${safe(job.target)}-${safe(job.cycle)}-${job.index}`;
 
 /** A scheduler's job id is `repeat:<schedulerId>:<millis>`: the millis name the cycle. */

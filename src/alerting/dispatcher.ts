@@ -8,14 +8,14 @@ import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { Keyspace } from '../state/keys.ts';
-import { isNotifyError, NotifyError, type Notifier } from '../notifiers/types.ts';
+import { isNotifyError, NotifyError, type DeliveryRecord, type Notifier } from '../notifiers/types.ts';
 import { planFlush } from './flush.ts';
 import { downTargets, isInhibited } from './inhibit.ts';
 import { deliveryRetryPlan, nextDelay, type DeliveryRetryOptions } from './retry.ts';
-import { flattenRoutes, groupsFor, labelSetOf, type Route } from './route.ts';
+import { flattenRoutes, groupsFor, type Route } from './route.ts';
 import { COMMIT, COMPLETE, CLAIM, INGEST, PLAN_FLUSH } from './scripts.ts';
 import { listSilences, silencesMatching, type Silence } from './silence.ts';
-import { ALERT_KINDS, type AlertEvent, type DeliveryRecord, type LabelSet, type Notification } from './types.ts';
+import { ALERT_KINDS, labelSetOf, type AlertEvent, type LabelSet, type Notification } from '../alert/model.ts';
 
 /** How long a transition id is remembered: a re-processed chunk within this window is not re-sent. */
 export const TRANSITION_TTL_SECONDS = 8 * 24 * 3600;

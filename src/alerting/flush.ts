@@ -1,7 +1,7 @@
 // Stage 3: what one flush of a group sends. Pure: the group's alerts, the transitions that arrived
 // since the last flush, which alerts are muted (silenced or inhibited) — in; the notification (if
 // any) and the state changes — out. The dispatcher applies it atomically in Redis.
-import type { AlertEvent, Notification } from './types.ts';
+import type { AlertEvent, Notification } from '../alert/model.ts';
 
 export interface FlushInput {
   /** Latest event per alert of the group (firing, or resolved and not flushed yet). */

@@ -12,7 +12,7 @@ import { Dispatcher, type FiringAlertStatus, type NotificationOutcome } from './
 import type { DeliveryRetryOptions } from './retry.ts';
 import { compileRoute } from './route.ts';
 import { silencesFromConfig } from './silence.ts';
-import type { AlertEvent } from './types.ts';
+import type { AlertEvent } from '../alert/model.ts';
 
 export { addSilence, expireSilence, formatSilence, listSilences, parseMatchers, type Silence } from './silence.ts';
 export { sendTestAlert, testNotification } from './test-alert.ts';

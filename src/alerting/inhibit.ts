@@ -1,7 +1,7 @@
 // Stage 2b: inhibit. While a target's TargetDown fires, every other alert of that target is held
 // back (one message that the platform is unreachable, not fifty). Held-back alerts stay tracked;
 // they are sent at their group's next flush once TargetDown resolves.
-import type { AlertEvent } from './types.ts';
+import type { AlertEvent } from '../alert/model.ts';
 
 /** The targets whose TargetDown is firing, from the firing alerts. */
 export function downTargets(firing: Iterable<Pick<AlertEvent, 'status' | 'labels'>>): Set<string> {

@@ -4,7 +4,9 @@
 import { createHash } from 'node:crypto';
 import type { RouteConfig, SubRouteConfig } from '../config/index.ts';
 import { globMatches } from '../config/index.ts';
-import type { AlertEvent, LabelSet } from './types.ts';
+import { labelSetOf, type AlertEvent, type LabelSet } from '../alert/model.ts';
+
+export { labelSetOf };
 
 /** A route with everything inherited filled in. `id` is its path in the tree (`0`, `0.1`, …). */
 export interface Route {
@@ -55,17 +57,6 @@ function compileSub(sub: SubRouteConfig, parent: Route, id: string): Route {
   };
   route.routes = sub.routes.map((child, i) => compileSub(child, route, `${id}.${i}`));
   return route;
-}
-
-/**
- * The labels routes, groups and silences match on: the alert's labels, plus `name` (the resource's
- * human name) so a config can say `flow: "Nightly archive"` as well as the flow's id.
- */
-export function labelSetOf(event: Pick<AlertEvent, 'labels' | 'annotations'>): LabelSet {
-  const set: LabelSet = {};
-  for (const [k, v] of Object.entries(event.labels)) if (typeof v === 'string') set[k] = v;
-  if (event.annotations.name !== undefined) set.name = event.annotations.name;
-  return set;
 }
 
 /** Labels whose matchers also accept the resource's human name. */

@@ -6,7 +6,7 @@ import type { SilenceConfig } from '../config/index.ts';
 import { SyncwatchError } from '../errors.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { matchesAll } from './route.ts';
-import type { LabelSet } from './types.ts';
+import type { LabelSet } from '../alert/model.ts';
 
 export interface Silence {
   id: string;

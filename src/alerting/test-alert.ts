@@ -5,7 +5,7 @@ import type { Config } from '../config/index.ts';
 import { SyncwatchError } from '../errors.ts';
 import { createNotifier } from '../notifiers/registry.ts';
 import type { DeliveryGuarantee, Notifier } from '../notifiers/types.ts';
-import type { AlertEvent, Notification } from './types.ts';
+import type { AlertEvent, Notification } from '../alert/model.ts';
 
 export function testNotification(receiver: string, now = Date.now()): Notification {
   const at = new Date(now).toISOString();

@@ -7,7 +7,7 @@ import { duration, durationOrZero } from './duration.ts';
 import { regexProblem } from './regex-safety.ts';
 
 export const PROVIDERS = ['celigo', 'airweave', 'neo'] as const satisfies readonly ProviderName[];
-import { ALERT_KINDS, SEVERITIES } from '../alerting/types.ts';
+import { ALERT_KINDS, SEVERITIES } from '../alert/model.ts';
 
 export { ALERT_KINDS, SEVERITIES };
 export const RETRY_ACTIONS = ['retry', 'retry_with_backoff', 'rerun_flow', 'rerun_sync'] as const;

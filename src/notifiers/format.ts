@@ -1,6 +1,6 @@
 // What every receiver says about an alert, in words: shared by the Slack, e-mail and log
 // renderers so that they agree. Pure functions, no escaping (each format escapes its own way).
-import type { AlertEvent, Notification } from '../alerting/types.ts';
+import type { AlertEvent, Notification } from '../alert/model.ts';
 
 /** `FIRING`, `FIRING (update)`, `RESOLVED`. */
 export function transitionState(event: Pick<AlertEvent, 'status' | 'update'>): string {

@@ -2,9 +2,16 @@
 // src/notifiers/, each exporting a factory that returns a Notifier; registry.ts maps the config's
 // key to the factory. Nothing else switches on the kind.
 import type { Logger } from 'pino';
-import type { DeliveryRecord, Notification } from '../alerting/types.ts';
+import type { Notification } from '../alert/model.ts';
 
-export type { DeliveryRecord, Notification };
+export type { Notification };
+
+/**
+ * What one receiver remembers between notifications of one group — its own receipt (Slack's
+ * message `ts`, an e-mail's Message-ID), under a key of its own. Opaque to the alerting pipeline,
+ * which only stores it (as JSON in Redis) and hands it back; each notifier reads its part.
+ */
+export type DeliveryRecord = Readonly<Record<string, unknown>>;
 
 export interface Notifier {
   readonly name: string;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
-import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type Severity } from '../alerting/types.ts';
+import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type Severity } from '../alert/model.ts';
 import type { RetryPolicyConfig } from '../config/index.ts';
 import { isSyncwatchError } from '../errors.ts';
 import type { HttpClient } from '../http/client.ts';

@@ -1,6 +1,6 @@
 // The pure heart of the watch loop: previous snapshot + what a poll observed + now → the next
 // snapshot and the alert transitions. No I/O here; tested as tables in test/state/diff.test.ts.
-import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type AlertLabels, type Severity } from '../alerting/types.ts';
+import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type AlertLabels, type Severity } from '../alert/model.ts';
 import type { Observation, ProviderName, Run, StepErrors } from '../model.ts';
 import type { Firing, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';
 

@@ -1,7 +1,7 @@
 // Snapshots and alert state in Redis. Reads are one HMGET per chunk; writes touch only what
 // changed, in one pipelined MULTI, so a steady cycle writes next to nothing.
 import type { RedisClient as Redis } from './redis.ts';
-import type { AlertEvent } from '../alerting/types.ts';
+import type { AlertEvent } from '../alert/model.ts';
 import type { Snapshots } from './diff.ts';
 import type { Keyspace } from './keys.ts';
 import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';

@@ -2,7 +2,7 @@
 // could not be read. Pure: previous records + what a poll attempted and could not read + now → the
 // next records and ResourceUnreadable transitions. What such a unit would have shown is unknown, so
 // the resource's own snapshots stay as they were and no other alert moves on its account.
-import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertLabels } from '../alerting/types.ts';
+import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertLabels } from '../alert/model.ts';
 import type { Observation, ProviderName } from '../model.ts';
 import type { AlertRules } from './diff.ts';
 import type { Firing } from './snapshot.ts';

@@ -1,7 +1,7 @@
 // `syncwatch once`: one cycle of every target against the current state; prints what it saw and
 // the events it would raise. Sends nothing and changes no alert state.
 import type { Logger } from 'pino';
-import type { AlertEvent } from '../alerting/types.ts';
+import type { AlertEvent } from '../alert/model.ts';
 import type { Config } from '../config/index.ts';
 import type { ErrorFields } from '../errors.ts';
 import type { Run, StepErrors } from '../model.ts';

@@ -1,7 +1,7 @@
 // A target's configuration → the AlertRules the pure diff applies to each of its resources.
 import { matchesAny } from '../providers/glob.ts';
 import type { AlertRules, RulesFor } from '../state/diff.ts';
-import type { AlertKind, Severity } from '../alerting/types.ts';
+import type { AlertKind, Severity } from '../alert/model.ts';
 
 /** The part of any target's configuration the alert rules read. */
 export interface RuleSettings {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
-import type { AlertEvent } from '../alerting/types.ts';
+import type { AlertEvent } from '../alert/model.ts';
 import { SyncwatchError, errorFields } from '../errors.ts';
 import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';

@@ -1,6 +1,6 @@
 // Alert transitions of every kind, as the watch loop makes them.
-import type { AlertEvent, AlertKind } from '../../src/alerting/types.ts';
-import { DEFAULT_SEVERITY, fingerprintOf } from '../../src/alerting/types.ts';
+import type { AlertEvent, AlertKind } from '../../src/alert/model.ts';
+import { DEFAULT_SEVERITY, fingerprintOf } from '../../src/alert/model.ts';
 
 export const HOSTILE_ERROR = 'Bad <record> & `code` here <!channel> <@U123> <!here|here> ```boom```';
 

@@ -5,7 +5,7 @@ import { downTargets, isInhibited } from '../../src/alerting/inhibit.ts';
 import { deliveryRetryPlan, nextDelay } from '../../src/alerting/retry.ts';
 import { labelSetOf } from '../../src/alerting/route.ts';
 import { parseMatchers, silencesFromConfig, silencesMatching, type Silence } from '../../src/alerting/silence.ts';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { alertOf } from './fixtures.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { loadConfigFromString, formatProblem, type Config } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.ts';
-import { startDaemon, type Daemon } from '../../workers/daemon.ts';
+import { startDaemon, type Daemon } from '../../workers/index.ts';
 import { waitFor } from '../fakes/wait.ts';
 import { testRedis } from '../harness/redis.ts';
 import { simAdmin } from '../harness/sim-admin.ts';

@@ -2,7 +2,7 @@
 import { loadConfigFromString, formatProblem, type Config } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { startDaemon, type Daemon } from '../../workers/daemon.ts';
+import { startDaemon, type Daemon } from '../../workers/index.ts';
 import { testRedis } from '../harness/redis.ts';
 
 export interface ScrapeRig {

@@ -1,6 +1,6 @@
 // Rendered Block Kit, e-mail and webhook payloads for every alert kind, firing and resolved.
 import { describe, expect, it } from 'vitest';
-import { ALERT_KINDS, type AlertEvent, type AlertKind, type Notification } from '../../src/alerting/types.ts';
+import { ALERT_KINDS, type AlertEvent, type AlertKind, type Notification } from '../../src/alert/model.ts';
 import { renderEmail } from '../../src/notifiers/email/render.ts';
 import { escapeMrkdwn, renderSlack, SLACK_LIMITS, type Block } from '../../src/notifiers/slack/render.ts';
 import { signature, webhookPayload, ZERO_TIME } from '../../src/notifiers/webhook/payload.ts';

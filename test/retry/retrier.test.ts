@@ -10,7 +10,7 @@ import type { RequestOptions } from '../../src/http/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { celigoProvider } from '../../src/providers/celigo/index.ts';
 import { createRetrier, type OnRecords, type Retrier, type RetryOutcomeName } from '../../src/retry/index.ts';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { startSimulator, type Simulator, type StatsSnapshot } from '../../src/simulator/index.ts';
 import { keyspace } from '../../src/state/keys.ts';
 import { testRedis } from '../harness/redis.ts';

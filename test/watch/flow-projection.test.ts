@@ -2,7 +2,7 @@
 // projection). On an account whose full flow documents outgrow the client's 10 MiB response cap,
 // a poll without it fails (TargetDown); with it the flows are watched.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { createLogger } from '../../src/log.ts';
 import type { StepErrors } from '../../src/model.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';

@@ -2,7 +2,7 @@
 // poll (late insert, clock skew), must still be seen — and alerted exactly once — because each poll
 // reads an overlap window before the previous one again. Real simulator, real Redis, injected clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { loadConfigFromString } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { keyspace } from '../../src/state/keys.ts';

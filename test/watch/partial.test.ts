@@ -4,7 +4,7 @@
 // leave the scope (3), a Neo SUCCESS with failures (2), Airweave's per-endpoint auth (10) and
 // entities_failed. The same Watch code as the daemon, one cycle at a time, state in Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { createLogger } from '../../src/log.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { keyspace } from '../../src/state/keys.ts';

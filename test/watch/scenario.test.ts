@@ -3,7 +3,7 @@
 // checked against a table: every transition exactly once, in order, never again on the next cycle.
 // Then `syncwatch once` as a child process: it prints what a cycle would raise and changes nothing.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { loadConfigFromString, type Config } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log.ts';
 import type { OnceResult } from '../../src/watch/once.ts';

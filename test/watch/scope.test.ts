@@ -1,7 +1,7 @@
 // A flow that leaves the poll's scope (deleted, or excluded now) is forgotten and its open alert
 // resolves once — it must not stay firing and remind forever.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { createLogger } from '../../src/log.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { keyspace } from '../../src/state/keys.ts';

@@ -3,7 +3,7 @@
 // from missing data, counted, listed on the target), the rest of its chunk is diffed as usual, no
 // TargetDown — and ResourceUnreadable after failuresBeforeAlert cycles. Real simulator, real Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerting/types.ts';
+import type { AlertEvent } from '../../src/alert/model.ts';
 import { loadConfigFromString } from '../../src/config/index.ts';
 import { SyncwatchError, unreadableKind } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';

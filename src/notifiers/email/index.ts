@@ -3,7 +3,7 @@
 // reply to the first (In-Reply-To/References), so mail clients thread them.
 import nodemailer from 'nodemailer';
 import type { EmailReceiverConfig } from '../../config/index.ts';
-import type { DeliveryRecord } from '../../alerting/types.ts';
+import type { DeliveryRecord } from '../types.ts';
 import { NotifyError, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { renderEmail } from './render.ts';
 
@@ -26,6 +26,17 @@ export function emailError(e: unknown): NotifyError {
 
 export const EMAIL_GUARANTEE: DeliveryGuarantee = { guarantee: 'at-least-once', why: 'SMTP cannot be asked what it already accepted: a mail interrupted after acceptance is sent again with the same Message-ID, which mail clients show once' };
 
+/** E-mail's part of a group's delivery record: the first message's id and the thread's references. */
+interface EmailThread {
+  messageId: string;
+  references: string[];
+}
+
+function emailThreadOf(record: DeliveryRecord | undefined): EmailThread | undefined {
+  const t = record?.email as Partial<EmailThread> | undefined;
+  return typeof t?.messageId === 'string' && Array.isArray(t.references) ? { messageId: t.messageId, references: t.references.filter((r): r is string => typeof r === 'string') } : undefined;
+}
+
 export function createEmailNotifier(config: EmailReceiverConfig, deps: NotifierDeps): Notifier {
   const { smtp } = config;
   const transport = nodemailer.createTransport({
@@ -45,7 +56,7 @@ export function createEmailNotifier(config: EmailReceiverConfig, deps: NotifierD
     async send(n, previous): Promise<DeliveryRecord> {
       const mail = renderEmail(n);
       const messageId = `<syncwatch.${n.groupId}.${n.seq}.${n.reason}@${domain}>`;
-      const thread = previous?.email;
+      const thread = emailThreadOf(previous);
       try {
         await transport.sendMail({
           from: config.from,

@@ -1,6 +1,6 @@
 // One e-mail per group notification: subject `[FIRING] <kind>: <resource name>`, an HTML part
 // (every outside value escaped) and a text part saying the same.
-import type { AlertEvent, Notification } from '../../alerting/types.ts';
+import type { AlertEvent, Notification } from '../../alert/model.ts';
 import { alertsOf, errorText, facts, resourceName, safeLink, TEST_NOTICE, title, topErrors, transitionState } from '../format.ts';
 
 /** Longest error text an e-mail carries per alert. */

@@ -3,7 +3,7 @@
 // to end, and is the demo's receiver.
 import type { Logger } from 'pino';
 import type { LogReceiverConfig } from '../../config/index.ts';
-import type { AlertEvent } from '../../alerting/types.ts';
+import type { AlertEvent } from '../../alert/model.ts';
 import { transitionState } from '../format.ts';
 import type { Notifier, NotifierDeps } from '../types.ts';
 

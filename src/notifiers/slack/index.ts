@@ -2,7 +2,8 @@
 // The client's own retries are off: the delivery job owns retrying (and honours Retry-After).
 import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import type { SlackReceiverConfig } from '../../config/index.ts';
-import type { DeliveryRecord, Notification } from '../../alerting/types.ts';
+import type { Notification } from '../../alert/model.ts';
+import type { DeliveryRecord } from '../types.ts';
 import { notificationId, NotifyError, retryableStatus, retryAfterMs, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { renderSlack } from './render.ts';
 
@@ -70,6 +71,17 @@ export function slackStaticGuarantee(config: SlackReceiverConfig): DeliveryGuara
   return undefined;
 }
 
+/** Slack's part of a group's delivery record: the channel and `ts` of the group's message (its thread). */
+interface SlackThread {
+  channel: string;
+  ts: string;
+}
+
+function slackThreadOf(record: DeliveryRecord | undefined): SlackThread | undefined {
+  const t = record?.slack as Partial<SlackThread> | undefined;
+  return typeof t?.channel === 'string' && typeof t.ts === 'string' ? { channel: t.channel, ts: t.ts } : undefined;
+}
+
 export function createSlackNotifier(config: SlackReceiverConfig, deps: NotifierDeps): Notifier {
   return 'webhookUrl' in config ? incomingWebhook(config.webhookUrl, deps) : webApi(config, deps);
 }
@@ -109,7 +121,7 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
   return {
     name: deps.name,
     async reconcile(n, previous) {
-      const thread = previous?.slack;
+      const thread = slackThreadOf(previous);
       // Resolving a group updates its message in place: doing that twice changes nothing.
       if (thread && n.status === 'resolved') return { found: false };
       const channel = thread?.channel ?? channelId;
@@ -146,7 +158,7 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
     },
     async send(n, previous): Promise<DeliveryRecord> {
       try {
-        const thread = previous?.slack;
+        const thread = slackThreadOf(previous);
         if (!thread) {
           // The group's first message: its ts is the thread for what follows.
           const posted = await post(n, 'alerts');
@@ -166,7 +178,7 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
           return { ...previous, slack: undefined };
         }
         await post(n, n.reason === 'repeat' ? 'alerts' : 'transitions', thread.ts);
-        return previous;
+        return { ...previous };
       } catch (e) {
         throw slackError(e);
       }

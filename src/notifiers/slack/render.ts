@@ -1,7 +1,7 @@
 // Block Kit for one notification. Everything that comes from outside (error texts, names) is
 // escaped for mrkdwn — `&`, `<`, `>` — so `<!channel>` or `<@U123>` arrive as text, never as a
 // mention, and everything is cut to Slack's limits.
-import type { AlertEvent, Notification } from '../../alerting/types.ts';
+import type { AlertEvent, Notification } from '../../alert/model.ts';
 import { errorText, facts, kindsOf, notificationState, resourceName, safeLink, TEST_NOTICE, title, topErrors, transitionState } from '../format.ts';
 
 export const SLACK_LIMITS = {

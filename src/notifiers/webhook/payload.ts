@@ -1,7 +1,6 @@
 // Alertmanager's webhook payload (version "4"), so receivers built for Alertmanager work as-is.
 import { createHmac } from 'node:crypto';
-import type { AlertEvent, LabelSet, Notification } from '../../alerting/types.ts';
-import { labelSetOf } from '../../alerting/route.ts';
+import { labelSetOf, type AlertEvent, type LabelSet, type Notification } from '../../alert/model.ts';
 import { notificationId } from '../types.ts';
 
 /** Alertmanager's "not ended yet". */

@@ -1,27 +1,34 @@
-// The long-running process: job schedulers per target, the poll and notify workers, the HTTP
-// surface, and a graceful stop. Every replica runs the same; BullMQ shares the work out.
-import { Worker, type Job } from 'bullmq';
-import type { Config } from '../src/config/index.ts';
-import type { Logger } from '../src/log.ts';
-import { Metrics } from '../src/metrics/index.ts';
-import { createAlerting } from '../src/alerting/index.ts';
-import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
-import { startServer, type ServerDeps } from '../src/server.ts';
-import { keyspace } from '../src/state/keys.ts';
-import { connectRedis, freshDemoPrefix, redisAnswers, watchRedisOutages, type RedisClient } from '../src/state/redis.ts';
-import { startOwnerHeartbeat } from '../src/state/owner.ts';
-import { StateStore } from '../src/state/store.ts';
-import { Watch, type WatchSink } from '../src/watch/watch.ts';
-import { createRetrier } from '../src/retry/index.ts';
-import { alertingProcessor } from './notify.ts';
-import { pollProcessor } from './poll.ts';
-import { retryProcessor } from './retry.ts';
+// The long-running process: job schedulers per target, the poll, notify and retry workers, the HTTP
+// surface, and a graceful stop. Every replica runs the same; BullMQ shares the work out. The
+// BullMQ processors live in workers/ (above src/, which never imports them): they are handed in.
+import { Worker, type Job, type Processor } from 'bullmq';
+import type { Config } from './config/index.ts';
+import type { Logger } from './log.ts';
+import { Metrics } from './metrics/index.ts';
+import { createAlerting } from './alerting/index.ts';
+import { chunkJobIdOf, createQueues, isPollSchedulerId, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from './queues.ts';
+import { startServer, type ServerDeps } from './server.ts';
+import { keyspace } from './state/keys.ts';
+import { connectRedis, freshDemoPrefix, redisAnswers, watchRedisOutages, type RedisClient } from './state/redis.ts';
+import { startOwnerHeartbeat } from './state/owner.ts';
+import { StateStore } from './state/store.ts';
+import { Watch, type WatchSink } from './watch/watch.ts';
+import { createRetrier, type Emit, type Retrier } from './retry/index.ts';
+import type { Alerting } from './alerting/index.ts';
 
 /** How often the daemon checks that every target's poll schedule is still in Redis. */
 const SCHEDULE_CHECK_MS = 30_000;
 
+/** The BullMQ processor of each queue, made from what the daemon wired (workers/index.ts has them). */
+export interface Processors {
+  poll(watch: Watch, sink: WatchSink): Processor;
+  notify(alerting: Pick<Alerting, 'processor'>): Processor;
+  retry(retrier: Retrier, emit?: Emit): Processor;
+}
+
 export interface DaemonOptions {
   logger: Logger;
+  processors: Processors;
   now?: () => number;
   /** The demo: start from nothing — its own prefix's keys are deleted first (a prefix used by anything else is refused). */
   fresh?: boolean;
@@ -137,7 +144,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
   const wanted = new Set(config.targets.map((t) => schedulerIdOf(t.name)));
   for (const scheduler of await queues.poll.getJobSchedulers()) {
     const id = scheduler.key ?? scheduler.id;
-    if (id && id.startsWith('poll-') && !wanted.has(id)) {
+    if (id && isPollSchedulerId(id) && !wanted.has(id)) {
       await queues.poll.removeJobScheduler(id);
       logger.info({ scheduler: id }, 'removed the poll schedule of a target no longer configured');
     }
@@ -162,9 +169,9 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
 
   const workerOptions = { connection, prefix: keys.prefix, lockDuration: tuning.lockDuration, stalledInterval: tuning.stalledInterval, maxStalledCount: 2 };
   const workers = [
-    new Worker('poll', pollProcessor(watch, sink), { ...workerOptions, concurrency: tuning.pollConcurrency }),
-    new Worker('notify', alertingProcessor(alerting), { ...workerOptions, concurrency: tuning.notifyConcurrency }),
-    new Worker('retry', retryProcessor(retrier), { ...workerOptions, concurrency: 2 }),
+    new Worker('poll', options.processors.poll(watch, sink), { ...workerOptions, concurrency: tuning.pollConcurrency }),
+    new Worker('notify', options.processors.notify(alerting), { ...workerOptions, concurrency: tuning.notifyConcurrency }),
+    new Worker('retry', options.processors.retry(retrier), { ...workerOptions, concurrency: 2 }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, err: Error) => void (outages.absorb(err) || logger.warn({ queue: worker.name, job: job?.id, err }, 'job failed')));

@@ -1,4 +1,7 @@
-// The alert model (DESIGN.md "Alerts"): each kind is a condition that fires and resolves.
+// The alert model: each kind is a condition that fires and resolves (Alertmanager's model). This is
+// floor 1 of ARCHITECTURE.md: the diff, the retrier and the watch loop build these events, the
+// alerting pipeline routes them, the notifiers render a Notification of them. It imports only the
+// normalized world (model.ts), so none of them needs to import another to speak of an alert.
 import type { OpenError, ProviderName, RunFailure } from '../model.ts';
 
 export const ALERT_KINDS = ['SyncFailed', 'SyncPartial', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted', 'ResourceUnreadable'] as const;
@@ -82,6 +85,17 @@ export function fingerprintOf(kind: AlertKind, resource: string): string {
 export type LabelSet = Record<string, string>;
 
 /**
+ * The labels routes, groups and silences match on: the alert's labels, plus `name` (the resource's
+ * human name) so a config can say `flow: "Nightly archive"` as well as the flow's id.
+ */
+export function labelSetOf(event: Pick<AlertEvent, 'labels' | 'annotations'>): LabelSet {
+  const set: LabelSet = {};
+  for (const [k, v] of Object.entries(event.labels)) if (typeof v === 'string') set[k] = v;
+  if (event.annotations.name !== undefined) set.name = event.annotations.name;
+  return set;
+}
+
+/**
  * One notification of one group to one receiver: what the notifiers render. `alerts` is the
  * group's current view (its firing alerts, plus those that resolved since the last notification);
  * `transitions` is what changed since then, in arrival order (empty for a reminder).
@@ -105,8 +119,3 @@ export interface Notification {
   externalURL?: string;
 }
 
-/** What a receiver remembers between notifications of one group (Slack thread, e-mail thread). */
-export interface DeliveryRecord {
-  slack?: { channel: string; ts: string };
-  email?: { messageId: string; references: string[] };
-}

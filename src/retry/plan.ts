@@ -2,14 +2,15 @@
 // sync) that a policy could act on, with a job id that is the same for the same step in the same
 // cycle, so a re-run chunk or a second replica enqueues nothing new. Pure.
 import { createHash } from 'node:crypto';
-import type { Observation, RunStatus, StepErrors } from '../model.ts';
+import type { Observation, ProviderName, ResolvedError, RunStatus, StepErrors } from '../model.ts';
+import { remediatorOf } from '../providers/index.ts';
 import { stepPolicies, syncPolicies, type CompiledPolicy } from './match.ts';
 
 /** One flow step to work on: what the poll saw of it, and the cycle that saw it. */
 export interface StepRetryJob extends Pick<StepErrors, 'target' | 'flowId' | 'flowName' | 'stepId' | 'integrationId' | 'integrationName' | 'openErrors'> {
   kind: 'step';
   cycle: string;
-  /** The step's resource key `celigo/<target>/step/<flowId>/<stepId>`. */
+  /** The step's resource key `<provider>/<target>/step/<flowId>/<stepId>`. */
   resource: string;
 }
 
@@ -17,7 +18,7 @@ export interface SyncRetryJob {
   kind: 'sync';
   target: string;
   cycle: string;
-  /** The sync's resource key `celigo/<target>/sync/<syncId>`. */
+  /** The sync's resource key `<provider>/<target>/sync/<syncId>`. */
   resource: string;
   syncId: string;
   name: string;
@@ -44,10 +45,17 @@ export function retryJobIdOf(job: Pick<RetryJob, 'target' | 'cycle' | 'resource'
  * resource criteria cover it, or when it is `active` (the ledger holds attempts to reconcile, or a
  * RetryExhausted is firing), even at zero open errors: that is how successes get counted and
  * alerts resolve. Likewise a sync: when its latest run failed and a rerun_sync policy covers it, or
- * when it is active.
+ * when it is active. Only a provider with the remediation capability gets jobs (`canRemediate`:
+ * by default, what the provider registry says).
  */
-export function planRetries(observation: Observation, cycle: string, policies: readonly CompiledPolicy[], active: ReadonlySet<string> = new Set()): RetryJob[] {
-  if (observation.provider !== 'celigo') return [];
+export function planRetries(
+  observation: Observation,
+  cycle: string,
+  policies: readonly CompiledPolicy[],
+  active: ReadonlySet<string> = new Set(),
+  canRemediate: (provider: ProviderName) => boolean = (provider) => remediatorOf(provider) !== undefined,
+): RetryJob[] {
+  if (!canRemediate(observation.provider)) return [];
   const forSteps = stepPolicies(policies);
   const forSyncs = syncPolicies(policies);
   const jobs: RetryJob[] = [];
@@ -115,15 +123,8 @@ export function eligibility(record: Timing, minAge: number, now: number): 'eligi
   return 'eligible';
 }
 
-/** A resolved error as `GET /v1/flows/{_id}/{_stepId}/resolved` lists it (the fields read here). */
-export interface Resolution {
-  errorId: string;
-  retryDataKey?: string | undefined;
-  traceKey?: string | undefined;
-  resolvedAt?: string | undefined;
-  /** `auto` (the platform), or the user id of whoever resolved it (a retry's submitter, or a person). */
-  resolvedBy?: string | undefined;
-}
+/** A resolved error as the platform lists it (the fields read here). */
+export type Resolution = ResolvedError;
 
 /** Our clock and the platform's may disagree a little: a resolution this much before our submission still counts as after it. */
 export const CLOCK_SKEW_MS = 60_000;

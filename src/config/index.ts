@@ -6,10 +6,11 @@ import { configSchema } from './schema.ts';
 
 export { DURATION_MESSAGE, duration, durationOrZero, parseDuration } from './duration.ts';
 export { expandConfigText, formatPath, formatProblem, formatWarning, loadConfig, loadConfigFromString } from './load.ts';
-export type { ConfigProblem, Env, LoadResult } from './load.ts';
+export type { ConfigProblem, Env, LoadOptions, LoadResult } from './load.ts';
 export { regexProblem } from './regex-safety.ts';
 export {
   ALERT_KINDS,
+  buildConfigSchema,
   CELIGO_ERROR_CLASSIFICATIONS,
   CELIGO_ERROR_SOURCES,
   configSchema,
@@ -29,10 +30,12 @@ export type {
   CeligoTargetConfig,
   Config,
   ConfigInput,
+  ConfigSchema,
   EmailReceiverConfig,
   LogReceiverConfig,
   NeoTargetConfig,
   ReceiverConfig,
+  ReceiverConfigOf,
   RedisConfig,
   RetryAction,
   RetryPolicyConfig,

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation, StepErrors } from '../../src/model.ts';
 import { celigoProvider } from '../../src/providers/celigo/index.ts';
-import type { ProviderRegistry } from '../../src/providers/index.ts';
+import { providerConfigs } from '../../src/providers/configs.ts';
+import { providers, type ProviderRegistry } from '../../src/providers/index.ts';
 import { createRetrier, planRetries, compilePolicies, type RetrierTarget } from '../../src/retry/index.ts';
 import { keyspace } from '../../src/state/keys.ts';
 import { testRedis } from '../harness/redis.ts';
@@ -66,5 +67,10 @@ describe('remediation is a capability of the provider', () => {
     const observation = observationOf('neo', 'nx');
     expect(planRetries(observation, 'c1', compiled)).toEqual([]);
     expect(planRetries(observation, 'c1', compiled, new Set(), () => true)).toHaveLength(1);
+  });
+
+  it("the config's provider registry says `remediable` exactly for the providers that have remediate (what validate checks policies against)", () => {
+    expect(providerConfigs.map((c) => [c.provider, c.remediable])).toEqual(providerConfigs.map((c) => [c.provider, providers[c.provider]?.remediate !== undefined]));
+    expect(Object.keys(providers).sort()).toEqual(providerConfigs.map((c) => c.provider).sort());
   });
 });

@@ -1,0 +1,14 @@
+// A Neo target in the config file (schema only: no client code here).
+import { z } from 'zod';
+import { secret, targetFields, text, type ProviderConfig } from '../../config/fields.ts';
+
+const DEFAULT_BASE_URL = 'https://api.neoagent.io';
+
+const target = z.strictObject({
+  ...targetFields('neo', DEFAULT_BASE_URL),
+  token: secret,
+  integrations: z.array(text).min(1),
+});
+
+export const neoConfig = { provider: 'neo', title: 'Neo', defaultBaseUrl: DEFAULT_BASE_URL, remediable: false, target } satisfies ProviderConfig<'neo'>;
+export type NeoTargetConfig = z.output<typeof target>;

@@ -66,7 +66,12 @@ export async function loadConfig(file: string, env: Env = process.env, options: 
 }
 
 /** `file` names the text in problems and anchors a relative `retryPoliciesFile`. */
-export async function loadConfigFromString(text: string, file: string, env: Env = process.env, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadConfigFromString(
+  text: string,
+  file: string,
+  env: Env = process.env,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const loader = new Loader(env, options.schema as ConfigSchema | undefined);
   const config = await loader.load(text, file);
   const problems = loader.finishedProblems();

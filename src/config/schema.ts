@@ -43,7 +43,11 @@ export function isDocumentedValue(documented: readonly string[], value: string):
   return documented.includes(value.toLowerCase());
 }
 
-export const DEFAULT_BASE_URLS = Object.fromEntries(providerConfigs.map((p) => [p.provider, p.defaultBaseUrl])) as Record<ProviderName, string>;
+/** Each provider's public API, from its config.ts. */
+export const DEFAULT_BASE_URLS = Object.fromEntries(providerConfigs.map((p) => [p.provider, p.defaultBaseUrl])) as Record<
+  ProviderName,
+  string
+>;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -124,7 +128,8 @@ export interface SchemaParts<P extends readonly ProviderConfig[], R extends Reco
 function targetSchemaOf<P extends readonly ProviderConfig[]>(providers: P) {
   const [first, ...rest] = providers.map((p) => p.target);
   if (first === undefined) throw new Error('no provider config registered');
-  return z.discriminatedUnion('provider', [first, ...rest]) as unknown as z.ZodType<z.output<P[number]['target']>, z.input<P[number]['target']>>;
+  type Target = P[number]['target'];
+  return z.discriminatedUnion('provider', [first, ...rest]) as unknown as z.ZodType<z.output<Target>, z.input<Target>>;
 }
 
 /** A receiver has a name and exactly one of the receiver kinds. */

@@ -35,6 +35,10 @@ export function createNotifier(receiver: ReceiverConfig, deps: Omit<NotifierDeps
 }
 
 /** One notifier per configured receiver, by name. */
-export function createNotifiers(receivers: readonly ReceiverConfig[], deps: Omit<NotifierDeps, 'name'>, kinds: NotifierKinds = notifierKinds): Map<string, Notifier> {
+export function createNotifiers(
+  receivers: readonly ReceiverConfig[],
+  deps: Omit<NotifierDeps, 'name'>,
+  kinds: NotifierKinds = notifierKinds,
+): Map<string, Notifier> {
   return new Map(receivers.map((r) => [r.name, createNotifier(r, deps, kinds)]));
 }

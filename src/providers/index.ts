@@ -20,5 +20,14 @@ export function remediatorOf(provider: string, registry: ProviderRegistry = prov
   return Object.hasOwn(registry, provider) ? registry[provider as ProviderName]?.remediate : undefined;
 }
 
-export type { PollContext, Provider, RemediationContext, Remediator, RerunFlowOutcome, RerunSyncOutcome, RetryRecordsOutcome, StepRef } from './types.ts';
+export type {
+  PollContext,
+  Provider,
+  RemediationContext,
+  Remediator,
+  RerunFlowOutcome,
+  RerunSyncOutcome,
+  RetryRecordsOutcome,
+  StepRef,
+} from './types.ts';
 export { PartialObservationError, isPartialObservationError, type ConfigProblem } from './partial.ts';

@@ -11,5 +11,11 @@ const target = z.strictObject({
   sourceConnections: z.array(z.guid(onFormat('expected a UUID'))).optional(),
 });
 
-export const airweaveConfig = { provider: 'airweave', title: 'Airweave', defaultBaseUrl: DEFAULT_BASE_URL, remediable: false, target } satisfies ProviderConfig<'airweave'>;
+export const airweaveConfig = {
+  provider: 'airweave',
+  title: 'Airweave',
+  defaultBaseUrl: DEFAULT_BASE_URL,
+  remediable: false,
+  target,
+} satisfies ProviderConfig<'airweave'>;
 export type AirweaveTargetConfig = z.output<typeof target>;

@@ -12,5 +12,11 @@ const target = z.strictObject({
   integrations: z.array(text).optional(),
 });
 
-export const celigoConfig = { provider: 'celigo', title: 'Celigo', defaultBaseUrl: DEFAULT_BASE_URL, remediable: true, target } satisfies ProviderConfig<'celigo'>;
+export const celigoConfig = {
+  provider: 'celigo',
+  title: 'Celigo',
+  defaultBaseUrl: DEFAULT_BASE_URL,
+  remediable: true,
+  target,
+} satisfies ProviderConfig<'celigo'>;
 export type CeligoTargetConfig = z.output<typeof target>;

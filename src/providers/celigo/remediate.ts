@@ -30,7 +30,9 @@ export const celigoRemediator: Remediator = {
   maxRecordsPerCall: MAX_RETRY_KEYS_PER_CALL,
 
   async *openErrorPages(step, ctx) {
-    for await (const page of clientOf(ctx).openErrorPagesOfStep(step.flowId, step.stepId, ctx.signal)) yield page.map(toRetryableError);
+    for await (const page of clientOf(ctx).openErrorPagesOfStep(step.flowId, step.stepId, ctx.signal)) {
+      yield page.map(toRetryableError);
+    }
   },
 
   resolvedPages(step, ctx) {
@@ -38,10 +40,12 @@ export const celigoRemediator: Remediator = {
   },
 
   async retryRecords(step, keys, options, ctx) {
-    const outcome = await clientOf(ctx).retry(step.flowId, step.stepId, keys, { withBackoff: options.backoff, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const signal = ctx.signal ? { signal: ctx.signal } : {};
+    const outcome = await clientOf(ctx).retry(step.flowId, step.stepId, keys, { withBackoff: options.backoff, ...signal });
     if (outcome.outcome === 'inactive-flow') return { outcome: 'disabled' };
     if (outcome.outcome === 'no-op') return outcome;
-    return { outcome: 'queued', jobId: outcome.job._id, ...(outcome.job._userId !== undefined ? { submittedBy: outcome.job._userId } : {}) };
+    const { _id: jobId, _userId: submittedBy } = outcome.job;
+    return { outcome: 'queued', jobId, ...(submittedBy !== undefined ? { submittedBy } : {}) };
   },
 
   rerunFlow(flowId, ctx) {

@@ -10,5 +10,11 @@ const target = z.strictObject({
   integrations: z.array(text).min(1),
 });
 
-export const neoConfig = { provider: 'neo', title: 'Neo', defaultBaseUrl: DEFAULT_BASE_URL, remediable: false, target } satisfies ProviderConfig<'neo'>;
+export const neoConfig = {
+  provider: 'neo',
+  title: 'Neo',
+  defaultBaseUrl: DEFAULT_BASE_URL,
+  remediable: false,
+  target,
+} satisfies ProviderConfig<'neo'>;
 export type NeoTargetConfig = z.output<typeof target>;

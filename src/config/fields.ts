@@ -88,6 +88,8 @@ export interface ProviderConfig<P extends ProviderName = ProviderName, S extends
   defaultBaseUrl: string;
   /** Its targets can be named by retry policies: the provider has the remediate capability. */
   remediable: boolean;
+  /** The error `classification`/`source` values its documents show (`documents` names them), for retry policies. */
+  errorValues?: { documents: string; classification: readonly string[]; source: readonly string[] };
   /** The target's schema: `targetFields(provider, defaultBaseUrl)` and the provider's own fields. */
   target: S;
 }

@@ -11,8 +11,7 @@ export { regexProblem } from './regex-safety.ts';
 export {
   ALERT_KINDS,
   buildConfigSchema,
-  CELIGO_ERROR_CLASSIFICATIONS,
-  CELIGO_ERROR_SOURCES,
+  DOCUMENTED_ERROR_VALUES,
   configSchema,
   isDocumentedValue,
   DEFAULT_BASE_URLS,
@@ -25,8 +24,6 @@ export {
 export type {
   AirweaveTargetConfig,
   AlertKind,
-  CeligoErrorClassification,
-  CeligoErrorSource,
   CeligoTargetConfig,
   Config,
   ConfigInput,

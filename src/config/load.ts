@@ -6,7 +6,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yam
 import type { Document, Node as YamlNode, Scalar } from 'yaml';
 import type { z } from 'zod';
 import { configErrorMap, unknownKeyMessage } from './messages.ts';
-import { CELIGO_ERROR_CLASSIFICATIONS, CELIGO_ERROR_SOURCES, configSchema, isDocumentedValue, type Config, type ConfigSchema } from './schema.ts';
+import { configSchema, DOCUMENTED_ERROR_VALUES, isDocumentedValue, type Config, type ConfigSchema } from './schema.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -184,13 +184,13 @@ class Loader {
         const owner = this.sourceOf(path);
         if (!owner) return;
         const { line, col } = locate(owner, [...owner.docRoot, ...path.slice(owner.mountAt.length)], false);
-        const message = `"${value}" is not a ${key} the integrator.io documents list (${documented.join(', ')}); it only matches errors that carry it`;
+        const message = `"${value}" is not a ${key} the ${DOCUMENTED_ERROR_VALUES.documents} documents list (${documented.join(', ')}); it only matches errors that carry it`;
         warnings.push({ file: owner.file, line, col, path: formatPath(path), message: this.redact(message) });
       });
     };
     config.retryPolicies.forEach((_p, i) => {
-      check(i, 'classification', CELIGO_ERROR_CLASSIFICATIONS);
-      check(i, 'source', CELIGO_ERROR_SOURCES);
+      check(i, 'classification', DOCUMENTED_ERROR_VALUES.classification);
+      check(i, 'source', DOCUMENTED_ERROR_VALUES.source);
     });
     return warnings;
   }

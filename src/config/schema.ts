@@ -19,24 +19,15 @@ export { ALERT_KINDS, SEVERITIES };
 export const RETRY_ACTIONS = ['retry', 'retry_with_backoff', 'rerun_flow', 'rerun_sync'] as const;
 
 /**
- * Celigo's error `classification` values the Flows document shows: the ten of `GET
- * /v1/errors/filterMetadata`, and `validation`, `data`, `system` seen on error records. A policy
- * may name others (the platform may send values no document lists); validate warns about those.
+ * The error `classification` and `source` values the documents of the providers that can act on
+ * records show (each provider's config.ts lists its own). A policy may name others; validate warns.
  */
-export const CELIGO_ERROR_CLASSIFICATIONS = [
-  'connection', 'duplicate', 'governance', 'intermittent', 'missing',
-  'parse', 'value', 'rate_limit', 'too_large', 'none',
-  'validation', 'data', 'system',
-] as const;
-
-/** Celigo's error `source` values: the 24 of `GET /v1/errors/filterMetadata`, and `user` seen on error records. */
-export const CELIGO_ERROR_SOURCES = [
-  'internal', 'application', 'connection', 'resource', 'transformation', 'output_filter',
-  'input_filter', 'import_filter', 'lookup', 'mapping', 'response_mapping', 'pre_save_page_hook',
-  'pre_parse_hook', 'pre_map_hook', 'post_map_hook', 'post_submit_hook', 'post_response_map_hook',
-  'post_aggregate_hook', 'pre_send_hook_ss', 'pre_map_hook_ss', 'post_map_hook_ss',
-  'post_submit_hook_ss', 'tool_input', 'tool_output', 'user',
-] as const;
+const errorValues = (providerConfigs as readonly ProviderConfig[]).flatMap((p) => (p.errorValues ? [p.errorValues] : []));
+export const DOCUMENTED_ERROR_VALUES = {
+  documents: errorValues.map((v) => v.documents).join(' or '),
+  classification: [...new Set(errorValues.flatMap((v) => v.classification))],
+  source: [...new Set(errorValues.flatMap((v) => v.source))],
+};
 
 /** A value the documents list, in any case. */
 export function isDocumentedValue(documented: readonly string[], value: string): boolean {
@@ -229,8 +220,8 @@ const policyMatch = z
     flows: idsOrGlobs.min(1).optional(),
     steps: idsOrGlobs.min(1).optional(),
     /** Compared without regard to case; values the documents do not list are allowed (validate warns). */
-    classification: z.array(text.meta({ examples: [...CELIGO_ERROR_CLASSIFICATIONS] })).min(1).optional(),
-    source: z.array(text.meta({ examples: [...CELIGO_ERROR_SOURCES] })).min(1).optional(),
+    classification: z.array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.classification })).min(1).optional(),
+    source: z.array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.source })).min(1).optional(),
     /** Regex on the error's code. */
     code: safeRegex.optional(),
     /** Regex on the error's message. */
@@ -384,8 +375,6 @@ export type SubRouteConfig = z.output<typeof subRouteSchema>;
 export type SilenceConfig = z.output<typeof silenceSchema>;
 export type RetryPolicyConfig = z.output<typeof retryPolicySchema>;
 export type RetryAction = (typeof RETRY_ACTIONS)[number];
-export type CeligoErrorClassification = (typeof CELIGO_ERROR_CLASSIFICATIONS)[number];
-export type CeligoErrorSource = (typeof CELIGO_ERROR_SOURCES)[number];
 export type { AlertKind, Severity } from '../alerting/types.ts';
 export type { CeligoTargetConfig } from '../providers/celigo/config.ts';
 export type { AirweaveTargetConfig } from '../providers/airweave/config.ts';

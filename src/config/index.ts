@@ -22,15 +22,12 @@ export {
   SEVERITIES,
 } from './schema.ts';
 export type {
-  AirweaveTargetConfig,
   AlertKind,
-  CeligoTargetConfig,
   Config,
   ConfigInput,
   ConfigSchema,
   EmailReceiverConfig,
   LogReceiverConfig,
-  NeoTargetConfig,
   ReceiverConfig,
   ReceiverConfigOf,
   RedisConfig,

@@ -376,9 +376,7 @@ export type SilenceConfig = z.output<typeof silenceSchema>;
 export type RetryPolicyConfig = z.output<typeof retryPolicySchema>;
 export type RetryAction = (typeof RETRY_ACTIONS)[number];
 export type { AlertKind, Severity } from '../alerting/types.ts';
-export type { CeligoTargetConfig } from '../providers/celigo/config.ts';
-export type { AirweaveTargetConfig } from '../providers/airweave/config.ts';
-export type { NeoTargetConfig } from '../providers/neo/config.ts';
+// Each receiver's config type lives in its folder; re-exported while notifiers/*/index.ts import them from here.
 export type { SlackReceiverConfig } from '../notifiers/slack/config.ts';
 export type { EmailReceiverConfig } from '../notifiers/email/config.ts';
 export type { WebhookReceiverConfig } from '../notifiers/webhook/config.ts';

@@ -2,7 +2,6 @@
 // attempts did (records gone: how `…/resolved` says they were resolved) → match policies → minAge
 // and the platform's own `retryAt` → attempts/backoff/budget (claimed atomically in Redis before
 // anything is sent) → dryRun → submit in batches of ≤ 1,000 → RetryExhausted.
-import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
@@ -10,12 +9,28 @@ import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type 
 import type { RetryPolicyConfig } from '../config/index.ts';
 import { isSyncwatchError } from '../errors.ts';
 import type { HttpClient } from '../http/client.ts';
-import type { Observation, OpenError, ProviderName, RetryableError, RunStatus } from '../model.ts';
+import type { Observation, OpenError, ProviderName, RunStatus } from '../model.ts';
 import { remediatorOf, type ProviderRegistry, type RemediationContext, type Remediator, type RetryRecordsOutcome } from '../providers/index.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
 import { emptyCounts, RetryLedger, type ClaimParams, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
-import { eligibility, planRetries, ResolutionLookup, retryJobIdOf, verdictOf, type RetryJob, type StepRetryJob, type SyncRetryJob, type Timing } from './plan.ts';
+import {
+  eligibility,
+  keyedOldestFirst,
+  openUnitsOf,
+  ownersOf,
+  planRetries,
+  RERUN_FLOW,
+  RERUN_SYNC,
+  ResolutionLookup,
+  retryJobIdOf,
+  verdictsOf,
+  type OpenUnits,
+  type RetryJob,
+  type StepError,
+  type StepRetryJob,
+  type SyncRetryJob,
+} from './plan.ts';
 
 /** How long finished retry jobs are kept (their ids dedupe a cycle's re-plans). */
 export const KEEP_RETRY_JOBS_SECONDS = 3600;
@@ -72,16 +87,6 @@ export interface PolicyStatus {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const RERUN_FLOW = '~rerun_flow:';
-const RERUN_SYNC = '~rerun_sync:';
-
-function fingerprintOfErrors(errors: readonly OpenError[]): string {
-  return createHash('sha1').update(errors.map((e) => e.errorId).sort().join(',')).digest('hex');
-}
-
-/** An open error as the retry job reads it: with the platform's own next retry. */
-type StepError = RetryableError & Timing;
-
 /** How a keyless record is found again among the resolved errors: its traceKey (kept across errorIds), else its errorId. */
 const recordIdOf = (e: OpenError) => e.traceKey ?? e.errorId;
 
@@ -216,74 +221,6 @@ export async function enqueueRetryJobs(queue: Queue, jobs: readonly RetryJob[]):
       opts: { jobId: retryJobIdOf(data), attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { age: KEEP_RETRY_JOBS_SECONDS }, removeOnFail: { age: KEEP_RETRY_JOBS_SECONDS } },
     })),
   );
-}
-
-/** Who owns each error: the first step policy (in file order) that matches it. Pure. */
-function ownersOf(open: readonly StepError[], policies: readonly CompiledPolicy[], ctx: MatchContext): Map<CompiledPolicy, StepError[]> {
-  const owned = new Map<CompiledPolicy, StepError[]>();
-  for (const error of open) {
-    const policy = matchPolicy(policies, error, ctx);
-    if (!policy) continue;
-    let list = owned.get(policy);
-    if (!list) owned.set(policy, (list = []));
-    list.push(error);
-  }
-  return owned;
-}
-
-/** What is open now, by ledger unit: keys by errorId; a rerun unit by its keyless errors' fingerprint. Pure. */
-interface OpenUnits {
-  current: Map<string, string>;
-  byKey: Map<string, StepError>;
-  /** The keyless errors each rerun_flow policy owns, by policy name. */
-  keylessOf: Map<string, StepError[]>;
-}
-
-function openUnitsOf(open: readonly StepError[], owned: ReadonlyMap<CompiledPolicy, StepError[]>): OpenUnits {
-  const current = new Map<string, string>();
-  const byKey = new Map<string, StepError>();
-  for (const e of open) {
-    if (e.retryDataKey === undefined) continue;
-    current.set(e.retryDataKey, e.errorId);
-    byKey.set(e.retryDataKey, e);
-  }
-  const keylessOf = new Map<string, StepError[]>();
-  for (const [policy, errors] of owned) {
-    if (policy.action !== 'rerun_flow') continue;
-    const keyless = errors.filter((e) => e.retryDataKey === undefined);
-    keylessOf.set(policy.name, keyless);
-    if (keyless.length > 0) current.set(RERUN_FLOW + policy.name, fingerprintOfErrors(keyless));
-  }
-  return { current, byKey, keylessOf };
-}
-
-/** Records with a key, oldest first, each key once. Pure. */
-function keyedOldestFirst(errors: readonly StepError[]): StepError[] {
-  const seen = new Set<string>();
-  return errors
-    .filter((e) => e.retryDataKey !== undefined)
-    .sort((a, b) => (a.occurredAt ?? '').localeCompare(b.occurredAt ?? ''))
-    .filter((e) => !seen.has(e.retryDataKey as string) && (seen.add(e.retryDataKey as string), true));
-}
-
-/** How the pending units that left were resolved, from the resolutions found. Pure. */
-function verdictsOf(gone: ReadonlyArray<[string, LedgerEntry]>, keys: ResolutionLookup, ids: ResolutionLookup): Map<string, Verdict[]> {
-  const verdicts = new Map<string, Verdict[]>();
-  for (const [unit, e] of gone) {
-    if (e.ids === undefined) {
-      verdicts.set(unit, [{ outcome: verdictOf(e.last, e.u, keys.found.get(unit)), records: e.r }]);
-      continue;
-    }
-    const tally = new Map<Verdict['outcome'], number>();
-    for (const i of e.ids) {
-      const v = verdictOf(e.last, e.u, ids.found.get(i));
-      tally.set(v, (tally.get(v) ?? 0) + 1);
-    }
-    // Records beyond the remembered ids cannot be looked up.
-    if (e.r > e.ids.length) tally.set('unverified', (tally.get('unverified') ?? 0) + e.r - e.ids.length);
-    verdicts.set(unit, [...tally].map(([outcome, records]) => ({ outcome, records })));
-  }
-  return verdicts;
 }
 
 /** A settled run's units: a later success settles the attempt; a newer failure fails it. */

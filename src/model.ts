@@ -93,6 +93,21 @@ export interface UnreadableResource {
   message: string;
 }
 
+/** An open error as remediation reads it: with the platform's own next retry of it, when it has one. */
+export interface RetryableError extends OpenError {
+  retryAt?: string;
+}
+
+/** A resolved error record of a step: who resolved it and when (`auto` is the platform itself). */
+export interface ResolvedError {
+  errorId: string;
+  retryDataKey?: string | undefined;
+  traceKey?: string | undefined;
+  resolvedAt?: string | undefined;
+  /** `auto` (the platform), or the user id of whoever resolved it (a retry's submitter, or a person). */
+  resolvedBy?: string | undefined;
+}
+
 /** What one poll of a target saw. */
 export interface Observation {
   target: string;

@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { type Env, formatProblem, formatWarning, loadConfig } from './load.ts';
 import { configSchema } from './schema.ts';
 
-export { DURATION_MESSAGE, duration, durationOrZero, parseDuration } from './duration.ts';
+export { DURATION_MESSAGE, duration, durationOrZero, parseDuration } from '../fields/duration.ts';
 export { expandConfigText, formatPath, formatProblem, formatWarning, loadConfig, loadConfigFromString } from './load.ts';
-export type { ConfigProblem, Env, LoadResult } from './load.ts';
-export { regexProblem } from './regex-safety.ts';
+export type { ConfigProblem, Env, LoadOptions, LoadResult } from './load.ts';
+export { regexProblem } from '../fields/regex-safety.ts';
 export {
   ALERT_KINDS,
-  CELIGO_ERROR_CLASSIFICATIONS,
-  CELIGO_ERROR_SOURCES,
+  buildConfigSchema,
+  DOCUMENTED_ERROR_VALUES,
   configSchema,
   isDocumentedValue,
   DEFAULT_BASE_URLS,
@@ -22,17 +22,14 @@ export {
   SEVERITIES,
 } from './schema.ts';
 export type {
-  AirweaveTargetConfig,
   AlertKind,
-  CeligoErrorClassification,
-  CeligoErrorSource,
-  CeligoTargetConfig,
   Config,
   ConfigInput,
+  ConfigSchema,
   EmailReceiverConfig,
   LogReceiverConfig,
-  NeoTargetConfig,
   ReceiverConfig,
+  ReceiverConfigOf,
   RedisConfig,
   RetryAction,
   RetryPolicyConfig,

@@ -6,7 +6,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yam
 import type { Document, Node as YamlNode, Scalar } from 'yaml';
 import type { z } from 'zod';
 import { configErrorMap, unknownKeyMessage } from './messages.ts';
-import { CELIGO_ERROR_CLASSIFICATIONS, CELIGO_ERROR_SOURCES, configSchema, isDocumentedValue, type Config } from './schema.ts';
+import { configSchema, DOCUMENTED_ERROR_VALUES, isDocumentedValue, type Config, type ConfigSchema } from './schema.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -25,6 +25,14 @@ export type LoadResult = { ok: true; config: Config; warnings: ConfigProblem[] }
 export type Env = Record<string, string | undefined>;
 
 type Path = Array<string | number>;
+
+export interface LoadOptions {
+  /**
+   * The schema to validate with; default `configSchema`. One built by `buildConfigSchema` from other
+   * registries (a test's extra receiver kind) yields receivers beyond those `ReceiverConfig` names.
+   */
+  schema?: z.ZodType;
+}
 
 /** `FILE:LINE:COL path.to.field: problem` — the line `syncwatch validate` prints. */
 export function formatProblem(p: ConfigProblem): string {
@@ -47,19 +55,24 @@ export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-export async function loadConfig(file: string, env: Env = process.env): Promise<LoadResult> {
+export async function loadConfig(file: string, env: Env = process.env, options: LoadOptions = {}): Promise<LoadResult> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     return { ok: false, problems: [{ file, line: 1, col: 1, path: '(file)', message: `cannot read the config file: ${fsReason(e)}` }] };
   }
-  return loadConfigFromString(text, file, env);
+  return loadConfigFromString(text, file, env, options);
 }
 
 /** `file` names the text in problems and anchors a relative `retryPoliciesFile`. */
-export async function loadConfigFromString(text: string, file: string, env: Env = process.env): Promise<LoadResult> {
-  const loader = new Loader(env);
+export async function loadConfigFromString(
+  text: string,
+  file: string,
+  env: Env = process.env,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  const loader = new Loader(env, options.schema as ConfigSchema | undefined);
   const config = await loader.load(text, file);
   const problems = loader.finishedProblems();
   return problems.length === 0 && config !== undefined ? { ok: true, config, warnings: loader.warningsOf(config) } : { ok: false, problems };
@@ -108,7 +121,10 @@ class Loader {
   /** Merged paths filled from an environment variable rather than the file. */
   private readonly injectedFromEnv = new Map<string, string>();
 
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    private readonly schema: ConfigSchema = configSchema,
+  ) {}
 
   async load(text: string, file: string): Promise<Config | undefined> {
     const main = this.parseSource(text, file, [], []);
@@ -140,8 +156,8 @@ class Loader {
    * expanded value reads as one (`port: "${SMTP_PORT}"`), it becomes one, and validation runs again.
    * Anywhere else it stays text, so a numeric-looking token is still a string.
    */
-  validate(data: unknown): ReturnType<typeof configSchema.safeParse> {
-    const result = configSchema.safeParse(data, { error: configErrorMap });
+  validate(data: unknown): ReturnType<ConfigSchema['safeParse']> {
+    const result = this.schema.safeParse(data, { error: configErrorMap });
     if (result.success) return result;
     let coerced = false;
     for (const issue of result.error.issues) {
@@ -155,7 +171,7 @@ class Loader {
       (parent as Record<string | number, unknown>)[key] = value;
       coerced = true;
     }
-    return coerced ? configSchema.safeParse(data, { error: configErrorMap }) : result;
+    return coerced ? this.schema.safeParse(data, { error: configErrorMap }) : result;
   }
 
   /** Retry policies that name a classification or source the documents never show: allowed, but likely a typo. */
@@ -168,13 +184,13 @@ class Loader {
         const owner = this.sourceOf(path);
         if (!owner) return;
         const { line, col } = locate(owner, [...owner.docRoot, ...path.slice(owner.mountAt.length)], false);
-        const message = `"${value}" is not a ${key} the integrator.io documents list (${documented.join(', ')}); it only matches errors that carry it`;
+        const message = `"${value}" is not a ${key} the ${DOCUMENTED_ERROR_VALUES.documents} documents list (${documented.join(', ')}); it only matches errors that carry it`;
         warnings.push({ file: owner.file, line, col, path: formatPath(path), message: this.redact(message) });
       });
     };
     config.retryPolicies.forEach((_p, i) => {
-      check(i, 'classification', CELIGO_ERROR_CLASSIFICATIONS);
-      check(i, 'source', CELIGO_ERROR_SOURCES);
+      check(i, 'classification', DOCUMENTED_ERROR_VALUES.classification);
+      check(i, 'source', DOCUMENTED_ERROR_VALUES.source);
     });
     return warnings;
   }

@@ -1,83 +1,49 @@
-// The one schema of syncwatch's YAML configuration. Every object is strict: a typo in alerting or
-// retry config must be an error, never a silently ignored key. Messages never quote the value
-// they reject (values can be secrets); they may quote names (targets, receivers, policies).
+// The one schema of syncwatch's YAML configuration, composed from the provider config registry
+// (src/providers/configs.ts: each provider's target schema) and the receiver config registry
+// (src/notifiers/configs.ts: each receiver kind's schema); adding either is a folder and a registry
+// line, never an edit here. Every object is strict: a typo in alerting or retry config must be an
+// error, never a silently ignored key. Messages never quote the value they reject (values can be
+// secrets); they may quote names (targets, receivers, policies).
 import { z } from 'zod';
-import type { ProviderName } from '../model.ts';
-import { duration, durationOrZero } from './duration.ts';
-import { regexProblem } from './regex-safety.ts';
-
-export const PROVIDERS = ['celigo', 'airweave', 'neo'] as const satisfies readonly ProviderName[];
 import { ALERT_KINDS, SEVERITIES } from '../alert/model.ts';
+import type { ProviderName } from '../model.ts';
+import { receiverConfigs } from '../notifiers/configs.ts';
+import { providerConfigs } from '../providers/configs.ts';
+import { duration, durationOrZero } from '../fields/duration.ts';
+import { idsOrGlobs, isRecord, name, onFormat, secret, text, WHEN_OBJECT, type ProviderConfig, type ReceiverConfigOf } from '../fields/fields.ts';
+import { regexProblem } from '../fields/regex-safety.ts';
+
+export const PROVIDERS = providerConfigs.map((p) => p.provider) satisfies ProviderName[];
 
 export { ALERT_KINDS, SEVERITIES };
 export const RETRY_ACTIONS = ['retry', 'retry_with_backoff', 'rerun_flow', 'rerun_sync'] as const;
 
 /**
- * Celigo's error `classification` values the Flows document shows: the ten of `GET
- * /v1/errors/filterMetadata`, and `validation`, `data`, `system` seen on error records. A policy
- * may name others (the platform may send values no document lists); validate warns about those.
+ * The error `classification` and `source` values the documents of the providers that can act on
+ * records show (each provider's config.ts lists its own). A policy may name others; validate warns.
  */
-export const CELIGO_ERROR_CLASSIFICATIONS = [
-  'connection', 'duplicate', 'governance', 'intermittent', 'missing',
-  'parse', 'value', 'rate_limit', 'too_large', 'none',
-  'validation', 'data', 'system',
-] as const;
-
-/** Celigo's error `source` values: the 24 of `GET /v1/errors/filterMetadata`, and `user` seen on error records. */
-export const CELIGO_ERROR_SOURCES = [
-  'internal', 'application', 'connection', 'resource', 'transformation', 'output_filter',
-  'input_filter', 'import_filter', 'lookup', 'mapping', 'response_mapping', 'pre_save_page_hook',
-  'pre_parse_hook', 'pre_map_hook', 'post_map_hook', 'post_submit_hook', 'post_response_map_hook',
-  'post_aggregate_hook', 'pre_send_hook_ss', 'pre_map_hook_ss', 'post_map_hook_ss',
-  'post_submit_hook_ss', 'tool_input', 'tool_output', 'user',
-] as const;
+const errorValues = (providerConfigs as readonly ProviderConfig[]).flatMap((p) => (p.errorValues ? [p.errorValues] : []));
+export const DOCUMENTED_ERROR_VALUES = {
+  documents: errorValues.map((v) => v.documents).join(' or '),
+  classification: [...new Set(errorValues.flatMap((v) => v.classification))],
+  source: [...new Set(errorValues.flatMap((v) => v.source))],
+};
 
 /** A value the documents list, in any case. */
 export function isDocumentedValue(documented: readonly string[], value: string): boolean {
   return documented.includes(value.toLowerCase());
 }
 
-export const DEFAULT_BASE_URLS = {
-  celigo: 'https://api.integrator.io',
-  airweave: 'https://api.airweave.ai',
-  neo: 'https://api.neoagent.io',
-} as const satisfies Record<ProviderName, string>;
+/** Each provider's public API, from its config.ts. */
+export const DEFAULT_BASE_URLS = Object.fromEntries(providerConfigs.map((p) => [p.provider, p.defaultBaseUrl])) as Record<
+  ProviderName,
+  string
+>;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
-
-/** A custom message for one failing check; other issues (e.g. "required") keep the caller's wording. */
-function onFormat(message: string) {
-  return { error: (issue: { code?: string }) => (issue.code === 'invalid_type' ? undefined : message) };
-}
-
-/** Only run object-level checks on something that parsed as an object at all. */
-const WHEN_OBJECT = { when: (payload: { value: unknown }) => isRecord(payload.value) };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const text = z.string().min(1);
-/** A credential: the same rule as text, named so the schema says which values are secrets. */
-const secret = z.string().min(1);
-
-/** Target, receiver and policy names end up in metric labels and Redis keys: keep them plain. */
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, onFormat('expected a name of letters, digits, ".", "_" or "-" (at most 63)'));
-
-const httpUrl = z.url({ protocol: /^https?$/, ...onFormat('expected an http:// or https:// URL') });
-
-const emailAddress = z.email(onFormat('expected an e-mail address like name@example.com'));
-
-/** `name@example.com` or `Display Name <name@example.com>`. */
-const mailbox = z.string().refine((s) => {
-  const angle = /^[^<>]*<([^<>]+)>$/.exec(s);
-  return emailAddress.safeParse(angle ? angle[1] : s).success;
-}, 'expected an e-mail address like name@example.com or "Name <name@example.com>"');
 
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, onFormat('expected a label name (letters, digits, "_")'));
 
@@ -90,8 +56,6 @@ const safeRegex = z.string().superRefine((pattern, ctx) => {
 /** Label → value or glob (`*`, `?`), as in Alertmanager's `match`. */
 const labelMatch = z.record(labelName, z.string());
 const labelMatchRe = z.record(labelName, safeRegex);
-
-const idsOrGlobs = z.array(text);
 
 // ---------------------------------------------------------------------------------------------
 // redis, server, workers
@@ -143,186 +107,46 @@ const workersSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
-// targets
+// targets and receivers: composed from the registries
 
-const resourceFilter = z.strictObject({
-  integrations: idsOrGlobs.optional(),
-  flows: idsOrGlobs.optional(),
-});
-
-const expectation = z.strictObject({
-  match: z.strictObject({ integration: text.optional(), flow: text.optional(), sync: text.optional() }),
-  /** SyncStale when no run matching `match` succeeded for this long. */
-  successWithin: duration,
-});
-
-const severityByKind = z.strictObject(
-  Object.fromEntries(ALERT_KINDS.map((kind) => [kind, z.enum(SEVERITIES).optional()])) as Record<
-    (typeof ALERT_KINDS)[number],
-    z.ZodOptional<z.ZodEnum<{ [K in (typeof SEVERITIES)[number]]: K }>>
-  >,
-);
-
-/** Fields every provider's target has. */
-function targetFields<P extends ProviderName>(provider: P) {
-  return {
-    name,
-    provider: z.literal(provider),
-    baseUrl: httpUrl.default(DEFAULT_BASE_URLS[provider]),
-    interval: duration.prefault('60s'),
-    requestsPerSecond: z.number().positive().default(50),
-    /** An answer larger than this (bytes) is refused unread: the resource is unreadable that cycle. */
-    maxResponseBytes: z.int().min(1024).default(10 * 1024 * 1024),
-    /** TargetDown after this many failed polls in a row. */
-    failuresBeforeAlert: z.int().min(1).default(3),
-    /** SyncStuck when a run is running longer than this. */
-    stuckAfter: duration.optional(),
-    include: resourceFilter.optional(),
-    exclude: resourceFilter.optional(),
-    expect: z.array(expectation).default([]),
-    severity: severityByKind.default({}),
-    /** SyncPartial when a run succeeded with at least this many failed records. */
-    partialFailures: z.strictObject({ minRecords: z.int().min(1).default(1) }).prefault({}),
-    /** perStep: false reports syncwatch_flow_open_errors per flow, not per step (cardinality). */
-    metrics: z.strictObject({ perStep: z.boolean().default(true) }).prefault({}),
-  };
+/** The registries the schema is composed from (a test may add to them). */
+export interface SchemaParts<P extends readonly ProviderConfig[], R extends Record<string, z.ZodType>> {
+  providers: P;
+  receivers: R;
 }
 
-const celigoTarget = z.strictObject({
-  ...targetFields('celigo'),
-  token: secret,
-  flowErrors: z.strictObject({ minNew: z.int().min(1).default(1) }).prefault({}),
-  /** Integration ids whose Data Loader syncs are watched beyond those found through the flows in scope. */
-  integrations: z.array(text).optional(),
-});
+/** A target: one of the providers' target schemas, by `provider`. */
+function targetSchemaOf<P extends readonly ProviderConfig[]>(providers: P) {
+  const [first, ...rest] = providers.map((p) => p.target);
+  if (first === undefined) throw new Error('no provider config registered');
+  type Target = P[number]['target'];
+  return z.discriminatedUnion('provider', [first, ...rest]) as unknown as z.ZodType<z.output<Target>, z.input<Target>>;
+}
 
-const airweaveTarget = z.strictObject({
-  ...targetFields('airweave'),
-  apiKey: secret,
-  /** Default: every job via /v1/sync/jobs. */
-  sourceConnections: z.array(z.guid(onFormat('expected a UUID'))).optional(),
-});
 
-const neoTarget = z.strictObject({
-  ...targetFields('neo'),
-  token: secret,
-  integrations: z.array(text).min(1),
-  /** Each poll reads this far before the previous one again, so runs listed late are still seen. */
-  overlap: durationOrZero.prefault('5m'),
-});
-
-const targetSchema = z.discriminatedUnion('provider', [celigoTarget, airweaveTarget, neoTarget]);
-
-// ---------------------------------------------------------------------------------------------
-// receivers
-
-const SLACK_MODES = 'use either token + channel (Web API) or webhookUrl (incoming webhook)';
-
-const slackReceiver = z
-  .strictObject({
-    token: secret.optional(),
-    channel: text.optional(),
-    /** Another Web API endpoint: a proxy or a test double. */
-    apiUrl: httpUrl.optional(),
-    /** Incoming-webhook mode: no threads, no updates. */
-    webhookUrl: httpUrl.optional(),
-  })
-  .superRefine((slack, ctx) => {
-    const webApi = slack.token !== undefined || slack.channel !== undefined || slack.apiUrl !== undefined;
-    if (webApi && slack.webhookUrl !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `${SLACK_MODES}, not both` });
-    } else if (!webApi && slack.webhookUrl === undefined) {
-      ctx.addIssue({ code: 'custom', message: `needs a mode: ${SLACK_MODES}` });
-    } else if (webApi) {
-      for (const key of ['token', 'channel'] as const) {
-        if (slack[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required' });
+function receiverSchemaOf<R extends Record<string, z.ZodType>>(receivers: R) {
+  const kinds = Object.keys(receivers);
+  return z
+    .strictObject({ name, ...Object.fromEntries(kinds.map((kind) => [kind, (receivers[kind] as z.ZodType).optional()])) })
+    .superRefine((receiver, ctx) => {
+      const given = kinds.filter((kind) => (receiver as Record<string, unknown>)[kind] !== undefined);
+      if (given.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            given.length === 0
+              ? `needs exactly one of ${kinds.join(', ')}`
+              : `has ${given.join(' and ')}: give exactly one of ${kinds.join(', ')}`,
+        });
       }
-    }
-  }, WHEN_OBJECT)
-  .transform((slack): SlackReceiverConfig =>
-    slack.webhookUrl !== undefined
-      ? { webhookUrl: slack.webhookUrl }
-      : { token: slack.token!, channel: slack.channel!, ...(slack.apiUrl !== undefined && { apiUrl: slack.apiUrl }) },
-  )
-  .meta({
-    oneOf: [{ required: ['token', 'channel'] }, { required: ['webhookUrl'] }],
-    dependentRequired: { token: ['channel'], channel: ['token'], apiUrl: ['token'] },
-  });
-
-export type SlackReceiverConfig = { token: string; channel: string; apiUrl?: string } | { webhookUrl: string };
-
-const emailReceiver = z.strictObject({
-  from: mailbox,
-  to: z.array(emailAddress).min(1),
-  smtp: z
-    .strictObject({
-      host: text,
-      port: z.int().min(1).max(65_535),
-      /** false: STARTTLS (587); true: implicit TLS (465). */
-      secure: z.boolean().default(false),
-      user: secret.optional(),
-      pass: secret.optional(),
-    })
-    .superRefine((smtp, ctx) => {
-      if (smtp.user !== undefined && smtp.pass === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['pass'], message: 'required when user is set' });
-      }
-      if (smtp.pass !== undefined && smtp.user === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['user'], message: 'required when pass is set' });
-      }
-    }, WHEN_OBJECT),
-});
-
-const webhookReceiver = z.strictObject({
-  url: httpUrl,
-  /** Signs the body; header X-Syncwatch-Signature. */
-  hmacSecret: secret.optional(),
-  headers: z
-    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, onFormat('expected an HTTP header name')), z.string())
-    .optional(),
-});
-
-/** One structured log line per alert transition (the demo's receiver). */
-const logReceiver = z.strictObject({});
-
-const RECEIVER_KINDS = ['slack', 'email', 'webhook', 'log'] as const;
-
-const receiverSchema = z
-  .strictObject({
-    name,
-    slack: slackReceiver.optional(),
-    email: emailReceiver.optional(),
-    webhook: webhookReceiver.optional(),
-    log: logReceiver.optional(),
-  })
-  .superRefine((receiver, ctx) => {
-    const kinds = RECEIVER_KINDS.filter((kind) => receiver[kind] !== undefined);
-    if (kinds.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          kinds.length === 0
-            ? `needs exactly one of ${RECEIVER_KINDS.join(', ')}`
-            : `has ${kinds.join(' and ')}: give exactly one of ${RECEIVER_KINDS.join(', ')}`,
-      });
-    }
-  }, WHEN_OBJECT)
-  // Narrow the type to "exactly one kind", which the check above guarantees.
-  .transform((receiver) => receiver as ReceiverConfig)
-  .meta({ oneOf: RECEIVER_KINDS.map((kind) => ({ required: [kind] })) });
-
-type ReceiverKinds = {
-  slack: SlackReceiverConfig;
-  email: EmailReceiverConfig;
-  webhook: WebhookReceiverConfig;
-  log: LogReceiverConfig;
-};
-/** A receiver has a name and exactly one of slack, email, webhook. */
-export type ReceiverConfig = {
-  [K in keyof ReceiverKinds]: { name: string } & { [P in K]: ReceiverKinds[P] } & {
-    [P in Exclude<keyof ReceiverKinds, K>]?: undefined;
-  };
-}[keyof ReceiverKinds];
+    }, WHEN_OBJECT)
+    // Narrow the type to "exactly one kind", which the check above guarantees.
+    .transform((receiver) => receiver as ReceiverConfigOf<R>)
+    .meta({ oneOf: kinds.map((kind) => ({ required: [kind] })) }) as unknown as z.ZodType<
+    ReceiverConfigOf<R>,
+    { name: string } & { [K in keyof R]?: z.input<R[K]> }
+  >;
+}
 
 // ---------------------------------------------------------------------------------------------
 // route (Alertmanager-like), silences
@@ -392,8 +216,8 @@ const policyMatch = z
     flows: idsOrGlobs.min(1).optional(),
     steps: idsOrGlobs.min(1).optional(),
     /** Compared without regard to case; values the documents do not list are allowed (validate warns). */
-    classification: z.array(text.meta({ examples: [...CELIGO_ERROR_CLASSIFICATIONS] })).min(1).optional(),
-    source: z.array(text.meta({ examples: [...CELIGO_ERROR_SOURCES] })).min(1).optional(),
+    classification: z.array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.classification })).min(1).optional(),
+    source: z.array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.source })).min(1).optional(),
     /** Regex on the error's code. */
     code: safeRegex.optional(),
     /** Regex on the error's message. */
@@ -432,35 +256,43 @@ const retryPolicySchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // the whole file
 
-const configObject = z
-  .strictObject({
-    redis: redisSchema.prefault({}),
-    server: serverSchema.prefault({}),
-    workers: workersSchema.prefault({}),
-    targets: z.array(targetSchema).min(1),
-    receivers: z.array(receiverSchema).default([]),
-    route: routeSchema.optional(),
-    silences: z.array(silenceSchema).default([]),
-    /** Path relative to this file; the loader reads it into `retryPolicies`. */
-    retryPoliciesFile: text.optional(),
-    retryPolicies: z.array(retryPolicySchema).optional(),
-  })
-  .superRefine(checkReferences, WHEN_OBJECT)
-  .meta({
-    title: 'syncwatch configuration',
-    not: { required: ['retryPolicies', 'retryPoliciesFile'] },
-  });
+/** The config schema of the given registries (the daemon's is `configSchema`, of the registries in src/). */
+export function buildConfigSchema<const P extends readonly ProviderConfig[], R extends Record<string, z.ZodType>>(parts: SchemaParts<P, R>) {
+  const remediable = parts.providers.filter((p) => p.remediable);
+  return z
+    .strictObject({
+      redis: redisSchema.prefault({}),
+      server: serverSchema.prefault({}),
+      workers: workersSchema.prefault({}),
+      targets: z.array(targetSchemaOf(parts.providers)).min(1),
+      receivers: z.array(receiverSchemaOf(parts.receivers)).default([]),
+      route: routeSchema.optional(),
+      silences: z.array(silenceSchema).default([]),
+      /** Path relative to this file; the loader reads it into `retryPolicies`. */
+      retryPoliciesFile: text.optional(),
+      retryPolicies: z.array(retryPolicySchema).optional(),
+    })
+    .superRefine((config, ctx) => checkReferences(config, ctx, remediable), WHEN_OBJECT)
+    .meta({
+      title: 'syncwatch configuration',
+      not: { required: ['retryPolicies', 'retryPoliciesFile'] },
+    })
+    .transform((config) => ({
+      ...config,
+      retryPolicies: config.retryPolicies ?? [],
+    }));
+}
 
-export const configSchema = configObject.transform((config) => ({
-  ...config,
-  retryPolicies: config.retryPolicies ?? [],
-}));
+export const configSchema = buildConfigSchema({ providers: providerConfigs, receivers: receiverConfigs });
+
+/** A config schema the loader can validate with: the daemon's, or one built from other registries. */
+export type ConfigSchema = z.ZodType<Config, unknown>;
 
 /**
  * Checks across the document. Runs even when other parts failed (so every problem is reported at
  * once), hence it reads its input defensively.
  */
-function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx, remediable: readonly ProviderConfig[]): void {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
   const nameOf = (value: unknown): string | undefined =>
@@ -507,8 +339,11 @@ function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx):
       const matched = [...targets.entries()].filter(([targetName]) => globMatches(pattern, targetName));
       if (matched.length === 0) {
         issue(path, isGlob(pattern) ? `"${pattern}" matches no target` : `target "${pattern}" is not defined in targets`);
-      } else if (!isGlob(pattern) && matched.some(([, target]) => target.provider !== 'celigo')) {
-        issue(path, `target "${pattern}" is not a celigo target: retry policies act on Celigo flows only`);
+      } else if (!isGlob(pattern) && matched.some(([, target]) => !remediable.some((p) => p.provider === target.provider))) {
+        // Only a provider with the remediate capability can act on records.
+        const names = remediable.map((p) => p.provider).join(' or ');
+        const titles = remediable.map((p) => p.title).join(' or ');
+        issue(path, `target "${pattern}" is not a ${names} target: retry policies act on ${titles} flows only`);
       }
     });
   });
@@ -529,19 +364,17 @@ export function globMatches(pattern: string, value: string): boolean {
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-export type TargetConfig = z.output<typeof targetSchema>;
-export type CeligoTargetConfig = z.output<typeof celigoTarget>;
-export type AirweaveTargetConfig = z.output<typeof airweaveTarget>;
-export type NeoTargetConfig = z.output<typeof neoTarget>;
-export type EmailReceiverConfig = z.output<typeof emailReceiver>;
-export type WebhookReceiverConfig = z.output<typeof webhookReceiver>;
-export type LogReceiverConfig = z.output<typeof logReceiver>;
+export type TargetConfig = Config['targets'][number];
+export type { ReceiverConfig } from '../notifiers/configs.ts';
+export type { ReceiverConfigOf };
 export type RouteConfig = z.output<typeof routeSchema>;
 export type SubRouteConfig = z.output<typeof subRouteSchema>;
 export type SilenceConfig = z.output<typeof silenceSchema>;
 export type RetryPolicyConfig = z.output<typeof retryPolicySchema>;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-export type Severity = (typeof SEVERITIES)[number];
 export type RetryAction = (typeof RETRY_ACTIONS)[number];
-export type CeligoErrorClassification = (typeof CELIGO_ERROR_CLASSIFICATIONS)[number];
-export type CeligoErrorSource = (typeof CELIGO_ERROR_SOURCES)[number];
+export type { AlertKind, Severity } from '../alert/model.ts';
+// Each receiver's config type lives in its folder; re-exported while notifiers/*/index.ts import them from here.
+export type { SlackReceiverConfig } from '../notifiers/slack/config.ts';
+export type { EmailReceiverConfig } from '../notifiers/email/config.ts';
+export type { WebhookReceiverConfig } from '../notifiers/webhook/config.ts';
+export type { LogReceiverConfig } from '../notifiers/log/config.ts';

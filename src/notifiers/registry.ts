@@ -1,5 +1,6 @@
-// Config key → receiver implementation. Adding a receiver kind is one folder and one line here.
-import type { ReceiverConfig } from '../config/index.ts';
+// Config key → receiver implementation. Adding a receiver kind is one folder, one line here and
+// one in ./configs.ts (its config schema).
+import type { ReceiverConfig } from './configs.ts';
 import { createEmailNotifier, EMAIL_GUARANTEE } from './email/index.ts';
 import { createLogNotifier } from './log/index.ts';
 import { createSlackNotifier, slackStaticGuarantee } from './slack/index.ts';
@@ -17,21 +18,29 @@ export const notifierKinds = {
 
 export type NotifierKind = keyof typeof notifierKinds;
 
-export function receiverKind(receiver: ReceiverConfig): NotifierKind {
-  const kind = (Object.keys(notifierKinds) as NotifierKind[]).find((k) => receiver[k] !== undefined);
+/** A notifier registry: the one above, or a test's with more kinds. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory narrows its own config
+export type NotifierKinds = Record<string, (config: any, deps: NotifierDeps) => Notifier>;
+
+export function receiverKind(receiver: ReceiverConfig, kinds: NotifierKinds = notifierKinds): NotifierKind {
+  const kind = Object.keys(kinds).find((k) => (receiver as Record<string, unknown>)[k] !== undefined);
   if (!kind) throw new Error(`receiver "${receiver.name}" has no known kind`);
-  return kind;
+  return kind as NotifierKind;
 }
 
-export function createNotifier(receiver: ReceiverConfig, deps: Omit<NotifierDeps, 'name'>): Notifier {
-  const kind = receiverKind(receiver);
-  const factory = notifierKinds[kind] as (config: unknown, deps: NotifierDeps) => Notifier;
-  return factory(receiver[kind], { ...deps, name: receiver.name });
+export function createNotifier(receiver: ReceiverConfig, deps: Omit<NotifierDeps, 'name'>, kinds: NotifierKinds = notifierKinds): Notifier {
+  const kind = receiverKind(receiver, kinds);
+  const factory = kinds[kind] as (config: unknown, deps: NotifierDeps) => Notifier;
+  return factory((receiver as Record<string, unknown>)[kind], { ...deps, name: receiver.name });
 }
 
 /** One notifier per configured receiver, by name. */
-export function createNotifiers(receivers: readonly ReceiverConfig[], deps: Omit<NotifierDeps, 'name'>): Map<string, Notifier> {
-  return new Map(receivers.map((r) => [r.name, createNotifier(r, deps)]));
+export function createNotifiers(
+  receivers: readonly ReceiverConfig[],
+  deps: Omit<NotifierDeps, 'name'>,
+  kinds: NotifierKinds = notifierKinds,
+): Map<string, Notifier> {
+  return new Map(receivers.map((r) => [r.name, createNotifier(r, deps, kinds)]));
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { HttpClient } from '../http/client.ts';
 import type { Auth } from '../http/types.ts';
-import type { Observation, OpenError, ProviderName, Run, RunFailure, StepErrors } from '../model.ts';
+import type { Observation, OpenError, ProviderName, ResolvedError, RetryableError, Run, RunFailure, StepErrors } from '../model.ts';
 
 export interface PollContext {
   http: HttpClient;
@@ -56,4 +56,52 @@ export interface Provider<TTarget> {
   runDetail?(target: TTarget, run: Run, ctx: PollContext): Promise<RunDetail | undefined>;
   /** The newest open errors of a step, for an alert's detail. */
   errorSamples?(target: TTarget, step: StepErrors, limit: number, ctx: PollContext): Promise<OpenError[]>;
+  /**
+   * Acting on failed records (retry, rerun): an optional capability. A target whose provider has
+   * none gets no retry jobs.
+   */
+  readonly remediate?: Remediator;
+}
+
+/** What a remediation call needs: the target's shared HTTP client (its rate limit shared with polling). */
+export interface RemediationContext {
+  http: HttpClient;
+  signal?: AbortSignal;
+}
+
+/** One flow step whose records are acted on. */
+export interface StepRef {
+  flowId: string;
+  stepId: string;
+}
+
+export type RetryRecordsOutcome =
+  | { outcome: 'queued'; jobId: string; /** Who the platform will say resolved the records. */ submittedBy?: string }
+  | { outcome: 'no-op' } // none of the keys matched an open record any more
+  | { outcome: 'disabled' }; // the flow is disabled: nothing was attempted
+
+export type RerunFlowOutcome =
+  | { outcome: 'queued'; jobIds: string[] }
+  | { outcome: 'not-queued' } // accepted, but no job queued (another run in progress)
+  | { outcome: 'rejected'; reason: string };
+
+export type RerunSyncOutcome =
+  | { outcome: 'queued'; runGroupId: string }
+  | { outcome: 'already-queued' } // a run is on its way already; nothing attempted
+  | { outcome: 'disabled' };
+
+/** The remediation capability: what the retry jobs (src/retry/) ask of a platform. */
+export interface Remediator {
+  /** The most record keys one `retryRecords` call takes (batching is the caller's decision). */
+  readonly maxRecordsPerCall: number;
+  /** Every open error of a step, page by page. */
+  openErrorPages(step: StepRef, ctx: RemediationContext): AsyncIterable<RetryableError[]>;
+  /** The step's resolved errors, page by page (the caller stops reading when it has found what it looks for). */
+  resolvedPages(step: StepRef, ctx: RemediationContext): AsyncIterable<ResolvedError[]>;
+  /** Re-submit records by key; `backoff` asks for the platform's backing-off variant. */
+  retryRecords(step: StepRef, keys: readonly string[], options: { backoff: boolean }, ctx: RemediationContext): Promise<RetryRecordsOutcome>;
+  /** Run a whole flow again (records without a key). */
+  rerunFlow(flowId: string, ctx: RemediationContext): Promise<RerunFlowOutcome>;
+  /** Run a sync again. */
+  rerunSync(syncId: string, ctx: RemediationContext): Promise<RerunSyncOutcome>;
 }

@@ -7,7 +7,8 @@
 import { Retrier, type RetrierOptions } from './retrier.ts';
 
 export { compilePolicies, compilePolicy, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchableError, type MatchContext } from './match.ts';
-export { CLOCK_SKEW_MS, eligibility, latestResolution, planRetries, ResolutionLookup, retryJobIdOf, verdictOf, type Resolution, type RetryJob, type StepRetryJob, type SyncRetryJob, type Timing } from './plan.ts';
+// Planning (pure): jobs from an observation, and the per-step decisions a job makes.
+export * from './plan.ts';
 export { backoffDelayMs, LEDGER_TTL_MS, OUTCOMES, RetryLedger, retryKeys, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
 export {
   DEFAULT_LOCK_TTL_MS,

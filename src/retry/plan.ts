@@ -1,15 +1,19 @@
-// From one poll (or one poll chunk) to `retry` jobs: one per flow step (and per failed Data Loader
-// sync) that a policy could act on, with a job id that is the same for the same step in the same
-// cycle, so a re-run chunk or a second replica enqueues nothing new. Pure.
+// The pure planning of retry. From one poll (or one poll chunk) to `retry` jobs: one per flow step
+// (and per failed Data Loader sync) that a policy could act on, with a job id that is the same for
+// the same step in the same cycle, so a re-run chunk or a second replica enqueues nothing new. Then,
+// inside a job: when a record may be sent, who owns each open error, the ledger units open now, and
+// what a resolution means. The I/O around these is in retrier.ts.
 import { createHash } from 'node:crypto';
-import type { Observation, RunStatus, StepErrors } from '../model.ts';
-import { stepPolicies, syncPolicies, type CompiledPolicy } from './match.ts';
+import type { Observation, OpenError, ProviderName, ResolvedError, RetryableError, RunStatus, StepErrors } from '../model.ts';
+import { remediatorOf } from '../providers/index.ts';
+import type { LedgerEntry, Verdict } from './ledger.ts';
+import { matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
 
 /** One flow step to work on: what the poll saw of it, and the cycle that saw it. */
 export interface StepRetryJob extends Pick<StepErrors, 'target' | 'flowId' | 'flowName' | 'stepId' | 'integrationId' | 'integrationName' | 'openErrors'> {
   kind: 'step';
   cycle: string;
-  /** The step's resource key `celigo/<target>/step/<flowId>/<stepId>`. */
+  /** The step's resource key `<provider>/<target>/step/<flowId>/<stepId>`. */
   resource: string;
 }
 
@@ -17,7 +21,7 @@ export interface SyncRetryJob {
   kind: 'sync';
   target: string;
   cycle: string;
-  /** The sync's resource key `celigo/<target>/sync/<syncId>`. */
+  /** The sync's resource key `<provider>/<target>/sync/<syncId>`. */
   resource: string;
   syncId: string;
   name: string;
@@ -44,10 +48,17 @@ export function retryJobIdOf(job: Pick<RetryJob, 'target' | 'cycle' | 'resource'
  * resource criteria cover it, or when it is `active` (the ledger holds attempts to reconcile, or a
  * RetryExhausted is firing), even at zero open errors: that is how successes get counted and
  * alerts resolve. Likewise a sync: when its latest run failed and a rerun_sync policy covers it, or
- * when it is active.
+ * when it is active. Only a provider with the remediation capability gets jobs (`canRemediate`:
+ * by default, what the provider registry says).
  */
-export function planRetries(observation: Observation, cycle: string, policies: readonly CompiledPolicy[], active: ReadonlySet<string> = new Set()): RetryJob[] {
-  if (observation.provider !== 'celigo') return [];
+export function planRetries(
+  observation: Observation,
+  cycle: string,
+  policies: readonly CompiledPolicy[],
+  active: ReadonlySet<string> = new Set(),
+  canRemediate: (provider: ProviderName) => boolean = (provider) => remediatorOf(provider) !== undefined,
+): RetryJob[] {
+  if (!canRemediate(observation.provider)) return [];
   const forSteps = stepPolicies(policies);
   const forSyncs = syncPolicies(policies);
   const jobs: RetryJob[] = [];
@@ -115,15 +126,8 @@ export function eligibility(record: Timing, minAge: number, now: number): 'eligi
   return 'eligible';
 }
 
-/** A resolved error as `GET /v1/flows/{_id}/{_stepId}/resolved` lists it (the fields read here). */
-export interface Resolution {
-  errorId: string;
-  retryDataKey?: string | undefined;
-  traceKey?: string | undefined;
-  resolvedAt?: string | undefined;
-  /** `auto` (the platform), or the user id of whoever resolved it (a retry's submitter, or a person). */
-  resolvedBy?: string | undefined;
-}
+/** A resolved error as the platform lists it (the fields read here). */
+export type Resolution = ResolvedError;
 
 /** Our clock and the platform's may disagree a little: a resolution this much before our submission still counts as after it. */
 export const CLOCK_SKEW_MS = 60_000;
@@ -169,4 +173,85 @@ export class ResolutionLookup {
     }
     return true;
   }
+}
+
+// ---- one step's open errors: who owns them, what the ledger tracks, how they were resolved ----
+
+/** Ledger units of reruns (a flow's keyless records, a sync's run); record keys never start with `~`. */
+export const RERUN_FLOW = '~rerun_flow:';
+export const RERUN_SYNC = '~rerun_sync:';
+
+/** An open error as the retry job reads it: with the platform's own next retry. */
+export type StepError = RetryableError & Timing;
+
+function fingerprintOfErrors(errors: readonly OpenError[]): string {
+  return createHash('sha1').update(errors.map((e) => e.errorId).sort().join(',')).digest('hex');
+}
+
+/** Who owns each error: the first step policy (in file order) that matches it. Pure. */
+export function ownersOf(open: readonly StepError[], policies: readonly CompiledPolicy[], ctx: MatchContext): Map<CompiledPolicy, StepError[]> {
+  const owned = new Map<CompiledPolicy, StepError[]>();
+  for (const error of open) {
+    const policy = matchPolicy(policies, error, ctx);
+    if (!policy) continue;
+    let list = owned.get(policy);
+    if (!list) owned.set(policy, (list = []));
+    list.push(error);
+  }
+  return owned;
+}
+
+/** What is open now, by ledger unit: keys by errorId; a rerun unit by its keyless errors' fingerprint. Pure. */
+export interface OpenUnits {
+  current: Map<string, string>;
+  byKey: Map<string, StepError>;
+  /** The keyless errors each rerun_flow policy owns, by policy name. */
+  keylessOf: Map<string, StepError[]>;
+}
+
+export function openUnitsOf(open: readonly StepError[], owned: ReadonlyMap<CompiledPolicy, StepError[]>): OpenUnits {
+  const current = new Map<string, string>();
+  const byKey = new Map<string, StepError>();
+  for (const e of open) {
+    if (e.retryDataKey === undefined) continue;
+    current.set(e.retryDataKey, e.errorId);
+    byKey.set(e.retryDataKey, e);
+  }
+  const keylessOf = new Map<string, StepError[]>();
+  for (const [policy, errors] of owned) {
+    if (policy.action !== 'rerun_flow') continue;
+    const keyless = errors.filter((e) => e.retryDataKey === undefined);
+    keylessOf.set(policy.name, keyless);
+    if (keyless.length > 0) current.set(RERUN_FLOW + policy.name, fingerprintOfErrors(keyless));
+  }
+  return { current, byKey, keylessOf };
+}
+
+/** Records with a key, oldest first, each key once. Pure. */
+export function keyedOldestFirst(errors: readonly StepError[]): StepError[] {
+  const seen = new Set<string>();
+  return errors
+    .filter((e) => e.retryDataKey !== undefined)
+    .sort((a, b) => (a.occurredAt ?? '').localeCompare(b.occurredAt ?? ''))
+    .filter((e) => !seen.has(e.retryDataKey as string) && (seen.add(e.retryDataKey as string), true));
+}
+
+/** How the pending units that left were resolved, from the resolutions found. Pure. */
+export function verdictsOf(gone: ReadonlyArray<[string, LedgerEntry]>, keys: ResolutionLookup, ids: ResolutionLookup): Map<string, Verdict[]> {
+  const verdicts = new Map<string, Verdict[]>();
+  for (const [unit, e] of gone) {
+    if (e.ids === undefined) {
+      verdicts.set(unit, [{ outcome: verdictOf(e.last, e.u, keys.found.get(unit)), records: e.r }]);
+      continue;
+    }
+    const tally = new Map<Verdict['outcome'], number>();
+    for (const i of e.ids) {
+      const v = verdictOf(e.last, e.u, ids.found.get(i));
+      tally.set(v, (tally.get(v) ?? 0) + 1);
+    }
+    // Records beyond the remembered ids cannot be looked up.
+    if (e.r > e.ids.length) tally.set('unverified', (tally.get('unverified') ?? 0) + e.r - e.ids.length);
+    verdicts.set(unit, [...tally].map(([outcome, records]) => ({ outcome, records })));
+  }
+  return verdicts;
 }

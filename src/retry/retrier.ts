@@ -2,7 +2,6 @@
 // attempts did (records gone: how `…/resolved` says they were resolved) → match policies → minAge
 // and the platform's own `retryAt` → attempts/backoff/budget (claimed atomically in Redis before
 // anything is sent) → dryRun → submit in batches of ≤ 1,000 → RetryExhausted.
-import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
@@ -10,13 +9,28 @@ import { DEFAULT_SEVERITY, fingerprintOf, type AlertEvent, type AlertKind, type 
 import type { RetryPolicyConfig } from '../config/index.ts';
 import { isSyncwatchError } from '../errors.ts';
 import type { HttpClient } from '../http/client.ts';
-import type { Observation, OpenError } from '../model.ts';
-import { CeligoClient, MAX_RETRY_KEYS_PER_CALL } from '../providers/celigo/client.ts';
-import { toOpenError } from '../providers/celigo/provider.ts';
+import type { Observation, OpenError, ProviderName, RunStatus } from '../model.ts';
+import { remediatorOf, type ProviderRegistry, type RemediationContext, type Remediator, type RetryRecordsOutcome } from '../providers/index.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
 import { emptyCounts, RetryLedger, type ClaimParams, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
-import { eligibility, planRetries, ResolutionLookup, retryJobIdOf, verdictOf, type RetryJob, type StepRetryJob, type SyncRetryJob, type Timing } from './plan.ts';
+import {
+  eligibility,
+  keyedOldestFirst,
+  openUnitsOf,
+  ownersOf,
+  planRetries,
+  RERUN_FLOW,
+  RERUN_SYNC,
+  ResolutionLookup,
+  retryJobIdOf,
+  verdictsOf,
+  type OpenUnits,
+  type RetryJob,
+  type StepError,
+  type StepRetryJob,
+  type SyncRetryJob,
+} from './plan.ts';
 
 /** How long finished retry jobs are kept (their ids dedupe a cycle's re-plans). */
 export const KEEP_RETRY_JOBS_SECONDS = 3600;
@@ -28,7 +42,7 @@ export type Emit = (events: AlertEvent[]) => Promise<void>;
 
 export interface RetrierTarget {
   name: string;
-  provider: string;
+  provider: ProviderName;
   severity?: Partial<Record<AlertKind, Severity>>;
 }
 
@@ -40,8 +54,10 @@ export interface RetrierOptions {
   /** Where `plan` enqueues; without it `plan` only returns the jobs. */
   retryQueue?: Queue;
   logger: Logger;
-  /** The shared HTTP client of a Celigo target (rate limit shared with polling). */
+  /** The shared HTTP client of a target (rate limit shared with polling). */
   httpFor: (target: string) => HttpClient;
+  /** Where a target's provider is looked up for its remediation capability (default: the provider registry). */
+  providers?: ProviderRegistry;
   now?: () => number;
   /** Counter hook: syncwatch_retry_records_total{target,policy,outcome}. */
   onRecords?: OnRecords;
@@ -71,16 +87,6 @@ export interface PolicyStatus {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const RERUN_FLOW = '~rerun_flow:';
-const RERUN_SYNC = '~rerun_sync:';
-
-function fingerprintOfErrors(errors: readonly OpenError[]): string {
-  return createHash('sha1').update(errors.map((e) => e.errorId).sort().join(',')).digest('hex');
-}
-
-/** An open error as the retry job reads it: with the platform's own next retry. */
-type StepError = OpenError & Timing;
-
 /** How a keyless record is found again among the resolved errors: its traceKey (kept across errorIds), else its errorId. */
 const recordIdOf = (e: OpenError) => e.traceKey ?? e.errorId;
 
@@ -123,9 +129,9 @@ export class Retrier {
 
   /** The retry jobs of one observation (steps with errors a policy could own, plus active ones); enqueued when a queue was given. */
   async plan(observation: Observation, cycle: string): Promise<RetryJob[]> {
-    if (this.policies.length === 0 || observation.provider !== 'celigo') return [];
+    if (this.policies.length === 0 || !this.canRemediate(observation.provider)) return [];
     const active = await this.ledger.activeResources(observation.target);
-    const jobs = planRetries(observation, cycle, this.policies, active);
+    const jobs = planRetries(observation, cycle, this.policies, active, (provider) => this.canRemediate(provider));
     if (this.opts.retryQueue && jobs.length > 0) await enqueueRetryJobs(this.opts.retryQueue, jobs);
     return jobs;
   }
@@ -138,7 +144,13 @@ export class Retrier {
       return { status: 'locked', events: [], counts: {} };
     }
     try {
-      const run = new JobRun(this, this.opts, this.logger, this.now(), job);
+      const target = this.target(job.target);
+      const remediator = target && remediatorOf(target.provider, this.opts.providers);
+      if (!target || !remediator) {
+        this.logger.warn({ target: job.target, resource: job.resource }, 'target unknown or its provider cannot remediate; nothing to retry');
+        return { status: 'gone', events: [], counts: {} };
+      }
+      const run = new JobRun(this, remediator, target.provider, this.opts, this.logger, this.now(), job);
       const result = job.kind === 'step' ? await run.step(job) : await run.sync(job);
       if (emit && result.events.length > 0) {
         try {
@@ -179,8 +191,17 @@ export class Retrier {
     });
   }
 
+  /** Whether a provider has the remediation capability: only its targets get retry jobs. */
+  canRemediate(provider: string): boolean {
+    return remediatorOf(provider, this.opts.providers) !== undefined;
+  }
+
+  private target(name: string): RetrierTarget | undefined {
+    return this.opts.config.targets.find((t) => t.name === name);
+  }
+
   severity(target: string): Severity {
-    return this.opts.config.targets.find((t) => t.name === target)?.severity?.RetryExhausted ?? DEFAULT_SEVERITY.RetryExhausted;
+    return this.target(target)?.severity?.RetryExhausted ?? DEFAULT_SEVERITY.RetryExhausted;
   }
 
   count(counts: PolicyCounts, target: string, policy: string, outcome: RetryOutcomeName, records: number, now: number): Promise<void> {
@@ -202,22 +223,35 @@ export async function enqueueRetryJobs(queue: Queue, jobs: readonly RetryJob[]):
   );
 }
 
+/** A settled run's units: a later success settles the attempt; a newer failure fails it. */
+const isSettled = (status: RunStatus) => status === 'succeeded' || status === 'failed' || status === 'canceled';
+
+/** What one step run decides per policy, and carries from one policy to the next. */
+interface StepPass {
+  units: OpenUnits;
+  disabledKey: string;
+  /** The flow turned out disabled (by an earlier policy, or an earlier run): nothing more is sent. */
+  flowDisabled: boolean;
+}
+
 /** The state of one job run (one clock reading, one claim id). */
 class JobRun {
   readonly counts: PolicyCounts = {};
   readonly claimId = RetryLedger.newToken();
   private readonly ledger: RetryLedger;
-  private readonly client: CeligoClient;
+  private readonly ctx: RemediationContext;
 
   constructor(
     private readonly retrier: Retrier,
+    private readonly remediator: Remediator,
+    private readonly provider: ProviderName,
     opts: RetrierOptions,
     private readonly logger: Logger,
     private readonly now: number,
     job: RetryJob,
   ) {
     this.ledger = retrier.ledger;
-    this.client = new CeligoClient(opts.httpFor(job.target));
+    this.ctx = { http: opts.httpFor(job.target) };
   }
 
   private count(target: string, policy: string, outcome: RetryOutcomeName, records: number) {
@@ -235,47 +269,42 @@ class JobRun {
     const ctx: MatchContext = { target: job.target, flowId: job.flowId, flowName: job.flowName, stepId: job.stepId, integrationId: job.integrationId, integrationName: job.integrationName };
     const log = this.logger.child({ target: job.target, flow: job.flowId, step: job.stepId });
 
-    let open: StepError[] = [];
+    const open = await this.openErrors(job, log);
+    if (open === undefined) return { status: 'gone', events: [], counts: {} };
+    const owned = ownersOf(open, stepPolicies(this.retrier.policies), ctx);
+    const units = openUnitsOf(open, owned);
+    const reconciled = await this.reconcileStep(job, units.current, log);
+
+    const disabledKey = this.ledger.keys.disabled(job.target, job.flowId);
+    const pass: StepPass = { units, disabledKey, flowDisabled: await this.ledger.running(disabledKey, this.now) };
+    for (const policy of [...owned.keys()].sort((a, b) => a.index - b.index)) {
+      const plog = log.child({ policy: policy.name, action: policy.action });
+      if (policy.action === 'rerun_flow') await this.rerunFlowPolicy(job, policy, pass, plog);
+      else await this.retryPolicy(job, policy, owned.get(policy) ?? [], pass, plog);
+    }
+
+    const events = await this.exhaustion(job, reconciled.exhausted, units.byKey, units.keylessOf, { name: job.flowName, flow: job.flowId, step: job.stepId, integration: job.integrationId });
+    await this.ledger.settleActive(job.target, job.resource);
+    return { status: 'done', events, counts: this.counts };
+  }
+
+  /** Every open error of the step (every page); undefined when the flow or step is gone. */
+  private async openErrors(job: StepRetryJob, log: Logger): Promise<StepError[] | undefined> {
+    const open: StepError[] = [];
     try {
-      for await (const page of this.client.openErrorPagesOfStep(job.flowId, job.stepId)) {
-        open.push(...page.map((e) => ({ ...toOpenError(e), ...(e.retryAt ? { retryAt: e.retryAt } : {}) })));
-      }
+      for await (const page of this.remediator.openErrorPages(job, this.ctx)) open.push(...page);
     } catch (e) {
       if (isSyncwatchError(e, 'not-found')) {
         log.info('flow or step no longer exists; nothing to retry');
-        return { status: 'gone', events: [], counts: {} };
+        return undefined;
       }
       throw e;
     }
+    return open;
+  }
 
-    // Who owns each error (first match in file order).
-    const policies = stepPolicies(this.retrier.policies);
-    const owned = new Map<CompiledPolicy, StepError[]>();
-    for (const error of open) {
-      const policy = matchPolicy(policies, error, ctx);
-      if (!policy) continue;
-      let list = owned.get(policy);
-      if (!list) owned.set(policy, (list = []));
-      list.push(error);
-    }
-
-    // What is open now, by ledger unit: keys by errorId; a rerun unit by its errors' fingerprint.
-    const current = new Map<string, string>();
-    const byKey = new Map<string, StepError>();
-    for (const e of open) {
-      if (e.retryDataKey === undefined) continue;
-      current.set(e.retryDataKey, e.errorId);
-      byKey.set(e.retryDataKey, e);
-    }
-    const keylessOf = new Map<string, StepError[]>();
-    for (const [policy, errors] of owned) {
-      if (policy.action !== 'rerun_flow') continue;
-      const keyless = errors.filter((e) => e.retryDataKey === undefined);
-      keylessOf.set(policy.name, keyless);
-      if (keyless.length > 0) current.set(RERUN_FLOW + policy.name, fingerprintOfErrors(keyless));
-    }
-
-    // Submitted records gone from the open errors: how were they resolved, by our retry or by hand?
+  /** Submitted records gone from the open errors: how were they resolved, by our retry or by hand? Counted and logged. */
+  private async reconcileStep(job: StepRetryJob, current: ReadonlyMap<string, string>, log: Logger) {
     const gone = [...(await this.ledger.entries(job.resource))].filter(([unit, e]) => e.st === 'pending' && !current.has(unit));
     const verdicts = gone.length > 0 ? await this.verdicts(job, gone) : new Map<string, Verdict[]>();
     const reconciled = await this.ledger.reconcile(job.resource, current, verdicts);
@@ -289,59 +318,47 @@ class JobRun {
     }
     // What earlier submissions achieved, one line per policy and outcome.
     for (const e of settled.values()) log.info(e, SETTLED_MESSAGES[e.outcome] ?? e.outcome);
+    return reconciled;
+  }
 
-    const disabledKey = this.ledger.keys.disabled(job.target, job.flowId);
-    let flowDisabled = await this.ledger.running(disabledKey, this.now);
-    for (const policy of [...owned.keys()].sort((a, b) => a.index - b.index)) {
-      const errors = owned.get(policy) ?? [];
-      const c = policy.config;
-      const plog = log.child({ policy: policy.name, action: policy.action });
-      if (policy.action === 'rerun_flow') {
-        const eligible = await this.eligibleOf(job, policy, keylessOf.get(policy.name) ?? [], plog);
-        if (eligible.length === 0) continue;
-        if (c.dryRun) {
-          plog.info({ count: eligible.length, dryRun: true }, 'dry run: would re-run the flow');
-          await this.count(job.target, policy.name, 'dry_run', eligible.length);
-          continue;
-        }
-        if (flowDisabled) continue;
-        flowDisabled = await this.rerunFlow(job, policy, eligible, current.get(RERUN_FLOW + policy.name) ?? '', disabledKey, plog);
-        continue;
-      }
-
-      // retry / retry_with_backoff: records with a retryDataKey, due, oldest first, once each.
-      const seen = new Set<string>();
-      const keyed = errors
-        .filter((e) => e.retryDataKey !== undefined)
-        .sort((a, b) => (a.occurredAt ?? '').localeCompare(b.occurredAt ?? ''))
-        .filter((e) => !seen.has(e.retryDataKey as string) && (seen.add(e.retryDataKey as string), true));
-      const eligible = await this.eligibleOf(job, policy, keyed, plog);
-      if (eligible.length === 0) continue;
-
-      if (c.dryRun) {
-        // Look, never touch: no attempt recorded, no budget spent.
-        const entries = await this.ledger.entries(job.resource);
-        const due = eligible.filter((e) => {
-          const entry = entries.get(e.retryDataKey as string);
-          return !entry || (entry.n < c.maxAttempts && entry.next <= this.now);
-        });
-        const left = await this.ledger.budgetLeft(job.target, policy.name, c.budget.recordsPerHour, this.now);
-        const would = Math.min(due.length, left);
-        plog.info({ count: would, overBudget: due.length - would, dryRun: true }, 'dry run: would retry records');
-        await this.count(job.target, policy.name, 'dry_run', would);
-        await this.count(job.target, policy.name, 'skipped_budget', due.length - would);
-        continue;
-      }
-      if (flowDisabled) {
-        plog.debug({ count: eligible.length }, 'flow is disabled; not retrying');
-        continue;
-      }
-      flowDisabled = await this.retryKeys(job, policy, eligible, disabledKey, plog);
+  /** rerun_flow: the policy's keyless records, by one flow run. */
+  private async rerunFlowPolicy(job: StepRetryJob, policy: CompiledPolicy, pass: StepPass, log: Logger): Promise<void> {
+    const eligible = await this.eligibleOf(job, policy, pass.units.keylessOf.get(policy.name) ?? [], log);
+    if (eligible.length === 0) return;
+    if (policy.config.dryRun) {
+      log.info({ count: eligible.length, dryRun: true }, 'dry run: would re-run the flow');
+      await this.count(job.target, policy.name, 'dry_run', eligible.length);
+      return;
     }
+    if (pass.flowDisabled) return;
+    pass.flowDisabled = await this.rerunFlow(job, policy, eligible, pass.units.current.get(RERUN_FLOW + policy.name) ?? '', pass.disabledKey, log);
+  }
 
-    const events = await this.exhaustion(job, reconciled.exhausted, byKey, keylessOf, { name: job.flowName, flow: job.flowId, step: job.stepId, integration: job.integrationId });
-    await this.ledger.settleActive(job.target, job.resource);
-    return { status: 'done', events, counts: this.counts };
+  /** retry / retry_with_backoff: records with a retryDataKey, due, oldest first, once each. */
+  private async retryPolicy(job: StepRetryJob, policy: CompiledPolicy, errors: readonly StepError[], pass: StepPass, log: Logger): Promise<void> {
+    const eligible = await this.eligibleOf(job, policy, keyedOldestFirst(errors), log);
+    if (eligible.length === 0) return;
+    if (policy.config.dryRun) return this.dryRunRetry(job, policy, eligible, log);
+    if (pass.flowDisabled) {
+      log.debug({ count: eligible.length }, 'flow is disabled; not retrying');
+      return;
+    }
+    pass.flowDisabled = await this.retryKeys(job, policy, eligible, pass.disabledKey, log);
+  }
+
+  /** Look, never touch: no attempt recorded, no budget spent. */
+  private async dryRunRetry(job: StepRetryJob, policy: CompiledPolicy, eligible: readonly StepError[], log: Logger): Promise<void> {
+    const c = policy.config;
+    const entries = await this.ledger.entries(job.resource);
+    const due = eligible.filter((e) => {
+      const entry = entries.get(e.retryDataKey as string);
+      return !entry || (entry.n < c.maxAttempts && entry.next <= this.now);
+    });
+    const left = await this.ledger.budgetLeft(job.target, policy.name, c.budget.recordsPerHour, this.now);
+    const would = Math.min(due.length, left);
+    log.info({ count: would, overBudget: due.length - would, dryRun: true }, 'dry run: would retry records');
+    await this.count(job.target, policy.name, 'dry_run', would);
+    await this.count(job.target, policy.name, 'skipped_budget', due.length - would);
   }
 
   /**
@@ -365,7 +382,7 @@ class JobRun {
 
   /**
    * How the platform resolved the pending units that left the open errors, from the step's resolved
-   * errors (`GET …/resolved`, read until every unit is found).
+   * errors (read until every unit is found).
    */
   private async verdicts(job: StepRetryJob, gone: ReadonlyArray<[string, LedgerEntry]>): Promise<Map<string, Verdict[]>> {
     // What to look up, with when we submitted it: retryDataKeys, and the records of reruns.
@@ -376,7 +393,7 @@ class JobRun {
       else if (!unit.startsWith('~')) keys.want(unit, e.last);
     }
     if (!keys.done() || !ids.done()) {
-      for await (const page of this.client.resolvedErrorPagesOfStep(job.flowId, job.stepId)) {
+      for await (const page of this.remediator.resolvedPages(job, this.ctx)) {
         for (const r of page) {
           keys.offer(r.retryDataKey, r);
           // A keyless record keeps its traceKey when a failed run brings it back under a new errorId.
@@ -386,55 +403,26 @@ class JobRun {
         if (keys.done() && ids.done()) break;
       }
     }
-    const verdicts = new Map<string, Verdict[]>();
-    for (const [unit, e] of gone) {
-      if (e.ids === undefined) {
-        verdicts.set(unit, [{ outcome: verdictOf(e.last, e.u, keys.found.get(unit)), records: e.r }]);
-        continue;
-      }
-      const tally = new Map<Verdict['outcome'], number>();
-      for (const i of e.ids) {
-        const v = verdictOf(e.last, e.u, ids.found.get(i));
-        tally.set(v, (tally.get(v) ?? 0) + 1);
-      }
-      // Records beyond the remembered ids cannot be looked up.
-      if (e.r > e.ids.length) tally.set('unverified', (tally.get('unverified') ?? 0) + e.r - e.ids.length);
-      verdicts.set(unit, [...tally].map(([outcome, records]) => ({ outcome, records })));
-    }
-    return verdicts;
+    return verdictsOf(gone, keys, ids);
   }
 
-  /** Claims and submits in slices of ≤ 1,000; answers true when the flow turned out disabled. */
+  /** Claims and submits in slices the platform takes at once; answers true when the flow turned out disabled. */
   private async retryKeys(job: StepRetryJob, policy: CompiledPolicy, eligible: StepError[], disabledKey: string, log: Logger): Promise<boolean> {
     const params = this.claimParams(job, policy);
-    for (let i = 0; i < eligible.length; i += MAX_RETRY_KEYS_PER_CALL) {
-      const slice = eligible.slice(i, i + MAX_RETRY_KEYS_PER_CALL);
-      const results = await this.ledger.claim(params, slice.map((e) => ({ unit: e.retryDataKey as string, eid: e.errorId, records: 1 })));
-      const claimed: Array<{ unit: string; previous: string; records: number }> = [];
-      let overBudget = 0;
-      results.forEach((r, j) => {
-        if (r.status === 'claimed') claimed.push({ unit: slice[j]?.retryDataKey as string, previous: r.previous, records: 1 });
-        else if (r.status === 'budget') overBudget++;
-      });
-      await this.count(job.target, policy.name, 'skipped_budget', overBudget);
+    const size = this.remediator.maxRecordsPerCall;
+    for (let i = 0; i < eligible.length; i += size) {
+      const slice = eligible.slice(i, i + size);
+      const claimed = await this.claimSlice(job, policy, params, slice);
       if (claimed.length === 0) continue;
-
       const keys = claimed.map((c) => c.unit);
-      let outcome;
-      try {
-        outcome = await this.client.retry(job.flowId, job.stepId, keys, { withBackoff: policy.action === 'retry_with_backoff' });
-      } catch (e) {
-        // It may have reached the platform: the attempts stay recorded (never twice in a window).
-        log.warn({ count: keys.length, err: { message: e instanceof Error ? e.message : String(e) } }, 'retry submission failed; attempts kept');
-        throw e;
-      }
+      const outcome = await this.submit(job, policy, keys, log);
       if (outcome.outcome === 'queued') {
         // Large batches show their progress: records so far of those eligible on this step.
-        log.info({ count: keys.length, progress: `${Math.min(i + slice.length, eligible.length)}/${eligible.length}`, retryJob: outcome.job._id }, 'retry batch submitted');
+        log.info({ count: keys.length, progress: `${Math.min(i + slice.length, eligible.length)}/${eligible.length}`, retryJob: outcome.jobId }, 'retry batch submitted');
         log.debug({ retryDataKeys: keys }, 'retry batch keys');
         await this.count(job.target, policy.name, 'submitted', keys.length);
         // Who submitted: the platform resolves a successful retry in this user's name.
-        if (outcome.job._userId !== undefined) await this.ledger.mark(job.resource, this.claimId, 'u', outcome.job._userId, keys);
+        if (outcome.submittedBy !== undefined) await this.ledger.mark(job.resource, this.claimId, 'u', outcome.submittedBy, keys);
       } else if (outcome.outcome === 'no-op') {
         // 204: none of the keys matched a stored snapshot (resolved or purged meanwhile). The
         // attempt stays recorded (its backoff still applies); if the keys are gone on the next
@@ -455,6 +443,29 @@ class JobRun {
     return false;
   }
 
+  /** Claims one slice's records in the ledger (atomically, before anything is sent); over-budget ones counted. */
+  private async claimSlice(job: StepRetryJob, policy: CompiledPolicy, params: ClaimParams, slice: readonly StepError[]) {
+    const results = await this.ledger.claim(params, slice.map((e) => ({ unit: e.retryDataKey as string, eid: e.errorId, records: 1 })));
+    const claimed: Array<{ unit: string; previous: string; records: number }> = [];
+    let overBudget = 0;
+    results.forEach((r, j) => {
+      if (r.status === 'claimed') claimed.push({ unit: slice[j]?.retryDataKey as string, previous: r.previous, records: 1 });
+      else if (r.status === 'budget') overBudget++;
+    });
+    await this.count(job.target, policy.name, 'skipped_budget', overBudget);
+    return claimed;
+  }
+
+  private async submit(job: StepRetryJob, policy: CompiledPolicy, keys: readonly string[], log: Logger): Promise<RetryRecordsOutcome> {
+    try {
+      return await this.remediator.retryRecords(job, keys, { backoff: policy.action === 'retry_with_backoff' }, this.ctx);
+    } catch (e) {
+      // It may have reached the platform: the attempts stay recorded (never twice in a window).
+      log.warn({ count: keys.length, err: { message: e instanceof Error ? e.message : String(e) } }, 'retry submission failed; attempts kept');
+      throw e;
+    }
+  }
+
   private async rerunFlow(job: StepRetryJob, policy: CompiledPolicy, eligible: StepError[], fingerprint: string, disabledKey: string, log: Logger): Promise<boolean> {
     const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
     const params = this.claimParams(job, policy, cooldown);
@@ -473,7 +484,7 @@ class JobRun {
       log.debug('flow re-run in cooldown; skipped');
       return false;
     }
-    const outcome = await this.client.runFlow(job.flowId);
+    const outcome = await this.remediator.rerunFlow(job.flowId, this.ctx);
     if (outcome.outcome === 'queued') {
       log.info({ count: eligible.length, jobIds: outcome.jobIds }, 'flow re-run submitted');
       await this.count(job.target, policy.name, 'submitted', eligible.length);
@@ -496,63 +507,67 @@ class JobRun {
 
   async sync(job: SyncRetryJob): Promise<RetryResult> {
     const ctx: MatchContext = { target: job.target, flowId: job.syncId, flowName: job.name, integrationId: job.integrationId, integrationName: job.integrationName };
-    const log = this.logger.child({ target: job.target, sync: job.syncId });
     const policy = matchPolicy(syncPolicies(this.retrier.policies), { message: job.error ?? '' }, ctx);
-
-    // Reconcile on a settled run: a later success settles the attempt; a newer failure fails it.
-    let exhausted: Array<{ unit: string; policy: string }> = [];
-    if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled') {
-      const current = new Map<string, string>();
-      if (job.status === 'failed' && policy) current.set(RERUN_SYNC + policy.name, job.runId);
-      // A sync's rerun is settled by its run, not by resolved error records: no longer failing is success.
-      const settledRuns = [...(await this.ledger.entries(job.resource))].filter(([unit, e]) => e.st === 'pending' && !current.has(unit));
-      const verdicts = new Map(settledRuns.map(([unit, e]): [string, Verdict[]] => [unit, [{ outcome: 'succeeded', records: e.r }]]));
-      const reconciled = await this.ledger.reconcile(job.resource, current, verdicts);
-      for (const o of reconciled.outcomes) await this.count(job.target, o.policy, o.outcome, o.records);
-      exhausted = reconciled.exhausted;
-    } else {
-      const state = await this.ledger.entries(job.resource);
-      exhausted = [...state.entries()].filter(([, e]) => e.st === 'failed' && e.n >= e.max).map(([unit, e]) => ({ unit, policy: e.p }));
-    }
-
+    const exhausted = isSettled(job.status) ? await this.reconcileSync(job, policy) : await this.exhaustedUnits(job);
     if (policy && job.status === 'failed' && eligibility({ occurredAt: job.endedAt }, policy.config.minAge, this.now) === 'eligible') {
-      const plog = log.child({ policy: policy.name, action: policy.action });
-      if (policy.config.dryRun) {
-        plog.info({ count: 1, dryRun: true }, 'dry run: would re-run the sync');
-        await this.count(job.target, policy.name, 'dry_run', 1);
-      } else {
-        const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
-        const params = this.claimParams(job, policy, cooldown);
-        const unit = RERUN_SYNC + policy.name;
-        const [result] = await this.ledger.claim(params, [{ unit, eid: job.runId, records: 1 }]);
-        if (result?.status === 'budget') await this.count(job.target, policy.name, 'skipped_budget', 1);
-        if (result?.status === 'claimed') {
-          const claimed = [{ unit, previous: result.previous, records: 1 }];
-          if (!(await this.ledger.setOnce(this.ledger.keys.cooldown(job.target, 'sync', job.syncId), cooldown, this.now))) {
-            await this.ledger.rollback(params, claimed);
-          } else {
-            const outcome = await this.client.runSync(job.syncId);
-            if (outcome.outcome === 'queued') {
-              plog.info({ count: 1, flowExecutionGroupId: outcome.flowExecutionGroupId }, 'sync re-run submitted');
-              await this.count(job.target, policy.name, 'submitted', 1);
-            } else if (outcome.outcome === 'already-queued') {
-              // 409 sync_job_already_queued: a run is on its way already; nothing attempted.
-              await this.ledger.rollback(params, claimed);
-              plog.info('sync already has a queued run (409); skipped');
-            } else {
-              await this.ledger.rollback(params, claimed);
-              plog.warn('sync is disabled (422 invalid_sync); not re-run');
-              await this.count(job.target, policy.name, 'skipped_disabled', 1);
-            }
-          }
-        }
-      }
+      await this.rerunSyncPolicy(job, policy, this.logger.child({ target: job.target, sync: job.syncId, policy: policy.name, action: policy.action }));
     }
-
     const failedRun: OpenError = { errorId: job.runId, message: job.error ?? `sync ${job.name} failed` };
     const events = await this.exhaustion(job, exhausted, new Map(), new Map(), { name: job.name, sync: job.syncId, integration: job.integrationId }, [failedRun]);
     await this.ledger.settleActive(job.target, job.resource);
     return { status: 'done', events, counts: this.counts };
+  }
+
+  /** On a settled run: a later success settles the attempt; a newer failure fails it. Answers the exhausted units. */
+  private async reconcileSync(job: SyncRetryJob, policy: CompiledPolicy | undefined): Promise<Array<{ unit: string; policy: string }>> {
+    const current = new Map<string, string>();
+    if (job.status === 'failed' && policy) current.set(RERUN_SYNC + policy.name, job.runId);
+    // A sync's rerun is settled by its run, not by resolved error records: no longer failing is success.
+    const settledRuns = [...(await this.ledger.entries(job.resource))].filter(([unit, e]) => e.st === 'pending' && !current.has(unit));
+    const verdicts = new Map(settledRuns.map(([unit, e]): [string, Verdict[]] => [unit, [{ outcome: 'succeeded', records: e.r }]]));
+    const reconciled = await this.ledger.reconcile(job.resource, current, verdicts);
+    for (const o of reconciled.outcomes) await this.count(job.target, o.policy, o.outcome, o.records);
+    return reconciled.exhausted;
+  }
+
+  /** While a run is still on its way: the units already out of attempts. */
+  private async exhaustedUnits(job: SyncRetryJob): Promise<Array<{ unit: string; policy: string }>> {
+    const state = await this.ledger.entries(job.resource);
+    return [...state.entries()].filter(([, e]) => e.st === 'failed' && e.n >= e.max).map(([unit, e]) => ({ unit, policy: e.p }));
+  }
+
+  /** rerun_sync: one rerun of the failed sync, claimed and within its cooldown. */
+  private async rerunSyncPolicy(job: SyncRetryJob, policy: CompiledPolicy, log: Logger): Promise<void> {
+    if (policy.config.dryRun) {
+      log.info({ count: 1, dryRun: true }, 'dry run: would re-run the sync');
+      await this.count(job.target, policy.name, 'dry_run', 1);
+      return;
+    }
+    const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
+    const params = this.claimParams(job, policy, cooldown);
+    const unit = RERUN_SYNC + policy.name;
+    const [result] = await this.ledger.claim(params, [{ unit, eid: job.runId, records: 1 }]);
+    if (result?.status === 'budget') await this.count(job.target, policy.name, 'skipped_budget', 1);
+    if (result?.status !== 'claimed') return;
+    const claimed = [{ unit, previous: result.previous, records: 1 }];
+    if (!(await this.ledger.setOnce(this.ledger.keys.cooldown(job.target, 'sync', job.syncId), cooldown, this.now))) {
+      await this.ledger.rollback(params, claimed);
+      return;
+    }
+    const outcome = await this.remediator.rerunSync(job.syncId, this.ctx);
+    if (outcome.outcome === 'queued') {
+      log.info({ count: 1, flowExecutionGroupId: outcome.runGroupId }, 'sync re-run submitted');
+      await this.count(job.target, policy.name, 'submitted', 1);
+      return;
+    }
+    await this.ledger.rollback(params, claimed);
+    if (outcome.outcome === 'already-queued') {
+      // 409 sync_job_already_queued: a run is on its way already; nothing attempted.
+      log.info('sync already has a queued run (409); skipped');
+    } else {
+      log.warn('sync is disabled (422 invalid_sync); not re-run');
+      await this.count(job.target, policy.name, 'skipped_disabled', 1);
+    }
   }
 
   /** RetryExhausted: one firing transition per episode, one resolved when those records are gone. */
@@ -579,7 +594,7 @@ class JobRun {
       fingerprint,
       labels: {
         target: job.target,
-        provider: 'celigo' as const,
+        provider: this.provider,
         kind: 'RetryExhausted' as const,
         severity: this.retrier.severity(job.target),
         resource: job.resource,

@@ -15,25 +15,28 @@ const root = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..')
  */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // floor 0: vocabulary and tools that know nothing else
-  model: ['errors'],
   errors: [],
+  model: ['errors'],
   concurrency: [],
   log: ['errors'],
-  // floor 1: the alert model, the configuration, the HTTP client
+  // floor 1: the alert model, the zod building blocks of every config schema, the HTTP client
   alert: ['model'],
-  config: ['model', 'alert', 'errors'],
+  fields: ['alert', 'model', 'errors'],
   http: ['errors'],
-  // floor 2: what talks to the outside world, each knowing nothing of the others
-  providers: ['model', 'http', 'errors', 'concurrency', 'config'],
-  notifiers: ['alert', 'config', 'errors', 'http', 'model'],
-  state: ['model', 'alert', 'config', 'errors', 'http'],
+  // floor 2: what talks to the outside world, each knowing nothing of the others; each folder
+  // owns its part of the config (a zod-only config.ts built from fields)
+  providers: ['model', 'http', 'errors', 'concurrency', 'fields'],
+  notifiers: ['alert', 'fields', 'errors', 'http', 'model'],
+  // floor 3: the configuration, composed from the providers' and notifiers' config registries
+  config: ['model', 'alert', 'errors', 'fields', 'providers', 'notifiers'],
   simulator: ['model', 'errors', 'log', 'config'],
-  // floor 3: the pipelines built on them
+  state: ['model', 'alert', 'config', 'errors', 'http'],
+  // floor 4: the pipelines built on them
   alerting: ['alert', 'notifiers', 'state', 'config', 'errors', 'model'],
   retry: ['alert', 'model', 'providers', 'state', 'config', 'http', 'errors', 'concurrency'],
   watch: ['alert', 'model', 'providers', 'state', 'config', 'http', 'errors', 'concurrency', 'alerting'],
   metrics: ['model', 'alert', 'state', 'config', 'errors'],
-  // floor 4: the process
+  // floor 5: the process
   queues: ['state', 'watch', 'retry', 'alert'],
   server: ['errors', 'log'],
   daemon: ['*'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, durationOrZero, parseDuration } from '../../src/config/duration.ts';
+import { duration, durationOrZero, parseDuration } from '../../src/fields/duration.ts';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { regexProblem } from '../../src/config/regex-safety.ts';
+import { regexProblem } from '../../src/fields/regex-safety.ts';
 
 describe('regexProblem', () => {
   it.each([

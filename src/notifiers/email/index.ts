@@ -2,7 +2,7 @@
 // (secure: true), optional auth. One mail per group notification; later mails of the same group
 // reply to the first (In-Reply-To/References), so mail clients thread them.
 import nodemailer from 'nodemailer';
-import type { EmailReceiverConfig } from '../../config/index.ts';
+import type { EmailReceiverConfig } from './config.ts';
 import type { DeliveryRecord } from '../types.ts';
 import { NotifyError, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { renderEmail } from './render.ts';

@@ -2,7 +2,7 @@
 // transition appears exactly once, however it was grouped). It makes the watch loop visible end
 // to end, and is the demo's receiver.
 import type { Logger } from 'pino';
-import type { LogReceiverConfig } from '../../config/index.ts';
+import type { LogReceiverConfig } from './config.ts';
 import type { AlertEvent } from '../../alert/model.ts';
 import { transitionState } from '../format.ts';
 import type { Notifier, NotifierDeps } from '../types.ts';

@@ -1,7 +1,7 @@
 // Slack: the Web API (token + channel) with threads and updates, or an incoming webhook.
 // The client's own retries are off: the delivery job owns retrying (and honours Retry-After).
 import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
-import type { SlackReceiverConfig } from '../../config/index.ts';
+import type { SlackReceiverConfig } from './config.ts';
 import type { Notification } from '../../alert/model.ts';
 import type { DeliveryRecord } from '../types.ts';
 import { notificationId, NotifyError, retryableStatus, retryAfterMs, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';

@@ -1,5 +1,5 @@
 // A JSON POST of Alertmanager's webhook payload; with hmacSecret, signed over the raw body.
-import type { WebhookReceiverConfig } from '../../config/index.ts';
+import type { WebhookReceiverConfig } from './config.ts';
 import { notificationId, NotifyError, retryableStatus, retryAfterMs, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { signature, webhookPayload } from './payload.ts';
 

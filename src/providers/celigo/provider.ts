@@ -8,6 +8,7 @@ import { matchesAny } from '../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider, RunDetail } from '../types.ts';
 import { CeligoClient } from './client.ts';
+import { celigoRemediator, toOpenError } from './remediate.ts';
 import { celigoRunStatus } from './status.ts';
 import type { CeligoFlow, CeligoStepError, CeligoSyncError, CeligoSyncJob, CeligoSyncJobFamily } from './wire.ts';
 
@@ -228,6 +229,7 @@ async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx:
 export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
   name: 'celigo',
   auth: (target) => ({ type: 'bearer', token: target.token }),
+  remediate: celigoRemediator,
   async observe(target, ctx) {
     const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
     return observeCeligoChunk(target, { flows, integrationIds: integrationIdsOf(flows, target.integrations) }, ctx);
@@ -262,15 +264,3 @@ export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
   },
 };
 
-export function toOpenError(e: CeligoStepError): OpenError {
-  return {
-    errorId: e.errorId,
-    message: e.message ?? '',
-    ...(e.retryDataKey ? { retryDataKey: e.retryDataKey } : {}),
-    ...(e.classification ? { classification: e.classification } : {}),
-    ...(e.source ? { source: e.source } : {}),
-    ...(e.code !== undefined ? { code: String(e.code) } : {}),
-    ...(e.occurredAt ? { occurredAt: e.occurredAt } : {}),
-    ...(e.traceKey ? { traceKey: e.traceKey } : {}),
-  };
-}

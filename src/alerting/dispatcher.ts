@@ -115,6 +115,10 @@ export class Dispatcher {
   /** Take alert transitions in. Safe to call again with the same events: each is taken once. */
   async ingest(events: readonly AlertEvent[]): Promise<void> {
     const { redis } = this.deps;
+    // Flushes are planned once the whole batch is in, so the transitions of one poll chunk share
+    // one notification however long ingesting them takes (groupWait counts from the first).
+    const toPlan = new Set<string>();
+    const toWake = new Set<string>();
     for (const event of events) {
       const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
       const keys = [this.k.tx(event.transitionId), this.k.firing(), this.k.groups()];
@@ -126,12 +130,14 @@ export class Dispatcher {
       }
       const fresh = (await redis.eval(INGEST, keys.length, ...keys, ...args)) === 1;
       // Planned even for a transition seen before: the first ingest may have died before planning.
-      for (const g of groups) await this.planFlush(g.groupId);
+      for (const g of groups) toPlan.add(g.groupId);
       if (fresh && event.labels.kind === 'TargetDown' && event.status === 'resolved') {
         // The target answers again: alerts it held back go out at their groups' next flush.
-        for (const gid of await redis.smembers(this.k.targetGroups(event.labels.target))) await this.planFlush(gid, { wake: true });
+        for (const gid of await redis.smembers(this.k.targetGroups(event.labels.target))) toWake.add(gid);
       }
     }
+    for (const gid of toPlan) if (!toWake.has(gid)) await this.planFlush(gid);
+    for (const gid of toWake) await this.planFlush(gid, { wake: true });
   }
 
   /** Plan the group's next flush: groupWait, groupInterval, repeatInterval, or a silence's end. */

@@ -56,6 +56,15 @@ describe('grouping with Slack', () => {
     expect(slack.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.postMessage', 'chat.update']);
   });
 
+  it('the transitions of one ingest call share one message, even with groupWait 0 and a slow ingest', async () => {
+    p = await startPipeline('slack-batch', { receivers: receivers(), route: route({ receiver: 'oncall', groupWait: 0 }) });
+    await p.alerting.ingest(fiveAlerts());
+    const [first] = await waitFor('the message', () => slack.delivered('chat.postMessage').length === 1 && slack.delivered('chat.postMessage'));
+    await settled(p, 1);
+    expect(header(first!)).toBe(':red_circle: [FIRING:5] SyncFailed');
+    expect(slack.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
+  });
+
   it('repeatInterval → a reminder in the thread', async () => {
     p = await startPipeline('slack-repeat', { receivers: receivers(), route: route({ receiver: 'oncall', groupWait: 0, repeatInterval: 800 }) });
     await p.alerting.ingest([alertOf('SyncStuck')]);

@@ -7,6 +7,7 @@ import type { Document, Node as YamlNode, Scalar } from 'yaml';
 import type { z } from 'zod';
 import { configErrorMap, unknownKeyMessage } from './messages.ts';
 import { CELIGO_ERROR_CLASSIFICATIONS, CELIGO_ERROR_SOURCES, configSchema, isDocumentedValue, type Config } from './schema.ts';
+import { isRecord } from '../json.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -468,8 +469,4 @@ function fsReason(e: unknown): string {
     default:
       return code ?? 'unreadable';
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { ProviderName } from '../model.ts';
 import { duration, durationOrZero } from './duration.ts';
 import { regexProblem } from './regex-safety.ts';
+import { globMatches, isGlob } from '../glob.ts';
+import { isRecord } from '../json.ts';
 
 export const PROVIDERS = ['celigo', 'airweave', 'neo'] as const satisfies readonly ProviderName[];
 import { ALERT_KINDS, SEVERITIES } from '../alerting/types.ts';
@@ -55,10 +57,6 @@ function onFormat(message: string) {
 
 /** Only run object-level checks on something that parsed as an object at all. */
 const WHEN_OBJECT = { when: (payload: { value: unknown }) => isRecord(payload.value) };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const text = z.string().min(1);
 /** A credential: the same rule as text, named so the schema says which values are secrets. */
@@ -500,7 +498,7 @@ function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx):
     list(match.targets).forEach((pattern, j) => {
       if (typeof pattern !== 'string') return;
       const path = ['retryPolicies', i, 'match', 'targets', j];
-      const matched = [...targets.entries()].filter(([targetName]) => globMatches(pattern, targetName));
+      const matched = [...targets.entries()].filter(([targetName]) => globMatches(pattern, targetName, 'id'));
       if (matched.length === 0) {
         issue(path, isGlob(pattern) ? `"${pattern}" matches no target` : `target "${pattern}" is not defined in targets`);
       } else if (!isGlob(pattern) && matched.some(([, target]) => target.provider !== 'celigo')) {
@@ -508,16 +506,6 @@ function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx):
       }
     });
   });
-}
-
-function isGlob(pattern: string): boolean {
-  return /[*?]/.test(pattern);
-}
-
-/** `*` any run of characters, `?` one character; everything else literal. */
-export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(value);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ import type { AlertEvent } from '../alerting/types.ts';
 import type { Snapshots } from './diff.ts';
 import type { Keyspace } from './keys.ts';
 import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';
+// A corrupt entry reads as never seen (parseJson → undefined): the next poll rewrites it.
+import { parseJson } from '../json.ts';
 
 /** A firing alert as /status, metrics and the notifiers see it. */
 export interface AlertRecord {
@@ -14,15 +16,6 @@ export interface AlertRecord {
   startsAt: string;
   updatedAt: string;
   lastTransitionId: string;
-}
-
-function parseJson<T>(raw: string | null | undefined): T | undefined {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    return undefined; // a corrupt entry is treated as never seen: the next poll rewrites it
-  }
 }
 
 export class StateStore {

@@ -183,7 +183,7 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
       expectDetail((await call(route.template, path, 401, credential(route.template, 'wrong'))).body);
       // Each endpoint takes the key only in its own documented scheme (001: x-api-key, 002: Bearer).
       const own = credential(route.template);
-      const other = 'x-api-key' in own ? { authorization: `Bearer ${KEY}` } : { 'x-api-key': KEY };
+      const other: Record<string, string> = 'x-api-key' in own ? { authorization: `Bearer ${KEY}` } : { 'x-api-key': KEY };
       await call(route.template, path, 200, own);
       expectDetail((await call(route.template, path, 401, other)).body);
     }

@@ -8,7 +8,7 @@ import { Retrier, type RetrierOptions } from './retrier.ts';
 
 export { compilePolicies, compilePolicy, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchableError, type MatchContext } from './match.ts';
 export { CLOCK_SKEW_MS, eligibility, latestResolution, planRetries, ResolutionLookup, retryJobIdOf, verdictOf, type Resolution, type RetryJob, type StepRetryJob, type SyncRetryJob, type Timing } from './plan.ts';
-export { backoffDelayMs, LEDGER_TTL_MS, OUTCOMES, RetryLedger, retryKeys, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
+export { policyBackoffMs, LEDGER_TTL_MS, OUTCOMES, RetryLedger, retryKeys, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
 export {
   DEFAULT_LOCK_TTL_MS,
   enqueueRetryJobs,

@@ -26,12 +26,13 @@ const escapeLiterals = (glob: string) => unpath(glob).replace(/[^*?\p{L}\p{N}\p{
 const cache = new Map<string, GlobTest>();
 
 function compile(glob: string, subject: GlobSubject): GlobTest {
-  const nocase = subject === 'name'; // `flags` (s: `*` spans line breaks too) overrides picomatch's `nocase`
   // picomatch refuses an empty pattern and a lone `*` does not match the empty string: the rule
   // says `*` matches any run (none included), and "" matches only "".
   if (glob === '') return (value) => value === '';
   if (/^\*+$/.test(glob)) return () => true;
-  const test = picomatch(escapeLiterals(glob), { dot: true, flags: nocase ? 'si' : 's', nobrace: true, noextglob: true, nonegate: true, format: unpath });
+  // `s`: `*` spans line breaks too; `i` for names (`flags` overrides picomatch's `nocase`).
+  const flags = subject === 'name' ? 'si' : 's';
+  const test = picomatch(escapeLiterals(glob), { dot: true, flags, nobrace: true, noextglob: true, nonegate: true, format: unpath });
   return (value) => test(value);
 }
 

@@ -4,6 +4,7 @@
 //   deliver — one job per group notification, retried with backoff for up to 24 h; the
 //             notification log in Redis is the single answer to "was this sent?"
 import { createHash } from 'node:crypto';
+import { parseJson as parse } from '../json.ts';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
@@ -73,14 +74,6 @@ function toMap(flat: string[]): Record<string, string> {
   return out;
 }
 
-function parse<T>(raw: string | null | undefined): T | undefined {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 export class Dispatcher {
   private readonly routes: Map<string, Route>;

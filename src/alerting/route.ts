@@ -3,7 +3,7 @@
 // win, `continue: true` keeps looking at later siblings; children inherit what they do not set.
 import { createHash } from 'node:crypto';
 import type { RouteConfig, SubRouteConfig } from '../config/index.ts';
-import { globMatches } from '../config/index.ts';
+import { globMatches } from '../glob.ts';
 import { labelSetOf, type AlertEvent, type LabelSet } from '../alert/model.ts';
 
 export { labelSetOf };
@@ -62,10 +62,13 @@ function compileSub(sub: SubRouteConfig, parent: Route, id: string): Route {
 /** Labels whose matchers also accept the resource's human name. */
 const NAMED_LABELS = new Set(['flow', 'sync']);
 
-/** One `match` entry: the value or glob against the label (a missing label is ""), or the name for flow/sync. */
+/**
+ * One `match` entry: the value or glob against the label (a missing label is ""), or the name for
+ * flow/sync. Label values are ids (case-sensitive); names match in any case (src/glob.ts).
+ */
 export function matchesValue(labels: LabelSet, key: string, pattern: string): boolean {
-  if (globMatches(pattern, labels[key] ?? '')) return true;
-  return NAMED_LABELS.has(key) && labels[key] !== undefined && labels.name !== undefined && globMatches(pattern, labels.name);
+  if (globMatches(pattern, labels[key] ?? '', key === 'name' ? 'name' : 'id')) return true;
+  return NAMED_LABELS.has(key) && labels[key] !== undefined && labels.name !== undefined && globMatches(pattern, labels.name, 'name');
 }
 
 export function matchesAll(labels: LabelSet, match: Record<string, string>, matchRe: Record<string, RegExp> = {}): boolean {

@@ -5,6 +5,7 @@ import type { RedisClient as Redis } from '../state/redis.ts';
 import type { SilenceConfig } from '../config/index.ts';
 import { SyncwatchError } from '../errors.ts';
 import type { Keyspace } from '../state/keys.ts';
+import { parseJson } from '../json.ts';
 import { matchesAll } from './route.ts';
 import type { LabelSet } from '../alert/model.ts';
 
@@ -90,11 +91,9 @@ export async function listSilences(redis: Redis, keys: Keyspace, options: { all?
   const out: Silence[] = [];
   const stale: string[] = [];
   for (const [id, json] of Object.entries(raw)) {
-    let s: Silence;
-    try {
-      s = JSON.parse(json) as Silence;
-    } catch {
-      stale.push(id);
+    const s = parseJson<Silence>(json);
+    if (!s) {
+      stale.push(id); // a corrupt entry
       continue;
     }
     if (Date.parse(s.endsAt) + KEEP_EXPIRED_SILENCES_MS < now) stale.push(id);

@@ -16,7 +16,6 @@ export {
   isDocumentedValue,
   DEFAULT_BASE_URLS,
   DEFAULT_REDIS_URL,
-  globMatches,
   PROVIDERS,
   RETRY_ACTIONS,
   SEVERITIES,

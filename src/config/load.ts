@@ -7,6 +7,7 @@ import type { Document, Node as YamlNode, Scalar } from 'yaml';
 import type { z } from 'zod';
 import { configErrorMap, unknownKeyMessage } from './messages.ts';
 import { configSchema, DOCUMENTED_ERROR_VALUES, isDocumentedValue, type Config, type ConfigSchema } from './schema.ts';
+import { isRecord } from '../json.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -484,8 +485,4 @@ function fsReason(e: unknown): string {
     default:
       return code ?? 'unreadable';
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,7 @@
 // Human wording for zod's issues. The rule: describe what was expected, never the value received
 // (a config value may be a token). The kind of value received (a string, a list…) is fine to name.
 import type { z } from 'zod';
+import { isRecord } from '../json.ts';
 
 export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
@@ -152,8 +153,4 @@ function tooBig(origin: string, maximum: number, inclusive: boolean): string {
     default:
       return inclusive ? `must be at most ${maximum}` : `must be less than ${maximum}`;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

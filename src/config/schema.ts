@@ -10,8 +10,10 @@ import type { ProviderName } from '../model.ts';
 import { receiverConfigs } from '../notifiers/configs.ts';
 import { providerConfigs } from '../providers/configs.ts';
 import { duration, durationOrZero } from '../fields/duration.ts';
-import { idsOrGlobs, isRecord, name, onFormat, secret, text, WHEN_OBJECT, type ProviderConfig, type ReceiverConfigOf } from '../fields/fields.ts';
+import { idsOrGlobs, name, onFormat, secret, text, WHEN_OBJECT, type ProviderConfig, type ReceiverConfigOf } from '../fields/fields.ts';
 import { regexProblem } from '../fields/regex-safety.ts';
+import { globMatches, isGlob } from '../glob.ts';
+import { isRecord } from '../json.ts';
 
 export const PROVIDERS = providerConfigs.map((p) => p.provider) satisfies ProviderName[];
 
@@ -336,7 +338,7 @@ function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx, 
     list(match.targets).forEach((pattern, j) => {
       if (typeof pattern !== 'string') return;
       const path = ['retryPolicies', i, 'match', 'targets', j];
-      const matched = [...targets.entries()].filter(([targetName]) => globMatches(pattern, targetName));
+      const matched = [...targets.entries()].filter(([targetName]) => globMatches(pattern, targetName, 'id'));
       if (matched.length === 0) {
         issue(path, isGlob(pattern) ? `"${pattern}" matches no target` : `target "${pattern}" is not defined in targets`);
       } else if (!isGlob(pattern) && matched.some(([, target]) => !remediable.some((p) => p.provider === target.provider))) {
@@ -347,16 +349,6 @@ function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx, 
       }
     });
   });
-}
-
-function isGlob(pattern: string): boolean {
-  return /[*?]/.test(pattern);
-}
-
-/** `*` any run of characters, `?` one character; everything else literal. */
-export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(value);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // fields every provider's target has. A provider's or receiver's own `config.ts` (its part of the
 // schema) is made of these; the whole schema (schema.ts) is composed from those parts. zod only.
 import { z } from 'zod';
+import { isRecord } from '../json.ts';
 import { ALERT_KINDS, SEVERITIES } from '../alert/model.ts';
 import type { ProviderName } from '../model.ts';
 import { duration } from './duration.ts';
@@ -11,9 +12,7 @@ export function onFormat(message: string) {
   return { error: (issue: { code?: string }) => (issue.code === 'invalid_type' ? undefined : message) };
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 /** Only run object-level checks on something that parsed as an object at all. */
 export const WHEN_OBJECT = { when: (payload: { value: unknown }) => isRecord(payload.value) };

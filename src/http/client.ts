@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { Logger } from 'pino';
 import { SyncwatchError } from '../errors.ts';
-import { backoffDelayMs, parseRetryAfterMs } from './backoff.ts';
+import { fullJitterBackoffMs, parseRetryAfterMs } from './backoff.ts';
 import { realClock } from './clock.ts';
 import { endpointName } from './endpoint.ts';
 import { findNextLink } from './link-header.ts';
@@ -18,6 +18,7 @@ import type {
   RateLimiter,
   RequestOptions,
 } from './types.ts';
+import { isRecord, parseJson } from '../json.ts';
 
 export const HTTP_DEFAULTS = {
   requestsPerSecond: 50,
@@ -404,13 +405,7 @@ export class HttpClient {
 
   private httpError(exchange: Exchange, label: string, attempt: number, retryAfterSeconds?: number): SyncwatchError {
     const { status, text } = exchange;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const info = extractErrorInfo(parsed);
+    const info = extractErrorInfo(parseJson(text));
     const message = info.message ?? fallbackMessage(status, text);
     const codeNote = info.code && !message.includes(info.code) ? ` (${info.code})` : '';
     const retryNote = status === 429 || status >= 500 ? attemptsSuffix(attempt) : '';
@@ -427,7 +422,7 @@ export class HttpClient {
     why: Record<string, unknown>,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const delayMs = backoffDelayMs(attempt, this.backoffBaseMs, this.backoffMaxMs, this.random);
+    const delayMs = fullJitterBackoffMs(attempt, this.backoffBaseMs, this.backoffMaxMs, this.random);
     await this.wait(delayMs, attempt, endpoint, why, signal);
   }
 
@@ -562,8 +557,4 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 
 function attemptsSuffix(attempt: number): string {
   return attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorKind } from '../errors.ts';
+import { isRecord } from '../json.ts';
 
 // The error envelopes of the platforms we talk to, reduced to one code + message:
 //   Celigo          {"errors":[{"code":"invalid_ref","message":"…"}]}
@@ -76,8 +77,4 @@ function asCode(value: unknown): string | undefined {
 
 function asText(value: unknown): string | undefined {
   return typeof value === 'string' && value ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,6 +7,7 @@ import type { AlertRecord } from '../state/store.ts';
 import type { Keyspace } from '../state/keys.ts';
 import type { RunSnapshot, StepSnapshot, TargetSnapshot } from '../state/snapshot.ts';
 import { RUN_STATUSES } from '../model.ts';
+import { parseJson } from '../json.ts';
 
 export interface MetricsTarget {
   name: string;
@@ -184,12 +185,8 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
     const hash = (results[i]?.[1] ?? {}) as Record<string, string>;
     const perFlow = new Map<string, number>();
     for (const [key, json] of Object.entries(hash)) {
-      let snap: RunSnapshot | StepSnapshot;
-      try {
-        snap = JSON.parse(json) as RunSnapshot | StepSnapshot;
-      } catch {
-        continue;
-      }
+      const snap = parseJson<RunSnapshot | StepSnapshot>(json);
+      if (!snap) continue; // a corrupt entry
       const ids = idsOf(key);
       if (snap.type === 'run') {
         const last = seconds(snap.lastSuccessAt);
@@ -201,21 +198,13 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
     }
     for (const [flow, openErrors] of perFlow) world.steps.push({ target: t.name, flow, step: '', openErrors });
     const raw = results[targets.length + i]?.[1] as string | null | undefined;
-    let snap: TargetSnapshot | undefined;
-    try {
-      snap = raw ? (JSON.parse(raw) as TargetSnapshot) : undefined;
-    } catch {
-      snap = undefined;
-    }
+    const snap = parseJson<TargetSnapshot>(raw);
     const lastSuccess = seconds(snap?.lastSuccessAt);
     world.targets.push({ name: t.name, up: snap?.lastOutcome === 'success', ...(lastSuccess !== undefined ? { lastSuccessAt: lastSuccess } : {}) });
   });
   for (const json of ((results[targets.length * 2]?.[1] ?? []) as string[])) {
-    try {
-      world.alerts.push(JSON.parse(json) as AlertRecord);
-    } catch {
-      /* skip a corrupt entry */
-    }
+    const alert = parseJson<AlertRecord>(json);
+    if (alert) world.alerts.push(alert); // else a corrupt entry
   }
   return world;
 }

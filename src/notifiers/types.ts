@@ -73,15 +73,6 @@ export function isNotifyError(e: unknown): e is NotifyError {
   return e instanceof NotifyError;
 }
 
-/** `Retry-After` in seconds or as an HTTP date → ms; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 /** HTTP statuses worth retrying: timeouts, rate limits and server errors. */
 export function retryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;

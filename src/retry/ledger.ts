@@ -92,7 +92,7 @@ export function retryKeys(prefix: string) {
 export type RetryKeys = ReturnType<typeof retryKeys>;
 
 /** Backoff before attempt n+1, after attempt n (n ≥ 1): initial × factor^(n-1), capped at max. */
-export function backoffDelayMs(n: number, backoff: { initial: number; factor: number; max: number }): number {
+export function policyBackoffMs(n: number, backoff: { initial: number; factor: number; max: number }): number {
   return Math.min(Math.floor(backoff.initial * backoff.factor ** Math.max(0, n - 1)), backoff.max);
 }
 

@@ -1,15 +1,17 @@
 // Which retry policy owns an open error: pure, compiled once when the policies are loaded.
 //
 // A policy matches when every criterion it sets matches (criteria it leaves out match anything):
-// - targets: target name globs (case-sensitive, as config validation reads them)
-// - integrations / flows: globs on the id or the name (case-insensitive, like include/exclude)
+// - targets: target name globs
+// - integrations / flows: globs on the id or the name
 // - steps: globs on the step id (the platform gives steps no names in the error listing)
+//   (globs follow src/glob.ts's one set of rules: ids case-sensitive, names in any case)
 // - classification / source: membership regardless of case (any value, documented or not, the
 //   platform sends is kept and matchable); an error without one does not match
 // - code / message: the regexes, compiled here once; an error without a code does not match `code`
 // The first policy in file order that matches owns the error.
 import type { RetryAction, RetryPolicyConfig } from '../config/index.ts';
 import type { OpenError } from '../model.ts';
+import { compileGlobs } from '../glob.ts';
 
 export interface MatchContext {
   target: string;
@@ -37,20 +39,7 @@ export interface CompiledPolicy {
   matches(error: MatchableError, ctx: MatchContext): boolean;
 }
 
-const ESCAPE = /[.+^${}()|[\]\\]/g;
-
-function globRegExp(glob: string, caseInsensitive: boolean): RegExp {
-  const body = glob.replace(ESCAPE, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
-}
-
-type Test = (values: ReadonlyArray<string | undefined>) => boolean;
-
-function globs(patterns: readonly string[] | undefined, caseInsensitive: boolean): Test | undefined {
-  if (patterns === undefined) return undefined;
-  const res = patterns.map((p) => globRegExp(p, caseInsensitive));
-  return (values) => res.some((re) => values.some((v) => v !== undefined && re.test(v)));
-}
+const globs = (patterns: readonly string[] | undefined) => (patterns === undefined ? undefined : compileGlobs(patterns));
 
 /** Membership without regard to case; an absent value is never a member. */
 function oneOf(values: readonly string[] | undefined): ((value: string | undefined) => boolean) | undefined {
@@ -61,10 +50,10 @@ function oneOf(values: readonly string[] | undefined): ((value: string | undefin
 
 export function compilePolicy(config: RetryPolicyConfig, index: number): CompiledPolicy {
   const m = config.match;
-  const targets = globs(m.targets, false);
-  const integrations = globs(m.integrations, true);
-  const flows = globs(m.flows, true);
-  const steps = globs(m.steps, true);
+  const targets = globs(m.targets);
+  const integrations = globs(m.integrations);
+  const flows = globs(m.flows);
+  const steps = globs(m.steps);
   const classification = oneOf(m.classification);
   const source = oneOf(m.source);
   // Patterns were checked for catastrophic backtracking by config validation (regexProblem).
@@ -72,10 +61,10 @@ export function compilePolicy(config: RetryPolicyConfig, index: number): Compile
   const message = m.message !== undefined ? new RegExp(m.message) : undefined;
 
   const inScope = (ctx: MatchContext): boolean => {
-    if (targets && !targets([ctx.target])) return false;
-    if (integrations && !integrations([ctx.integrationId, ctx.integrationName])) return false;
-    if (flows && !flows([ctx.flowId, ctx.flowName])) return false;
-    if (steps && (ctx.stepId === undefined || !steps([ctx.stepId]))) return false;
+    if (targets && !targets({ id: ctx.target })) return false;
+    if (integrations && !integrations({ id: ctx.integrationId, name: ctx.integrationName })) return false;
+    if (flows && !flows({ id: ctx.flowId, name: ctx.flowName })) return false;
+    if (steps && (ctx.stepId === undefined || !steps({ id: ctx.stepId }))) return false;
     return true;
   };
 

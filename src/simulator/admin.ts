@@ -5,9 +5,9 @@ import { z } from 'zod';
 import type { Faults, Stats, TokenBucket } from './control.ts';
 import { compileRoute, type CompiledRoute, type Method, type Reply } from './http.ts';
 import { AIRWEAVE_JOB_STATUSES, NEO_INTEGRATION_STATES, NEO_RUN_STATUSES, RECORD_CLASSIFICATIONS, explicitIntegrationSchema } from './scenario.ts';
-import type { AirweaveWorld } from './airweave.ts';
-import type { NeoWorld } from './neo.ts';
-import type { World } from './world.ts';
+import type { AirweaveWorld } from './airweave/world.ts';
+import type { NeoWorld } from './neo/world.ts';
+import type { World } from './celigo/world.ts';
 
 /** The simulator's mutable state, as the admin API sees it. */
 export interface SimulatorState {

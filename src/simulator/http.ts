@@ -82,7 +82,3 @@ export function parseJsonBody(text: string): { value: unknown } | { invalid: tru
     return { invalid: true };
   }
 }
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -5,17 +5,16 @@
 export { startSimulator, apiOfPath, DEFAULT_RATE_LIMIT, DEFAULT_TOKEN, type Simulator, type SimulatorOptions, type SimulatedApi } from './server.ts';
 export {
   AirweaveWorld,
-  AIRWEAVE_ROUTES,
-  AIRWEAVE_SYNC_JOB_STATUSES,
-  type AirweaveRoute,
   type AirweaveSimSync,
   type AirweaveSourceConnectionJob,
   type AirweaveSyncJob,
   type AirweaveJobOptions,
   type AirweaveSummary,
-} from './airweave.ts';
-export { NeoWorld, NEO_ROUTES, NEO_MAX_WINDOW_MS, type NeoRoute, type NeoSyncRun, type NeoSyncActivity, type NeoSyncEntityFailure, type NeoRunOptions, type NeoSummary } from './neo.ts';
-export { SIMULATOR_ROUTES, MAX_RETRY_KEYS, type SimulatorRoute } from './routes.ts';
+} from './airweave/world.ts';
+export { AIRWEAVE_ROUTES, AIRWEAVE_SYNC_JOB_STATUSES, type AirweaveRoute } from './airweave/routes.ts';
+export { NeoWorld, NEO_MAX_WINDOW_MS, type NeoSyncRun, type NeoSyncActivity, type NeoSyncEntityFailure, type NeoRunOptions, type NeoSummary } from './neo/world.ts';
+export { NEO_ROUTES, type NeoRoute } from './neo/routes.ts';
+export { SIMULATOR_ROUTES, MAX_RETRY_KEYS, type SimulatorRoute } from './celigo/routes.ts';
 export { ADMIN_ROUTES } from './admin.ts';
 export {
   NAMED_SCENARIOS,
@@ -29,6 +28,7 @@ export {
   ERROR_SOURCES,
   resolveScenario,
   loadScenarioFile,
+  SIM_USER_EMAIL,
   parseScenarioSpec,
   type ScenarioName,
   type ScenarioSpec,
@@ -36,7 +36,6 @@ export {
 } from './scenario.ts';
 export {
   World,
-  SIM_USER_EMAIL,
   type Flow,
   type FlowStepError,
   type ResolvedFlowStepError,
@@ -49,5 +48,5 @@ export {
   type RetryRule,
   type RetryLogEntry,
   type WorldSummary,
-} from './world.ts';
+} from './celigo/world.ts';
 export type { FaultSpec, StatsSnapshot, RetryKeyStats } from './control.ts';

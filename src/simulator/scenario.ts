@@ -8,6 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { uuid } from './prng.ts';
 
+/** Who the simulated API key belongs to; shows up in triggeredBy / resolvedBy / canceledBy. */
+export const SIM_USER_EMAIL = 'sim.user@syncwatch.test';
+
 /** Error classifications, exactly the enum of `GET /v1/errors/filterMetadata` in the Flows seed. */
 export const ERROR_CLASSIFICATIONS = [
   'connection',

@@ -8,14 +8,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { COMPILED_ADMIN_ROUTES, type SimulatorState } from './admin.ts';
-import { AirweaveWorld, COMPILED_AIRWEAVE_ROUTES, airweaveAuthScheme, airweaveError, isAirweavePath } from './airweave.ts';
-import { COMPILED_NEO_ROUTES, NeoWorld, isNeoPath, neoError } from './neo.ts';
+import { AirweaveWorld } from './airweave/world.ts';
+import { COMPILED_AIRWEAVE_ROUTES, airweaveAuthScheme, airweaveError, isAirweavePath } from './airweave/routes.ts';
+import { NeoWorld } from './neo/world.ts';
+import { COMPILED_NEO_ROUTES, isNeoPath, neoError } from './neo/routes.ts';
 import { uuid } from './prng.ts';
 import { Faults, Stats, TokenBucket } from './control.ts';
 import { matchRoute, parseJsonBody, readBody, type CompiledRoute, type Reply } from './http.ts';
-import { API_ROUTES, apiError, type ApiContext, type ApiHandler } from './routes.ts';
+import { API_ROUTES, apiError, type ApiContext, type ApiHandler } from './celigo/routes.ts';
 import { resolveScenario, type ResolvedScenario, type ScenarioSpec } from './scenario.ts';
-import { World } from './world.ts';
+import { World } from './celigo/world.ts';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */

@@ -6,6 +6,8 @@ import type { Snapshots } from './diff.ts';
 import type { Keyspace } from './keys.ts';
 import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from './snapshot.ts';
 import type { UnreadableSnapshot } from './unreadable.ts';
+// A corrupt entry reads as never seen (parseJson → undefined): the next poll rewrites it.
+import { parseJson } from '../json.ts';
 
 /** A firing alert as /status, metrics and the notifiers see it. */
 export interface AlertRecord {
@@ -15,15 +17,6 @@ export interface AlertRecord {
   startsAt: string;
   updatedAt: string;
   lastTransitionId: string;
-}
-
-function parseJson<T>(raw: string | null | undefined): T | undefined {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    return undefined; // a corrupt entry is treated as never seen: the next poll rewrites it
-  }
 }
 
 export class StateStore {

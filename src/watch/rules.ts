@@ -1,5 +1,5 @@
 // A target's configuration → the AlertRules the pure diff applies to each of its resources.
-import { matchesAny } from '../providers/glob.ts';
+import { matchesAnyGlob } from '../glob.ts';
 import type { AlertRules, RulesFor } from '../state/diff.ts';
 import type { AlertKind, Severity } from '../alert/model.ts';
 
@@ -26,10 +26,10 @@ export function rulesForTarget(target: RuleSettings): RulesFor {
   return (resource) => {
     // The first expectation whose every given pattern matches sets successWithin.
     const hit = expectations.find(({ match }) => {
-      if (match.integration && !matchesAny([match.integration], resource.integrationId, resource.integrationName)) return false;
+      if (match.integration && !matchesAnyGlob([match.integration], { id: resource.integrationId, name: resource.integrationName })) return false;
       if (match.flow && !(resource.kind === 'flow' || resource.kind === 'step') ) return false;
-      if (match.flow && !matchesAny([match.flow], resource.flowName ?? resource.name)) return false;
-      if (match.sync && !(resource.kind === 'sync' && matchesAny([match.sync], resource.name))) return false;
+      if (match.flow && !matchesAnyGlob([match.flow], { name: resource.flowName ?? resource.name })) return false;
+      if (match.sync && !(resource.kind === 'sync' && matchesAnyGlob([match.sync], { name: resource.name }))) return false;
       return true;
     });
     return hit ? { ...base, successWithinMs: hit.successWithin } : base;

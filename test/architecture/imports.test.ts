@@ -13,32 +13,37 @@ const root = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..')
  * Layer → the layers it may import (besides itself). Keep in step with ARCHITECTURE.md's table.
  * Floor 0 imports nothing of ours; each floor only what is listed, never a floor above.
  */
+/** Floor-0 tools every layer may use: errors as values, JSON helpers, the glob matcher, mapConcurrent. */
+const TOOLS = ['errors', 'json', 'glob', 'concurrency'] as const;
+
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // floor 0: vocabulary and tools that know nothing else
   errors: [],
+  json: [],
+  glob: [],
   model: ['errors'],
   concurrency: [],
-  log: ['errors'],
+  log: [...TOOLS],
   // floor 1: the alert model, the zod building blocks of every config schema, the HTTP client
-  alert: ['model'],
-  fields: ['alert', 'model', 'errors'],
-  http: ['errors'],
+  alert: [...TOOLS, 'model'],
+  fields: [...TOOLS, 'alert', 'model'],
+  http: [...TOOLS],
   // floor 2: what talks to the outside world, each knowing nothing of the others; each folder
   // owns its part of the config (a zod-only config.ts built from fields)
-  providers: ['model', 'http', 'errors', 'concurrency', 'fields'],
-  notifiers: ['alert', 'fields', 'errors', 'http', 'model'],
+  providers: [...TOOLS, 'model', 'http', 'fields'],
+  notifiers: [...TOOLS, 'alert', 'fields', 'http', 'model'],
   // floor 3: the configuration, composed from the providers' and notifiers' config registries
-  config: ['model', 'alert', 'errors', 'fields', 'providers', 'notifiers'],
-  simulator: ['model', 'errors', 'log', 'config'],
-  state: ['model', 'alert', 'config', 'errors', 'http'],
+  config: [...TOOLS, 'model', 'alert', 'fields', 'providers', 'notifiers'],
+  simulator: [...TOOLS, 'model', 'log', 'config'],
+  state: [...TOOLS, 'model', 'alert', 'config', 'http'],
   // floor 4: the pipelines built on them
-  alerting: ['alert', 'notifiers', 'state', 'config', 'errors', 'model'],
-  retry: ['alert', 'model', 'providers', 'state', 'config', 'http', 'errors', 'concurrency'],
-  watch: ['alert', 'model', 'providers', 'state', 'config', 'http', 'errors', 'concurrency', 'alerting'],
-  metrics: ['model', 'alert', 'state', 'config', 'errors'],
+  alerting: [...TOOLS, 'alert', 'notifiers', 'state', 'config', 'model'],
+  retry: [...TOOLS, 'alert', 'model', 'providers', 'state', 'config', 'http'],
+  watch: [...TOOLS, 'alert', 'model', 'providers', 'state', 'config', 'http', 'alerting'],
+  metrics: [...TOOLS, 'model', 'alert', 'state', 'config'],
   // floor 5: the process
-  queues: ['state', 'watch', 'retry', 'alert'],
-  server: ['errors', 'log'],
+  queues: [...TOOLS, 'state', 'watch', 'retry', 'alert'],
+  server: [...TOOLS, 'log'],
   daemon: ['*'],
   cli: ['*'],
   // workers: BullMQ processors, above everything in src/ (nothing in src/ imports them)

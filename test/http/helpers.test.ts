@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  backoffDelayMs,
+  fullJitterBackoffMs,
   endpointName,
   extractErrorInfo,
   findNextLink,
@@ -63,7 +63,7 @@ describe('parseRetryAfterMs', () => {
   });
 });
 
-describe('backoffDelayMs', () => {
+describe('fullJitterBackoffMs', () => {
   it.each([
     // attempt random expected (base 250, cap 10_000)
     [0, 1, 250],
@@ -73,7 +73,7 @@ describe('backoffDelayMs', () => {
     [2, 0.5, 500],
     [2, 0, 0],
   ])('attempt %i with random %f → %i ms', (attempt, random, expected) => {
-    expect(backoffDelayMs(attempt, 250, 10_000, () => random)).toBe(expected);
+    expect(fullJitterBackoffMs(attempt, 250, 10_000, () => random)).toBe(expected);
   });
 });
 

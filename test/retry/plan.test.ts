@@ -1,7 +1,7 @@
 // Planning: which steps and syncs of one observation get a retry job, and their idempotent ids.
 import { describe, expect, it } from 'vitest';
 import type { Observation, Run, StepErrors } from '../../src/model.ts';
-import { backoffDelayMs, CLOCK_SKEW_MS, compilePolicies, eligibility, latestResolution, planRetries, ResolutionLookup, retryJobIdOf, verdictOf } from '../../src/retry/index.ts';
+import { policyBackoffMs, CLOCK_SKEW_MS, compilePolicies, eligibility, latestResolution, planRetries, ResolutionLookup, retryJobIdOf, verdictOf } from '../../src/retry/index.ts';
 import { HOUR, MINUTE, policy } from './helpers.ts';
 
 const step = (flowId: string, stepId: string, openErrors: number, over: Partial<StepErrors> = {}): StepErrors => ({
@@ -87,7 +87,7 @@ describe('backoff schedule', () => {
     [5, 4 * HOUR],
     [9, 4 * HOUR],
   ])('after attempt %i wait %i ms (initial × factor^(n-1), capped)', (n, ms) => {
-    expect(backoffDelayMs(n, { initial: 15 * MINUTE, factor: 2, max: 4 * HOUR })).toBe(ms);
+    expect(policyBackoffMs(n, { initial: 15 * MINUTE, factor: 2, max: 4 * HOUR })).toBe(ms);
   });
 });
 

@@ -4,8 +4,9 @@ import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError
 import type { SlackReceiverConfig } from './config.ts';
 import type { Notification } from '../../alert/model.ts';
 import type { DeliveryRecord } from '../types.ts';
-import { notificationId, NotifyError, retryableStatus, retryAfterMs, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
+import { notificationId, NotifyError, retryableStatus, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { renderSlack } from './render.ts';
+import { parseRetryAfterMs } from '../../http/backoff.ts';
 
 export { renderSlack, escapeMrkdwn, SLACK_LIMITS } from './render.ts';
 
@@ -33,7 +34,7 @@ export function slackError(e: unknown): NotifyError {
     return new NotifyError(`slack rate-limited the call (retry after ${e.retryAfter}s)`, { retryable: true, retryAfterMs: e.retryAfter * 1000, code: '429', cause: e });
   }
   if (e instanceof WebAPIHTTPError) {
-    const after = retryAfterMs(e.headers['retry-after']);
+    const after = parseRetryAfterMs(e.headers['retry-after'], Date.now());
     return new NotifyError(`slack answered HTTP ${e.statusCode}`, { retryable: retryableStatus(e.statusCode), code: String(e.statusCode), ...(after !== undefined ? { retryAfterMs: after } : {}), cause: e });
   }
   if (e instanceof WebAPIRequestError) {
@@ -200,7 +201,7 @@ function incomingWebhook(url: string, deps: NotifierDeps): Notifier {
       }
       const body = await res.text().catch(() => '');
       if (!res.ok) {
-        const after = retryAfterMs(res.headers.get('retry-after'));
+        const after = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
         throw new NotifyError(`slack webhook answered HTTP ${res.status} (${body.slice(0, 100)})`, { retryable: retryableStatus(res.status), code: String(res.status), ...(after !== undefined ? { retryAfterMs: after } : {}) });
       }
       return previous;

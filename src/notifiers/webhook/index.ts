@@ -1,7 +1,8 @@
 // A JSON POST of Alertmanager's webhook payload; with hmacSecret, signed over the raw body.
 import type { WebhookReceiverConfig } from './config.ts';
-import { notificationId, NotifyError, retryableStatus, retryAfterMs, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
+import { notificationId, NotifyError, retryableStatus, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { signature, webhookPayload } from './payload.ts';
+import { parseRetryAfterMs } from '../../http/backoff.ts';
 
 export { signature, webhookPayload } from './payload.ts';
 export const SIGNATURE_HEADER = 'X-Syncwatch-Signature';
@@ -31,7 +32,7 @@ export function createWebhookNotifier(config: WebhookReceiverConfig, deps: Notif
       }
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) {
-        const after = retryAfterMs(res.headers.get('retry-after'));
+        const after = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
         throw new NotifyError(`webhook answered HTTP ${res.status}`, { retryable: retryableStatus(res.status), code: String(res.status), ...(after !== undefined ? { retryAfterMs: after } : {}) });
       }
       return previous;

@@ -4,7 +4,7 @@
 import { mapConcurrent } from '../../concurrency.ts';
 import { isSyncwatchError, unreadableKind } from '../../errors.ts';
 import { resourceKey, type Observation, type OpenError, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
-import { matchesAny } from '../glob.ts';
+import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider, RunDetail } from '../types.ts';
 import { CeligoClient } from './client.ts';
@@ -36,10 +36,11 @@ export function celigoUiBase(baseUrl: string): string | undefined {
 export function flowInScope(target: CeligoTarget, flow: CeligoFlow): boolean {
   const integration = flow._integrationId ?? 'none';
   const { include, exclude } = target;
-  if (include?.integrations && !matchesAny(include.integrations, integration)) return false;
-  if (include?.flows && !matchesAny(include.flows, flow._id, flow.name)) return false;
-  if (exclude?.integrations && matchesAny(exclude.integrations, integration)) return false;
-  if (exclude?.flows && matchesAny(exclude.flows, flow._id, flow.name)) return false;
+  const ofFlow = { id: flow._id, name: flow.name };
+  if (include?.integrations && !matchesAnyGlob(include.integrations, { id: integration })) return false;
+  if (include?.flows && !matchesAnyGlob(include.flows, ofFlow)) return false;
+  if (exclude?.integrations && matchesAnyGlob(exclude.integrations, { id: integration })) return false;
+  if (exclude?.flows && matchesAnyGlob(exclude.flows, ofFlow)) return false;
   return true;
 }
 

@@ -5,15 +5,16 @@
 // Records are stored in the API's own shapes (field names of the seeds), so handlers can serialize
 // them as they are; anything the simulator needs only for itself lives beside them, never inside.
 
-import { Random, hashedId, objectId, opaqueKey, type IdKind } from './prng.ts';
-import type {
-  RecordClassification,
-  ExplicitFlow,
-  ExplicitIntegration,
-  ExplicitSync,
-  ResolvedScenario,
-  SyncJobStatus,
-} from './scenario.ts';
+import { Random, hashedId, objectId, opaqueKey, type IdKind } from '../prng.ts';
+import {
+  SIM_USER_EMAIL,
+  type RecordClassification,
+  type ExplicitFlow,
+  type ExplicitIntegration,
+  type ExplicitSync,
+  type ResolvedScenario,
+  type SyncJobStatus,
+} from '../scenario.ts';
 
 // ---- API shapes (see the seeds for the meaning of each field) ----
 
@@ -214,9 +215,6 @@ export interface FinishSyncJobOptions {
   /** Tables that failed (default: the first table). */
   failedTables?: string[];
 }
-
-/** Who the simulated API key belongs to; shows up in triggeredBy / resolvedBy / canceledBy. */
-export const SIM_USER_EMAIL = 'sim.user@syncwatch.test';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

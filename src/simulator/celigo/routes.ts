@@ -1,8 +1,9 @@
 // The integrator.io API the simulator serves: one handler per operation of the seeds
 // (000 Syncs, 004 Flows), answering with their field names, status codes and error codes.
 
-import { compileRoute, isRecord, type CompiledRoute, type Method, type Reply } from './http.ts';
-import { ERROR_CLASSIFICATIONS, ERROR_SOURCES } from './scenario.ts';
+import { isRecord } from '../../json.ts';
+import { compileRoute, type CompiledRoute, type Method, type Reply } from '../http.ts';
+import { ERROR_CLASSIFICATIONS, ERROR_SOURCES } from '../scenario.ts';
 import type { Flow, World } from './world.ts';
 
 /** A served operation: method, the seed's path template, and the statuses its handler can produce. */

@@ -1,16 +1,44 @@
 // The daemon's HTTP surface: /healthz (alive), /readyz (Redis answers, workers running),
-// /status (JSON: targets, last poll, firing alerts), /metrics (Prometheus).
+// /status (JSON: targets, last poll, firing alerts), /metrics (Prometheus), and the route modules
+// (src/api: the Alertmanager API v2 under /api/v2).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Reply, Routes } from './api/http.ts';
 import { SyncwatchError } from './errors.ts';
 
 export interface ServerDeps {
   ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
   status(): Promise<unknown>;
   metrics(): Promise<{ contentType: string; body: string }>;
-  /** When set, /metrics and /status want `Authorization: Bearer <token>`. */
+  /** When set, /metrics, /status and /api want `Authorization: Bearer <token>`. */
   bearerToken?: string;
+  /** Route modules, asked in order for paths the server does not answer itself. */
+  routes?(): readonly Routes[];
+}
+
+/** Bodies larger than this are refused (413): silences and forms are small. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(Object.assign(new Error('request body too large'), { status: 413 }));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendReply(res: ServerResponse, r: Reply): void {
+  res.writeHead(r.status, { 'content-type': r.contentType ?? 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...r.headers });
+  res.end(r.body);
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
@@ -46,9 +74,11 @@ function listenError(listen: string, e: NodeJS.ErrnoException): SyncwatchError {
 
 export async function startServer(listen: string, deps: ServerDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const guarded = path === '/metrics' || path === '/status';
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+    const url = new URL(req.url ?? '/', 'http://syncwatch');
+    const path = url.pathname;
+    const builtIn = ['/healthz', '/readyz', '/status', '/metrics'].includes(path);
+    const guarded = path === '/metrics' || path === '/status' || path.startsWith('/api/');
+    if (builtIn && req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, JSON.stringify({ error: 'method not allowed' }));
     if (guarded && !authorized(req, deps.bearerToken)) {
       res.setHeader('www-authenticate', 'Bearer');
       return send(res, 401, JSON.stringify({ error: 'unauthorized' }));
@@ -67,11 +97,18 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
           const m = await deps.metrics();
           return send(res, 200, m.body, m.contentType);
         }
-        default:
+        default: {
+          let body: Promise<string> | undefined;
+          const request = { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, text: () => (body ??= readBody(req)) };
+          for (const routes of deps.routes?.() ?? []) {
+            const reply = await routes(request);
+            if (reply) return sendReply(res, reply);
+          }
           return send(res, 404, JSON.stringify({ error: 'not found' }));
+        }
       }
     };
-    handle().catch((e: unknown) => send(res, 500, JSON.stringify({ error: e instanceof Error ? e.message : 'internal error' })));
+    handle().catch((e: unknown) => send(res, (e as { status?: number }).status ?? 500, JSON.stringify({ error: e instanceof Error ? e.message : 'internal error' })));
   });
   const { host, port } = parseListen(listen);
   await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import type { Config } from '../src/config/index.ts';
 import type { Logger } from '../src/log.ts';
 import { Metrics } from '../src/metrics/index.ts';
 import { createAlerting } from '../src/alerting/index.ts';
+import { alertmanagerApiFor } from '../src/api/alertmanager.ts';
 import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
 import { startServer, type ServerDeps } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
@@ -44,6 +45,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     ready: () => running?.ready() ?? Promise.resolve({ ok: false, checks: { redis: false, workers: false } }),
     status: () => running?.status() ?? starting(),
     metrics: () => running?.metrics() ?? starting(),
+    routes: () => running?.routes?.() ?? [],
   });
   let connection: RedisClient | undefined;
   try {
@@ -165,6 +167,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     worker.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: worker.name, err }, 'worker error')));
   }
 
+  const routes = [alertmanagerApiFor(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), ...(options.now ? { now: options.now } : {}) })];
   const deps: HttpDeps = {
     async ready() {
       const redisOk = await redisAnswers(connection); // never hangs while Redis is down
@@ -189,6 +192,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
       return { targets, alerts: await alerting.alertsForStatus(), retryPolicies: await retrier.status() };
     },
     metrics: () => metrics.scrape(),
+    routes: () => routes,
   };
   logger.info({ url: server.url, targets: config.targets.map((t) => t.name) }, 'syncwatch running');
 

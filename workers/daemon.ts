@@ -103,6 +103,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     keys,
     notifyQueue: queues.notify,
     logger,
+    ...(config.server.externalUrl ? { externalURL: config.server.externalUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
     onNotification: (receiver, outcome) => metrics.notifications.inc({ receiver, outcome }),
   });

@@ -129,8 +129,10 @@ const listenAddress = z.string().refine((s) => {
 
 const serverSchema = z.strictObject({
   listen: listenAddress.default('0.0.0.0:9464'),
-  /** When set, /metrics and /status want `Authorization: Bearer …`. */
+  /** When set, /metrics, /status and /api want `Authorization: Bearer …`. */
   bearerToken: secret.optional(),
+  /** syncwatch's URL as people reach it (behind a proxy): the webhook's externalURL and the console's links. */
+  externalUrl: httpUrl.optional(),
 });
 
 /** BullMQ worker tuning; every replica uses the same. */
@@ -276,6 +278,8 @@ const webhookReceiver = z.strictObject({
   headers: z
     .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, onFormat('expected an HTTP header name')), z.string())
     .optional(),
+  /** Alerts per call at most (Alertmanager's max_alerts); the rest are counted in truncatedAlerts. 0 or unset (the default, as in Alertmanager): no limit. */
+  maxAlerts: z.int().min(0).optional(),
 });
 
 /** One structured log line per alert transition (the demo's receiver). */

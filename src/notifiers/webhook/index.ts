@@ -10,7 +10,7 @@ export function createWebhookNotifier(config: WebhookReceiverConfig, deps: Notif
   return {
     name: deps.name,
     async send(n, previous) {
-      const body = JSON.stringify(webhookPayload(n));
+      const body = JSON.stringify(webhookPayload(n, config.maxAlerts));
       const headers: Record<string, string> = {
         ...(config.headers ?? {}),
         'content-type': 'application/json',

@@ -13,6 +13,7 @@ commands:
   simulate    the simulator of integrator.io, Airweave and Neo on its own
   silence     add, list or expire silences every replica honours (stored in Redis)
   test-alert  send a clearly marked test message to one receiver
+  hash-password  read a password on stdin, print its hash for server.auth.users
 
 environment: SYNCWATCH_CONFIG (the config file), REDIS_URL, SYNCWATCH_LISTEN (overrides server.listen),
              LOG_LEVEL (info), LOG_FORMAT (json | pretty; pretty on a terminal by default)
@@ -109,6 +110,16 @@ options:
 
 example:
   syncwatch test-alert --config syncwatch.yaml --receiver oncall-slack
+`,
+  'hash-password': `usage: syncwatch hash-password < password.txt
+
+Read a password (the first line of stdin) and print its scrypt hash for server.auth.users[].passwordHash.
+
+options:
+  -h, --help   this text
+
+example:
+  printf '%s' 'correct horse' | syncwatch hash-password
 `,
 };
 
@@ -365,6 +376,20 @@ const commands: Record<string, Command> = {
       return EXIT.failure;
     }
     process.stdout.write(`test alert sent to ${receiver}\n`);
+    return EXIT.ok;
+  },
+
+  async 'hash-password'(args) {
+    parse(args, {});
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+    if (password === '') {
+      process.stderr.write('syncwatch hash-password: give the password on stdin\n');
+      return EXIT.usage;
+    }
+    const { hashPassword } = await import('./console/password.ts');
+    process.stdout.write(`${await hashPassword(password)}\n`);
     return EXIT.ok;
   },
 

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Reply, Routes } from './api/http.ts';
+import type { Reply, Request, Routes } from './api/http.ts';
+import { isGuarded, type Gate } from './console/auth.ts';
 import { SyncwatchError } from './errors.ts';
 
 export interface ServerDeps {
@@ -15,7 +16,17 @@ export interface ServerDeps {
   bearerToken?: string;
   /** Route modules, asked in order for paths the server does not answer itself. */
   routes?(): readonly Routes[];
+  /** server.auth's gate for /, /console, /api and /status (src/console/auth.ts); none: only the bearer token above. */
+  gate?(): Gate | undefined;
 }
+
+/** On every response: no scripts, styles or frames but our own; no sniffing, no referrer. */
+export const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
 
 /** Bodies larger than this are refused (413): silences and forms are small. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -37,12 +48,12 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function sendReply(res: ServerResponse, r: Reply): void {
-  res.writeHead(r.status, { 'content-type': r.contentType ?? 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...r.headers });
+  res.writeHead(r.status, { ...SECURITY_HEADERS, 'content-type': r.contentType ?? 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...r.headers });
   res.end(r.body);
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
-  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType, 'cache-control': 'no-store' });
   res.end(body);
 }
 
@@ -79,11 +90,20 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
     const builtIn = ['/healthz', '/readyz', '/status', '/metrics'].includes(path);
     const guarded = path === '/metrics' || path === '/status' || path.startsWith('/api/');
     if (builtIn && req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, JSON.stringify({ error: 'method not allowed' }));
-    if (guarded && !authorized(req, deps.bearerToken)) {
+    let body: Promise<string> | undefined;
+    const request: Request = { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, text: () => (body ??= readBody(req)) };
+    const gate = isGuarded(path) ? deps.gate?.() : undefined;
+    if (!gate && guarded && !authorized(req, deps.bearerToken)) {
       res.setHeader('www-authenticate', 'Bearer');
       return send(res, 401, JSON.stringify({ error: 'unauthorized' }));
     }
     const handle = async () => {
+      if (gate) {
+        const verdict = await gate.check({ ...request, remoteAddress: req.socket.remoteAddress });
+        if (!verdict.ok) return sendReply(res, verdict.reply);
+        request.user = verdict.user;
+        request.csrf = verdict.csrf;
+      }
       switch (path) {
         case '/healthz':
           return send(res, 200, JSON.stringify({ status: 'ok' }));
@@ -98,8 +118,6 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
           return send(res, 200, m.body, m.contentType);
         }
         default: {
-          let body: Promise<string> | undefined;
-          const request = { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, text: () => (body ??= readBody(req)) };
           for (const routes of deps.routes?.() ?? []) {
             const reply = await routes(request);
             if (reply) return sendReply(res, reply);

@@ -5,7 +5,7 @@ import type { Config } from '../src/config/index.ts';
 import type { Logger } from '../src/log.ts';
 import { Metrics } from '../src/metrics/index.ts';
 import { createAlerting } from '../src/alerting/index.ts';
-import { alertmanagerApiFor } from '../src/api/alertmanager.ts';
+import { createWeb } from '../src/console/index.ts';
 import { chunkJobIdOf, createQueues, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from '../src/queues.ts';
 import { startServer, type ServerDeps } from '../src/server.ts';
 import { keyspace } from '../src/state/keys.ts';
@@ -46,6 +46,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     status: () => running?.status() ?? starting(),
     metrics: () => running?.metrics() ?? starting(),
     routes: () => running?.routes?.() ?? [],
+    gate: () => running?.gate?.(),
   });
   let connection: RedisClient | undefined;
   try {
@@ -168,7 +169,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     worker.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: worker.name, err }, 'worker error')));
   }
 
-  const routes = [alertmanagerApiFor(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), ...(options.now ? { now: options.now } : {}) })];
+  const web = createWeb(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), ...(options.now ? { now: options.now } : {}) });
   const deps: HttpDeps = {
     async ready() {
       const redisOk = await redisAnswers(connection); // never hangs while Redis is down
@@ -193,9 +194,10 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
       return { targets, alerts: await alerting.alertsForStatus(), retryPolicies: await retrier.status() };
     },
     metrics: () => metrics.scrape(),
-    routes: () => routes,
+    routes: () => web.routes,
+    gate: () => web.gate,
   };
-  logger.info({ url: server.url, targets: config.targets.map((t) => t.name) }, 'syncwatch running');
+  logger.info({ url: server.url, targets: config.targets.map((t) => t.name), access: web.gate.describe() }, 'syncwatch running');
 
   let closing: Promise<void> | undefined;
   return {

@@ -9,6 +9,9 @@ export interface Request {
   headers: IncomingHttpHeaders;
   /** The body as text (at most MAX_BODY_BYTES). */
   text(): Promise<string>;
+  /** Set by the gate (src/console/auth.ts): who asks, and the CSRF token pages embed for them. */
+  user?: string;
+  csrf?: string;
 }
 
 export interface Reply {

@@ -1,6 +1,7 @@
 // The one schema of syncwatch's YAML configuration. Every object is strict: a typo in alerting or
 // retry config must be an error, never a silently ignored key. Messages never quote the value
 // they reject (values can be secrets); they may quote names (targets, receivers, policies).
+import { PASSWORD_HASH_PATTERN } from '../console/password.ts';
 import { z } from 'zod';
 import type { ProviderName } from '../model.ts';
 import { duration, durationOrZero } from './duration.ts';
@@ -133,6 +134,20 @@ const serverSchema = z.strictObject({
   bearerToken: secret.optional(),
   /** syncwatch's URL as people reach it (behind a proxy): the webhook's externalURL and the console's links. */
   externalUrl: httpUrl.optional(),
+  /**
+   * Puts the console (/), the API (/api) and /status behind a login. Without it they answer
+   * loopback clients only.
+   */
+  auth: z
+    .strictObject({
+      /** For tools (amtool, Grafana): `Authorization: Bearer <token>`. */
+      token: secret.optional(),
+      /** For the browser: a login form. `passwordHash` is what `syncwatch hash-password` prints. */
+      users: z
+        .array(z.strictObject({ name: text, passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, onFormat('expected a hash from `syncwatch hash-password` (scrypt$…)')) }))
+        .default([]),
+    })
+    .optional(),
 });
 
 /** BullMQ worker tuning; every replica uses the same. */

@@ -109,12 +109,13 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     onNotification: (receiver, outcome) => metrics.notifications.inc({ receiver, outcome }),
   });
 
+  const web = createWeb(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), status: () => deps.status(), ...(options.now ? { now: options.now } : {}) });
   const sink: WatchSink = {
     async chunks(jobs) {
       await queues.poll.addBulk(jobs.map((data) => ({ name: 'chunk', data, opts: { jobId: chunkJobIdOf(data), removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } })));
     },
     // Alerting takes each transition once (by its id), so a re-processed chunk sends nothing twice.
-    events: (events) => (events.length > 0 ? alerting.ingest(events) : Promise.resolve()),
+    events: (events) => (events.length > 0 ? Promise.all([alerting.ingest(events), web.record(events)]).then(() => undefined) : Promise.resolve()),
   };
 
   const retrier = createRetrier({
@@ -169,7 +170,6 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     worker.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: worker.name, err }, 'worker error')));
   }
 
-  const web = createWeb(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), ...(options.now ? { now: options.now } : {}) });
   const deps: HttpDeps = {
     async ready() {
       const redisOk = await redisAnswers(connection); // never hangs while Redis is down

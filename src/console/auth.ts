@@ -85,7 +85,7 @@ export function createGate(options: { auth: AuthConfig | undefined; bearerToken?
   let secret: Promise<Buffer> | undefined;
   const getSecret = () =>
     (secret ??= (async () => {
-      const key = `${options.keys.prefix}:console:secret`;
+      const key = options.keys.consoleSecret;
       await options.redis.set(key, randomBytes(32).toString('base64'), 'NX');
       return Buffer.from((await options.redis.get(key))!, 'base64');
     })());

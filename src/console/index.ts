@@ -3,11 +3,22 @@
 import { alertmanagerApiFor, type AlertmanagerApiDeps } from '../api/alertmanager.ts';
 import type { Routes } from '../api/http.ts';
 import type { Config } from '../config/index.ts';
+import { silencesFromConfig } from '../alerting/silence.ts';
+import type { AlertEvent } from '../alerting/types.ts';
 import { createGate, type Gate } from './auth.ts';
+import { recordHistory } from './history.ts';
+import { consoleRoutes, type ConsoleDeps } from './routes.ts';
 
-export interface WebDeps extends Pick<AlertmanagerApiDeps, 'redis' | 'keys' | 'alerts' | 'now'> {}
+export interface WebDeps extends Pick<AlertmanagerApiDeps, 'redis' | 'keys' | 'alerts' | 'now'>, Pick<ConsoleDeps, 'status'> {}
 
-export function createWeb(config: Pick<Config, 'server' | 'route' | 'receivers' | 'silences'>, deps: WebDeps): { gate: Gate; routes: Routes[] } {
+export interface Web {
+  gate: Gate;
+  routes: Routes[];
+  /** Alert transitions into the console's history (call with every batch alerting ingests). */
+  record(events: readonly AlertEvent[]): Promise<void>;
+}
+
+export function createWeb(config: Pick<Config, 'server' | 'route' | 'receivers' | 'silences'>, deps: WebDeps): Web {
   const gate = createGate({
     auth: config.server.auth,
     ...(config.server.bearerToken ? { bearerToken: config.server.bearerToken } : {}),
@@ -16,5 +27,10 @@ export function createWeb(config: Pick<Config, 'server' | 'route' | 'receivers' 
     secureCookies: config.server.externalUrl?.startsWith('https:') ?? false,
     ...(deps.now ? { now: deps.now } : {}),
   });
-  return { gate, routes: [gate.routes, alertmanagerApiFor(config, deps)] };
+  const pages = consoleRoutes({ ...deps, configSilences: silencesFromConfig(config.silences) });
+  return {
+    gate,
+    routes: [gate.routes, alertmanagerApiFor(config, deps), pages],
+    record: (events) => recordHistory(deps.redis, deps.keys, events, (deps.now ?? Date.now)()),
+  };
 }

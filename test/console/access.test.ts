@@ -22,7 +22,7 @@ beforeAll(async () => {
   };
   const loaded = await loadConfigFromString(JSON.stringify(config), '(access)', {});
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  const web = createWeb(loaded.config, { redis: redis.redis, keys: keyspace(redis.prefix), alerts: async () => [] });
+  const web = createWeb(loaded.config, { redis: redis.redis, keys: keyspace(redis.prefix), alerts: async () => [], status: async () => ({ targets: [], alerts: [], retryPolicies: [] }) });
   server = await startServer('127.0.0.1:0', {
     ready: async () => ({ ok: true, checks: {} }),
     status: async () => ({ targets: [] }),

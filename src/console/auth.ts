@@ -61,8 +61,9 @@ function cookies(headers: IncomingHttpHeaders): Record<string, string> {
 
 /** A request from another site (a form or fetch a foreign page makes the browser send). */
 function crossSite(req: Request): boolean {
+  // Browsers say where a request comes from (Fetch Metadata); older ones only send Origin.
   const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return true;
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = req.headers.origin;
   if (!origin || origin === 'null') return origin === 'null';
   try {

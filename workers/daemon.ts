@@ -106,7 +106,10 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     logger,
     ...(config.server.externalUrl ? { externalURL: config.server.externalUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
-    onNotification: (receiver, outcome) => metrics.notifications.inc({ receiver, outcome }),
+    onNotification(receiver, outcome, n) {
+      metrics.notifications.inc({ receiver, outcome });
+      if (n) web.recordDelivery(receiver, outcome, n).catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not record the delivery in the alert history'));
+    },
   });
 
   const web = createWeb(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), status: () => deps.status(), ...(options.now ? { now: options.now } : {}) });

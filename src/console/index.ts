@@ -4,9 +4,10 @@ import { alertmanagerApiFor, type AlertmanagerApiDeps } from '../api/alertmanage
 import type { Routes } from '../api/http.ts';
 import type { Config } from '../config/index.ts';
 import { silencesFromConfig } from '../alerting/silence.ts';
-import type { AlertEvent } from '../alerting/types.ts';
+import type { NotificationOutcome } from '../alerting/dispatcher.ts';
+import type { AlertEvent, Notification } from '../alerting/types.ts';
 import { createGate, type Gate } from './auth.ts';
-import { recordHistory } from './history.ts';
+import { recordDelivery, recordHistory } from './history.ts';
 import { consoleRoutes, type ConsoleDeps } from './routes.ts';
 
 export interface WebDeps extends Pick<AlertmanagerApiDeps, 'redis' | 'keys' | 'alerts' | 'now'>, Pick<ConsoleDeps, 'status'> {}
@@ -16,6 +17,8 @@ export interface Web {
   routes: Routes[];
   /** Alert transitions into the console's history (call with every batch alerting ingests). */
   record(events: readonly AlertEvent[]): Promise<void>;
+  /** A notification's outcome at a receiver into the history (alerting's onNotification). */
+  recordDelivery(receiver: string, outcome: NotificationOutcome, n: Notification): Promise<void>;
 }
 
 export function createWeb(config: Pick<Config, 'server' | 'route' | 'receivers' | 'silences'>, deps: WebDeps): Web {
@@ -32,5 +35,6 @@ export function createWeb(config: Pick<Config, 'server' | 'route' | 'receivers' 
     gate,
     routes: [gate.routes, alertmanagerApiFor(config, deps), pages],
     record: (events) => recordHistory(deps.redis, deps.keys, events, (deps.now ?? Date.now)()),
+    recordDelivery: (receiver, outcome, n) => recordDelivery(deps.redis, deps.keys, receiver, outcome, n, (deps.now ?? Date.now)()),
   };
 }

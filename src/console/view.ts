@@ -54,7 +54,7 @@ function alerts(as: FiringAlertStatus[], silences: Silence[]): Html {
 
 function history(hs: HistoryEntry[]): Html {
   return html`<section id="history"><h2>History</h2>${hs.length === 0 ? html`<p>No transitions yet.</p>` : html`<table><thead><tr><th>At</th><th>Transition</th><th>Kind</th><th>Target</th><th>Resource</th><th>Error</th></tr></thead><tbody>
-${hs.map((h) => html`<tr data-transition="${h.transition}" data-kind="${h.kind}"><td>${when(h.at)}</td><td>${h.transition}</td><td>${h.kind}</td><td>${h.target}</td><td>${h.name || h.resource}</td><td class="error">${h.error}</td></tr>`)}</tbody></table>`}</section>`;
+${hs.map((h) => html`<tr data-transition="${h.transition}" data-kind="${h.kind}"><td>${when(h.at)}</td><td>${h.transition}${h.receiver ? html` → ${h.receiver}` : ''}</td><td>${h.kind}</td><td>${h.target}</td><td>${h.name || h.resource}</td><td class="error">${h.error}</td></tr>`)}</tbody></table>`}</section>`;
 }
 
 function silencesView(ss: Silence[], now: number, csrf: string): Html {

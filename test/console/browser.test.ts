@@ -89,6 +89,8 @@ it.skipIf(!haveChromium)('SyncFailed appears without reload; silence it, see it 
 
   await rig.admin(`/syncs/${syncId}/succeed`, {});
   await page.locator('#history tr[data-kind="SyncFailed"][data-transition="resolved"]').waitFor({ timeout: 60_000 });
+  // The firing was delivered to the log receiver before the silence: the history says so.
+  expect(await page.locator('#history tr[data-kind="SyncFailed"][data-transition="notified"]').first().innerText()).toContain('notified → ops-log');
   expect(await page.locator('#alerts tr[data-kind="SyncFailed"]').count()).toBe(0);
   expect(dialogs).toEqual([]);
 }, 180_000);

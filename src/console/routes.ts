@@ -33,8 +33,9 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
     const status = (await deps.status()) as { targets: TargetStatus[]; alerts: FiringAlertStatus[]; retryPolicies: PolicyStatus[] };
     const t = now();
     const runtime = await listSilences(deps.redis, deps.keys, { all: true, now: t });
-    const history = await readHistory(deps.redis, deps.keys, { count: 50, ...(req.query.get('target') ? { target: req.query.get('target')! } : {}), ...(req.query.get('kind') ? { kind: req.query.get('kind')! } : {}) });
-    return { ...status, silences: [...deps.configSilences, ...runtime.reverse()], history, now: t, csrf: req.csrf ?? '' };
+    const filter = { ...(req.query.get('target') ? { target: req.query.get('target')! } : {}), ...(req.query.get('kind') ? { kind: req.query.get('kind')! } : {}) };
+    const history = await readHistory(deps.redis, deps.keys, { count: 50, ...filter });
+    return { ...status, silences: [...deps.configSilences, ...runtime.reverse()], history, now: t, csrf: req.csrf ?? '', filter };
   }
 
   async function createSilence(req: Request): Promise<Reply> {
@@ -53,7 +54,7 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
 
   return async (req) => {
     const get = req.method === 'GET' || req.method === 'HEAD';
-    if (get && req.path === '/') return htmlReply(200, page('syncwatch', consoleBody(await data(req), req.user), { csrf: req.csrf ?? '', refresh: true }));
+    if (get && req.path === '/') return htmlReply(200, page('syncwatch', consoleBody(await data(req), req.user, req.query.toString()), { csrf: req.csrf ?? '', refresh: true }));
     if (get && req.path === '/console/live') return htmlReply(200, liveView(await data(req)).text);
     if (get && req.path === '/console/assets/console.js') return { status: 200, body: CONSOLE_JS, contentType: 'text/javascript; charset=utf-8' };
     if (get && req.path === '/console/assets/console.css') return { status: 200, body: CONSOLE_CSS, contentType: 'text/css; charset=utf-8' };

@@ -26,6 +26,8 @@ export interface ConsoleData {
   history: HistoryEntry[];
   now: number;
   csrf: string;
+  /** The history's filter (`/?target=…&kind=…`). */
+  filter?: { target?: string; kind?: string };
 }
 
 const when = (iso: string | null | undefined) => (iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>` : html`—`);
@@ -38,8 +40,18 @@ ${ts.map((t) => {
 })}</tbody></table></section>`;
 }
 
-function alerts(as: FiringAlertStatus[], silences: Silence[]): Html {
+/** Per alert (kind + resource), the receivers the history says it reached, newest first. */
+function reached(hs: HistoryEntry[]): Map<string, HistoryEntry[]> {
+  const out = new Map<string, HistoryEntry[]>();
+  for (const h of hs) if (h.transition === 'notified') out.set(`${h.kind}\u0000${h.resource}`, [...(out.get(`${h.kind}\u0000${h.resource}`) ?? []), h]);
+  return out;
+}
+
+function alerts(as: FiringAlertStatus[], silences: Silence[], hs: HistoryEntry[]): Html {
+  const sent = reached(hs);
   const rows = as.map((a) => {
+    const to = sent.get(`${a.labels.kind}\u0000${a.labels.resource}`) ?? [];
+    const receivers = to.length > 0 ? html`<div class="muted">sent to ${to.map((h, i) => html`${i > 0 ? ', ' : ''}${h.receiver} ${when(h.at)}`)}</div>` : '';
     const state = a.silenced
       ? html`<span class="muted">silenced by ${a.silencedBy.map((id) => silences.find((s) => s.id === id)?.comment || id).join(', ')}</span>`
       : a.inhibited
@@ -47,14 +59,15 @@ function alerts(as: FiringAlertStatus[], silences: Silence[]): Html {
         : html`<span class="firing">firing</span>`;
     const resource = a.annotations.link ? html`<a href="${a.annotations.link}" rel="noreferrer">${a.annotations.name ?? a.labels.resource}</a>` : html`${a.annotations.name ?? a.labels.resource}`;
     const q = new URLSearchParams({ fingerprint: a.fingerprint }).toString();
-    return html`<tr data-kind="${a.labels.kind}" data-state="${a.silenced ? 'silenced' : a.inhibited ? 'inhibited' : 'firing'}"><td>${a.labels.kind}</td><td class="sev-${a.labels.severity}">${a.labels.severity}</td><td>${a.labels.target}<br>${resource}</td><td>${when(a.startsAt)}</td><td class="error">${a.annotations.error ?? a.annotations.summary}</td><td>${state}</td><td><a class="button" href="/console/silence/new?${q}">Silence…</a></td></tr>`;
+    return html`<tr data-kind="${a.labels.kind}" data-state="${a.silenced ? 'silenced' : a.inhibited ? 'inhibited' : 'firing'}"><td>${a.labels.kind}</td><td class="sev-${a.labels.severity}">${a.labels.severity}</td><td>${a.labels.target}<br>${resource}</td><td>${when(a.startsAt)}</td><td class="error">${a.annotations.error ?? a.annotations.summary}</td><td>${state}${receivers}</td><td><a class="button" href="/console/silence/new?${q}">Silence…</a></td></tr>`;
   });
   return html`<section id="alerts"><h2>Firing alerts (${as.length})</h2>${as.length === 0 ? html`<p>Nothing is firing.</p>` : html`<table><thead><tr><th>Kind</th><th>Severity</th><th>Resource</th><th>Since</th><th>Newest error</th><th>State</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}</section>`;
 }
 
-function history(hs: HistoryEntry[]): Html {
-  return html`<section id="history"><h2>History</h2>${hs.length === 0 ? html`<p>No transitions yet.</p>` : html`<table><thead><tr><th>At</th><th>Transition</th><th>Kind</th><th>Target</th><th>Resource</th><th>Error</th></tr></thead><tbody>
-${hs.map((h) => html`<tr data-transition="${h.transition}" data-kind="${h.kind}"><td>${when(h.at)}</td><td>${h.transition}${h.receiver ? html` → ${h.receiver}` : ''}</td><td>${h.kind}</td><td>${h.target}</td><td>${h.name || h.resource}</td><td class="error">${h.error}</td></tr>`)}</tbody></table>`}</section>`;
+function history(hs: HistoryEntry[], filter: { target?: string; kind?: string }): Html {
+  const filtered = filter.target || filter.kind ? html` <a href="/">(filtered: ${[filter.target, filter.kind].filter(Boolean).join(', ')} — show all)</a>` : '';
+  return html`<section id="history"><h2>History${filtered}</h2>${hs.length === 0 ? html`<p>No transitions yet.</p>` : html`<table><thead><tr><th>At</th><th>Transition</th><th>Kind</th><th>Target</th><th>Resource</th><th>Error</th></tr></thead><tbody>
+${hs.map((h) => html`<tr data-transition="${h.transition}" data-kind="${h.kind}"><td>${when(h.at)}</td><td>${h.transition}${h.receiver ? html` → ${h.receiver}` : ''}</td><td><a href="/?kind=${encodeURIComponent(h.kind)}#history">${h.kind}</a></td><td><a href="/?target=${encodeURIComponent(h.target)}#history">${h.target}</a></td><td>${h.name || h.resource}</td><td class="error">${h.error}</td></tr>`)}</tbody></table>`}</section>`;
 }
 
 function silencesView(ss: Silence[], now: number, csrf: string): Html {
@@ -77,12 +90,12 @@ ${ps.map((p) => {
 
 /** The part that refreshes by itself. */
 export function liveView(d: ConsoleData): Html {
-  return html`${alerts(d.alerts, d.silences)}${targets(d.targets)}${history(d.history)}${silencesView(d.silences, d.now, d.csrf)}${retries(d.retryPolicies)}`;
+  return html`${alerts(d.alerts, d.silences, d.history)}${targets(d.targets)}${history(d.history, d.filter ?? {})}${silencesView(d.silences, d.now, d.csrf)}${retries(d.retryPolicies)}`;
 }
 
-export function consoleBody(d: ConsoleData, user: string | undefined): Html {
+export function consoleBody(d: ConsoleData, user: string | undefined, query = ''): Html {
   const logout = user && user !== 'local' && user !== 'token' ? html`<form method="post" action="/logout" class="logout"><input type="hidden" name="_csrf" value="${d.csrf}"><button type="submit">Log out ${user}</button></form>` : '';
-  return html`<header><h1>syncwatch</h1>${logout}</header><main id="live" data-src="/console/live">${liveView(d)}</main>`;
+  return html`<header><h1>syncwatch</h1>${logout}</header><main id="live" data-src="/console/live${query ? `?${query}` : ''}">${liveView(d)}</main>`;
 }
 
 /** The silence form, pre-filled with the alert's matchers. */

@@ -68,6 +68,9 @@ it.skipIf(!haveChromium)('SyncFailed appears without reload; silence it, see it 
   expect(await row.locator('.error').innerText()).toContain('<script>alert(1)</script>');
   expect(await page.locator('#live img').count()).toBe(0);
 
+  // The receivers it reached, and when.
+  await row.getByText('sent to ops-log').waitFor({ timeout: 30_000 });
+
   await row.getByRole('link', { name: 'Silence…' }).click();
   await page.waitForSelector('form.silence');
   expect(await page.locator('textarea[name=matchers]').inputValue()).toContain('alertname="SyncFailed"');
@@ -92,5 +95,11 @@ it.skipIf(!haveChromium)('SyncFailed appears without reload; silence it, see it 
   // The firing was delivered to the log receiver before the silence: the history says so.
   expect(await page.locator('#history tr[data-kind="SyncFailed"][data-transition="notified"]').first().innerText()).toContain('notified → ops-log');
   expect(await page.locator('#alerts tr[data-kind="SyncFailed"]').count()).toBe(0);
+  // The history filters by kind (and by target), and keeps refreshing with the filter.
+  await page.goto(`${rig.daemon.url}/?kind=SyncFailed`);
+  const kinds = await page.locator('#history tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+  expect(kinds.length).toBeGreaterThan(0);
+  expect(new Set(kinds)).toEqual(new Set(['SyncFailed']));
+  expect(await page.locator('#live').getAttribute('data-src')).toBe('/console/live?kind=SyncFailed');
   expect(dialogs).toEqual([]);
 }, 180_000);

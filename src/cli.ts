@@ -14,6 +14,7 @@ commands:
   simulate    the simulator of integrator.io, Airweave and Neo on its own
   silence     add, list or expire silences every replica honours (stored in Redis)
   test-alert  send a clearly marked test message to one receiver
+  hash-password  read a password on stdin, print its hash for server.auth.users
 
 environment: SYNCWATCH_CONFIG (the config file), REDIS_URL, SYNCWATCH_LISTEN (overrides server.listen),
              LOG_LEVEL (info), LOG_FORMAT (json | pretty; pretty on a terminal by default)
@@ -110,6 +111,16 @@ options:
 
 example:
   syncwatch test-alert --config syncwatch.yaml --receiver oncall-slack
+`,
+  'hash-password': `usage: syncwatch hash-password < password.txt
+
+Read a password (the first line of stdin) and print its scrypt hash for server.auth.users[].passwordHash.
+
+options:
+  -h, --help   this text
+
+example:
+  printf '%s' 'correct horse' | syncwatch hash-password
 `,
 };
 
@@ -382,6 +393,20 @@ const commands: Record<string, Command> = {
     }
     process.stdout.write(`test alert sent to ${receiver}\n`);
     if (guarantee) process.stdout.write(`receiver ${receiver}: delivery is ${guarantee.guarantee}: ${guarantee.why}\n`);
+    return EXIT.ok;
+  },
+
+  async 'hash-password'(args) {
+    parse(args, {});
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+    if (password === '') {
+      process.stderr.write('syncwatch hash-password: give the password on stdin\n');
+      return EXIT.usage;
+    }
+    const { hashPassword } = await import('./console/password.ts');
+    process.stdout.write(`${await hashPassword(password)}\n`);
     return EXIT.ok;
   },
 

@@ -15,6 +15,7 @@ import { StateStore } from './state/store.ts';
 import { Watch, type WatchSink } from './watch/watch.ts';
 import { createRetrier, type Emit, type Retrier } from './retry/index.ts';
 import type { Alerting } from './alerting/index.ts';
+import { createWeb } from './console/index.ts';
 
 /** How often the daemon checks that every target's poll schedule is still in Redis. */
 const SCHEDULE_CHECK_MS = 30_000;
@@ -52,6 +53,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     ready: () => running?.ready() ?? Promise.resolve({ ok: false, checks: { redis: false, workers: false } }),
     status: () => running?.status() ?? starting(),
     metrics: () => running?.metrics() ?? starting(),
+    routes: () => running?.routes?.() ?? [],
+    gate: () => running?.gate?.(),
   });
   let connection: RedisClient | undefined;
   try {
@@ -114,16 +117,21 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     keys,
     notifyQueue: queues.notify,
     logger,
+    ...(config.server.externalUrl ? { externalURL: config.server.externalUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
-    onNotification: (receiver, outcome) => metrics.notifications.inc({ receiver, outcome }),
+    onNotification(receiver, outcome, n) {
+      metrics.notifications.inc({ receiver, outcome });
+      if (n) web.recordDelivery(receiver, outcome, n).catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not record the delivery in the alert history'));
+    },
   });
 
+  const web = createWeb(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), status: () => deps.status(), ...(options.now ? { now: options.now } : {}) });
   const sink: WatchSink = {
     async chunks(jobs) {
       await queues.poll.addBulk(jobs.map((data) => ({ name: 'chunk', data, opts: { jobId: chunkJobIdOf(data), removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } })));
     },
     // Alerting takes each transition once (by its id), so a re-processed chunk sends nothing twice.
-    events: (events) => (events.length > 0 ? alerting.ingest(events) : Promise.resolve()),
+    events: (events) => (events.length > 0 ? Promise.all([alerting.ingest(events), web.record(events)]).then(() => undefined) : Promise.resolve()),
   };
 
   const retrier = createRetrier({
@@ -203,8 +211,10 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
       return { targets, alerts: await alerting.alertsForStatus(), retryPolicies: await retrier.status() };
     },
     metrics: () => metrics.scrape(),
+    routes: () => web.routes,
+    gate: () => web.gate,
   };
-  logger.info({ url: server.url, targets: config.targets.map((t) => t.name) }, 'syncwatch running');
+  logger.info({ url: server.url, targets: config.targets.map((t) => t.name), access: web.gate.describe() }, 'syncwatch running');
 
   let closing: Promise<void> | undefined;
   return {

@@ -74,3 +74,11 @@ export function compileGlobs(patterns: readonly string[]): (candidate: GlobCandi
   return ({ id, name }) =>
     (id !== undefined && ids.some((test) => test(id))) || (name !== undefined && names.some((test) => test(name)));
 }
+
+/**
+ * The same pattern as a regular expression's source (unanchored, case-sensitive): how a glob is shown
+ * to tools that speak regexes (Alertmanager's `=~` matchers in the API).
+ */
+export function globToRegexSource(glob: string): string {
+  return glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+}

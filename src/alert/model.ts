@@ -86,10 +86,11 @@ export type LabelSet = Record<string, string>;
 
 /**
  * The labels routes, groups and silences match on: the alert's labels, plus `name` (the resource's
- * human name) so a config can say `flow: "Nightly archive"` as well as the flow's id.
+ * human name) so a config can say `flow: "Nightly archive"` as well as the flow's id, plus
+ * `alertname` (= kind) as Alertmanager's tools and receivers expect.
  */
 export function labelSetOf(event: Pick<AlertEvent, 'labels' | 'annotations'>): LabelSet {
-  const set: LabelSet = {};
+  const set: LabelSet = { alertname: event.labels.kind };
   for (const [k, v] of Object.entries(event.labels)) if (typeof v === 'string') set[k] = v;
   if (event.annotations.name !== undefined) set.name = event.annotations.name;
   return set;

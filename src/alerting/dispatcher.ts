@@ -39,7 +39,7 @@ export interface DispatcherDeps {
   retry?: DeliveryRetryOptions;
   externalURL?: string;
   /** `syncwatch_notifications_total{receiver,outcome}`: called once per delivery attempt outcome. */
-  onNotification?: (receiver: string, outcome: NotificationOutcome) => void;
+  onNotification?: (receiver: string, outcome: NotificationOutcome, notification?: Notification) => void;
 }
 
 export interface DeliveryLogEntry {
@@ -321,11 +321,11 @@ export class Dispatcher {
       if (!err.retryable || attempt >= this.retryPlan.attempts) {
         log.error({ err: { message: err.message, code: err.code } }, err.retryable ? 'delivery kept failing for the whole retry window; notification dropped' : 'delivery failed and will not heal by retrying; notification dropped');
         await this.complete(groupId, seq, { state: 'dropped', receiver, attempt, at: new Date(this.now()).toISOString(), reason: err.code ?? err.message }, '');
-        this.deps.onNotification?.(receiver, 'dropped');
+        this.deps.onNotification?.(receiver, 'dropped', n);
         await this.planFlush(groupId);
         return 'dropped';
       }
-      this.deps.onNotification?.(receiver, 'failure');
+      this.deps.onNotification?.(receiver, 'failure', n);
       const delay = nextDelay(this.retryPlan, attempt, err.retryAfterMs);
       log.warn({ err: { message: err.message, code: err.code }, retryInMs: delay }, 'delivery failed; will retry');
       if (token) {
@@ -336,7 +336,7 @@ export class Dispatcher {
     }
     const keep = record === undefined ? '' : Object.values(record).some((v) => v !== undefined) ? JSON.stringify(record) : '-';
     await this.complete(groupId, seq, { state: 'sent', receiver, attempt, at: new Date(this.now()).toISOString() }, n.status === 'resolved' && keep === '' ? '-' : keep);
-    this.deps.onNotification?.(receiver, 'success');
+    this.deps.onNotification?.(receiver, 'success', n);
     log.debug('notification delivered');
     await this.planFlush(groupId);
     return 'sent';

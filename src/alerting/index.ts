@@ -12,7 +12,7 @@ import { Dispatcher, type FiringAlertStatus, type NotificationOutcome } from './
 import type { DeliveryRetryOptions } from './retry.ts';
 import { compileRoute } from './route.ts';
 import { silencesFromConfig } from './silence.ts';
-import type { AlertEvent } from '../alert/model.ts';
+import type { AlertEvent, Notification } from '../alert/model.ts';
 
 export { addSilence, expireSilence, formatSilence, listSilences, parseMatchers, type Silence } from './silence.ts';
 export { sendTestAlert, testNotification } from './test-alert.ts';
@@ -33,7 +33,7 @@ export interface AlertingOptions {
   /** syncwatch's own URL, for the webhook payload's externalURL. */
   externalURL?: string;
   /** Counts `syncwatch_notifications_total{receiver,outcome}`. */
-  onNotification?: (receiver: string, outcome: NotificationOutcome) => void;
+  onNotification?: (receiver: string, outcome: NotificationOutcome, notification?: Notification) => void;
 }
 
 export interface Alerting {

@@ -6,12 +6,16 @@ import type { SilenceConfig } from '../config/index.ts';
 import { SyncwatchError } from '../errors.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { parseJson } from '../json.ts';
+import { formatMatcher, matchersMatch, type Matcher } from './alertmanager.ts';
 import { matchesAll } from './route.ts';
 import type { LabelSet } from '../alert/model.ts';
 
 export interface Silence {
   id: string;
+  /** syncwatch's own matchers: label → value or glob (`syncwatch silence add --match`, the config). */
   match: Record<string, string>;
+  /** Alertmanager's matchers (API v2: amtool, Grafana): regex and negative ones too. All must hold, with `match`. */
+  matchers?: Matcher[];
   startsAt: string;
   endsAt: string;
   comment?: string;
@@ -38,9 +42,11 @@ export function isActive(silence: Silence, now: number): boolean {
   return Date.parse(silence.startsAt) <= now && now < Date.parse(silence.endsAt);
 }
 
+const matcherCount = (s: Pick<Silence, 'match' | 'matchers'>) => Object.keys(s.match).length + (s.matchers?.length ?? 0);
+
 /** The active silences that match these labels (empty: not silenced). */
 export function silencesMatching(silences: readonly Silence[], labels: LabelSet, now: number): Silence[] {
-  return silences.filter((s) => isActive(s, now) && Object.keys(s.match).length > 0 && matchesAll(labels, s.match));
+  return silences.filter((s) => isActive(s, now) && matcherCount(s) > 0 && matchesAll(labels, s.match) && matchersMatch(s.matchers ?? [], labels));
 }
 
 /** `["target=prod", "flow=Nightly*"]` → `{ target: "prod", flow: "Nightly*" }`. */
@@ -60,22 +66,27 @@ const silencesKey = (keys: Keyspace) => `${keys.prefix}:alerting:silences`;
 
 export interface AddSilence {
   match: Record<string, string>;
-  /** Duration in ms (`--for 2h` → parseDuration('2h')). */
+  matchers?: Matcher[];
+  /** Duration in ms (`--for 2h` → parseDuration('2h')), from `startsAt` (default: now). */
   durationMs: number;
+  /** A silence that starts later (pending until then); default now. */
+  startsAt?: number;
   comment?: string;
   createdBy?: string;
   now?: number;
 }
 
 export async function addSilence(redis: Redis, keys: Keyspace, input: AddSilence): Promise<Silence> {
-  if (Object.keys(input.match).length === 0) throw new SyncwatchError('config', 'a silence needs at least one label to match');
+  if (matcherCount(input) === 0) throw new SyncwatchError('config', 'a silence needs at least one label to match');
   if (!(input.durationMs > 0)) throw new SyncwatchError('config', 'a silence needs a positive duration');
   const now = input.now ?? Date.now();
+  const start = Math.max(now, input.startsAt ?? now);
   const silence: Silence = {
     id: randomUUID(),
     match: { ...input.match },
-    startsAt: new Date(now).toISOString(),
-    endsAt: new Date(now + input.durationMs).toISOString(),
+    ...(input.matchers?.length ? { matchers: input.matchers.map((m) => ({ ...m })) } : {}),
+    startsAt: new Date(start).toISOString(),
+    endsAt: new Date(start + input.durationMs).toISOString(),
     ...(input.comment !== undefined ? { comment: input.comment } : {}),
     ...(input.createdBy !== undefined ? { createdBy: input.createdBy } : {}),
     source: 'runtime',
@@ -103,12 +114,19 @@ export async function listSilences(redis: Redis, keys: Keyspace, options: { all?
   return out.sort((a, b) => a.startsAt.localeCompare(b.startsAt));
 }
 
+/** One runtime silence by id, in any state (undefined: none). */
+export async function getSilence(redis: Redis, keys: Keyspace, id: string): Promise<Silence | undefined> {
+  const json = await redis.hget(silencesKey(keys), id);
+  return json ? (JSON.parse(json) as Silence) : undefined;
+}
+
 /** End a runtime silence now; the silence as it is now (already expired ones unchanged), or undefined when there is none. */
 export async function expireSilence(redis: Redis, keys: Keyspace, id: string, now = Date.now()): Promise<Silence | undefined> {
-  const json = await redis.hget(silencesKey(keys), id);
-  if (!json) return undefined;
-  const s = JSON.parse(json) as Silence;
+  const s = await getSilence(redis, keys, id);
+  if (!s) return undefined;
   if (Date.parse(s.endsAt) > now) s.endsAt = new Date(now).toISOString();
+  // A pending silence expired before it started ends at its start (Alertmanager does the same).
+  if (Date.parse(s.startsAt) > Date.parse(s.endsAt)) s.startsAt = s.endsAt;
   await redis.hset(silencesKey(keys), id, JSON.stringify(s));
   return s;
 }
@@ -122,9 +140,7 @@ export function silenceState(s: Silence, now: number): SilenceState {
 
 /** One line per silence, for `syncwatch silence list`: id, state, end, matchers, comment. */
 export function formatSilence(s: Silence, now = Date.now()): string {
-  const match = Object.entries(s.match)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(' ');
+  const match = [...Object.entries(s.match).map(([k, v]) => `${k}=${JSON.stringify(v)}`), ...(s.matchers ?? []).map(formatMatcher)].join(' ');
   const state = silenceState(s, now);
   const when = state === 'pending' ? `from ${s.startsAt} until ${s.endsAt}` : state === 'expired' ? `ended ${s.endsAt}` : `until ${s.endsAt}`;
   return `${s.id}  ${state.padEnd(7)}  ${when}  ${match}${s.comment ? `  # ${s.comment}` : ''}`;

@@ -10,7 +10,7 @@ import type { ProviderName } from '../model.ts';
 import { receiverConfigs } from '../notifiers/configs.ts';
 import { providerConfigs } from '../providers/configs.ts';
 import { duration, durationOrZero } from '../fields/duration.ts';
-import { idsOrGlobs, name, onFormat, secret, text, WHEN_OBJECT, type ProviderConfig, type ReceiverConfigOf } from '../fields/fields.ts';
+import { httpUrl, idsOrGlobs, name, onFormat, PASSWORD_HASH_PATTERN, secret, text, WHEN_OBJECT, type ProviderConfig, type ReceiverConfigOf } from '../fields/fields.ts';
 import { regexProblem } from '../fields/regex-safety.ts';
 import { globMatches, isGlob } from '../glob.ts';
 import { isRecord } from '../json.ts';
@@ -95,8 +95,24 @@ const listenAddress = z.string().refine((s) => {
 
 const serverSchema = z.strictObject({
   listen: listenAddress.default('0.0.0.0:9464'),
-  /** When set, /metrics and /status want `Authorization: Bearer …`. */
+  /** When set, /metrics, /status and /api want `Authorization: Bearer …`. */
   bearerToken: secret.optional(),
+  /** syncwatch's URL as people reach it (behind a proxy): the webhook's externalURL and the console's links. */
+  externalUrl: httpUrl.optional(),
+  /**
+   * Puts the console (/), the API (/api) and /status behind a login. Without it they answer
+   * loopback clients only.
+   */
+  auth: z
+    .strictObject({
+      /** For tools (amtool, Grafana): `Authorization: Bearer <token>`. */
+      token: secret.optional(),
+      /** For the browser: a login form. `passwordHash` is what `syncwatch hash-password` prints. */
+      users: z
+        .array(z.strictObject({ name: text, passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, onFormat('expected a hash from `syncwatch hash-password` (scrypt$…)')) }))
+        .default([]),
+    })
+    .optional(),
 });
 
 /** BullMQ worker tuning; every replica uses the same. */

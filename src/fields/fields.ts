@@ -99,3 +99,6 @@ export interface ProviderConfig<P extends ProviderName = ProviderName, S extends
 export type ReceiverConfigOf<R extends Record<string, z.ZodType>> = {
   [K in keyof R]: { name: string } & { [P in K]: z.output<R[P]> } & { [P in Exclude<keyof R, K>]?: undefined };
 }[keyof R];
+
+/** A password hash as `syncwatch hash-password` prints it: `scrypt$N$r$p$<salt base64>$<hash base64>`. */
+export const PASSWORD_HASH_PATTERN = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;

@@ -29,6 +29,12 @@ export function keyspace(prefix: string) {
     targets: `${p}:targets`,
     /** hash: process id → JSON heartbeat of each running daemon */
     daemons: `${p}:daemons`,
+    /** stream (capped): alert transitions for the console's history, the same on every replica */
+    alertHistory: `${p}:alerts:history`,
+    /** string (expiring): a transition already in the history (by transition id) */
+    alertHistorySeen: (transitionId: string) => `${p}:alerts:history:seen:${transitionId}`,
+    /** string: the secret the console's sessions and CSRF tokens are signed with */
+    consoleSecret: `${p}:console:secret`,
   };
 }
 

@@ -37,13 +37,16 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   simulator: [...TOOLS, 'model', 'log', 'config'],
   state: [...TOOLS, 'model', 'alert', 'config', 'http'],
   // floor 4: the pipelines built on them
-  alerting: [...TOOLS, 'alert', 'notifiers', 'state', 'config', 'model'],
+  alerting: [...TOOLS, 'alert', 'notifiers', 'state', 'config', 'model', 'fields'],
   retry: [...TOOLS, 'alert', 'model', 'providers', 'state', 'config', 'http'],
   watch: [...TOOLS, 'alert', 'model', 'providers', 'state', 'config', 'http', 'alerting'],
   metrics: [...TOOLS, 'model', 'alert', 'state', 'config'],
-  // floor 5: the process
+  // floor 5: what people use: the Alertmanager API v2 and the web console
+  api: [...TOOLS, 'alert', 'alerting', 'config', 'state'],
+  console: [...TOOLS, 'alert', 'alerting', 'api', 'config', 'fields', 'notifiers', 'retry', 'state'],
+  // floor 6: the process
   queues: [...TOOLS, 'state', 'watch', 'retry', 'alert'],
-  server: [...TOOLS, 'log'],
+  server: [...TOOLS, 'log', 'api', 'console'],
   daemon: ['*'],
   cli: ['*'],
   // workers: BullMQ processors, above everything in src/ (nothing in src/ imports them)

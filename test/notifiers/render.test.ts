@@ -5,6 +5,7 @@ import { renderEmail } from '../../src/notifiers/email/render.ts';
 import { escapeMrkdwn, renderSlack, SLACK_LIMITS, type Block } from '../../src/notifiers/slack/render.ts';
 import { signature, webhookPayload, ZERO_TIME } from '../../src/notifiers/webhook/payload.ts';
 import { createHmac } from 'node:crypto';
+import { alertFingerprint } from '../../src/alert/alertmanager.ts';
 import { alertOf, HOSTILE_ERROR } from '../alerting/fixtures.ts';
 
 function notificationOf(alerts: AlertEvent[], over: Partial<Notification> = {}): Notification {
@@ -163,7 +164,7 @@ describe('webhook payload', () => {
       externalURL: 'http://syncwatch:9464',
     });
     expect(p.alerts).toEqual([
-      expect.objectContaining({ status: 'firing', fingerprint: firing.fingerprint, startsAt: firing.startsAt, endsAt: ZERO_TIME, generatorURL: 'https://x.example/r', labels: expect.objectContaining({ flow: 'a', name: 'Orders a' }) }),
+      expect.objectContaining({ status: 'firing', fingerprint: alertFingerprint(firing), startsAt: firing.startsAt, endsAt: ZERO_TIME, generatorURL: 'https://x.example/r', labels: expect.objectContaining({ flow: 'a', name: 'Orders a' }) }),
       expect.objectContaining({ status: 'resolved', endsAt: '2026-05-01T11:00:00.000Z' }),
     ]);
     for (const a of p.alerts) for (const v of Object.values(a.annotations)) expect(typeof v).toBe('string');
@@ -175,6 +176,12 @@ describe('webhook payload', () => {
     const p = webhookPayload(notificationOf(Array.from({ length: 5 }, (_, i) => alertOf('SyncFailed', { id: `f${i}` }))), 3);
     expect(p.alerts).toHaveLength(3);
     expect(p.truncatedAlerts).toBe(2);
+  });
+
+  it("sends every alert by default (maxAlerts 0, Alertmanager's max_alerts default)", () => {
+    const p = webhookPayload(notificationOf(Array.from({ length: 150 }, (_, i) => alertOf('SyncFailed', { id: `f${i}` }))));
+    expect(p.alerts).toHaveLength(150);
+    expect(p.truncatedAlerts).toBe(0);
   });
 
   it('signs the raw body with HMAC-SHA256', () => {

@@ -16,7 +16,7 @@ export function createWebhookNotifier(config: WebhookReceiverConfig, deps: Notif
     name: deps.name,
     guarantee: async () => WEBHOOK_GUARANTEE,
     async send(n, previous) {
-      const body = JSON.stringify(webhookPayload(n));
+      const body = JSON.stringify(webhookPayload(n, config.maxAlerts));
       const headers: Record<string, string> = {
         ...(config.headers ?? {}),
         'content-type': 'application/json',

@@ -1,12 +1,13 @@
 // Alertmanager's webhook payload (version "4"), so receivers built for Alertmanager work as-is.
 import { createHmac } from 'node:crypto';
 import { labelSetOf, type AlertEvent, type LabelSet, type Notification } from '../../alert/model.ts';
+import { alertFingerprint, stringAnnotations } from '../../alert/alertmanager.ts';
 import { notificationId } from '../types.ts';
+
+export { stringAnnotations };
 
 /** Alertmanager's "not ended yet". */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
-/** Alertmanager's default cap on alerts per webhook call (`max_alerts`); the rest are counted. */
-export const MAX_WEBHOOK_ALERTS = 100;
 
 export interface WebhookAlert {
   status: 'firing' | 'resolved';
@@ -33,23 +34,18 @@ export interface WebhookPayload {
   alerts: WebhookAlert[];
 }
 
-/** Annotation values are strings in Alertmanager: numbers and objects are JSON-encoded. */
-export function stringAnnotations(a: AlertEvent['annotations']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(a)) {
-    if (v === undefined) continue;
-    out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  return out;
-}
-
 function common(maps: Array<Record<string, string>>): Record<string, string> {
   const [first, ...rest] = maps;
   if (!first) return {};
   return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((m) => m[k] === v)));
 }
 
-export function webhookPayload(n: Notification, max = MAX_WEBHOOK_ALERTS): WebhookPayload {
+/**
+ * `maxAlerts` is the receiver's cap on alerts per call (Alertmanager's `max_alerts`): 0, the
+ * default as in Alertmanager, sends them all; beyond it the rest are counted in truncatedAlerts.
+ * Labels carry `alertname` (= kind) and the fingerprint is Alertmanager's (16 hex digits).
+ */
+export function webhookPayload(n: Notification, maxAlerts = 0): WebhookPayload {
   const source = n.alerts.length > 0 ? n.alerts : n.transitions;
   const alerts: WebhookAlert[] = source.map((a) => ({
     status: a.status,
@@ -58,9 +54,9 @@ export function webhookPayload(n: Notification, max = MAX_WEBHOOK_ALERTS): Webho
     startsAt: a.startsAt,
     endsAt: a.status === 'resolved' ? (a.endsAt ?? n.createdAt) : ZERO_TIME,
     generatorURL: a.annotations.link ?? '',
-    fingerprint: a.fingerprint,
+    fingerprint: alertFingerprint(a),
   }));
-  const kept = alerts.slice(0, max);
+  const kept = maxAlerts > 0 ? alerts.slice(0, maxAlerts) : alerts;
   return {
     version: '4',
     groupKey: n.groupKey,

@@ -1,0 +1,74 @@
+// The alert history: fired / updated / resolved transitions in a capped Redis stream, so every
+// replica shows the same. A transition is recorded once (by its id) even when a chunk is re-processed.
+import type { NotificationOutcome } from '../alerting/dispatcher.ts';
+import type { AlertEvent, Notification } from '../alert/model.ts';
+import type { Keyspace } from '../state/keys.ts';
+import type { RedisClient as Redis } from '../state/redis.ts';
+
+/** About this many entries are kept (XADD MAXLEN ~). */
+export const HISTORY_MAX = 2000;
+const SEEN_SECONDS = 7 * 24 * 3600;
+
+export interface HistoryEntry {
+  at: string;
+  transition: 'fired' | 'updated' | 'resolved' | 'notified' | 'delivery failed' | 'dropped';
+  /** notified / delivery failed / dropped: the receiver. */
+  receiver?: string;
+  kind: string;
+  target: string;
+  resource: string;
+  name: string;
+  severity: string;
+  error: string;
+}
+
+const DELIVERY: Record<NotificationOutcome, HistoryEntry['transition']> = { success: 'notified', failure: 'delivery failed', dropped: 'dropped' };
+
+/** A notification's outcome at one receiver, one entry per alert it changed (or carried, for a reminder). */
+export async function recordDelivery(redis: Redis, keys: Keyspace, receiver: string, outcome: NotificationOutcome, n: Notification, now = Date.now()): Promise<void> {
+  const alerts = n.transitions.length > 0 ? n.transitions : n.alerts;
+  await add(redis, keys, alerts.map((e) => entryOf(e, DELIVERY[outcome], now, receiver)));
+}
+
+export async function recordHistory(redis: Redis, keys: Keyspace, events: readonly AlertEvent[], now = Date.now()): Promise<void> {
+  const fresh: HistoryEntry[] = [];
+  for (const e of events) {
+    if ((await redis.set(keys.alertHistorySeen(e.transitionId), '1', 'EX', SEEN_SECONDS, 'NX')) !== 'OK') continue;
+    fresh.push(entryOf(e, e.status === 'resolved' ? 'resolved' : e.update ? 'updated' : 'fired', now));
+  }
+  await add(redis, keys, fresh);
+}
+
+async function add(redis: Redis, keys: Keyspace, entries: readonly HistoryEntry[]): Promise<void> {
+  for (const entry of entries) await redis.xadd(keys.alertHistory, 'MAXLEN', '~', String(HISTORY_MAX), '*', 'entry', JSON.stringify(entry));
+}
+
+function entryOf(e: AlertEvent, transition: HistoryEntry['transition'], now: number, receiver?: string): HistoryEntry {
+  return {
+    at: new Date(now).toISOString(),
+    transition,
+    ...(receiver !== undefined ? { receiver } : {}),
+    kind: e.labels.kind,
+    target: e.labels.target,
+    resource: e.labels.resource,
+    name: e.annotations.name ?? '',
+    severity: e.labels.severity,
+    error: e.annotations.error ?? '',
+  };
+}
+
+/** Newest first, optionally only one target and/or kind. */
+export async function readHistory(redis: Redis, keys: Keyspace, options: { count?: number; target?: string; kind?: string } = {}): Promise<HistoryEntry[]> {
+  const raw = (await redis.xrevrange(keys.alertHistory, '+', '-', 'COUNT', options.target || options.kind ? HISTORY_MAX : (options.count ?? 50))) as Array<[string, string[]]>;
+  const out: HistoryEntry[] = [];
+  for (const [, fields] of raw) {
+    try {
+      const e = JSON.parse(fields[1] ?? '') as HistoryEntry;
+      if ((!options.target || e.target === options.target) && (!options.kind || e.kind === options.kind)) out.push(e);
+    } catch {
+      /* an entry we cannot read is skipped */
+    }
+    if (out.length >= (options.count ?? 50)) break;
+  }
+  return out;
+}

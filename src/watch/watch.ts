@@ -44,6 +44,8 @@ export interface WatchSink {
   observation?(observation: Observation): void;
   /** Plan auto-retries for what a chunk observed (the daemon; never `once`). */
   retries?(observation: Observation, cycle: string): Promise<void>;
+  /** Alerts resolved because their resources left the scope, after `events` took them (the daemon: the retrier ends their episodes). */
+  retired?(events: AlertEvent[]): Promise<void>;
   /** The outcome of a whole cycle (`once` reports a failed poll with it). */
   pollFinished?(outcome: PollOutcome): void;
 }
@@ -191,6 +193,7 @@ export class Watch {
     const events = retireAlerts(firing, this.now());
     // Hand the resolutions over before forgetting, as chunks do: a crash in between repeats them.
     await sink.events(events);
+    if (events.length > 0) await sink.retired?.(events);
     await store.forget(target.name, gone, digest);
     if (gone.length > 0) this.deps.logger.info({ target: target.name, resources: gone.length, resolved: events.length }, 'resources left the poll scope; forgotten');
   }

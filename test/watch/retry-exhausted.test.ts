@@ -73,6 +73,7 @@ it('RetryExhausted is counted in syncwatch_alerts_firing and resolves once when 
     sink.retries = async (observation, c) => {
       for (const job of await retrier.plan(observation, c)) await retrier.process(job);
     };
+    sink.retired = (e) => retrier.retired(e);
     try {
       await watch.cycle(target.name, String(START + ++n), sink);
     } finally {
@@ -105,4 +106,10 @@ it('RetryExhausted is counted in syncwatch_alerts_firing and resolves once when 
   // Steady: nothing resolves twice.
   current += 5 * MINUTE;
   expect((await cycle(excluded)).filter((e) => e.labels.kind === 'RetryExhausted')).toEqual([]);
+
+  // Back in scope with the records retry gave up on still there: it fires again, as a new episode.
+  current += 5 * MINUTE;
+  const back = (await cycle(base)).filter((e) => e.labels.kind === 'RetryExhausted');
+  expect(back).toMatchObject([{ status: 'firing', startsAt: new Date(current).toISOString() }]);
+  expect(await firingMetric('RetryExhausted')).toBe(1);
 });

@@ -47,7 +47,7 @@ try {
   await subscriber.psubscribe(`${channelPrefix}*`);
   subscriber.on('pmessage', (_pattern: string, channel: string, event: string) => {
     const key = channel.slice(channelPrefix.length);
-    const family = /^(snap|alerts|target)(:|$)/.test(key) ? 'state' : /^(cycle|inflight):/.test(key) ? 'cycleBookkeeping' : key.startsWith('bucket:') ? 'rateLimiter' : /^(poll|notify|retry):/.test(key) ? `bullmq:${key.split(':')[0]}` : `other:${key.split(':')[0]}`;
+    const family = /^(snap|target)(:|$)/.test(key) ? 'state' : /^(cycle|inflight):/.test(key) ? 'cycleBookkeeping' : key.startsWith('bucket:') ? 'rateLimiter' : /^(poll|notify|retry):/.test(key) ? `bullmq:${key.split(':')[0]}` : `other:${key.split(':')[0]}`;
     if (event !== 'expired') writesByFamily[family] = (writesByFamily[family] ?? 0) + 1;
     if (`${keys.prefix}:${key}` === targetKey && event === 'set') onCycleDone?.();
   });

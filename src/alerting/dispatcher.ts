@@ -94,7 +94,7 @@ export class Dispatcher {
 
   private k = {
     tx: (transitionId: string) => `${this.base}:tx:${createHash('sha1').update(transitionId).digest('hex')}`,
-    firing: () => `${this.base}:firing`,
+    firing: () => this.deps.keys.firing,
     groups: () => `${this.base}:groups`,
     targetGroups: (target: string) => `${this.base}:gtarget:${target}`,
     group: (gid: string) => {

@@ -3,7 +3,7 @@
 // time (cached briefly), so every replica reports the same truth and a restarted one is right at once.
 import type { RedisClient as Redis } from '../state/redis.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AlertRecord } from '../state/store.ts';
+import type { AlertEvent } from '../alert/model.ts';
 import type { Keyspace } from '../state/keys.ts';
 import type { RunSnapshot, StepSnapshot, TargetSnapshot } from '../state/snapshot.ts';
 import { RUN_STATUSES } from '../model.ts';
@@ -168,7 +168,7 @@ export class Metrics {
 interface World {
   runs: Array<{ target: string; kind: string; id: string; status: string; lastSuccessAt?: number }>;
   steps: Array<{ target: string; flow: string; step: string; openErrors: number }>;
-  alerts: AlertRecord[];
+  alerts: AlertEvent[];
   targets: Array<{ name: string; up: boolean; lastSuccessAt?: number }>;
 }
 
@@ -178,7 +178,7 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
   const pipeline = redis.pipeline();
   for (const t of targets) pipeline.hgetall(keys.snapshots(t.name));
   for (const t of targets) pipeline.get(keys.target(t.name));
-  pipeline.hvals(keys.alerts);
+  pipeline.hvals(keys.firing);
   const results = (await pipeline.exec()) ?? [];
   const world: World = { runs: [], steps: [], alerts: [], targets: [] };
   targets.forEach((t, i) => {
@@ -203,7 +203,7 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
     world.targets.push({ name: t.name, up: snap?.lastOutcome === 'success', ...(lastSuccess !== undefined ? { lastSuccessAt: lastSuccess } : {}) });
   });
   for (const json of ((results[targets.length * 2]?.[1] ?? []) as string[])) {
-    const alert = parseJson<AlertRecord>(json);
+    const alert = parseJson<AlertEvent>(json);
     if (alert) world.alerts.push(alert); // else a corrupt entry
   }
   return world;

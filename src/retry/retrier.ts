@@ -167,6 +167,14 @@ export class Retrier {
     }
   }
 
+  /**
+   * Alerts resolved because their resources left the poll's scope: a RetryExhausted episode ends
+   * there, so the ledger forgets it — back in scope with records still given up on, it fires anew.
+   */
+  async retired(events: readonly AlertEvent[]): Promise<void> {
+    for (const e of events) if (e.labels.kind === 'RetryExhausted' && e.status === 'resolved') await this.ledger.endExhausted(e.labels.resource);
+  }
+
   /** A BullMQ processor for the `retry` queue. */
   processor(emit: Emit | undefined = this.opts.emit) {
     return async (job: { data: RetryJob }) => this.process(job.data, emit);

@@ -13,8 +13,8 @@ export function keyspace(prefix: string) {
     snapshots: (target: string) => `${p}:snap:${target}`,
     /** string: JSON TargetSnapshot */
     target: (target: string) => `${p}:target:${target}`,
-    /** hash: fingerprint → JSON AlertRecord of every firing alert */
-    alerts: `${p}:alerts`,
+    /** hash: fingerprint → JSON AlertEvent of every firing alert; written by alerting's ingest (the one index) */
+    firing: `${p}:alerting:firing`,
     /** hash + sets tracking which chunks of one poll cycle are done */
     cycle: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}`,
     cycleDone: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:done`,

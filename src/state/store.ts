@@ -8,22 +8,22 @@ import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from
 import type { UnreadableSnapshot } from './unreadable.ts';
 // A corrupt entry reads as never seen (parseJson → undefined): the next poll rewrites it.
 import { parseJson } from '../json.ts';
+import type { RateLimiter } from '../http/types.ts';
+import { RedisTokenBucket } from './rate-limit.ts';
 
-/** A firing alert as /status, metrics and the notifiers see it. */
-export interface AlertRecord {
-  fingerprint: string;
-  labels: AlertEvent['labels'];
-  annotations: AlertEvent['annotations'];
-  startsAt: string;
-  updatedAt: string;
-  lastTransitionId: string;
-}
+/** A firing alert of a resource about to be forgotten, with the episode its resolution is named by. */
+export type RetiringAlert = AlertEvent & { episode: string };
 
 export class StateStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
   ) {}
+
+  /** The target's request rate, shared with every replica through Redis (undefined: kept in process). */
+  rateLimiter(target: string, requestsPerSecond: number): RateLimiter | undefined {
+    return new RedisTokenBucket(this.redis, this.keys.bucket(target), requestsPerSecond);
+  }
 
   /** The snapshots of the given resources of one target, with the raw JSON kept for change detection. */
   async loadSnapshots(target: string, runKeys: readonly string[], stepKeys: readonly string[]): Promise<{ snapshots: Snapshots; raw: Map<string, string> }> {
@@ -72,28 +72,20 @@ export class StateStore {
   }
 
   /**
-   * Save what changed and apply alert transitions to the firing-alert index, atomically.
-   * Returns how many snapshot fields were written.
+   * Save what changed, atomically. Returns how many snapshot fields were written. Firing alerts are
+   * not indexed here: alerting's ingest keeps the one index (`keys.firing`).
    */
-  async save(target: string, next: Snapshots, raw: Map<string, string>, events: readonly AlertEvent[], targetSnapshot?: TargetSnapshot, now = Date.now()): Promise<number> {
+  async save(target: string, next: Snapshots, raw: Map<string, string>, targetSnapshot?: TargetSnapshot): Promise<number> {
     const changed: string[] = [];
     for (const [key, snap] of [...Object.entries(next.runs), ...Object.entries(next.steps)]) {
       if (!snap) continue;
       const json = JSON.stringify(snap);
       if (raw.get(key) !== json) changed.push(key, json);
     }
-    if (changed.length === 0 && events.length === 0 && !targetSnapshot) return 0;
+    if (changed.length === 0 && !targetSnapshot) return 0;
     const multi = this.redis.multi();
     if (changed.length > 0) multi.hset(this.keys.snapshots(target), ...changed);
     if (targetSnapshot) multi.set(this.keys.target(target), JSON.stringify(targetSnapshot));
-    for (const e of events) {
-      if (e.status === 'resolved') {
-        multi.hdel(this.keys.alerts, e.fingerprint);
-      } else {
-        const record: AlertRecord = { fingerprint: e.fingerprint, labels: e.labels, annotations: e.annotations, startsAt: e.startsAt, updatedAt: new Date(now).toISOString(), lastTransitionId: e.transitionId };
-        multi.hset(this.keys.alerts, e.fingerprint, JSON.stringify(record));
-      }
-    }
     await multi.exec();
     return changed.length / 2;
   }
@@ -155,51 +147,44 @@ export class StateStore {
       else for (const kind of Object.keys(snap.firing)) unnamed.push({ key, fingerprint: `${kind}:${key}` });
     });
     if (unnamed.length === 0) return out;
-    const records = await this.redis.hmget(this.keys.alerts, ...unnamed.map((u) => u.fingerprint));
+    const records = await this.redis.hmget(this.keys.firing, ...unnamed.map((u) => u.fingerprint));
     unnamed.forEach(({ key }, i) => {
-      const integration = parseJson<AlertRecord>(records[i])?.labels.integration;
+      const integration = parseJson<AlertEvent>(records[i])?.labels.integration;
       if (integration && !out.has(key)) out.set(key, integration);
     });
     return out;
   }
 
   /**
-   * The firing alerts of resources about to be forgotten, as their index records and episodes
-   * (what a resolution needs). An alert with no record in the index has nothing left to resolve.
+   * The firing alerts of resources about to be forgotten — every kind, whoever raised it (a poll's
+   * diff or the retrier) — read from alerting's index, each with the episode its resolution is
+   * named by: the snapshot's for a kind the diff tracks, else the alert's `startsAt` (RetryExhausted
+   * and ResourceUnreadable name their episode by when it began), so a later resolve of the same
+   * episode carries the same transition id and alerting takes it once.
    */
-  async firingOf(target: string, resourceKeys: readonly string[]): Promise<Array<AlertRecord & { episode: string }>> {
+  async firingOf(target: string, resourceKeys: readonly string[]): Promise<RetiringAlert[]> {
     if (resourceKeys.length === 0) return [];
-    const snaps = await this.redis.hmget(this.keys.snapshots(target), ...resourceKeys);
-    const wanted: Array<{ fingerprint: string; episode: string }> = [];
-    resourceKeys.forEach((key, i) => {
-      const snap = parseJson<ResourceSnapshot>(snaps[i]);
-      for (const [kind, firing] of Object.entries(snap?.firing ?? {})) if (firing) wanted.push({ fingerprint: `${kind}:${key}`, episode: firing.episode });
+    const retired = new Set(resourceKeys);
+    const alerts = (await this.redis.hvals(this.keys.firing)).flatMap((v) => {
+      const event = parseJson<AlertEvent>(v);
+      return event?.labels.target === target && retired.has(event.labels.resource) ? [event] : [];
     });
-    if (wanted.length === 0) return [];
-    const records = await this.redis.hmget(this.keys.alerts, ...wanted.map((w) => w.fingerprint));
-    return wanted.flatMap((w, i) => {
-      const record = parseJson<AlertRecord>(records[i]);
-      return record ? [{ ...record, episode: w.episode }] : [];
+    if (alerts.length === 0) return [];
+    const resources = [...new Set(alerts.map((a) => a.labels.resource))];
+    const values = await this.redis.hmget(this.keys.snapshots(target), ...resources);
+    const snaps = new Map(resources.map((r, i) => [r, values[i]]));
+    return alerts.map((a) => {
+      const snap = parseJson<{ firing?: Record<string, { episode: string } | undefined> }>(snaps.get(a.labels.resource));
+      return { ...a, episode: snap?.firing?.[a.labels.kind]?.episode ?? a.startsAt };
     });
   }
 
-  /** Forget resources (their snapshots and alert index entries) and remember the scope digest. */
-  async forget(target: string, resourceKeys: readonly string[], fingerprints: readonly string[], scopeHash: string): Promise<void> {
-    const multi = this.redis.multi();
-    if (resourceKeys.length > 0) multi.hdel(this.keys.snapshots(target), ...resourceKeys);
-    if (fingerprints.length > 0) multi.hdel(this.keys.alerts, ...fingerprints);
-    await multi.exec();
+  /** Forget resources (their snapshots) and remember the scope digest. Their alerts resolve through alerting. */
+  async forget(target: string, resourceKeys: readonly string[], scopeHash: string): Promise<void> {
+    if (resourceKeys.length > 0) await this.redis.hdel(this.keys.snapshots(target), ...resourceKeys);
     const current = await this.loadTarget(target);
     const next: TargetSnapshot = current ? { ...current, scopeHash } : { type: 'target', failures: 0, scopeHash, firing: {} };
     await this.redis.set(this.keys.target(target), JSON.stringify(next));
-  }
-
-  async firingAlerts(): Promise<AlertRecord[]> {
-    const all = await this.redis.hvals(this.keys.alerts);
-    return all.flatMap((v) => {
-      const r = parseJson<AlertRecord>(v);
-      return r ? [r] : [];
-    });
   }
 
   /**

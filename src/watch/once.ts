@@ -7,7 +7,7 @@ import type { ErrorFields } from '../errors.ts';
 import type { Run, StepErrors } from '../model.ts';
 import { keyspace } from '../state/keys.ts';
 import { connectRedis } from '../state/redis.ts';
-import { StateStore } from '../state/store.ts';
+import { ReadOnlyStateStore } from '../state/read-only-store.ts';
 import { Watch } from './watch.ts';
 
 export interface OnceTarget {
@@ -30,7 +30,7 @@ export const anyFailed = (result: OnceResult): boolean => result.targets.some((t
 export async function runOnce(config: Config, logger: Logger, now: () => number = Date.now): Promise<OnceResult> {
   const redis = await connectRedis(config.redis, { maxRetriesPerRequest: 2 });
   const keys = keyspace(config.redis.prefix);
-  const watch = new Watch({ targets: config.targets, redis, keys, store: new StateStore(redis, keys), logger, now, save: false });
+  const watch = new Watch({ targets: config.targets, redis, keys, store: new ReadOnlyStateStore(redis, keys), logger, now });
   const result: OnceResult = { targets: [] };
   try {
     for (const target of config.targets) {

@@ -1,6 +1,7 @@
 // One poll cycle of a target, as jobs: `plan` (list what to watch, split it into chunks) and
 // `chunk` (observe a part, diff it against Redis, emit alert transitions, save). The same code
-// runs `syncwatch once`, with a sink that collects instead of sending and nothing saved.
+// runs `syncwatch once`, with a sink that collects instead of sending and a read-only store
+// (src/state/read-only-store.ts) that saves nothing.
 import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
@@ -13,7 +14,6 @@ import { mapConcurrent } from '../concurrency.ts';
 import type { Chunk, PollContext, Provider, RunDetail, Scope } from '../providers/types.ts';
 import { diff, diffTarget, resourcesOutOfScope, retireAlerts, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
-import { RedisTokenBucket } from '../state/rate-limit.ts';
 import { diffUnreadable } from '../state/unreadable.ts';
 import type { ChunkExtras, StateStore } from '../state/store.ts';
 import { rulesForTarget, type RuleSettings } from './rules.ts';
@@ -44,6 +44,8 @@ export interface WatchSink {
   observation?(observation: Observation): void;
   /** Plan auto-retries for what a chunk observed (the daemon; never `once`). */
   retries?(observation: Observation, cycle: string): Promise<void>;
+  /** Alerts resolved because their resources left the scope, after `events` took them (the daemon: the retrier ends their episodes). */
+  retired?(events: AlertEvent[]): Promise<void>;
   /** The outcome of a whole cycle (`once` reports a failed poll with it). */
   pollFinished?(outcome: PollOutcome): void;
 }
@@ -92,11 +94,10 @@ export class Watch {
       targets: readonly WatchTarget[];
       redis: Redis;
       keys: Keyspace;
+      /** `once` hands in a ReadOnlyStateStore: state is read, never written. */
       store: StateStore;
       logger: Logger;
       now?: () => number;
-      /** false in `once`: state is read, never written. */
-      save?: boolean;
       /** Metrics hooks: one call per HTTP exchange, one per finished poll cycle. */
       instruments?: WatchInstruments;
       /** This process's heartbeat id (src/state/owner.ts): cycle claims name it, so a dead owner's claim is taken over at once. */
@@ -124,6 +125,7 @@ export class Watch {
   http(target: WatchTarget): HttpClient {
     let client = this.clients.get(target.name);
     if (!client) {
+      const rateLimiter = this.deps.store.rateLimiter(target.name, target.requestsPerSecond);
       client = new HttpClient({
         target: target.name,
         baseUrl: target.baseUrl,
@@ -132,8 +134,8 @@ export class Watch {
         ...(target.maxResponseBytes !== undefined ? { maxResponseBytes: target.maxResponseBytes } : {}),
         // Enough connections to sustain the rate at ~50 ms a request (16 up to 320/s, then more).
         connections: Math.max(HTTP_DEFAULTS.connections, Math.ceil(target.requestsPerSecond / 20)),
-        // `once` (save: false) changes nothing in Redis, so it keeps its rate limit in process.
-        ...(this.deps.save === false ? {} : { rateLimiter: new RedisTokenBucket(this.deps.redis, this.deps.keys.bucket(target.name), target.requestsPerSecond) }),
+        // Shared with every replica through Redis (`once`'s read-only store keeps it in process).
+        ...(rateLimiter ? { rateLimiter } : {}),
         logger: this.deps.logger,
         ...(this.deps.instruments ? { onResponse: this.deps.instruments.apiHook(target.name) } : {}),
       });
@@ -150,14 +152,12 @@ export class Watch {
   async plan(targetName: string, cycle: string, sink: WatchSink, signal?: AbortSignal): Promise<void> {
     const target = this.target(targetName);
     const provider = this.provider(target);
-    if (this.deps.save !== false) {
-      const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target), this.deps.owner);
-      if (!claim.started) {
-        this.deps.logger.info({ target: target.name, cycle, running: claim.running }, 'previous poll cycle still running; this one is skipped');
-        return;
-      }
-      if (claim.replaced) this.deps.logger.warn({ target: target.name, cycle, abandoned: claim.replaced.cycle, owner: claim.replaced.owner }, 'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts');
+    const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target), this.deps.owner);
+    if (!claim.started) {
+      this.deps.logger.info({ target: target.name, cycle, running: claim.running }, 'previous poll cycle still running; this one is skipped');
+      return;
     }
+    if (claim.replaced) this.deps.logger.warn({ target: target.name, cycle, abandoned: claim.replaced.cycle, owner: claim.replaced.owner }, 'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts');
     let chunks: Chunk[];
     try {
       chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal)) : [null];
@@ -166,7 +166,7 @@ export class Watch {
       await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle);
       return;
     }
-    if (this.deps.save !== false && provider.scope) await this.forgetOutOfScope(target, provider.scope(target, chunks), sink);
+    if (provider.scope) await this.forgetOutOfScope(target, provider.scope(target, chunks), sink);
     if (chunks.length === 0) {
       await this.finishPoll(target, { ok: true }, sink, cycle);
       return;
@@ -193,7 +193,8 @@ export class Watch {
     const events = retireAlerts(firing, this.now());
     // Hand the resolutions over before forgetting, as chunks do: a crash in between repeats them.
     await sink.events(events);
-    await store.forget(target.name, gone, firing.map((f) => f.fingerprint), digest);
+    if (events.length > 0) await sink.retired?.(events);
+    await store.forget(target.name, gone, digest);
     if (gone.length > 0) this.deps.logger.info({ target: target.name, resources: gone.length, resolved: events.length }, 'resources left the poll scope; forgotten');
   }
 
@@ -205,7 +206,7 @@ export class Watch {
     const whole = !(provider.observeChunk && job.chunk !== null);
     // A chunk of a cycle that no longer holds the target (taken over after its owner died, or
     // expired) would apply an older observation on top of newer state: it is dropped.
-    if (this.deps.save !== false && !(await this.deps.store.touchCycle(target.name, job.cycle, claimTtlMs(target), this.deps.owner))) {
+    if (!(await this.deps.store.touchCycle(target.name, job.cycle, claimTtlMs(target), this.deps.owner))) {
       this.deps.logger.info({ target: target.name, cycle: job.cycle, chunk: job.index }, 'poll cycle no longer current (taken over or expired); chunk skipped');
       return [];
     }
@@ -250,10 +251,8 @@ export class Watch {
     // Enqueue before saving: if we die in between, the re-run finds the same transitions and
     // their job ids are already taken, so nothing is lost and nothing is sent twice.
     await sink.events(events);
-    if (this.deps.save !== false) {
-      await store.save(target.name, next, raw, events, undefined, this.now());
-      await store.saveUnreadable(target.name, health.next);
-    }
+    await store.save(target.name, next, raw);
+    await store.saveUnreadable(target.name, health.next);
     try {
       await sink.retries?.(observation, job.cycle);
     } catch (e) {
@@ -269,11 +268,6 @@ export class Watch {
   }
 
   private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink, extras?: ChunkExtras): Promise<void> {
-    if (this.deps.save === false) {
-      if (!ok && error) await this.finishPoll(target, { ok: false, error }, sink, job.cycle);
-      else if (job.index === job.total - 1) await this.finishPoll(target, cycleOutcome(0, undefined, extras ? [extras] : []), sink, job.cycle);
-      return;
-    }
     const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error, extras, claimTtlMs(target));
     // A long cycle (a large account's first one) shows its progress: a line every tenth of its chunks.
     const tenth = Math.ceil(job.total / 10);
@@ -291,7 +285,7 @@ export class Watch {
     const started = Number(cycle);
     this.deps.instruments?.pollFinished(target.name, outcome.ok ? 'success' : 'failure', Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined);
     sink.pollFinished?.(outcome);
-    if (this.deps.save !== false) await this.deps.store.endCycle(target.name, cycle);
+    await this.deps.store.endCycle(target.name, cycle);
     const prev = await this.deps.store.loadTarget(target.name);
     const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));
     const unreadable = outcome.ok && 'unreadable' in outcome ? (outcome.unreadable ?? []) : [];
@@ -300,7 +294,7 @@ export class Watch {
       next.unreadableCount = unreadable.length;
     }
     await sink.events(events);
-    if (this.deps.save !== false) await this.deps.store.save(target.name, { runs: {}, steps: {} }, new Map(), events, next, this.now());
+    await this.deps.store.save(target.name, { runs: {}, steps: {} }, new Map(), next);
   }
 
   /** FlowErrors that rose carry the newest errors; fetched only then, and never fatal. */

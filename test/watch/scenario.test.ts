@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { Watch, type ChunkJob, type WatchSink } from '../../src/watch/watch.ts';
 import { killAll, runCli, writeConfig } from '../harness/daemon.ts';
 import { testRedis } from '../harness/redis.ts';
+import { watchAlerting, type WatchAlerting } from './alerting.ts';
 import { simAdmin } from '../harness/sim-admin.ts';
 
 type Redis = Awaited<ReturnType<typeof testRedis>>['redis'];
@@ -78,8 +79,8 @@ async function loadConfig(text: string): Promise<Config> {
 
 const post = (sim: Simulator, path: string, body: unknown = {}, method = 'POST') => simAdmin<Record<string, unknown>>(sim.url, path, body, method);
 
-/** A sink that keeps what one cycle produced, in order. */
-function collectingSink(): WatchSink & { collected: { chunks: ChunkJob[]; events: AlertEvent[] } } {
+/** A sink that keeps what one cycle produced, in order (and hands the transitions to alerting, as the daemon does). */
+function collectingSink(alerting?: WatchAlerting): WatchSink & { collected: { chunks: ChunkJob[]; events: AlertEvent[] } } {
   const collected = { chunks: [] as ChunkJob[], events: [] as AlertEvent[] };
   return {
     collected,
@@ -88,6 +89,7 @@ function collectingSink(): WatchSink & { collected: { chunks: ChunkJob[]; events
     },
     async events(events) {
       collected.events.push(...events);
+      await alerting?.ingest(events);
     },
   };
 }
@@ -142,6 +144,7 @@ describe('a scenario over many cycles, with an injected clock', () => {
   let sim: Simulator;
   let store: StateStore;
   let watch: Watch;
+  let alerting: WatchAlerting;
   let cycleNo = 0;
   const all: string[] = [];
 
@@ -156,13 +159,13 @@ describe('a scenario over many cycles, with an injected clock', () => {
   /** Advance the clock, run one whole cycle, return its transitions (also recorded in `all`). */
   async function cycle(advanceMs = MINUTE): Promise<AlertEvent[]> {
     clock += advanceMs;
-    const sink = collectingSink();
+    const sink = collectingSink(alerting);
     await watch.cycle(TARGET, `c${++cycleNo}`, sink);
     all.push(...sink.collected.events.map(show));
     return sink.collected.events;
   }
 
-  const firing = async () => (await store.firingAlerts()).map((a) => a.fingerprint).sort();
+  const firing = async () => (await alerting.firing()).map((a) => a.fingerprint).sort();
   const snapshotHash = () => redis.hgetall(keys.snapshots(TARGET));
 
   beforeAll(async () => {
@@ -170,10 +173,12 @@ describe('a scenario over many cycles, with an injected clock', () => {
     const config = await loadConfig(configText({ redisUrl, prefix, target: TARGET, baseUrl: sim.url }));
     store = new StateStore(redis, keys);
     watch = new Watch({ targets: config.targets, redis, keys, store, logger, now });
+    alerting = watchAlerting(redisUrl, redis, keys);
   });
 
   afterAll(async () => {
     await watch?.close();
+    await alerting?.close();
     await sim?.close();
   });
 
@@ -213,7 +218,7 @@ describe('a scenario over many cycles, with an injected clock', () => {
   });
 
   it('a newer failed run while firing is an update carrying the new run id', async () => {
-    const first = (await store.firingAlerts())[0]!;
+    const first = (await alerting.firing())[0]!;
     const job = await post(sim, `/syncs/${ORDERS_SYNC}/fail`);
     const events = await cycle();
     expect(events.map(show)).toEqual([`SyncFailed ${key.orders} firing update run=${job._id}`]);

@@ -12,6 +12,7 @@ import { StateStore } from '../../src/state/store.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { Watch, type WatchSink } from '../../src/watch/watch.ts';
 import { testRedis } from '../harness/redis.ts';
+import { watchAlerting, type WatchAlerting } from './alerting.ts';
 import { simAdmin } from '../harness/sim-admin.ts';
 
 type Redis = Awaited<ReturnType<typeof testRedis>>['redis'];
@@ -52,12 +53,13 @@ describe('one flow answering truncated JSON in a chunk of three', () => {
   let n = 0;
   const counted: string[] = [];
   let small: Watch;
+  let alerting: WatchAlerting;
   const logger = createLogger({ level: 'silent' });
 
   async function cycle(): Promise<AlertEvent[]> {
     clock += 60_000;
     const events: AlertEvent[] = [];
-    const sink: WatchSink = { chunks: async () => {}, events: async (e) => void events.push(...e) };
+    const sink: WatchSink = { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)) };
     await watch.cycle(TARGET, `c${++n}`, sink);
     return events;
   }
@@ -86,6 +88,7 @@ route: { receiver: log }
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const keys = keyspace(prefix);
     store = new StateStore(redis, keys);
+    alerting = watchAlerting(url, redis, keys);
     watch = new Watch({
       targets: loaded.config.targets,
       redis,
@@ -100,6 +103,7 @@ route: { receiver: log }
 
   afterAll(async () => {
     await small?.close();
+    await alerting?.close();
     await watch?.close();
     await sim?.close();
     await cleanup?.();
@@ -119,7 +123,7 @@ route: { receiver: log }
     const target = await store.loadTarget(TARGET);
     expect(target).toMatchObject({ lastOutcome: 'success', failures: 0, unreadableCount: 1 });
     expect(target!.unreadable).toEqual([{ resource: unitKey(2), name: 'Flow 2', kind: 'malformed', message: expect.stringMatching(/not valid JSON/) }]);
-    expect((await store.firingAlerts()).map((a) => a.fingerprint)).toContain(`FlowErrors:${stepKey(2)}`);
+    expect((await alerting.firing()).map((a) => a.fingerprint)).toContain(`FlowErrors:${stepKey(2)}`);
     expect(counted).toEqual([`${TARGET} malformed`]);
   });
 

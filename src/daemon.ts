@@ -147,7 +147,10 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     ...(options.now ? { now: options.now } : {}),
   });
   sink.retries = (observation, cycle) => retrier.plan(observation, cycle).then(() => undefined);
-  sink.retired = (events) => retrier.retired(events);
+  sink.retired = async (events, reopened) => {
+    await alerting.reopen(reopened);
+    await retrier.retired(events);
+  };
 
   // One scheduler per target; schedulers of targets no longer configured are removed.
   const wanted = new Set(config.targets.map((t) => schedulerIdOf(t.name)));

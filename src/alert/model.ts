@@ -77,6 +77,11 @@ export interface AlertEvent {
   transitionId: string;
 }
 
+/** The transition that opened an episode of an alert: `<fingerprint>|firing|<episode>`. */
+export function firingTransitionId(fingerprint: string, episode: string): string {
+  return `${fingerprint}|firing|${episode}`;
+}
+
 export function fingerprintOf(kind: AlertKind, resource: string): string {
   return `${kind}:${resource}`;
 }

@@ -133,6 +133,14 @@ export class Dispatcher {
     for (const gid of toWake) await this.planFlush(gid, { wake: true });
   }
 
+  /**
+   * Let these transitions be taken again: the episodes they opened were ended from outside (their
+   * resources left the scope), so if a resource comes back still failing, it must fire again.
+   */
+  async reopen(transitionIds: readonly string[]): Promise<void> {
+    if (transitionIds.length > 0) await this.deps.redis.del(...transitionIds.map((id) => this.k.tx(id)));
+  }
+
   /** Plan the group's next flush: groupWait, groupInterval, repeatInterval, or a silence's end. */
   async planFlush(groupId: string, options: { wake?: boolean; wakeAt?: number } = {}): Promise<void> {
     const { redis, notifyQueue } = this.deps;

@@ -39,6 +39,8 @@ export interface AlertingOptions {
 export interface Alerting {
   /** Take alert transitions in (idempotent per transitionId). */
   ingest(events: readonly AlertEvent[]): Promise<void>;
+  /** Let the transitions that opened these episodes be taken again (their resources left the scope). */
+  reopen(transitionIds: readonly string[]): Promise<void>;
   /** The notify queue's processor: `new Worker('notify', alerting.processor, …)`. */
   processor(job: Job, token?: string): Promise<unknown>;
   /** Firing alerts, each with `silenced` / `inhibited`: for /status. */
@@ -65,6 +67,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
   });
   return {
     ingest: (events) => dispatcher.ingest(events),
+    reopen: (ids) => dispatcher.reopen(ids),
     processor: (job, token) => dispatcher.process(job, token),
     alertsForStatus: () => dispatcher.alertsForStatus(),
     dispatcher,

@@ -315,7 +315,12 @@ export function resourcesOutOfScope(
 }
 
 /** The alerts of resources no longer watched resolve: the resource is gone, so is its problem. */
-export function retireAlerts(records: ReadonlyArray<{ fingerprint: string; labels: AlertLabels; annotations: { name?: string }; startsAt: string; episode: string }>, now: number): AlertEvent[] {
+/**
+ * Resolutions of the alerts of resources that left the scope. Their ids name the retirement (the
+ * plan's cycle: a re-run plan repeats them, a later retirement is new), not the episode's own
+ * resolution, so that the same episode firing again once the resource is back can resolve again.
+ */
+export function retireAlerts(records: ReadonlyArray<{ fingerprint: string; labels: AlertLabels; annotations: { name?: string }; startsAt: string; episode: string }>, now: number, cycle: string): AlertEvent[] {
   return records.map((r) => ({
     fingerprint: r.fingerprint,
     status: 'resolved',
@@ -323,6 +328,6 @@ export function retireAlerts(records: ReadonlyArray<{ fingerprint: string; label
     annotations: { summary: `${r.annotations.name ?? r.labels.resource} is no longer watched (deleted, or out of the configuration's scope)`, ...(r.annotations.name ? { name: r.annotations.name } : {}) },
     startsAt: r.startsAt,
     endsAt: iso(now),
-    transitionId: `${r.fingerprint}|resolved|${r.episode}`,
+    transitionId: `${r.fingerprint}|retired|${r.episode}|${cycle}`,
   }));
 }

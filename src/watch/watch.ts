@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
-import type { AlertEvent } from '../alert/model.ts';
+import { firingTransitionId, type AlertEvent } from '../alert/model.ts';
 import { SyncwatchError, errorFields } from '../errors.ts';
 import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
@@ -44,8 +44,12 @@ export interface WatchSink {
   observation?(observation: Observation): void;
   /** Plan auto-retries for what a chunk observed (the daemon; never `once`). */
   retries?(observation: Observation, cycle: string): Promise<void>;
-  /** Alerts resolved because their resources left the scope, after `events` took them (the daemon: the retrier ends their episodes). */
-  retired?(events: AlertEvent[]): Promise<void>;
+  /**
+   * Alerts resolved because their resources left the scope, after `events` took them, with the
+   * transitions that opened their episodes (the daemon: alerting lets those episodes fire again if
+   * the resources come back still failing; the retrier ends its own episodes).
+   */
+  retired?(events: AlertEvent[], reopened: string[]): Promise<void>;
   /** The outcome of a whole cycle (`once` reports a failed poll with it). */
   pollFinished?(outcome: PollOutcome): void;
 }
@@ -166,7 +170,7 @@ export class Watch {
       await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle);
       return;
     }
-    if (provider.scope) await this.forgetOutOfScope(target, provider.scope(target, chunks), sink);
+    if (provider.scope) await this.forgetOutOfScope(target, provider.scope(target, chunks), cycle, sink);
     if (chunks.length === 0) {
       await this.finishPoll(target, { ok: true }, sink, cycle);
       return;
@@ -179,7 +183,7 @@ export class Watch {
    * open alerts resolve — otherwise they would stay open and remind forever. Only when the scope
    * changed since the last plan, so a steady cycle costs one digest and no Redis write.
    */
-  private async forgetOutOfScope(target: WatchTarget, scope: Scope, sink: WatchSink): Promise<void> {
+  private async forgetOutOfScope(target: WatchTarget, scope: Scope, cycle: string, sink: WatchSink): Promise<void> {
     const digest = createHash('sha1')
       .update(JSON.stringify(scope.map((s) => [s.namespace, [...s.owners].sort()])))
       .digest('hex');
@@ -190,10 +194,10 @@ export class Watch {
     const integrations = await store.integrationsOf(target.name, keys.filter((k) => byIntegration.some((ns) => k.startsWith(ns))));
     const gone = resourcesOutOfScope(keys, scope, (key) => integrations.get(key));
     const firing = await store.firingOf(target.name, gone);
-    const events = retireAlerts(firing, this.now());
+    const events = retireAlerts(firing, this.now(), cycle);
     // Hand the resolutions over before forgetting, as chunks do: a crash in between repeats them.
     await sink.events(events);
-    if (events.length > 0) await sink.retired?.(events);
+    if (events.length > 0) await sink.retired?.(events, firing.map((f) => firingTransitionId(f.fingerprint, f.episode)));
     await store.forget(target.name, gone, digest);
     if (gone.length > 0) this.deps.logger.info({ target: target.name, resources: gone.length, resolved: events.length }, 'resources left the poll scope; forgotten');
   }

@@ -70,7 +70,7 @@ async function cycle(target: AnyTarget): Promise<AlertEvent[]> {
   const events: AlertEvent[] = [];
   const watch = new Watch({ targets: [target], redis: redis.redis, keys, store: new StateStore(redis.redis, keys), logger });
   try {
-    await watch.cycle(target.name, String(1_000_000 + ++serial), { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)) });
+    await watch.cycle(target.name, String(1_000_000 + ++serial), { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)), retired: (_e, reopened) => alerting.alerting.reopen(reopened) });
   } finally {
     await watch.close();
   }
@@ -138,6 +138,22 @@ describe('Celigo Data Loader', () => {
     expect(brief(await cycle(celigo()))).toEqual([]);
   });
 
+  it('a sync that leaves the scope and comes back still failing fires again, and resolves when it succeeds', async () => {
+    const ledger = syncNamed('Ledger sync');
+    const firing = async () => (await alerting.firing()).filter((a) => a.labels.sync === ledger).map((a) => a.labels.kind);
+    await admin(`/syncs/${ledger}/fail`, { numErrors: 1 });
+    await cycle(celigo());
+    expect(await firing()).toEqual(['SyncFailed']);
+    await cycle(celigo({ exclude: { flows: ['Ledger'] } }));
+    expect(await firing()).toEqual([]);
+    // Back in scope with the same failed run: the person must hear of it again.
+    await cycle(celigo());
+    expect(await firing()).toEqual(['SyncFailed']);
+    await admin(`/syncs/${ledger}/succeed`, {});
+    await cycle(celigo());
+    expect(await firing()).toEqual([]);
+  });
+
   it('a listed integration that does not exist is one TargetMisconfigured; the rest is still watched', async () => {
     const missing = '0123456789abcdef01234567';
     const fired = await cycle(celigo({ integrations: [missing] }));
@@ -154,9 +170,6 @@ describe('Celigo Data Loader', () => {
     expect(brief(excluded)).toEqual(['SyncFailed:resolved']);
     expect(excluded[0]!.labels.sync).toBe(ledger);
     expect(excluded[0]!.annotations.summary).toMatch(/no longer watched/);
-    // It fails again while out of scope: back in scope that run fires a new episode (the run that
-    // fired before would repeat a transition alerting has already taken, and it takes each once).
-    await admin(`/syncs/${ledger}/fail`);
     // Listed by id, it is watched again although its flows stay excluded.
     const backOffice = world.integrations.find((i) => i.name === 'Back office')!._id;
     expect(brief(await cycle(celigo({ exclude: { flows: ['Ledger'] }, integrations: [backOffice] })))).toEqual(['SyncFailed:firing']);

@@ -92,12 +92,13 @@ it('RetryExhausted is counted in syncwatch_alerts_firing and resolves once when 
   expect(exhausted).toMatchObject({ status: 'firing', labels: { kind: 'RetryExhausted', flow: flow._id } });
   expect(await firingMetric('RetryExhausted')).toBe(1);
 
-  // The flow is excluded: its alerts resolve — RetryExhausted included, with the id its own resolve would have.
+  // The flow is excluded: its alerts resolve — RetryExhausted included, named by its episode and the retiring cycle.
   const excluded = { ...base, exclude: { flows: ['Orders to NetSuite'] } };
   const left = await cycle(excluded);
   const resolved = left.filter((e) => e.labels.kind === 'RetryExhausted');
   expect(resolved).toHaveLength(1);
-  expect(resolved[0]).toMatchObject({ status: 'resolved', fingerprint: exhausted!.fingerprint, transitionId: `${exhausted!.fingerprint}|resolved|${exhausted!.startsAt}` });
+  expect(resolved[0]).toMatchObject({ status: 'resolved', fingerprint: exhausted!.fingerprint });
+  expect(resolved[0]!.transitionId.startsWith(`${exhausted!.fingerprint}|retired|${exhausted!.startsAt}|`)).toBe(true);
   expect(await firingMetric('RetryExhausted')).toBe(0);
   expect(await firingMetric('FlowErrors')).toBe(0);
   // The log receiver says so.

@@ -59,7 +59,7 @@ describe('one flow answering truncated JSON in a chunk of three', () => {
   async function cycle(): Promise<AlertEvent[]> {
     clock += 60_000;
     const events: AlertEvent[] = [];
-    const sink: WatchSink = { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)) };
+    const sink: WatchSink = { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)), retired: (_e, reopened) => alerting.alerting.reopen(reopened) };
     await watch.cycle(TARGET, `c${++n}`, sink);
     return events;
   }

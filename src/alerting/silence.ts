@@ -56,7 +56,6 @@ export function parseMatchers(args: readonly string[]): Record<string, string> {
   return match;
 }
 
-const silencesKey = (keys: Keyspace) => `${keys.prefix}:alerting:silences`;
 
 export interface AddSilence {
   match: Record<string, string>;
@@ -80,14 +79,14 @@ export async function addSilence(redis: Redis, keys: Keyspace, input: AddSilence
     ...(input.createdBy !== undefined ? { createdBy: input.createdBy } : {}),
     source: 'runtime',
   };
-  await redis.hset(silencesKey(keys), silence.id, JSON.stringify(silence));
+  await redis.hset(keys.alerting.silences, silence.id, JSON.stringify(silence));
   return silence;
 }
 
 /** Runtime silences; active ones only unless `all`. Silences expired long ago are dropped. */
 export async function listSilences(redis: Redis, keys: Keyspace, options: { all?: boolean; now?: number } = {}): Promise<Silence[]> {
   const now = options.now ?? Date.now();
-  const raw = await redis.hgetall(silencesKey(keys));
+  const raw = await redis.hgetall(keys.alerting.silences);
   const out: Silence[] = [];
   const stale: string[] = [];
   for (const [id, json] of Object.entries(raw)) {
@@ -99,17 +98,17 @@ export async function listSilences(redis: Redis, keys: Keyspace, options: { all?
     if (Date.parse(s.endsAt) + KEEP_EXPIRED_SILENCES_MS < now) stale.push(id);
     else if (options.all || isActive(s, now)) out.push(s);
   }
-  if (stale.length > 0) await redis.hdel(silencesKey(keys), ...stale);
+  if (stale.length > 0) await redis.hdel(keys.alerting.silences, ...stale);
   return out.sort((a, b) => a.startsAt.localeCompare(b.startsAt));
 }
 
 /** End a runtime silence now; the silence as it is now (already expired ones unchanged), or undefined when there is none. */
 export async function expireSilence(redis: Redis, keys: Keyspace, id: string, now = Date.now()): Promise<Silence | undefined> {
-  const json = await redis.hget(silencesKey(keys), id);
+  const json = await redis.hget(keys.alerting.silences, id);
   if (!json) return undefined;
   const s = JSON.parse(json) as Silence;
   if (Date.parse(s.endsAt) > now) s.endsAt = new Date(now).toISOString();
-  await redis.hset(silencesKey(keys), id, JSON.stringify(s));
+  await redis.hset(keys.alerting.silences, id, JSON.stringify(s));
   return s;
 }
 

@@ -8,6 +8,7 @@ import type { ResourceSnapshot, RunSnapshot, StepSnapshot, TargetSnapshot } from
 import type { UnreadableSnapshot } from './unreadable.ts';
 // A corrupt entry reads as never seen (parseJson → undefined): the next poll rewrites it.
 import { parseJson } from '../json.ts';
+import { defineScripts } from './scripts.ts';
 
 /** A firing alert as /status, metrics and the notifiers see it. */
 export interface AlertRecord {
@@ -20,10 +21,14 @@ export interface AlertRecord {
 }
 
 export class StateStore {
+  private readonly scripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
-  ) {}
+  ) {
+    this.scripts = defineScripts(redis, STORE_SCRIPTS);
+  }
 
   /** The snapshots of the given resources of one target, with the raw JSON kept for change detection. */
   async loadSnapshots(target: string, runKeys: readonly string[], stepKeys: readonly string[]): Promise<{ snapshots: Snapshots; raw: Map<string, string> }> {
@@ -112,7 +117,7 @@ export class StateStore {
     const inflight = this.keys.inflight(target);
     const holder = await this.redis.get(inflight);
     const holderOwner = holder ? claimOf(holder).owner : undefined;
-    const [outcome, running] = (await this.redis.eval(BEGIN_CYCLE, 2, inflight, this.keys.owner(holderOwner ?? '-'), cycle, String(ttlMs), claimValue(cycle, owner), holderOwner ? holder! : '')) as [string, string | null];
+    const [outcome, running] = (await this.scripts.syncwatchBeginCycle([inflight, this.keys.owner(holderOwner ?? '-')], cycle, String(ttlMs), claimValue(cycle, owner), holderOwner ? holder! : '')) as [string, string | null];
     if (outcome === 'started') return { started: true };
     const claim = claimOf(running ?? '');
     if (outcome === 'taken') return { started: true, replaced: { cycle: claim.cycle, owner: claim.owner ?? '' } };
@@ -125,12 +130,12 @@ export class StateStore {
    * the cycle no longer holds it (completed, expired, or taken over): the chunk is stale.
    */
   async touchCycle(target: string, cycle: string, ttlMs: number, owner?: string): Promise<boolean> {
-    return (await this.redis.eval(TOUCH_CYCLE, 1, this.keys.inflight(target), cycle, claimValue(cycle, owner), String(ttlMs))) === 1;
+    return (await this.scripts.syncwatchTouchCycle([this.keys.inflight(target)], cycle, claimValue(cycle, owner), String(ttlMs))) === 1;
   }
 
   /** Release the target's claim, if this cycle still holds it. */
   async endCycle(target: string, cycle: string): Promise<void> {
-    await this.redis.eval(END_CYCLE, 1, this.keys.inflight(target), cycle);
+    await this.scripts.syncwatchEndCycle([this.keys.inflight(target)], cycle);
   }
 
   /** Every resource key with a snapshot under this target. */
@@ -216,13 +221,8 @@ export class StateStore {
     extras?: ChunkExtras,
     claimTtlMs?: number,
   ): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string }; extras: ChunkExtras[] }> {
-    const result = (await this.redis.eval(
-      FINISH_CHUNK,
-      4,
-      this.keys.cycleDone(target, cycle),
-      this.keys.cycleFailed(target, cycle),
-      this.keys.cycle(target, cycle),
-      this.keys.inflight(target),
+    const result = (await this.scripts.syncwatchFinishChunk(
+      [this.keys.cycleDone(target, cycle), this.keys.cycleFailed(target, cycle), this.keys.cycle(target, cycle), this.keys.inflight(target)],
       String(chunk),
       String(total),
       ok ? '1' : '0',
@@ -318,3 +318,5 @@ if complete == 1 then
 end
 return { complete, redis.call('SCARD', KEYS[2]), redis.call('HGET', KEYS[3], 'firstFailure'), extras }
 `;
+
+const STORE_SCRIPTS = { syncwatchBeginCycle: BEGIN_CYCLE, syncwatchTouchCycle: TOUCH_CYCLE, syncwatchEndCycle: END_CYCLE, syncwatchFinishChunk: FINISH_CHUNK };

@@ -1,7 +1,8 @@
 // The one Redis key map of a deployment: every key syncwatch writes is named here, nowhere else.
 // Every key lives under one hash-tagged prefix (`{syncwatch}:…`), so it sits on one Redis Cluster
 // slot and multi-key scripts stay legal. BullMQ queues use the same prefix (their keys are BullMQ's
-// own: `{p}:<queue name>:…`, the queue names in src/queues.ts).
+// own: `{p}:<queue name>:…`, the queue names in src/queues.ts; the `retry` queue shares `{p}:retry:`
+// with retry's families below, which never clash: BullMQ job ids hold no ':').
 //
 // Changing a key NAME strands the data of every existing deployment: add families, never rename.
 //
@@ -9,13 +10,11 @@
 //   snap:<target>                    hash: resource key → JSON ResourceSnapshot
 //   target:<target>                  string: JSON TargetSnapshot
 //   alerts                           hash: fingerprint → JSON AlertRecord of every firing alert
-//   targets                          set of target names the daemon polls (for /status and cleanup)
 // cycle bookkeeping (src/state/store.ts)
 //   cycle:<target>:<cycle>[:done|:failed]  hash + sets: which chunks of one poll cycle are done
 //   inflight:<target>                string: `cycle` or `cycle|owner` of the running cycle
 // processes (src/state/owner.ts)
 //   owner:<id>                       string with a short TTL: the heartbeat of a live daemon
-//   daemons                          hash: process id → JSON heartbeat of each running daemon
 // rate limit (src/state/rate-limit.ts)
 //   bucket:<target>                  hash: token bucket shared by every replica polling a target
 // demo (src/state/redis.ts)
@@ -67,8 +66,6 @@ export function keyspace(prefix: string) {
     inflight: (target: string) => `${p}:inflight:${target}`,
     owner: (id: string) => `${p}:owner:${id}`,
     bucket: (target: string) => `${p}:bucket:${target}`,
-    targets: `${p}:targets`,
-    daemons: `${p}:daemons`,
     demo: `${p}:demo`,
     alerting: {
       tx: (transitionId: string) => `${a}:tx:${digest(transitionId)}`,

@@ -3,7 +3,6 @@
 //   flush   — a delayed job per group and time slot: silence/inhibit, plan (pure), commit atomically
 //   deliver — one job per group notification, retried with backoff for up to 24 h; the
 //             notification log in Redis is the single answer to "was this sent?"
-import { createHash } from 'node:crypto';
 import { parseJson as parse } from '../json.ts';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { RedisClient as Redis } from '../state/redis.ts';
@@ -14,7 +13,8 @@ import { planFlush } from './flush.ts';
 import { downTargets, isInhibited } from './inhibit.ts';
 import { deliveryRetryPlan, nextDelay, type DeliveryRetryOptions } from './retry.ts';
 import { flattenRoutes, groupsFor, type Route } from './route.ts';
-import { COMMIT, COMPLETE, CLAIM, INGEST, PLAN_FLUSH } from './scripts.ts';
+import { ALERTING_SCRIPTS } from './scripts.ts';
+import { defineScripts } from '../state/scripts.ts';
 import { listSilences, silencesMatching, type Silence } from './silence.ts';
 import { ALERT_KINDS, labelSetOf, type AlertEvent, type LabelSet, type Notification } from '../alert/model.ts';
 
@@ -77,31 +77,20 @@ function toMap(flat: string[]): Record<string, string> {
 
 export class Dispatcher {
   private readonly routes: Map<string, Route>;
-  private readonly base: string;
+  private readonly k: Keyspace['alerting'];
+  private readonly scripts;
   private readonly retryPlan;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.routes = deps.route ? flattenRoutes(deps.route) : new Map();
-    this.base = `${deps.keys.prefix}:alerting`;
+    this.k = deps.keys.alerting;
+    this.scripts = defineScripts(deps.redis, ALERTING_SCRIPTS);
     this.retryPlan = deliveryRetryPlan(deps.retry);
   }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
-
-  // ---- keys ---------------------------------------------------------------------------------
-
-  private k = {
-    tx: (transitionId: string) => `${this.base}:tx:${createHash('sha1').update(transitionId).digest('hex')}`,
-    firing: () => this.deps.keys.firing,
-    groups: () => `${this.base}:groups`,
-    targetGroups: (target: string) => `${this.base}:gtarget:${target}`,
-    group: (gid: string) => {
-      const g = `${this.base}:g:${gid}`;
-      return { meta: `${g}:meta`, alerts: `${g}:alerts`, notified: `${g}:notified`, pending: `${g}:pending`, flushes: `${g}:flushes`, notifs: `${g}:notifs`, nlog: `${g}:nlog`, delivery: `${g}:delivery` };
-    },
-  };
 
   // ---- ingest -------------------------------------------------------------------------------
 
@@ -114,14 +103,14 @@ export class Dispatcher {
     const toWake = new Set<string>();
     for (const event of events) {
       const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
-      const keys = [this.k.tx(event.transitionId), this.k.firing(), this.k.groups()];
+      const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups];
       const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, this.now()];
       for (const g of groups) {
         const gk = this.k.group(g.groupId);
         keys.push(gk.meta, gk.alerts, gk.pending, this.k.targetGroups(event.labels.target));
         args.push(g.groupId, g.route.receiver, g.route.id, g.groupKey, JSON.stringify(g.groupLabels));
       }
-      const fresh = (await redis.eval(INGEST, keys.length, ...keys, ...args)) === 1;
+      const fresh = (await this.scripts.syncwatchIngest(keys, ...args)) === 1;
       // Planned even for a transition seen before: the first ingest may have died before planning.
       for (const g of groups) toPlan.add(g.groupId);
       if (fresh && event.labels.kind === 'TargetDown' && event.status === 'resolved') {
@@ -164,7 +153,7 @@ export class Dispatcher {
     if (wakeAt !== undefined && alertsLen > 0) candidates.push(Math.max(now, wakeAt));
     if (candidates.length === 0) return;
     const t = Math.min(...candidates);
-    const planned = Number(await redis.eval(PLAN_FLUSH, 1, gk.meta, t, now));
+    const planned = Number(await this.scripts.syncwatchPlanFlush([gk.meta], t, now));
     if (planned < 0) return;
     const data: FlushData = { groupId, at: planned };
     await notifyQueue.add('flush', data, {
@@ -185,7 +174,7 @@ export class Dispatcher {
 
   private async muting(now: number): Promise<{ silences: Silence[]; down: Set<string>; firing: AlertEvent[] }> {
     const runtime = await listSilences(this.deps.redis, this.deps.keys, { now });
-    const firing = (await this.deps.redis.hvals(this.k.firing())).flatMap((v) => parse<AlertEvent>(v) ?? []);
+    const firing = (await this.deps.redis.hvals(this.k.firing)).flatMap((v) => parse<AlertEvent>(v) ?? []);
     return { silences: [...this.deps.configSilences, ...runtime], down: downTargets(firing), firing };
   }
 
@@ -214,7 +203,7 @@ export class Dispatcher {
   private async flushOnce(groupId: string, flushId: string, slot: number): Promise<string> {
     const { redis, logger } = this.deps;
     const gk = this.k.group(groupId);
-    const [metaFlat, alertsFlat, notifiedList, pendingList] = (await redis.eval(CLAIM, 4, gk.meta, gk.alerts, gk.notified, gk.pending, slot)) as [string[], string[], string[], string[]];
+    const [metaFlat, alertsFlat, notifiedList, pendingList] = (await this.scripts.syncwatchFlushClaim([gk.meta, gk.alerts, gk.notified, gk.pending], slot)) as [string[], string[], string[], string[]];
     const meta = toMap(metaFlat);
     if (meta.inflight) return 'busy'; // the delivery in flight plans the next flush when it is done
     const route = this.routeOf(meta.route);
@@ -253,16 +242,8 @@ export class Dispatcher {
           ...(this.deps.externalURL ? { externalURL: this.deps.externalURL } : {}),
         }
       : undefined;
-    const [outcome, committed] = (await redis.eval(
-      COMMIT,
-      7,
-      gk.meta,
-      gk.alerts,
-      gk.notified,
-      gk.pending,
-      gk.flushes,
-      gk.notifs,
-      gk.delivery,
+    const [outcome, committed] = (await this.scripts.syncwatchFlushCommit(
+      [gk.meta, gk.alerts, gk.notified, gk.pending, gk.flushes, gk.notifs, gk.delivery],
       flushId,
       meta.ver ?? '0',
       pendingList.length,
@@ -377,13 +358,13 @@ export class Dispatcher {
 
   private async complete(groupId: string, seq: string, entry: DeliveryLogEntry, record: string): Promise<void> {
     const gk = this.k.group(groupId);
-    await this.deps.redis.eval(COMPLETE, 4, gk.meta, gk.nlog, gk.delivery, gk.notifs, seq, JSON.stringify(entry), record, NLOG_TTL_SECONDS);
+    await this.scripts.syncwatchDeliveryComplete([gk.meta, gk.nlog, gk.delivery, gk.notifs], seq, JSON.stringify(entry), record, NLOG_TTL_SECONDS);
   }
 
   /** No transition waits for a flush and no delivery is in flight, in any group (tests, shutdown checks). */
   async idle(): Promise<boolean> {
     const { redis } = this.deps;
-    for (const gid of await redis.smembers(this.k.groups())) {
+    for (const gid of await redis.smembers(this.k.groups)) {
       const gk = this.k.group(gid);
       const [[, pending], [, inflight]] = (await redis.multi().llen(gk.pending).hget(gk.meta, 'inflight').exec()) as [[null, number], [null, string | null]];
       if (pending > 0 || inflight) return false;

@@ -100,3 +100,12 @@ redis.call('HDEL', KEYS[4], ARGV[1])
 if redis.call('HGET', KEYS[1], 'inflight') == ARGV[1] then redis.call('HDEL', KEYS[1], 'inflight') end
 return 1
 `;
+
+/** The dispatcher's scripts by command name (registered on its client by src/state/scripts.ts). */
+export const ALERTING_SCRIPTS = {
+  syncwatchIngest: INGEST,
+  syncwatchPlanFlush: PLAN_FLUSH,
+  syncwatchFlushClaim: CLAIM,
+  syncwatchFlushCommit: COMMIT,
+  syncwatchDeliveryComplete: COMPLETE,
+};

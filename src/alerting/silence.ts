@@ -62,7 +62,6 @@ export function parseMatchers(args: readonly string[]): Record<string, string> {
   return match;
 }
 
-const silencesKey = (keys: Keyspace) => `${keys.prefix}:alerting:silences`;
 
 export interface AddSilence {
   match: Record<string, string>;
@@ -91,14 +90,14 @@ export async function addSilence(redis: Redis, keys: Keyspace, input: AddSilence
     ...(input.createdBy !== undefined ? { createdBy: input.createdBy } : {}),
     source: 'runtime',
   };
-  await redis.hset(silencesKey(keys), silence.id, JSON.stringify(silence));
+  await redis.hset(keys.alerting.silences, silence.id, JSON.stringify(silence));
   return silence;
 }
 
 /** Runtime silences; active ones only unless `all`. Silences expired long ago are dropped. */
 export async function listSilences(redis: Redis, keys: Keyspace, options: { all?: boolean; now?: number } = {}): Promise<Silence[]> {
   const now = options.now ?? Date.now();
-  const raw = await redis.hgetall(silencesKey(keys));
+  const raw = await redis.hgetall(keys.alerting.silences);
   const out: Silence[] = [];
   const stale: string[] = [];
   for (const [id, json] of Object.entries(raw)) {
@@ -110,13 +109,13 @@ export async function listSilences(redis: Redis, keys: Keyspace, options: { all?
     if (Date.parse(s.endsAt) + KEEP_EXPIRED_SILENCES_MS < now) stale.push(id);
     else if (options.all || isActive(s, now)) out.push(s);
   }
-  if (stale.length > 0) await redis.hdel(silencesKey(keys), ...stale);
+  if (stale.length > 0) await redis.hdel(keys.alerting.silences, ...stale);
   return out.sort((a, b) => a.startsAt.localeCompare(b.startsAt));
 }
 
 /** One runtime silence by id, in any state (undefined: none). */
 export async function getSilence(redis: Redis, keys: Keyspace, id: string): Promise<Silence | undefined> {
-  const json = await redis.hget(silencesKey(keys), id);
+  const json = await redis.hget(keys.alerting.silences, id);
   return json ? (JSON.parse(json) as Silence) : undefined;
 }
 
@@ -127,7 +126,7 @@ export async function expireSilence(redis: Redis, keys: Keyspace, id: string, no
   if (Date.parse(s.endsAt) > now) s.endsAt = new Date(now).toISOString();
   // A pending silence expired before it started ends at its start (Alertmanager does the same).
   if (Date.parse(s.startsAt) > Date.parse(s.endsAt)) s.startsAt = s.endsAt;
-  await redis.hset(silencesKey(keys), id, JSON.stringify(s));
+  await redis.hset(keys.alerting.silences, id, JSON.stringify(s));
   return s;
 }
 

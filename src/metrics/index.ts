@@ -178,7 +178,7 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
   const pipeline = redis.pipeline();
   for (const t of targets) pipeline.hgetall(keys.snapshots(t.name));
   for (const t of targets) pipeline.get(keys.target(t.name));
-  pipeline.hvals(keys.firing);
+  pipeline.hvals(keys.alerting.firing);
   const results = (await pipeline.exec()) ?? [];
   const world: World = { runs: [], steps: [], alerts: [], targets: [] };
   targets.forEach((t, i) => {

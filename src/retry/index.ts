@@ -9,7 +9,7 @@ import { Retrier, type RetrierOptions } from './retrier.ts';
 export { compilePolicies, compilePolicy, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchableError, type MatchContext } from './match.ts';
 // Planning (pure): jobs from an observation, and the per-step decisions a job makes.
 export * from './plan.ts';
-export { policyBackoffMs, LEDGER_TTL_MS, OUTCOMES, RetryLedger, retryKeys, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
+export { policyBackoffMs, LEDGER_TTL_MS, OUTCOMES, RetryLedger, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
 export {
   DEFAULT_LOCK_TTL_MS,
   enqueueRetryJobs,

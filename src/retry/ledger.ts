@@ -1,21 +1,12 @@
-// Everything retry keeps in Redis, shared by every replica, under the deployment's hash-tagged
-// prefix (multi-key scripts stay legal on a Cluster):
-//
-//   retry:lock:<resource>             string  one job per step/sync at a time (SET NX PX, token release)
-//   retry:ledger:<resource>           hash    unit (retryDataKey, or `~rerun_flow:<policy>` /
-//                                              `~rerun_sync:<policy>`) → JSON LedgerEntry; TTL 35 days
-//   retry:budget:<target>:<policy>:<hour>  counter of records sent in that clock hour
-//   retry:cooldown:<target>:<flow|sync>:<id>  rerun cooldown (SET NX PX)
-//   retry:disabled:<target>:<flowId>  a 422 inactive_flow seen: no retry until it expires
-//   retry:exhausted:<resource>        JSON {since, transitionId} of a firing RetryExhausted
-//   retry:active:<target>             set of resources with ledger entries or a firing alert
-//   retry:stats:<minute>              hash `<policy>|<target>|<outcome>` → records (for /status)
+// Everything retry keeps in Redis, shared by every replica: the `retry` families of the key map
+// (src/state/keys.ts: lock, ledger, budget, cooldown, disabled, exhausted, active, stats).
 //
 // Attempts are recorded atomically before a submission (the claim script), so neither a second
 // replica nor a re-delivered job can send the same key again inside its backoff window.
 import { randomBytes } from 'node:crypto';
 import type { RedisClient as Redis } from '../state/redis.ts';
-import { hashTagged } from '../state/keys.ts';
+import type { Keyspace, RetryKeys } from '../state/keys.ts';
+import { defineScripts } from '../state/scripts.ts';
 
 /** The errors' own purge window is 30 days; the ledger outlives it. */
 export const LEDGER_TTL_MS = 35 * 24 * 3600_000;
@@ -76,20 +67,6 @@ export interface LedgerEntry {
 /** The most records a rerun unit remembers. */
 export const MAX_UNIT_IDS = 1000;
 
-export function retryKeys(prefix: string) {
-  const p = `${hashTagged(prefix)}:retry`;
-  return {
-    lock: (resource: string) => `${p}:lock:${resource}`,
-    ledger: (resource: string) => `${p}:ledger:${resource}`,
-    budget: (target: string, policy: string, hour: number) => `${p}:budget:${target}:${policy}:${hour}`,
-    cooldown: (target: string, kind: 'flow' | 'sync', id: string) => `${p}:cooldown:${target}:${kind}:${id}`,
-    disabled: (target: string, flowId: string) => `${p}:disabled:${target}:${flowId}`,
-    exhausted: (resource: string) => `${p}:exhausted:${resource}`,
-    active: (target: string) => `${p}:active:${target}`,
-    stats: (minute: number) => `${p}:stats:${minute}`,
-  };
-}
-export type RetryKeys = ReturnType<typeof retryKeys>;
 
 /** Backoff before attempt n+1, after attempt n (n ≥ 1): initial × factor^(n-1), capped at max. */
 export function policyBackoffMs(n: number, backoff: { initial: number; factor: number; max: number }): number {
@@ -231,6 +208,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+const RETRY_SCRIPTS = {
+  syncwatchRetryClaim: CLAIM,
+  syncwatchRetryRollback: ROLLBACK,
+  syncwatchRetryMark: MARK,
+  syncwatchRetryReconcile: RECONCILE,
+  syncwatchSetUntil: SET_UNTIL,
+  syncwatchRetryUnlock: UNLOCK,
+};
+
 export interface ClaimUnit {
   unit: string;
   eid: string;
@@ -266,12 +252,14 @@ export interface ReconcileResult {
 
 export class RetryLedger {
   readonly keys: RetryKeys;
+  private readonly scripts;
 
   constructor(
     private readonly redis: Redis,
-    prefix: string,
+    keys: Pick<Keyspace, 'retry'>,
   ) {
-    this.keys = retryKeys(prefix);
+    this.keys = keys.retry;
+    this.scripts = defineScripts(redis, RETRY_SCRIPTS);
   }
 
   static newToken(): string {
@@ -286,7 +274,7 @@ export class RetryLedger {
   }
 
   async unlock(resource: string, token: string): Promise<void> {
-    await this.redis.eval(UNLOCK, 1, this.keys.lock(resource), token);
+    await this.scripts.syncwatchRetryUnlock([this.keys.lock(resource)], token);
   }
 
   budgetKey(target: string, policy: string, now: number): string {
@@ -318,7 +306,7 @@ export class RetryLedger {
     ];
     for (const u of units) args.push(u.unit, u.eid, u.records, u.ids && u.ids.length > 0 ? JSON.stringify(u.ids.slice(0, MAX_UNIT_IDS)) : '');
     const keys = [this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now), this.keys.active(params.target)];
-    const raw = (await this.redis.eval(CLAIM, keys.length, ...keys, ...args)) as Array<[string, string]>;
+    const raw = (await this.scripts.syncwatchRetryClaim(keys, ...args)) as Array<[string, string]>;
     return raw.map(([status, previous]) => ({ status: status as ClaimStatus, previous }));
   }
 
@@ -327,13 +315,13 @@ export class RetryLedger {
     const refund = claimed.reduce((sum, c) => sum + c.records, 0);
     const args: string[] = [params.claimId, String(refund)];
     for (const c of claimed) args.push(c.unit, c.previous);
-    await this.redis.eval(ROLLBACK, 2, this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now), ...args);
+    await this.scripts.syncwatchRetryRollback([this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now)], ...args);
   }
 
   /** Sets `st` (e.g. noop after a 204) or `u` (the submitting user) on this claim's entries. */
   async mark(resource: string, claimId: string, field: 'st' | 'u', value: string, units: readonly string[]): Promise<void> {
     if (units.length === 0) return;
-    await this.redis.eval(MARK, 1, this.keys.ledger(resource), claimId, field, value, ...units);
+    await this.scripts.syncwatchRetryMark([this.keys.ledger(resource)], claimId, field, value, ...units);
   }
 
   /** `open`: every unit open now with its current eid; `verdicts`: how gone pending units were resolved. */
@@ -341,7 +329,7 @@ export class RetryLedger {
     const args: Array<string | number> = [open.size];
     for (const [unit, eid] of open) args.push(unit, eid);
     for (const [unit, list] of verdicts) for (const v of list) args.push(unit, v.outcome, v.records);
-    const [outcomes, exhausted, remaining] = (await this.redis.eval(RECONCILE, 1, this.keys.ledger(resource), ...args)) as [Array<[string, string, number]>, Array<[string, string]>, number];
+    const [outcomes, exhausted, remaining] = (await this.scripts.syncwatchRetryReconcile([this.keys.ledger(resource)], ...args)) as [Array<[string, string, number]>, Array<[string, string]>, number];
     return {
       outcomes: outcomes.map(([policy, outcome, records]) => ({ policy, outcome: outcome as ReconcileResult['outcomes'][number]['outcome'], records: Number(records) })),
       exhausted: exhausted.map(([unit, policy]) => ({ unit, policy })),
@@ -359,7 +347,7 @@ export class RetryLedger {
    * started it, false while one is running. Redis' own TTL only collects the key afterwards.
    */
   async setOnce(key: string, ttlMs: number, now: number): Promise<boolean> {
-    return (await this.redis.eval(SET_UNTIL, 1, key, now, now + ttlMs, Math.max(1, ttlMs))) === 1;
+    return (await this.scripts.syncwatchSetUntil([key], now, now + ttlMs, Math.max(1, ttlMs))) === 1;
   }
 
   /** A cooldown or pause set by setOnce is running at `now`. */

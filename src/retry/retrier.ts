@@ -49,8 +49,8 @@ export interface RetrierTarget {
 export interface RetrierOptions {
   config: { targets: readonly RetrierTarget[]; retryPolicies: readonly RetryPolicyConfig[] };
   redis: Redis;
-  /** The deployment's keyspace (its prefix is used for retry's keys). */
-  keys: Pick<Keyspace, 'prefix'>;
+  /** The deployment's key map (retry's keys are its `retry` families). */
+  keys: Pick<Keyspace, 'retry'>;
   /** Where `plan` enqueues; without it `plan` only returns the jobs. */
   retryQueue?: Queue;
   logger: Logger;
@@ -121,7 +121,7 @@ export class Retrier {
 
   constructor(private readonly opts: RetrierOptions) {
     this.policies = compilePolicies(opts.config.retryPolicies);
-    this.ledger = new RetryLedger(opts.redis, opts.keys.prefix);
+    this.ledger = new RetryLedger(opts.redis, opts.keys);
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger.child({ component: 'retry' });
     this.lockTtlMs = opts.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;

@@ -7,9 +7,9 @@
 // so never more than 50 ms of traffic ahead — and hands them out locally. A lease not used within
 // LEASE_TTL_MS is dropped (never spent late), so the rate seen upstream never exceeds the
 // configured one; at low rates (< 40/s) the lease is 1 token, i.e. the original one-by-one bucket.
-import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from './redis.ts';
 import type { RateLimiter } from '../http/types.ts';
+import { defineScripts, type ScriptCall } from './scripts.ts';
 
 // KEYS: bucket. ARGV: rate per second, burst, now ms, tokens wanted. Returns {tokens taken, ms to
 // wait}: all the tokens wanted, or none and how long until they will all be there.
@@ -34,7 +34,6 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(math.max(
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return { took, wait }
 `;
-const TAKE_SHA = createHash('sha1').update(TAKE).digest('hex');
 
 /** Unused leased tokens are dropped after this long. */
 const LEASE_TTL_MS = 250;
@@ -44,15 +43,18 @@ export class RedisTokenBucket implements RateLimiter {
   private leasedAt = 0;
   /** One lease request at a time; everyone else waits for it. */
   private refilling: Promise<void> | undefined;
+  private readonly takeTokens: ScriptCall;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly key: string,
     private readonly ratePerSecond: number,
     private readonly burst = Math.max(1, Math.ceil(ratePerSecond)),
     private readonly now: () => number = Date.now,
     private readonly lease = Math.max(1, Math.min(burst, Math.floor(ratePerSecond / 20))),
-  ) {}
+  ) {
+    this.takeTokens = defineScripts(redis, { syncwatchBucketTake: TAKE }).syncwatchBucketTake;
+  }
 
   async acquire(signal?: AbortSignal): Promise<void> {
     for (;;) {
@@ -69,13 +71,7 @@ export class RedisTokenBucket implements RateLimiter {
 
   private async take(): Promise<void> {
     const args = [String(this.ratePerSecond), String(this.burst), String(this.now()), String(this.lease)];
-    let reply: unknown;
-    try {
-      reply = await this.redis.evalsha(TAKE_SHA, 1, this.key, ...args);
-    } catch (e) {
-      if (!(e instanceof Error) || !e.message.includes('NOSCRIPT')) throw e;
-      reply = await this.redis.eval(TAKE, 1, this.key, ...args);
-    }
+    const reply = await this.takeTokens([this.key], ...args);
     const [took, wait] = (reply as [number, number]).map(Number) as [number, number];
     if (took > 0) {
       this.leased += took;

@@ -5,7 +5,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config/index.ts';
 import { SyncwatchError } from '../errors.ts';
-import { hashTagged } from './keys.ts';
+import { keyspace } from './keys.ts';
 
 /** What the rest of syncwatch talks to: either client speaks the same commands. */
 export type RedisClient = Redis | Cluster;
@@ -163,7 +163,7 @@ export function watchRedisOutages(client: RedisClient, config: Pick<RedisConfig,
 }
 
 /** The key that marks a prefix as the demo's own: only such a prefix (or an empty one) is ever wiped. */
-export const demoMarkerKey = (prefix: string) => `${hashTagged(prefix)}:demo`;
+export const demoMarkerKey = (prefix: string) => keyspace(prefix).demo;
 
 /** The demo's default prefix, wiped even without the marker (demos from before the marker existed). */
 export const DEFAULT_DEMO_PREFIX = 'syncwatch-demo';
@@ -173,7 +173,7 @@ async function scanPrefix(client: RedisClient, prefix: string, each: (node: Redi
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${hashTagged(prefix)}:*`, 'COUNT', 1000);
+      const [next, keys] = await node.scan(cursor, 'MATCH', keyspace(prefix).everything, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0 && (await each(node, keys)) === false) return;
     } while (cursor !== '0');

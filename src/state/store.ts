@@ -10,15 +10,20 @@ import type { UnreadableSnapshot } from './unreadable.ts';
 import { parseJson } from '../json.ts';
 import type { RateLimiter } from '../http/types.ts';
 import { RedisTokenBucket } from './rate-limit.ts';
+import { defineScripts } from './scripts.ts';
 
 /** A firing alert of a resource about to be forgotten, with the episode its resolution is named by. */
 export type RetiringAlert = AlertEvent & { episode: string };
 
 export class StateStore {
+  private readonly scripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
-  ) {}
+  ) {
+    this.scripts = defineScripts(redis, STORE_SCRIPTS);
+  }
 
   /** The target's request rate, shared with every replica through Redis (undefined: kept in process). */
   rateLimiter(target: string, requestsPerSecond: number): RateLimiter | undefined {
@@ -73,7 +78,7 @@ export class StateStore {
 
   /**
    * Save what changed, atomically. Returns how many snapshot fields were written. Firing alerts are
-   * not indexed here: alerting's ingest keeps the one index (`keys.firing`).
+   * not indexed here: alerting's ingest keeps the one index (`keys.alerting.firing`).
    */
   async save(target: string, next: Snapshots, raw: Map<string, string>, targetSnapshot?: TargetSnapshot): Promise<number> {
     const changed: string[] = [];
@@ -104,7 +109,7 @@ export class StateStore {
     const inflight = this.keys.inflight(target);
     const holder = await this.redis.get(inflight);
     const holderOwner = holder ? claimOf(holder).owner : undefined;
-    const [outcome, running] = (await this.redis.eval(BEGIN_CYCLE, 2, inflight, this.keys.owner(holderOwner ?? '-'), cycle, String(ttlMs), claimValue(cycle, owner), holderOwner ? holder! : '')) as [string, string | null];
+    const [outcome, running] = (await this.scripts.syncwatchBeginCycle([inflight, this.keys.owner(holderOwner ?? '-')], cycle, String(ttlMs), claimValue(cycle, owner), holderOwner ? holder! : '')) as [string, string | null];
     if (outcome === 'started') return { started: true };
     const claim = claimOf(running ?? '');
     if (outcome === 'taken') return { started: true, replaced: { cycle: claim.cycle, owner: claim.owner ?? '' } };
@@ -117,12 +122,12 @@ export class StateStore {
    * the cycle no longer holds it (completed, expired, or taken over): the chunk is stale.
    */
   async touchCycle(target: string, cycle: string, ttlMs: number, owner?: string): Promise<boolean> {
-    return (await this.redis.eval(TOUCH_CYCLE, 1, this.keys.inflight(target), cycle, claimValue(cycle, owner), String(ttlMs))) === 1;
+    return (await this.scripts.syncwatchTouchCycle([this.keys.inflight(target)], cycle, claimValue(cycle, owner), String(ttlMs))) === 1;
   }
 
   /** Release the target's claim, if this cycle still holds it. */
   async endCycle(target: string, cycle: string): Promise<void> {
-    await this.redis.eval(END_CYCLE, 1, this.keys.inflight(target), cycle);
+    await this.scripts.syncwatchEndCycle([this.keys.inflight(target)], cycle);
   }
 
   /** Every resource key with a snapshot under this target. */
@@ -147,7 +152,7 @@ export class StateStore {
       else for (const kind of Object.keys(snap.firing)) unnamed.push({ key, fingerprint: `${kind}:${key}` });
     });
     if (unnamed.length === 0) return out;
-    const records = await this.redis.hmget(this.keys.firing, ...unnamed.map((u) => u.fingerprint));
+    const records = await this.redis.hmget(this.keys.alerting.firing, ...unnamed.map((u) => u.fingerprint));
     unnamed.forEach(({ key }, i) => {
       const integration = parseJson<AlertEvent>(records[i])?.labels.integration;
       if (integration && !out.has(key)) out.set(key, integration);
@@ -165,7 +170,7 @@ export class StateStore {
   async firingOf(target: string, resourceKeys: readonly string[]): Promise<RetiringAlert[]> {
     if (resourceKeys.length === 0) return [];
     const retired = new Set(resourceKeys);
-    const alerts = (await this.redis.hvals(this.keys.firing)).flatMap((v) => {
+    const alerts = (await this.redis.hvals(this.keys.alerting.firing)).flatMap((v) => {
       const event = parseJson<AlertEvent>(v);
       return event?.labels.target === target && retired.has(event.labels.resource) ? [event] : [];
     });
@@ -201,13 +206,8 @@ export class StateStore {
     extras?: ChunkExtras,
     claimTtlMs?: number,
   ): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string }; extras: ChunkExtras[] }> {
-    const result = (await this.redis.eval(
-      FINISH_CHUNK,
-      4,
-      this.keys.cycleDone(target, cycle),
-      this.keys.cycleFailed(target, cycle),
-      this.keys.cycle(target, cycle),
-      this.keys.inflight(target),
+    const result = (await this.scripts.syncwatchFinishChunk(
+      [this.keys.cycleDone(target, cycle), this.keys.cycleFailed(target, cycle), this.keys.cycle(target, cycle), this.keys.inflight(target)],
       String(chunk),
       String(total),
       ok ? '1' : '0',
@@ -303,3 +303,5 @@ if complete == 1 then
 end
 return { complete, redis.call('SCARD', KEYS[2]), redis.call('HGET', KEYS[3], 'firstFailure'), extras }
 `;
+
+const STORE_SCRIPTS = { syncwatchBeginCycle: BEGIN_CYCLE, syncwatchTouchCycle: TOUCH_CYCLE, syncwatchEndCycle: END_CYCLE, syncwatchFinishChunk: FINISH_CHUNK };

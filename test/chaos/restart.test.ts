@@ -4,6 +4,7 @@
 // What must hold: a failure injected right after the restart is alerted within interval + 15 s.
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
+import { keyspace } from '../../src/state/keys.ts';
 import { Daemon, eventually, useDaemonSuite } from '../harness/daemon.ts';
 import { admin, deploymentConfig, polledAfter, smallWorld, SYNC, syncFp, tails } from './helpers.ts';
 
@@ -23,7 +24,7 @@ describe('restart after kill -9', () => {
     closers.push(config.remove);
     const first = await Daemon.start('first', config.file);
     await polledAfter(first, 0, 'success', tails([first]));
-    const claim = `{${prefix}}:inflight:${name}`;
+    const claim = keyspace(prefix).inflight(name);
     await eventually('a poll cycle in flight', async () => (await suite.redis.get(claim)) !== null, { context: tails([first]) });
     await first.kill();
     expect(await suite.redis.get(claim), 'the dead cycle still holds the target').not.toBeNull();

@@ -88,7 +88,10 @@ retryPolicies:
   let cycles = 0;
   for (let seenPoll = at; cycles < 2 && performance.now() - started < DEADLINE_MS; await sleep(250)) {
     const now = await lastPoll();
-    if (now !== seenPoll) (cycles++, (seenPoll = now));
+    if (now !== seenPoll) {
+      cycles++;
+      seenPoll = now;
+    }
   }
   stats = await sim.admin<Stats>('GET', 'stats');
   const counts = Object.values(stats.retryDataKeys).map((k) => k.count);

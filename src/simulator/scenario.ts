@@ -430,7 +430,7 @@ export function resolveScenario(scenario: string | ScenarioSpec | undefined): Re
     partialSyncs: merged.partialSyncs ?? 0,
     openErrorsPerStep: [minErrors, maxErrors],
     errorStepRatio: merged.errorStepRatio ?? 0.3,
-    classificationWeights: { ...DEFAULT_CLASSIFICATION_WEIGHTS, ...(merged.errorProfile?.classifications ?? {}) },
+    classificationWeights: { ...DEFAULT_CLASSIFICATION_WEIGHTS, ...merged.errorProfile?.classifications },
     errorAgeMinutes: [age[0], age[1]],
     names: {
       integrations: merged.names?.integrations ?? DEFAULT_NAMES.integrations,

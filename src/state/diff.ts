@@ -65,7 +65,7 @@ function runEvent(run: Run, kind: AlertKind, rules: AlertRules, status: 'firing'
 /** The latest run of a sync or flow against what was known of it. */
 export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, rules: AlertRules): { next: RunSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
-  const firing: RunSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const firing: RunSnapshot['firing'] = { ...prev?.firing };
   const label = `${run.kind} ${run.name}`;
 
   // An unknown status tells us nothing: keep every alert as it is, remember the run.
@@ -176,7 +176,7 @@ function stepAnnotations(step: StepErrors, delta: number, summary: string) {
 /** A flow step's open-error count against what was known of it. */
 export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: number, rules: AlertRules): { next: StepSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
-  const firing: StepSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const firing: StepSnapshot['firing'] = { ...prev?.firing };
   const fp = fingerprintOf('FlowErrors', step.key);
   const before = prev?.openErrors ?? 0;
   const delta = step.openErrors - before;
@@ -233,7 +233,7 @@ function diffMisconfigured(open: Firing | undefined, problems: readonly TargetPr
 /** A whole poll of a target succeeded or failed: TargetDown after N failures in a row. */
 export function diffTarget(prev: TargetSnapshot | undefined, target: { name: string; provider: ProviderName }, outcome: PollOutcome, now: number, rules: AlertRules): { next: TargetSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
-  const firing: TargetSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const firing: TargetSnapshot['firing'] = { ...prev?.firing };
   const resource = `${target.provider}/${target.name}`;
   const fp = fingerprintOf('TargetDown', resource);
   const labels: AlertLabels = { target: target.name, provider: target.provider, kind: 'TargetDown', severity: severityOf(rules, 'TargetDown'), resource };

@@ -50,7 +50,7 @@ export function diffUnreadable(
     }
     const failures = (before?.failures ?? 0) + 1;
     const since = before?.since ?? iso(now);
-    const firing = { ...(before?.firing ?? {}) };
+    const firing = { ...before?.firing };
     if (failures >= rules.failuresBeforeAlert && !firing.ResourceUnreadable) {
       firing.ResourceUnreadable = { since, episode: since };
       events.push({

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { alertOf } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack.ts';
+import { startFakeSlack } from '../fakes/slack.ts';
 import { startFakeSmtp } from '../fakes/smtp.ts';
 import { Daemon, eventually, useDaemonSuite } from '../harness/daemon.ts';
 import { admin, deploymentConfig, metric, notifyIdle, notifyQueue, polledAfter, smallWorld, SYNC, tails } from './helpers.ts';

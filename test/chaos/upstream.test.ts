@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { isSyncwatchError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/client.ts';
-import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { Daemon, eventually, type LogLine, useDaemonSuite } from '../harness/daemon.ts';
-import { startChaosUpstream, type ChaosMode, type ChaosUpstream } from './chaos-upstream.ts';
+import { startChaosUpstream, type ChaosMode } from './chaos-upstream.ts';
 import { admin, allTransitions, deploymentConfig, downFp, id, metric, notified, notifyIdle, notifyQueue, once, polledAfter, smallWorld, tails, tally } from './helpers.ts';
 
 const suite = useDaemonSuite('chaos-upstream');

@@ -139,7 +139,7 @@ export class Contract {
     if (response === undefined) return [`${key}: the contract has no ${answer.status} for this operation`];
     if (response.body === undefined) return answer.text === '' ? [] : [`${key}: documents no body, got ${answer.text.slice(0, 200)}`];
     if (answer.text === '') return response.mayBeEmpty === true ? [] : [`${key}: an empty body`];
-    if (!/^application\/json/.test(answer.contentType ?? '')) return [`${key}: content-type ${answer.contentType ?? 'none'}, not JSON`];
+    if (!(answer.contentType ?? '').startsWith('application/json')) return [`${key}: content-type ${answer.contentType ?? 'none'}, not JSON`];
     return this.problems(key, response.body, JSON.parse(answer.text)).map((p) => `${key}: ${p}`);
   }
 

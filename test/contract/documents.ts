@@ -235,7 +235,7 @@ export function sourceConnectionJobPage(text: string): { fields: Map<string, Pro
     const [, name = '', typeWord = '', rest = ''] = match;
     const type = PROSE_TYPES.find(([re]) => re.test(typeWord))?.[1] ?? typeWord;
     const format = /format: "([^"]+)"/.exec(rest)?.[1];
-    fields.set(name, { name, type, nullable: /^ or null/.test(rest), ...(format === undefined ? {} : { format }) });
+    fields.set(name, { name, type, nullable: rest.startsWith(' or null'), ...(format === undefined ? {} : { format }) });
   }
   const statuses = (/Current status: ([A-Z, ]+?)(, or |\.|\n)/.exec(text)?.[1] ?? '').split(', ').concat(/, or ([A-Z]+)/.exec(text)?.[1] ?? '').filter((s) => s !== '');
   const limit = /\nlimit(integer[^\n]*)/.exec(text)?.[1] ?? '';

@@ -49,7 +49,11 @@ describe('the demo (syncwatch run with no config)', () => {
         line = { raw };
       }
       lines.push(line);
-      for (const w of [...waiters]) if (w.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
+      for (const w of Array.from(waiters)) {
+        if (!w.test(line)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
     });
     child.stderr!.on('data', (d: Buffer) => lines.push({ raw: `stderr: ${d.toString()}` }));
   });

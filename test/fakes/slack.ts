@@ -123,7 +123,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
     calls.push({ method, body, headers: req.headers, status: script.status, answer: script.body });
     const text = method === 'webhook' && script.status === 200 ? 'ok' : JSON.stringify(script.body);
-    res.writeHead(script.status, { 'content-type': method === 'webhook' ? 'text/plain' : 'application/json', ...(script.headers ?? {}) });
+    res.writeHead(script.status, { 'content-type': method === 'webhook' ? 'text/plain' : 'application/json', ...script.headers });
     res.end(text);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

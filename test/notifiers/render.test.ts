@@ -21,7 +21,11 @@ const fieldsOf = (blocks: Block[]) =>
       .map(([k, v]) => [k.replace(/\*/g, ''), v]),
   );
 const textOf = (blocks: Block[]) => blocks.filter((b) => b.type === 'section' && b.text).map((b) => (b.text as { text: string }).text).join('\n');
-const headerOf = (blocks: Block[]) => (blocks[0]?.text as { text: string }).text;
+const headerOf = (blocks: Block[]): string => {
+  const header = (blocks[0]?.text as { text: string } | undefined)?.text;
+  if (header === undefined) throw new Error('the message has no header block');
+  return header;
+};
 
 // kind               status       header                                 fields expected (subset)
 const TABLE: Array<[AlertKind, 'firing' | 'resolved', string, Record<string, string>]> = [

@@ -18,7 +18,7 @@ export function createWebhookNotifier(config: WebhookReceiverConfig, deps: Notif
     async send(n, previous) {
       const body = JSON.stringify(webhookPayload(n, config.maxAlerts));
       const headers: Record<string, string> = {
-        ...(config.headers ?? {}),
+        ...config.headers,
         'content-type': 'application/json',
         'user-agent': 'syncwatch',
         [IDEMPOTENCY_HEADER]: notificationId(n),

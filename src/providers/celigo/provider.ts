@@ -3,14 +3,14 @@
 // integrations) are exported so the watch loop can fan a large account out over several jobs.
 import { mapConcurrent } from '../../concurrency.ts';
 import { isSyncwatchError, unreadableKind } from '../../errors.ts';
-import { resourceKey, type Observation, type OpenError, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
+import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider, RunDetail } from '../types.ts';
 import { CeligoClient } from './client.ts';
 import { celigoRemediator, toOpenError } from './remediate.ts';
 import { celigoRunStatus } from './status.ts';
-import type { CeligoFlow, CeligoStepError, CeligoSyncError, CeligoSyncJob, CeligoSyncJobFamily } from './wire.ts';
+import type { CeligoFlow, CeligoSyncError, CeligoSyncJob, CeligoSyncJobFamily } from './wire.ts';
 
 /** The part of a Celigo target's configuration the provider reads. */
 export interface CeligoTarget {

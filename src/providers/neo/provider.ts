@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type RunStatus } from '../../model.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
-import type { PollContext, Provider } from '../types.ts';
+import type { Provider } from '../types.ts';
 import { MAX_NEO_PAGE_SIZE, NEO_MAX_WINDOW_MS, NeoClient } from './client.ts';
 import { neoRunStatus } from './status.ts';
 import type { NeoSyncRun } from './wire.ts';
@@ -141,7 +141,7 @@ export const neoProvider: Provider<NeoTarget> = {
     const runs: Run[] = [];
     const problems: ConfigProblem[] = [];
     // A handful of integrations per target: one after the other keeps the request rate gentle.
-    for (const integration of [...new Set(target.integrations)]) {
+    for (const integration of new Set(target.integrations)) {
       try {
         const found = await client.listSyncRuns(integration, { since, pageSize: MAX_NEO_PAGE_SIZE, ...(ctx.signal ? { signal: ctx.signal } : {}) });
         const latest = latestRun(found);

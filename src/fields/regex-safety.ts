@@ -5,12 +5,7 @@
 // allows the one common safe shape, a single repeat fenced by fixed delimiters (`\d+(\.\d+)*`).
 
 /** What one regex atom can match, coarsely. `wide` is "anything, as far as we can tell". */
-type CharSet =
-  | { kind: 'char'; ch: string }
-  | { kind: 'digit' }
-  | { kind: 'word' }
-  | { kind: 'space' }
-  | { kind: 'wide' };
+type CharSet = { kind: 'char'; ch: string } | { kind: 'digit' } | { kind: 'word' } | { kind: 'space' } | { kind: 'wide' };
 
 type SetAtom = { kind: 'set'; set: CharSet; min: number; max: number; pos: number };
 type GroupAtom = { kind: 'group'; alternatives: Atom[][]; lookaround: boolean; min: number; max: number; pos: number };
@@ -60,8 +55,7 @@ function containsUnboundedRepeat(alternatives: Atom[][]): boolean {
   return alternatives.some((sequence) =>
     sequence.some(
       (atom) =>
-        (atom.kind !== 'assertion' && atom.max === Infinity) ||
-        (atom.kind === 'group' && containsUnboundedRepeat(atom.alternatives)),
+        (atom.kind !== 'assertion' && atom.max === Infinity) || (atom.kind === 'group' && containsUnboundedRepeat(atom.alternatives)),
     ),
   );
 }
@@ -80,9 +74,7 @@ function isFencedSingleRepeat(alternatives: Atom[][]): boolean {
   const fences = consuming.filter((atom) => atom !== repeat);
   return (
     fences.length > 0 &&
-    fences.every(
-      (atom) => atom.kind === 'set' && atom.min === atom.max && atom.min >= 1 && !setsOverlap(atom.set, repeat.set),
-    )
+    fences.every((atom) => atom.kind === 'set' && atom.min === atom.max && atom.min >= 1 && !setsOverlap(atom.set, repeat.set))
   );
 }
 

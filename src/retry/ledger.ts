@@ -316,18 +316,32 @@ export class RetryLedger {
       params.claimId,
       params.resource,
     ];
-    for (const u of units) args.push(u.unit, u.eid, u.records, u.ids && u.ids.length > 0 ? JSON.stringify(u.ids.slice(0, MAX_UNIT_IDS)) : '');
-    const keys = [this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now), this.keys.active(params.target)];
+    for (const u of units)
+      args.push(u.unit, u.eid, u.records, u.ids && u.ids.length > 0 ? JSON.stringify(u.ids.slice(0, MAX_UNIT_IDS)) : '');
+    const keys = [
+      this.keys.ledger(params.resource),
+      this.budgetKey(params.target, params.policy, params.now),
+      this.keys.active(params.target),
+    ];
     const raw = (await this.redis.eval(CLAIM, keys.length, ...keys, ...args)) as Array<[string, string]>;
     return raw.map(([status, previous]) => ({ status: status as ClaimStatus, previous }));
   }
 
-  async rollback(params: Pick<ClaimParams, 'resource' | 'target' | 'policy' | 'now' | 'claimId'>, claimed: ReadonlyArray<{ unit: string; previous: string; records: number }>): Promise<void> {
+  async rollback(
+    params: Pick<ClaimParams, 'resource' | 'target' | 'policy' | 'now' | 'claimId'>,
+    claimed: ReadonlyArray<{ unit: string; previous: string; records: number }>,
+  ): Promise<void> {
     if (claimed.length === 0) return;
     const refund = claimed.reduce((sum, c) => sum + c.records, 0);
     const args: string[] = [params.claimId, String(refund)];
     for (const c of claimed) args.push(c.unit, c.previous);
-    await this.redis.eval(ROLLBACK, 2, this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now), ...args);
+    await this.redis.eval(
+      ROLLBACK,
+      2,
+      this.keys.ledger(params.resource),
+      this.budgetKey(params.target, params.policy, params.now),
+      ...args,
+    );
   }
 
   /** Sets `st` (e.g. noop after a 204) or `u` (the submitting user) on this claim's entries. */
@@ -337,13 +351,25 @@ export class RetryLedger {
   }
 
   /** `open`: every unit open now with its current eid; `verdicts`: how gone pending units were resolved. */
-  async reconcile(resource: string, open: ReadonlyMap<string, string>, verdicts: ReadonlyMap<string, readonly Verdict[]> = new Map()): Promise<ReconcileResult> {
+  async reconcile(
+    resource: string,
+    open: ReadonlyMap<string, string>,
+    verdicts: ReadonlyMap<string, readonly Verdict[]> = new Map(),
+  ): Promise<ReconcileResult> {
     const args: Array<string | number> = [open.size];
     for (const [unit, eid] of open) args.push(unit, eid);
     for (const [unit, list] of verdicts) for (const v of list) args.push(unit, v.outcome, v.records);
-    const [outcomes, exhausted, remaining] = (await this.redis.eval(RECONCILE, 1, this.keys.ledger(resource), ...args)) as [Array<[string, string, number]>, Array<[string, string]>, number];
+    const [outcomes, exhausted, remaining] = (await this.redis.eval(RECONCILE, 1, this.keys.ledger(resource), ...args)) as [
+      Array<[string, string, number]>,
+      Array<[string, string]>,
+      number,
+    ];
     return {
-      outcomes: outcomes.map(([policy, outcome, records]) => ({ policy, outcome: outcome as ReconcileResult['outcomes'][number]['outcome'], records: Number(records) })),
+      outcomes: outcomes.map(([policy, outcome, records]) => ({
+        policy,
+        outcome: outcome as ReconcileResult['outcomes'][number]['outcome'],
+        records: Number(records),
+      })),
       exhausted: exhausted.map(([unit, policy]) => ({ unit, policy })),
       remaining: Number(remaining),
     };
@@ -392,7 +418,10 @@ export class RetryLedger {
 
   /** Forget a resource that has nothing left to reconcile and no alert firing. */
   async settleActive(target: string, resource: string): Promise<void> {
-    const [len, firing] = await Promise.all([this.redis.hlen(this.keys.ledger(resource)), this.redis.exists(this.keys.exhausted(resource))]);
+    const [len, firing] = await Promise.all([
+      this.redis.hlen(this.keys.ledger(resource)),
+      this.redis.exists(this.keys.exhausted(resource)),
+    ]);
     if (len === 0 && firing === 0) await this.redis.srem(this.keys.active(target), resource);
     else await this.redis.sadd(this.keys.active(target), resource);
   }

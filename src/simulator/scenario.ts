@@ -399,10 +399,7 @@ export function resolveScenario(scenario: string | ScenarioSpec | undefined): Re
   else if (typeof scenario === 'string') {
     if (isScenarioName(scenario)) spec = NAMED_SCENARIOS[scenario];
     else if (existsSync(scenario)) spec = loadScenarioFile(scenario);
-    else
-      throw new Error(
-        `Unknown scenario "${scenario}": not one of ${Object.keys(NAMED_SCENARIOS).join(', ')} and no such file`,
-      );
+    else throw new Error(`Unknown scenario "${scenario}": not one of ${Object.keys(NAMED_SCENARIOS).join(', ')} and no such file`);
   } else spec = parseScenarioSpec(scenario);
 
   const base: ScenarioSpec = spec.base === undefined || spec.base === 'default' ? {} : NAMED_SCENARIOS[spec.base];

@@ -26,7 +26,11 @@ export class StateStore {
   ) {}
 
   /** The snapshots of the given resources of one target, with the raw JSON kept for change detection. */
-  async loadSnapshots(target: string, runKeys: readonly string[], stepKeys: readonly string[]): Promise<{ snapshots: Snapshots; raw: Map<string, string> }> {
+  async loadSnapshots(
+    target: string,
+    runKeys: readonly string[],
+    stepKeys: readonly string[],
+  ): Promise<{ snapshots: Snapshots; raw: Map<string, string> }> {
     const all = [...runKeys, ...stepKeys];
     const raw = new Map<string, string>();
     const snapshots: Snapshots = { runs: {}, steps: {} };
@@ -75,7 +79,14 @@ export class StateStore {
    * Save what changed and apply alert transitions to the firing-alert index, atomically.
    * Returns how many snapshot fields were written.
    */
-  async save(target: string, next: Snapshots, raw: Map<string, string>, events: readonly AlertEvent[], targetSnapshot?: TargetSnapshot, now = Date.now()): Promise<number> {
+  async save(
+    target: string,
+    next: Snapshots,
+    raw: Map<string, string>,
+    events: readonly AlertEvent[],
+    targetSnapshot?: TargetSnapshot,
+    now = Date.now(),
+  ): Promise<number> {
     const changed: string[] = [];
     for (const [key, snap] of [...Object.entries(next.runs), ...Object.entries(next.steps)]) {
       if (!snap) continue;
@@ -90,7 +101,14 @@ export class StateStore {
       if (e.status === 'resolved') {
         multi.hdel(this.keys.alerts, e.fingerprint);
       } else {
-        const record: AlertRecord = { fingerprint: e.fingerprint, labels: e.labels, annotations: e.annotations, startsAt: e.startsAt, updatedAt: new Date(now).toISOString(), lastTransitionId: e.transitionId };
+        const record: AlertRecord = {
+          fingerprint: e.fingerprint,
+          labels: e.labels,
+          annotations: e.annotations,
+          startsAt: e.startsAt,
+          updatedAt: new Date(now).toISOString(),
+          lastTransitionId: e.transitionId,
+        };
         multi.hset(this.keys.alerts, e.fingerprint, JSON.stringify(record));
       }
     }
@@ -108,11 +126,25 @@ export class StateStore {
    * process working on the cycle; a claim whose owner's heartbeat is gone (killed) is taken over at
    * once instead of after the TTL: `replaced` says which cycle was abandoned.
    */
-  async beginCycle(target: string, cycle: string, ttlMs: number, owner?: string): Promise<{ started: boolean; running?: string; replaced?: { cycle: string; owner: string } }> {
+  async beginCycle(
+    target: string,
+    cycle: string,
+    ttlMs: number,
+    owner?: string,
+  ): Promise<{ started: boolean; running?: string; replaced?: { cycle: string; owner: string } }> {
     const inflight = this.keys.inflight(target);
     const holder = await this.redis.get(inflight);
     const holderOwner = holder ? claimOf(holder).owner : undefined;
-    const [outcome, running] = (await this.redis.eval(BEGIN_CYCLE, 2, inflight, this.keys.owner(holderOwner ?? '-'), cycle, String(ttlMs), claimValue(cycle, owner), holderOwner ? holder! : '')) as [string, string | null];
+    const [outcome, running] = (await this.redis.eval(
+      BEGIN_CYCLE,
+      2,
+      inflight,
+      this.keys.owner(holderOwner ?? '-'),
+      cycle,
+      String(ttlMs),
+      claimValue(cycle, owner),
+      holderOwner ? holder! : '',
+    )) as [string, string | null];
     if (outcome === 'started') return { started: true };
     const claim = claimOf(running ?? '');
     if (outcome === 'taken') return { started: true, replaced: { cycle: claim.cycle, owner: claim.owner ?? '' } };
@@ -173,7 +205,8 @@ export class StateStore {
     const wanted: Array<{ fingerprint: string; episode: string }> = [];
     resourceKeys.forEach((key, i) => {
       const snap = parseJson<ResourceSnapshot>(snaps[i]);
-      for (const [kind, firing] of Object.entries(snap?.firing ?? {})) if (firing) wanted.push({ fingerprint: `${kind}:${key}`, episode: firing.episode });
+      for (const [kind, firing] of Object.entries(snap?.firing ?? {}))
+        if (firing) wanted.push({ fingerprint: `${kind}:${key}`, episode: firing.episode });
     });
     if (wanted.length === 0) return [];
     const records = await this.redis.hmget(this.keys.alerts, ...wanted.map((w) => w.fingerprint));

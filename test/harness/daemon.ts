@@ -216,7 +216,11 @@ export interface DaemonStatus {
 }
 
 /** Runs a one-shot command (`once`, `validate`) to completion: exit, stdout text, stderr text. */
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = DEFAULT_DEADLINE_MS): Promise<Exit & { stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = DEFAULT_DEADLINE_MS,
+): Promise<Exit & { stdout: string; stderr: string }> {
   const proc = new DaemonProcess(`syncwatch ${args[0]}`, args, env);
   const timer = setTimeout(() => void proc.kill(), timeoutMs);
   const exit = await proc.exited;

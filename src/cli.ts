@@ -168,7 +168,15 @@ export function demoConfig(url: string, env: NodeJS.ProcessEnv = process.env, pa
   if (env.SMTP_HOST && env.SMTP_TO) {
     const auth = env.SMTP_USER && env.SMTP_PASS ? '\n        user: ${SMTP_USER}\n        pass: ${SMTP_PASS}' : '';
     receivers.push(
-      `  - name: email\n    email:\n      from: \${SMTP_FROM:-syncwatch-demo@localhost}\n      to: [\${SMTP_TO}]\n      smtp:\n        host: \${SMTP_HOST}\n        port: \${SMTP_PORT:-587}${auth}`,
+      [
+        '  - name: email',
+        '    email:',
+        '      from: ${SMTP_FROM:-syncwatch-demo@localhost}',
+        '      to: [${SMTP_TO}]',
+        '      smtp:',
+        '        host: ${SMTP_HOST}',
+        `        port: \${SMTP_PORT:-587}${auth}`,
+      ].join('\n'),
     );
   }
   // Every alert goes to the log (the root's receiver); the optional receivers get it too.
@@ -224,7 +232,8 @@ const commands: Record<string, Command> = {
     } else {
       // The banner comes first, before anything else can print.
       process.stdout.write(
-        `syncwatch demo: no configuration given, so this watches a built-in simulator of integrator.io and logs its alerts while a scripted story plays ` +
+        `syncwatch demo: no configuration given, so this watches a built-in simulator of integrator.io ` +
+          `and logs its alerts while a scripted story plays ` +
           `(a sync fails, errors pile up, intermittent errors are auto-retried, everything recovers). ` +
           `To watch a real account: syncwatch run --config FILE (start from config/syncwatch.example.yaml), or set SYNCWATCH_CONFIG.\n`,
       );
@@ -400,7 +409,8 @@ const commands: Record<string, Command> = {
     } catch (e) {
       if (!isNotifyError(e)) throw e;
       process.stderr.write(
-        `syncwatch test-alert: receiver "${receiver}" refused the test alert: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}\n`,
+        `syncwatch test-alert: receiver "${receiver}" refused the test alert: ${e.message}` +
+          `${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}\n`,
       );
       return EXIT.failure;
     }
@@ -458,7 +468,8 @@ const commands: Record<string, Command> = {
       );
     });
     process.stdout.write(
-      `syncwatch simulator listening on ${sim.url} (scenario ${(values.scenario as string) ?? 'default'}; admin API at ${sim.url}/__sim/world)\n`,
+      `syncwatch simulator listening on ${sim.url} ` +
+        `(scenario ${(values.scenario as string) ?? 'default'}; admin API at ${sim.url}/__sim/world)\n`,
     );
     // --story: play the demo story against this simulator (docker compose's demo).
     let story: { stop(): void } | undefined;

@@ -187,7 +187,9 @@ class Loader {
         const owner = this.sourceOf(path);
         if (!owner) return;
         const { line, col } = locate(owner, [...owner.docRoot, ...path.slice(owner.mountAt.length)], false);
-        const message = `"${value}" is not a ${key} the ${DOCUMENTED_ERROR_VALUES.documents} documents list (${documented.join(', ')}); it only matches errors that carry it`;
+        const message =
+          `"${value}" is not a ${key} the ${DOCUMENTED_ERROR_VALUES.documents} documents list ` +
+          `(${documented.join(', ')}); it only matches errors that carry it`;
         warnings.push({ file: owner.file, line, col, path: formatPath(path), message: this.redact(message) });
       });
     };

@@ -49,13 +49,13 @@ function targets(ts: TargetStatus[]): Html {
       <tbody>
         ${ts.map((t) => {
           const next = t.lastPollAt ? new Date(Date.parse(t.lastPollAt) + t.intervalSeconds * 1000).toISOString() : null;
+          const inARow = t.consecutiveFailures > 0 ? html` (${t.consecutiveFailures} failed in a row)` : '';
+          const error = t.lastError ? html`<div class="error">${t.lastError.kind}: ${t.lastError.message}</div>` : '';
           return html`<tr class="${t.lastOutcome === 'failure' ? 'bad' : ''}">
             <td>${t.name}</td>
             <td>${t.provider}</td>
             <td>${when(t.lastPollAt)}</td>
-            <td>
-              ${t.lastOutcome ?? 'not yet'}${t.consecutiveFailures > 0 ? html` (${t.consecutiveFailures} failed in a row)` : ''}${t.lastError ? html`<div class="error">${t.lastError.kind}: ${t.lastError.message}</div>` : ''}
-            </td>
+            <td>${t.lastOutcome ?? 'not yet'}${inARow}${error}</td>
             <td>${when(next)}</td>
           </tr>`;
         })}
@@ -248,7 +248,13 @@ function retries(ps: PolicyStatus[]): Html {
 
 /** The part that refreshes by itself. */
 export function liveView(d: ConsoleData): Html {
-  return html`${alerts(d.alerts, d.silences, d.history)}${targets(d.targets)}${history(d.history, d.filter ?? {})}${silencesView(d.silences, d.now, d.csrf)}${retries(d.retryPolicies)}`;
+  return html`${[
+    alerts(d.alerts, d.silences, d.history),
+    targets(d.targets),
+    history(d.history, d.filter ?? {}),
+    silencesView(d.silences, d.now, d.csrf),
+    retries(d.retryPolicies),
+  ]}`;
 }
 
 export function consoleBody(d: ConsoleData, user: string | undefined, query = ''): Html {

@@ -41,7 +41,10 @@ function backtrackingProblem(alternatives: Atom[][]): string | undefined {
           return `regex can backtrack catastrophically: a repeated group contains another unbounded repeat, like (a+)+ or (.*)* ${where}`;
         }
         if (alternativesOverlap(atom.alternatives)) {
-          return `regex can backtrack catastrophically: alternatives of a repeated group can match the same text, like (a|a)* or (a|ab)* ${where}`;
+          return (
+            'regex can backtrack catastrophically: alternatives of a repeated group can match the same text, ' +
+            `like (a|a)* or (a|ab)* ${where}`
+          );
         }
       }
       const inner = backtrackingProblem(atom.alternatives);

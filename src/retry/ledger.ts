@@ -121,7 +121,8 @@ for i = 12, #ARGV, 4 do
     used = used + records
     local n = (e and e.n or 0) + 1
     local delay = math.min(math.floor(initial * factor ^ (n - 1)), cap)
-    local entry = {n = n, last = now, next = now + delay, st = 'pending', eid = eid, p = ARGV[5], max = maxAttempts, r = records, c = ARGV[10]}
+    local entry = {n = n, last = now, next = now + delay, st = 'pending', eid = eid,
+                   p = ARGV[5], max = maxAttempts, r = records, c = ARGV[10]}
     if ids ~= '' then entry.ids = cjson.decode(ids) end
     redis.call('HSET', KEYS[1], unit, cjson.encode(entry))
     out[#out + 1] = {'claimed', raw or ''}

@@ -73,7 +73,9 @@ export function demoStory(world: WorldIds): StoryStep[] {
     },
     {
       at: 14,
-      say: 'intermittent errors the platform has stopped retrying (no retryAt) appear on another flow; the demo retry policy re-submits them',
+      say:
+        'intermittent errors the platform has stopped retrying (no retryAt) appear on another flow; ' +
+        'the demo retry policy re-submits them',
       act: (admin) =>
         admin('POST', flakyStep, {
           count: 40,

@@ -92,8 +92,20 @@ const CONNECTION_CODES = new Set([
   'ENETUNREACH',
   'ECONNABORTED',
 ]);
-const CONNECTION_MESSAGES =
-  /Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries per request|None of startup nodes is available|Failed to refresh slots cache|ClusterAllFailedError|connect ETIMEDOUT|Socket closed unexpectedly/i;
+const CONNECTION_MESSAGES = new RegExp(
+  [
+    'Connection is closed',
+    "Stream isn't writeable",
+    'enableOfflineQueue',
+    'max retries per request',
+    'None of startup nodes is available',
+    'Failed to refresh slots cache',
+    'ClusterAllFailedError',
+    'connect ETIMEDOUT',
+    'Socket closed unexpectedly',
+  ].join('|'),
+  'i',
+);
 
 /** An error that only says Redis cannot be reached (as opposed to a command Redis refused). */
 export function isConnectionError(e: unknown): boolean {

@@ -61,7 +61,8 @@ export function formatOnce(result: OnceResult): string {
     if (t.error) {
       const { kind, status, code, message } = t.error;
       lines.push(
-        `${t.target} (${t.provider}): poll failed: ${kind} error${status !== undefined ? `, HTTP ${status}` : ''}${code ? `, code ${code}` : ''}: ${message}`,
+        `${t.target} (${t.provider}): poll failed: ${kind} error` +
+          `${status !== undefined ? `, HTTP ${status}` : ''}${code ? `, code ${code}` : ''}: ${message}`,
       );
     }
     const open = t.stepErrors.reduce((n, s) => n + s.openErrors, 0);
@@ -69,7 +70,8 @@ export function formatOnce(result: OnceResult): string {
       lines.push(`${t.target} (${t.provider}): ${t.runs.length} run(s), ${t.stepErrors.length} step(s) with ${open} open error(s)`);
     for (const r of t.runs)
       lines.push(
-        `  run   ${r.status.padEnd(9)} ${r.kind} ${r.name} (run ${r.runId}${r.endedAt ? `, ended ${r.endedAt}` : r.startedAt ? `, started ${r.startedAt}` : ''})`,
+        `  run   ${r.status.padEnd(9)} ${r.kind} ${r.name} ` +
+          `(run ${r.runId}${r.endedAt ? `, ended ${r.endedAt}` : r.startedAt ? `, started ${r.startedAt}` : ''})`,
       );
     for (const e of t.events) {
       lines.push(

@@ -31,7 +31,9 @@ export function emailError(e: unknown): NotifyError {
 
 export const EMAIL_GUARANTEE: DeliveryGuarantee = {
   guarantee: 'at-least-once',
-  why: 'SMTP cannot be asked what it already accepted: a mail interrupted after acceptance is sent again with the same Message-ID, which mail clients show once',
+  why:
+    'SMTP cannot be asked what it already accepted: a mail interrupted after acceptance is sent again ' +
+    'with the same Message-ID, which mail clients show once',
 };
 
 /** E-mail's part of a group's delivery record: the first message's id and the thread's references. */

@@ -102,11 +102,14 @@ const carries = (id: string) => (m: HistoryMessage) =>
   m.metadata?.event_type === SLACK_METADATA_EVENT && m.metadata.event_payload?.notification_id === id;
 
 const WEBHOOK_AT_LEAST_ONCE =
-  'an incoming webhook cannot be asked what it already posted: a send interrupted after Slack took it may be posted twice (use token + channel for exactly-once)';
+  'an incoming webhook cannot be asked what it already posted: a send interrupted after Slack took it may be posted twice ' +
+  '(use token + channel for exactly-once)';
 const nameNotId = (channel: string) =>
-  `channel "${channel}" is a name: conversations.history needs the channel ID (C…) to look for a message whose send was interrupted, so a retry may post it twice`;
+  `channel "${channel}" is a name: conversations.history needs the channel ID (C…) ` +
+  'to look for a message whose send was interrupted, so a retry may post it twice';
 const MISSING_SCOPE =
-  'the token lacks the history scope (channels:history, or groups:history for a private channel): an interrupted send cannot be looked up, so a retry may post it twice';
+  'the token lacks the history scope (channels:history, or groups:history for a private channel): ' +
+  'an interrupted send cannot be looked up, so a retry may post it twice';
 const EXACTLY_ONCE =
   'each message carries its notification id in metadata; an interrupted send is looked up in the channel history before it is retried';
 

@@ -74,7 +74,9 @@ function headerText(n: Notification, alerts: readonly AlertEvent[]): string {
 
 /** The blocks of one alert: text, fields, and a button when there is a link. */
 export function alertBlocks(event: AlertEvent): Block[] {
-  const head = `*${transitionState(event)}* · *${escapeAndCut(event.labels.kind, 100)}* · *${escapeAndCut(resourceName(event), 300)}*\n${escapeAndCut(event.annotations.summary, 1000)}`;
+  const head =
+    `*${transitionState(event)}* · *${escapeAndCut(event.labels.kind, 100)}* · *${escapeAndCut(resourceName(event), 300)}*\n` +
+    escapeAndCut(event.annotations.summary, 1000);
   let body = head;
   const top = topErrors(event);
   if (top) {

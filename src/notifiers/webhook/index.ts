@@ -11,7 +11,9 @@ export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
 export const WEBHOOK_GUARANTEE: DeliveryGuarantee = {
   guarantee: 'at-least-once',
-  why: `a send interrupted after the receiver took it is sent again, with the same ${IDEMPOTENCY_HEADER} header and notificationId (and alert fingerprints), so the receiver can drop the repeat`,
+  why:
+    `a send interrupted after the receiver took it is sent again, with the same ${IDEMPOTENCY_HEADER} header ` +
+    'and notificationId (and alert fingerprints), so the receiver can drop the repeat',
 };
 
 export function createWebhookNotifier(config: WebhookReceiverConfig, deps: NotifierDeps): Notifier {

@@ -241,7 +241,10 @@ export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly Celi
   const groups = [...distinct.values()];
   const first = groups.slice(0, shown).map((g) => g.failure);
   const lines = [
-    `${total} error(s)${tables.length > 0 ? ` in ${tables.length} table(s): ${tables.map((t) => `${t.tableName ?? t._id} (${t.numErrors})`).join(', ')}` : ''}`,
+    `${total} error(s)` +
+      (tables.length > 0
+        ? ` in ${tables.length} table(s): ${tables.map((t) => `${t.tableName ?? t._id} (${t.numErrors})`).join(', ')}`
+        : ''),
   ];
   lines.push(
     ...groups

@@ -24,7 +24,22 @@ const DRAIN_MS = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'syncwatch-bench-latency-'));
 const scenarioFile = join(dir, 'world.json');
 // 20 integrations × 10 flows = 200 flows; each integration has 3 syncs = 60 syncs; all quiet.
-writeFileSync(scenarioFile, JSON.stringify({ name: 'latency', base: 'default', seed: SEED, integrations: 20, flowsPerIntegration: 10, disabledFlows: 0, syncIntegrations: 20, syncsPerIntegration: 3, failedSyncs: 0, runningSyncs: 0, errorStepRatio: 0 }));
+writeFileSync(
+  scenarioFile,
+  JSON.stringify({
+    name: 'latency',
+    base: 'default',
+    seed: SEED,
+    integrations: 20,
+    flowsPerIntegration: 10,
+    disabledFlows: 0,
+    syncIntegrations: 20,
+    syncsPerIntegration: 3,
+    failedSyncs: 0,
+    runningSyncs: 0,
+    errorStepRatio: 0,
+  }),
+);
 
 const redis = await startRedis();
 const sim = await startSimulatorProcess(['--scenario', scenarioFile]);
@@ -56,14 +71,17 @@ route: { receiver: slack, groupBy: [target, kind, resource], groupWait: 0s, grou
 
   // Failures start once the first cycle has set the baseline (nothing is failing before it).
   const targetKey = keyspace(prefix).target('lat');
-  for (const deadline = Date.now() + 60_000; !(await redis.client.get(targetKey)); ) {
+  for (const deadline = Date.now() + 60_000; !(await redis.client.get(targetKey));) {
     if (Date.now() > deadline) throw new Error('the first cycle did not finish within 60 s');
     await new Promise((r) => setTimeout(r, 50));
   }
 
   const random = new Random(SEED);
   const pool = [...syncIds];
-  const plan = Array.from({ length: FAILURES }, () => ({ at: Math.floor(random.next() * SPREAD_MS), sync: pool.splice(Math.floor(random.next() * pool.length), 1)[0]! })).sort((a, b) => a.at - b.at);
+  const plan = Array.from({ length: FAILURES }, () => ({
+    at: Math.floor(random.next() * SPREAD_MS),
+    sync: pool.splice(Math.floor(random.next() * pool.length), 1)[0]!,
+  })).sort((a, b) => a.at - b.at);
   const injectedAt = new Map<string, number>();
   const arrivedAt = new Map<string, number>();
   // Slack calls are recorded in order; look at each new one as soon as it is there.
@@ -85,7 +103,8 @@ route: { receiver: slack, groupBy: [target, kind, resource], groupWait: 0s, grou
     injectedAt.set(sync, performance.now());
     await sim.admin('POST', `syncs/${sync}/fail`, { message: 'bench: injected failure' });
   }
-  for (const deadline = performance.now() + DRAIN_MS; arrivedAt.size < FAILURES && performance.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  for (const deadline = performance.now() + DRAIN_MS; arrivedAt.size < FAILURES && performance.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 20));
   clearInterval(scanner);
   scan();
 
@@ -103,7 +122,13 @@ route: { receiver: slack, groupBy: [target, kind, resource], groupWait: 0s, grou
     delivered: latencies.length,
     lost: FAILURES - latencies.length,
     slackMessages: slack.delivered('chat.postMessage').length,
-    seconds: { p50: round(percentile(latencies, 50), 2), p90: round(percentile(latencies, 90), 2), p99: round(p99, 2), max: round(Math.max(...latencies), 2), min: round(Math.min(...latencies), 2) },
+    seconds: {
+      p50: round(percentile(latencies, 50), 2),
+      p90: round(percentile(latencies, 90), 2),
+      p99: round(p99, 2),
+      max: round(Math.max(...latencies), 2),
+      min: round(Math.min(...latencies), 2),
+    },
     target: { p99AtMostSeconds: INTERVAL_S + 1, met: latencies.length === FAILURES && p99 <= INTERVAL_S + 1 },
   };
   writeResult('latency', result);

@@ -72,7 +72,9 @@ export async function startRedis(): Promise<BenchRedis> {
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'syncwatch-bench-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await waitForLine(child, /Ready to accept connections/, 'redis-server');
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url);
@@ -97,7 +99,10 @@ export interface SimProcess {
 
 /** `node bin/syncwatch.js simulate --port 0 …` in its own process. */
 export async function startSimulatorProcess(args: string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/syncwatch.js'), 'simulate', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO_ROOT });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/syncwatch.js'), 'simulate', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: REPO_ROOT,
+  });
   const [, url] = (await waitForLine(child, /listening on (http:\/\/\S+)/, 'simulator')) as unknown as [string, string];
   return {
     url,

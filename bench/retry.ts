@@ -19,12 +19,32 @@ const RECORDS = STEPS * PER_STEP;
 const INTERVAL_S = 5;
 const DEADLINE_MS = 180_000;
 
-type Stats = { total: number; byEndpoint: Record<string, Record<string, number>>; retryDataKeys: Record<string, { count: number; timestamps: string[] }> };
+type Stats = {
+  total: number;
+  byEndpoint: Record<string, Record<string, number>>;
+  retryDataKeys: Record<string, { count: number; timestamps: string[] }>;
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'syncwatch-bench-retry-'));
 const scenarioFile = join(dir, 'world.json');
 // 10 integrations × 10 flows × 1 step = 100 steps; no generated errors, no syncs.
-writeFileSync(scenarioFile, JSON.stringify({ name: 'retry', base: 'default', seed: 7, integrations: 10, flowsPerIntegration: 10, stepsPerFlow: 1, exportsPerFlow: 1, disabledFlows: 0, syncIntegrations: 0, failedSyncs: 0, runningSyncs: 0, errorStepRatio: 0 }));
+writeFileSync(
+  scenarioFile,
+  JSON.stringify({
+    name: 'retry',
+    base: 'default',
+    seed: 7,
+    integrations: 10,
+    flowsPerIntegration: 10,
+    stepsPerFlow: 1,
+    exportsPerFlow: 1,
+    disabledFlows: 0,
+    syncIntegrations: 0,
+    failedSyncs: 0,
+    runningSyncs: 0,
+    errorStepRatio: 0,
+  }),
+);
 
 const redis = await startRedis();
 const sim = await startSimulatorProcess(['--scenario', scenarioFile]);
@@ -38,7 +58,14 @@ try {
   if (steps.length !== STEPS) throw new Error(`the world has ${steps.length} steps, wanted ${STEPS}`);
   const occurredAt = new Date(Date.now() - 60_000).toISOString();
   for (const { flowId, stepId } of steps) {
-    await sim.admin('POST', `flows/${flowId}/steps/${stepId}/errors`, { count: PER_STEP, classification: 'intermittent', withRetryDataKey: true, message: 'Read timed out', occurredAt, retryAt: null });
+    await sim.admin('POST', `flows/${flowId}/steps/${stepId}/errors`, {
+      count: PER_STEP,
+      classification: 'intermittent',
+      withRetryDataKey: true,
+      message: 'Read timed out',
+      occurredAt,
+      retryAt: null,
+    });
   }
   await sim.admin('POST', 'stats/reset');
 
@@ -73,7 +100,8 @@ retryPolicies:
   for (;;) {
     stats = await sim.admin<Stats>('GET', 'stats');
     if (Object.keys(stats.retryDataKeys).length >= RECORDS) break;
-    if (performance.now() - started > DEADLINE_MS) throw new Error(`only ${Object.keys(stats.retryDataKeys).length} of ${RECORDS} keys submitted within ${DEADLINE_MS / 1000} s`);
+    if (performance.now() - started > DEADLINE_MS)
+      throw new Error(`only ${Object.keys(stats.retryDataKeys).length} of ${RECORDS} keys submitted within ${DEADLINE_MS / 1000} s`);
     await sleep(250);
   }
   const allSubmittedSeconds = (performance.now() - started) / 1000;
@@ -88,14 +116,23 @@ retryPolicies:
   let cycles = 0;
   for (let seenPoll = at; cycles < 2 && performance.now() - started < DEADLINE_MS; await sleep(250)) {
     const now = await lastPoll();
-    if (now !== seenPoll) (cycles++, (seenPoll = now));
+    if (now !== seenPoll) {
+      cycles++;
+      seenPoll = now;
+    }
   }
   stats = await sim.admin<Stats>('GET', 'stats');
   const counts = Object.values(stats.retryDataKeys).map((k) => k.count);
   const twice = counts.filter((n) => n > 1).length;
-  const retryCalls = Object.entries(stats.byEndpoint).filter(([e]) => e.includes('/retry')).reduce((s, [, by]) => s + Object.values(by).reduce((a, b) => a + b, 0), 0);
-  const openLeft = (await Promise.all(steps.slice(0, 10).map((s) => sim.admin<{ open: unknown[] }>('GET', `flows/${s.flowId}/steps/${s.stepId}/errors`)))).reduce((n, r) => n + r.open.length, 0);
-  const status = await (await fetch(`${daemon.url}/status`)).json() as { retryPolicies: Array<{ name: string; lastHour: Record<string, number> }> };
+  const retryCalls = Object.entries(stats.byEndpoint)
+    .filter(([e]) => e.includes('/retry'))
+    .reduce((s, [, by]) => s + Object.values(by).reduce((a, b) => a + b, 0), 0);
+  const openLeft = (
+    await Promise.all(steps.slice(0, 10).map((s) => sim.admin<{ open: unknown[] }>('GET', `flows/${s.flowId}/steps/${s.stepId}/errors`)))
+  ).reduce((n, r) => n + r.open.length, 0);
+  const status = (await (await fetch(`${daemon.url}/status`)).json()) as {
+    retryPolicies: Array<{ name: string; lastHour: Record<string, number> }>;
+  };
 
   const result = {
     bench: 'retry',

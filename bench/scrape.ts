@@ -13,7 +13,15 @@ const prefix = `bench-scrape-${process.pid}`;
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const keys = keyspace(prefix);
 const sim = await startSimulator({ port: 0, scenario: 'large', rateLimit: { burst: 1_000_000, refillPerSecond: 1_000_000 } });
-const target = { name: 'large', provider: 'celigo' as const, baseUrl: sim.url, token: 'sim-token', interval: 60_000, requestsPerSecond: 5000, failuresBeforeAlert: 3 };
+const target = {
+  name: 'large',
+  provider: 'celigo' as const,
+  baseUrl: sim.url,
+  token: 'sim-token',
+  interval: 60_000,
+  requestsPerSecond: 5000,
+  failuresBeforeAlert: 3,
+};
 const watch = new Watch({ targets: [target], redis, keys, store: new StateStore(redis, keys), logger: createLogger({ level: 'silent' }) });
 try {
   await watch.cycle('large', String(Date.now()), { chunks: async () => {}, events: async () => {} });
@@ -21,7 +29,10 @@ try {
   const perStepTimes: number[] = [];
   const perFlowTimes: number[] = [];
   let lines = 0;
-  for (const [perStep, times] of [[true, perStepTimes], [false, perFlowTimes]] as const) {
+  for (const [perStep, times] of [
+    [true, perStepTimes],
+    [false, perFlowTimes],
+  ] as const) {
     for (let i = 0; i < 5; i++) {
       const metrics = new Metrics({ redis, keys, targets: [{ name: 'large', interval: 60_000, perStep }], defaultMetrics: false });
       const started = process.hrtime.bigint();
@@ -31,7 +42,14 @@ try {
     }
   }
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  const result = { bench: 'scrape', flows, seriesLines: lines, scrapeMsMedianPerStep: Math.round(median(perStepTimes)), scrapeMsMedianPerFlow: Math.round(median(perFlowTimes)), uncachedScrapes: perStepTimes.length + perFlowTimes.length };
+  const result = {
+    bench: 'scrape',
+    flows,
+    seriesLines: lines,
+    scrapeMsMedianPerStep: Math.round(median(perStepTimes)),
+    scrapeMsMedianPerFlow: Math.round(median(perFlowTimes)),
+    uncachedScrapes: perStepTimes.length + perFlowTimes.length,
+  };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/scrape.json', import.meta.url), `${JSON.stringify(result)}\n`);
   console.log(JSON.stringify(result));

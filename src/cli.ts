@@ -160,11 +160,24 @@ async function loadOrReport(file: string): Promise<Config | number> {
 export function demoConfig(url: string, env: NodeJS.ProcessEnv = process.env, pace = 1): string {
   const receivers = ['  - name: log\n    log: {}'];
   if (env.SLACK_BOT_TOKEN && env.SLACK_CHANNEL) {
-    receivers.push('  - name: slack\n    slack:\n      token: ${SLACK_BOT_TOKEN}\n      channel: ${SLACK_CHANNEL}' + (env.SLACK_API_URL ? '\n      apiUrl: ${SLACK_API_URL}' : ''));
+    receivers.push(
+      '  - name: slack\n    slack:\n      token: ${SLACK_BOT_TOKEN}\n      channel: ${SLACK_CHANNEL}' +
+        (env.SLACK_API_URL ? '\n      apiUrl: ${SLACK_API_URL}' : ''),
+    );
   }
   if (env.SMTP_HOST && env.SMTP_TO) {
     const auth = env.SMTP_USER && env.SMTP_PASS ? '\n        user: ${SMTP_USER}\n        pass: ${SMTP_PASS}' : '';
-    receivers.push(`  - name: email\n    email:\n      from: \${SMTP_FROM:-syncwatch-demo@localhost}\n      to: [\${SMTP_TO}]\n      smtp:\n        host: \${SMTP_HOST}\n        port: \${SMTP_PORT:-587}${auth}`);
+    receivers.push(
+      [
+        '  - name: email',
+        '    email:',
+        '      from: ${SMTP_FROM:-syncwatch-demo@localhost}',
+        '      to: [${SMTP_TO}]',
+        '      smtp:',
+        '        host: ${SMTP_HOST}',
+        `        port: \${SMTP_PORT:-587}${auth}`,
+      ].join('\n'),
+    );
   }
   // Every alert goes to the log (the root's receiver); the optional receivers get it too.
   const extra = receivers.slice(1).map((r) => `    - receiver: ${/name: (\w+)/.exec(r)![1]}\n      continue: true`);
@@ -219,7 +232,8 @@ const commands: Record<string, Command> = {
     } else {
       // The banner comes first, before anything else can print.
       process.stdout.write(
-        `syncwatch demo: no configuration given, so this watches a built-in simulator of integrator.io and logs its alerts while a scripted story plays ` +
+        `syncwatch demo: no configuration given, so this watches a built-in simulator of integrator.io ` +
+          `and logs its alerts while a scripted story plays ` +
           `(a sync fails, errors pile up, intermittent errors are auto-retried, everything recovers). ` +
           `To watch a real account: syncwatch run --config FILE (start from config/syncwatch.example.yaml), or set SYNCWATCH_CONFIG.\n`,
       );
@@ -315,7 +329,13 @@ const commands: Record<string, Command> = {
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { config: { type: 'string', short: 'c' }, match: { type: 'string', multiple: true }, for: { type: 'string' }, comment: { type: 'string' }, all: { type: 'boolean' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        match: { type: 'string', multiple: true },
+        for: { type: 'string' },
+        comment: { type: 'string' },
+        all: { type: 'boolean' },
+      },
     });
     const file = values.config ?? process.env.SYNCWATCH_CONFIG;
     if (!file) {
@@ -388,7 +408,10 @@ const commands: Record<string, Command> = {
       ({ guarantee } = await sendTestAlert(config, receiver, { logger: createLogger() }));
     } catch (e) {
       if (!isNotifyError(e)) throw e;
-      process.stderr.write(`syncwatch test-alert: receiver "${receiver}" refused the test alert: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}\n`);
+      process.stderr.write(
+        `syncwatch test-alert: receiver "${receiver}" refused the test alert: ${e.message}` +
+          `${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}\n`,
+      );
       return EXIT.failure;
     }
     process.stdout.write(`test alert sent to ${receiver}\n`);
@@ -439,9 +462,15 @@ const commands: Record<string, Command> = {
       ...(latencyMs !== undefined ? { latencyMs } : {}),
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EADDRINUSE') throw e;
-      throw new SyncwatchError('environment', `port ${(values.host as string | undefined) ?? '127.0.0.1'}:${port} is in use: stop the other process or use --port`);
+      throw new SyncwatchError(
+        'environment',
+        `port ${(values.host as string | undefined) ?? '127.0.0.1'}:${port} is in use: stop the other process or use --port`,
+      );
     });
-    process.stdout.write(`syncwatch simulator listening on ${sim.url} (scenario ${(values.scenario as string) ?? 'default'}; admin API at ${sim.url}/__sim/world)\n`);
+    process.stdout.write(
+      `syncwatch simulator listening on ${sim.url} ` +
+        `(scenario ${(values.scenario as string) ?? 'default'}; admin API at ${sim.url}/__sim/world)\n`,
+    );
     // --story: play the demo story against this simulator (docker compose's demo).
     let story: { stop(): void } | undefined;
     if (values.story) {

@@ -73,7 +73,12 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
 
 type HttpDeps = Omit<ServerDeps, 'bearerToken'>;
 
-async function startWorking(config: Config, options: DaemonOptions, connection: RedisClient, server: Awaited<ReturnType<typeof startServer>>): Promise<Daemon & { deps: HttpDeps }> {
+async function startWorking(
+  config: Config,
+  options: DaemonOptions,
+  connection: RedisClient,
+  server: Awaited<ReturnType<typeof startServer>>,
+): Promise<Daemon & { deps: HttpDeps }> {
   const { logger } = options;
   const tuning = config.workers;
   const outages = watchRedisOutages(connection, config.redis, logger);
@@ -85,7 +90,12 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
   }
   // This process's heartbeat: the cycles it claims name it, so a successor after a crash takes them over at once.
   // During a Redis outage its failed renewals belong to the outage's one line.
-  const owner = await startOwnerHeartbeat(connection, keys, (e) => void (outages.down || outages.absorb(e) || logger.warn({ err: { message: e.message } }, 'could not renew the process heartbeat')));
+  const owner = await startOwnerHeartbeat(
+    connection,
+    keys,
+    (e) =>
+      void (outages.down || outages.absorb(e) || logger.warn({ err: { message: e.message } }, 'could not renew the process heartbeat')),
+  );
   const metrics = new Metrics({
     redis: connection,
     keys,
@@ -121,17 +131,37 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     ...(options.now ? { now: options.now } : {}),
     onNotification(receiver, outcome, n) {
       metrics.notifications.inc({ receiver, outcome });
-      if (n) web.recordDelivery(receiver, outcome, n).catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not record the delivery in the alert history'));
+      if (n)
+        web
+          .recordDelivery(receiver, outcome, n)
+          .catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not record the delivery in the alert history'));
     },
   });
 
-  const web = createWeb(config, { redis: connection, keys, alerts: () => alerting.alertsForStatus(), status: () => deps.status(), ...(options.now ? { now: options.now } : {}) });
+  const web = createWeb(config, {
+    redis: connection,
+    keys,
+    alerts: () => alerting.alertsForStatus(),
+    status: () => deps.status(),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const sink: WatchSink = {
     async chunks(jobs) {
-      await queues.poll.addBulk(jobs.map((data) => ({ name: 'chunk', data, opts: { jobId: chunkJobIdOf(data), removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } })));
+      await queues.poll.addBulk(
+        jobs.map((data) => ({
+          name: 'chunk',
+          data,
+          opts: {
+            jobId: chunkJobIdOf(data),
+            removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS },
+            removeOnFail: { age: KEEP_POLL_JOBS_SECONDS },
+          },
+        })),
+      );
     },
     // Alerting takes each transition once (by its id), so a re-processed chunk sends nothing twice.
-    events: (events) => (events.length > 0 ? Promise.all([alerting.ingest(events), web.record(events)]).then(() => undefined) : Promise.resolve()),
+    events: (events) =>
+      events.length > 0 ? Promise.all([alerting.ingest(events), web.record(events)]).then(() => undefined) : Promise.resolve(),
   };
 
   const retrier = createRetrier({
@@ -162,7 +192,15 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
     }
   }
   const schedule = (target: Config['targets'][number]) =>
-    queues.poll.upsertJobScheduler(schedulerIdOf(target.name), { every: target.interval }, { name: 'plan', data: { target: target.name }, opts: { removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } } });
+    queues.poll.upsertJobScheduler(
+      schedulerIdOf(target.name),
+      { every: target.interval },
+      {
+        name: 'plan',
+        data: { target: target.name },
+        opts: { removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS }, removeOnFail: { age: KEEP_POLL_JOBS_SECONDS } },
+      },
+    );
   for (const target of config.targets) await schedule(target);
   // The schedules live in Redis: a Redis that restarted empty (or was flushed, or failed over to a
   // replica that lagged) has none, and nothing would ever poll again. Re-create what is missing
@@ -174,19 +212,30 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
       logger.warn({ target: target.name }, 'the poll schedule was missing from Redis (restarted empty or flushed?); re-created it');
     }
   };
-  const checkSchedules = () => void ensureSchedules().catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not check the poll schedules'));
+  const checkSchedules = () =>
+    void ensureSchedules().catch((err: Error) => outages.absorb(err) || logger.warn({ err }, 'could not check the poll schedules'));
   connection.on('ready', checkSchedules);
   const scheduleCheck = setInterval(checkSchedules, SCHEDULE_CHECK_MS);
   scheduleCheck.unref();
 
-  const workerOptions = { connection, prefix: keys.prefix, lockDuration: tuning.lockDuration, stalledInterval: tuning.stalledInterval, maxStalledCount: 2 };
+  const workerOptions = {
+    connection,
+    prefix: keys.prefix,
+    lockDuration: tuning.lockDuration,
+    stalledInterval: tuning.stalledInterval,
+    maxStalledCount: 2,
+  };
   const workers = [
     new Worker('poll', options.processors.poll(watch, sink), { ...workerOptions, concurrency: tuning.pollConcurrency }),
     new Worker('notify', options.processors.notify(alerting), { ...workerOptions, concurrency: tuning.notifyConcurrency }),
     new Worker('retry', options.processors.retry(retrier), { ...workerOptions, concurrency: 2 }),
   ];
   for (const worker of workers) {
-    worker.on('failed', (job: Job | undefined, err: Error) => void (outages.absorb(err) || logger.warn({ queue: worker.name, job: job?.id, err }, 'job failed')));
+    worker.on(
+      'failed',
+      (job: Job | undefined, err: Error) =>
+        void (outages.absorb(err) || logger.warn({ queue: worker.name, job: job?.id, err }, 'job failed')),
+    );
     worker.on('error', (err: Error) => void (outages.absorb(err) || logger.error({ queue: worker.name, err }, 'worker error')));
   }
 

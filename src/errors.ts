@@ -30,7 +30,13 @@ export class SyncwatchError extends Error {
   constructor(
     kind: ErrorKind,
     message: string,
-    details: { status?: number; code?: string; retryAfterSeconds?: number; unreadable?: Exclude<UnreadableKind, 'server-error'>; cause?: unknown } = {},
+    details: {
+      status?: number;
+      code?: string;
+      retryAfterSeconds?: number;
+      unreadable?: Exclude<UnreadableKind, 'server-error'>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'SyncwatchError';
@@ -57,7 +63,12 @@ export interface ErrorFields {
 /** What a thrown value says, as fields: a SyncwatchError's kind/status/code; anything else is `upstream`. */
 export function errorFields(e: unknown): ErrorFields {
   if (isSyncwatchError(e)) {
-    return { kind: e.kind, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.code !== undefined ? { code: e.code } : {}) };
+    return {
+      kind: e.kind,
+      message: e.message,
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      ...(e.code !== undefined ? { code: e.code } : {}),
+    };
   }
   return { kind: 'upstream', message: e instanceof Error ? e.message : String(e) };
 }

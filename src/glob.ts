@@ -71,8 +71,7 @@ export function matchesAnyGlob(patterns: readonly string[], candidate: GlobCandi
 export function compileGlobs(patterns: readonly string[]): (candidate: GlobCandidate) => boolean {
   const ids = patterns.map((p) => globMatcher(p, 'id'));
   const names = patterns.map((p) => globMatcher(p, 'name'));
-  return ({ id, name }) =>
-    (id !== undefined && ids.some((test) => test(id))) || (name !== undefined && names.some((test) => test(name)));
+  return ({ id, name }) => (id !== undefined && ids.some((test) => test(id))) || (name !== undefined && names.some((test) => test(name)));
 }
 
 /**
@@ -80,5 +79,8 @@ export function compileGlobs(patterns: readonly string[]): (candidate: GlobCandi
  * to tools that speak regexes (Alertmanager's `=~` matchers in the API).
  */
 export function globToRegexSource(glob: string): string {
-  return glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
 }

@@ -68,7 +68,14 @@ export function createLogger(options: { level?: string; name?: string; fd?: 1 | 
     ...base,
     transport: {
       target: 'pino-pretty',
-      options: { destination: fd, colorize: stream.isTTY === true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name', errorLikeObjectKeys: [] },
+      options: {
+        destination: fd,
+        colorize: stream.isTTY === true,
+        singleLine: true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname,name',
+        errorLikeObjectKeys: [],
+      },
     },
   });
 }

@@ -17,7 +17,8 @@ const SCHEDULER_ID_PREFIX = 'poll-';
 export const schedulerIdOf = (target: string) => `${SCHEDULER_ID_PREFIX}${safe(target)}`;
 /** Whether a job scheduler of the poll queue is one of ours (one per target). */
 export const isPollSchedulerId = (id: string) => id.startsWith(SCHEDULER_ID_PREFIX);
-export const chunkJobIdOf = (job: Pick<ChunkJob, 'target' | 'cycle' | 'index'>) => `chunk-${safe(job.target)}-${safe(job.cycle)}-${job.index}`;
+export const chunkJobIdOf = (job: Pick<ChunkJob, 'target' | 'cycle' | 'index'>) =>
+  `chunk-${safe(job.target)}-${safe(job.cycle)}-${job.index}`;
 
 /** A scheduler's job id is `repeat:<schedulerId>:<millis>`: the millis name the cycle. */
 export function cycleOf(jobId: string | undefined, fallback: number): string {

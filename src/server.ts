@@ -22,7 +22,16 @@ export interface ServerDeps {
 
 /** On every response: no scripts, styles or frames but our own; no sniffing, no referrer to other sites. */
 export const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; '),
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
@@ -48,7 +57,12 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function sendReply(res: ServerResponse, r: Reply): void {
-  res.writeHead(r.status, { ...SECURITY_HEADERS, 'content-type': r.contentType ?? 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...r.headers });
+  res.writeHead(r.status, {
+    ...SECURITY_HEADERS,
+    'content-type': r.contentType ?? 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    ...r.headers,
+  });
   res.end(r.body);
 }
 
@@ -69,7 +83,10 @@ export function parseListen(listen: string): { host: string; port: number } {
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
   const port = Number(listen.slice(i + 1));
   if (i < 0 || !/^\d{1,5}$/.test(listen.slice(i + 1)) || port > 65_535) {
-    throw new SyncwatchError('config', `listen address "${listen}" is not host:port like 127.0.0.1:9464 (server.listen / SYNCWATCH_LISTEN)`);
+    throw new SyncwatchError(
+      'config',
+      `listen address "${listen}" is not host:port like 127.0.0.1:9464 (server.listen / SYNCWATCH_LISTEN)`,
+    );
   }
   return { host, port };
 }
@@ -78,8 +95,13 @@ export function parseListen(listen: string): { host: string; port: number } {
 function listenError(listen: string, e: NodeJS.ErrnoException): SyncwatchError {
   const hint = 'stop the other process or set server.listen / SYNCWATCH_LISTEN';
   if (e.code === 'EADDRINUSE') return new SyncwatchError('environment', `port ${listen} is in use: ${hint}`);
-  if (e.code === 'EACCES') return new SyncwatchError('environment', `port ${listen} needs privileges: use a port above 1023 (server.listen / SYNCWATCH_LISTEN)`);
-  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new SyncwatchError('environment', `cannot listen on ${listen}: no such address on this machine (server.listen / SYNCWATCH_LISTEN)`);
+  if (e.code === 'EACCES')
+    return new SyncwatchError('environment', `port ${listen} needs privileges: use a port above 1023 (server.listen / SYNCWATCH_LISTEN)`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+    return new SyncwatchError(
+      'environment',
+      `cannot listen on ${listen}: no such address on this machine (server.listen / SYNCWATCH_LISTEN)`,
+    );
   return new SyncwatchError('environment', `cannot listen on ${listen}: ${e.message}`);
 }
 
@@ -91,7 +113,13 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
     const guarded = path === '/metrics' || path === '/status' || path.startsWith('/api/');
     if (builtIn && req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, JSON.stringify({ error: 'method not allowed' }));
     let body: Promise<string> | undefined;
-    const request: Request = { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, text: () => (body ??= readBody(req)) };
+    const request: Request = {
+      method: req.method ?? 'GET',
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      text: () => (body ??= readBody(req)),
+    };
     const gate = isGuarded(path) ? deps.gate?.() : undefined;
     if (!gate && guarded && !authorized(req, deps.bearerToken)) {
       res.setHeader('www-authenticate', 'Bearer');
@@ -126,7 +154,9 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
         }
       }
     };
-    handle().catch((e: unknown) => send(res, (e as { status?: number }).status ?? 500, JSON.stringify({ error: e instanceof Error ? e.message : 'internal error' })));
+    handle().catch((e: unknown) =>
+      send(res, (e as { status?: number }).status ?? 500, JSON.stringify({ error: e instanceof Error ? e.message : 'internal error' })),
+    );
   });
   const { host, port } = parseListen(listen);
   await new Promise<void>((resolve, reject) => {
@@ -138,9 +168,10 @@ export async function startServer(listen: string, deps: ServerDeps): Promise<{ s
   return {
     server,
     url: `http://${shownHost}:${addr.port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -4,7 +4,17 @@
 // normalized world (model.ts), so none of them needs to import another to speak of an alert.
 import type { OpenError, ProviderName, RunFailure } from '../model.ts';
 
-export const ALERT_KINDS = ['SyncFailed', 'SyncPartial', 'FlowErrors', 'SyncStuck', 'SyncStale', 'TargetDown', 'TargetMisconfigured', 'RetryExhausted', 'ResourceUnreadable'] as const;
+export const ALERT_KINDS = [
+  'SyncFailed',
+  'SyncPartial',
+  'FlowErrors',
+  'SyncStuck',
+  'SyncStale',
+  'TargetDown',
+  'TargetMisconfigured',
+  'RetryExhausted',
+  'ResourceUnreadable',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -124,4 +134,3 @@ export interface Notification {
   /** Base URL of syncwatch for the webhook payload's `externalURL`. */
   externalURL?: string;
 }
-

@@ -74,7 +74,6 @@ function toMap(flat: string[]): Record<string, string> {
   return out;
 }
 
-
 export class Dispatcher {
   private readonly routes: Map<string, Route>;
   private readonly k: Keyspace['alerting'];
@@ -134,7 +133,12 @@ export class Dispatcher {
   async planFlush(groupId: string, options: { wake?: boolean; wakeAt?: number } = {}): Promise<void> {
     const { redis, notifyQueue } = this.deps;
     const gk = this.k.group(groupId);
-    const [[, metaFlat], [, pendingLen], [, alertsLen]] = (await redis.multi().hgetall(gk.meta).llen(gk.pending).hlen(gk.alerts).exec()) as [[null, Record<string, string>], [null, number], [null, number]];
+    const [[, metaFlat], [, pendingLen], [, alertsLen]] = (await redis
+      .multi()
+      .hgetall(gk.meta)
+      .llen(gk.pending)
+      .hlen(gk.alerts)
+      .exec()) as [[null, Record<string, string>], [null, number], [null, number]];
     const meta = metaFlat ?? {};
     if (meta.inflight) return;
     const route = this.routeOf(meta.route);
@@ -185,7 +189,15 @@ export class Dispatcher {
     return firing
       .map((a) => {
         const by = silencesMatching(silences, labelSetOf(a), now).map((s) => s.id);
-        return { fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, silenced: by.length > 0, silencedBy: by, inhibited: isInhibited(a, down) };
+        return {
+          fingerprint: a.fingerprint,
+          labels: a.labels,
+          annotations: a.annotations,
+          startsAt: a.startsAt,
+          silenced: by.length > 0,
+          silencedBy: by,
+          inhibited: isInhibited(a, down),
+        };
       })
       .sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.fingerprint.localeCompare(b.fingerprint));
   }
@@ -203,7 +215,10 @@ export class Dispatcher {
   private async flushOnce(groupId: string, flushId: string, slot: number): Promise<string> {
     const { redis, logger } = this.deps;
     const gk = this.k.group(groupId);
-    const [metaFlat, alertsFlat, notifiedList, pendingList] = (await this.scripts.syncwatchFlushClaim([gk.meta, gk.alerts, gk.notified, gk.pending], slot)) as [string[], string[], string[], string[]];
+    const [metaFlat, alertsFlat, notifiedList, pendingList] = (await this.scripts.syncwatchFlushClaim(
+      [gk.meta, gk.alerts, gk.notified, gk.pending],
+      slot,
+    )) as [string[], string[], string[], string[]];
     const meta = toMap(metaFlat);
     if (meta.inflight) return 'busy'; // the delivery in flight plans the next flush when it is done
     const route = this.routeOf(meta.route);
@@ -256,7 +271,11 @@ export class Dispatcher {
     )) as [string, string];
     if (outcome === 'conflict' || outcome === 'busy') return outcome;
     if (outcome === 'ok') {
-      for (const e of plan.dropped) logger.debug({ group: meta.groupKey, fingerprint: e.fingerprint, transitionId: e.transitionId }, 'transition not sent (silenced, inhibited or resolved unannounced)');
+      for (const e of plan.dropped)
+        logger.debug(
+          { group: meta.groupKey, fingerprint: e.fingerprint, transitionId: e.transitionId },
+          'transition not sent (silenced, inhibited or resolved unannounced)',
+        );
     }
     if (committed) await this.enqueueDelivery(groupId, committed, meta.receiver ?? route.receiver);
     // A silenced alert becomes notifiable when its silence ends: wake the group then.
@@ -285,14 +304,27 @@ export class Dispatcher {
     const { redis, logger } = this.deps;
     const { groupId, seq } = job.data;
     const gk = this.k.group(groupId);
-    const [[, logged], [, json], [, recordJson]] = (await redis.multi().hget(gk.nlog, seq).hget(gk.notifs, seq).get(gk.delivery).exec()) as [[null, string | null], [null, string | null], [null, string | null]];
+    const [[, logged], [, json], [, recordJson]] = (await redis
+      .multi()
+      .hget(gk.nlog, seq)
+      .hget(gk.notifs, seq)
+      .get(gk.delivery)
+      .exec()) as [[null, string | null], [null, string | null], [null, string | null]];
     if (logged) return 'already delivered';
     const n = parse<Notification>(json);
     const receiver = n?.receiver ?? job.data.receiver;
     const notifier = this.deps.notifiers.get(receiver);
     if (!n || !notifier) {
-      logger.error({ group: groupId, seq, receiver }, n ? 'receiver is not configured; notification dropped' : 'notification is gone; nothing to deliver');
-      await this.complete(groupId, seq, { state: 'dropped', receiver, attempt: 0, at: new Date(this.now()).toISOString(), reason: n ? 'no such receiver' : 'missing' }, '');
+      logger.error(
+        { group: groupId, seq, receiver },
+        n ? 'receiver is not configured; notification dropped' : 'notification is gone; nothing to deliver',
+      );
+      await this.complete(
+        groupId,
+        seq,
+        { state: 'dropped', receiver, attempt: 0, at: new Date(this.now()).toISOString(), reason: n ? 'no such receiver' : 'missing' },
+        '',
+      );
       this.deps.onNotification?.(receiver, 'dropped');
       await this.planFlush(groupId);
       return 'dropped';
@@ -308,8 +340,18 @@ export class Dispatcher {
       // A refusal is an answer: nothing was delivered, the next attempt just sends.
       if (!err.outcomeUnknown) await redis.hdel(gk.nlog, inflightField(seq));
       if (!err.retryable || attempt >= this.retryPlan.attempts) {
-        log.error({ err: { message: err.message, code: err.code } }, err.retryable ? 'delivery kept failing for the whole retry window; notification dropped' : 'delivery failed and will not heal by retrying; notification dropped');
-        await this.complete(groupId, seq, { state: 'dropped', receiver, attempt, at: new Date(this.now()).toISOString(), reason: err.code ?? err.message }, '');
+        log.error(
+          { err: { message: err.message, code: err.code } },
+          err.retryable
+            ? 'delivery kept failing for the whole retry window; notification dropped'
+            : 'delivery failed and will not heal by retrying; notification dropped',
+        );
+        await this.complete(
+          groupId,
+          seq,
+          { state: 'dropped', receiver, attempt, at: new Date(this.now()).toISOString(), reason: err.code ?? err.message },
+          '',
+        );
         this.deps.onNotification?.(receiver, 'dropped', n);
         await this.planFlush(groupId);
         return 'dropped';
@@ -324,7 +366,12 @@ export class Dispatcher {
       throw err;
     }
     const keep = record === undefined ? '' : Object.values(record).some((v) => v !== undefined) ? JSON.stringify(record) : '-';
-    await this.complete(groupId, seq, { state: 'sent', receiver, attempt, at: new Date(this.now()).toISOString() }, n.status === 'resolved' && keep === '' ? '-' : keep);
+    await this.complete(
+      groupId,
+      seq,
+      { state: 'sent', receiver, attempt, at: new Date(this.now()).toISOString() },
+      n.status === 'resolved' && keep === '' ? '-' : keep,
+    );
     this.deps.onNotification?.(receiver, 'success', n);
     log.debug('notification delivered');
     await this.planFlush(groupId);
@@ -336,7 +383,15 @@ export class Dispatcher {
    * request timed out after it left) is found at the receiver: then that delivery is adopted. Each
    * send is recorded as in flight first, so the next attempt knows to look.
    */
-  private async sendOnce(notifier: Notifier, n: Notification, previous: DeliveryRecord | undefined, nlog: string, seq: string, attempt: number, log: Logger): Promise<DeliveryRecord | void> {
+  private async sendOnce(
+    notifier: Notifier,
+    n: Notification,
+    previous: DeliveryRecord | undefined,
+    nlog: string,
+    seq: string,
+    attempt: number,
+    log: Logger,
+  ): Promise<DeliveryRecord | void> {
     const { redis } = this.deps;
     const field = inflightField(seq);
     const earlier = await redis.hget(nlog, field);
@@ -358,7 +413,13 @@ export class Dispatcher {
 
   private async complete(groupId: string, seq: string, entry: DeliveryLogEntry, record: string): Promise<void> {
     const gk = this.k.group(groupId);
-    await this.scripts.syncwatchDeliveryComplete([gk.meta, gk.nlog, gk.delivery, gk.notifs], seq, JSON.stringify(entry), record, NLOG_TTL_SECONDS);
+    await this.scripts.syncwatchDeliveryComplete(
+      [gk.meta, gk.nlog, gk.delivery, gk.notifs],
+      seq,
+      JSON.stringify(entry),
+      record,
+      NLOG_TTL_SECONDS,
+    );
   }
 
   /** No transition waits for a flush and no delivery is in flight, in any group (tests, shutdown checks). */
@@ -366,7 +427,10 @@ export class Dispatcher {
     const { redis } = this.deps;
     for (const gid of await redis.smembers(this.k.groups)) {
       const gk = this.k.group(gid);
-      const [[, pending], [, inflight]] = (await redis.multi().llen(gk.pending).hget(gk.meta, 'inflight').exec()) as [[null, number], [null, string | null]];
+      const [[, pending], [, inflight]] = (await redis.multi().llen(gk.pending).hget(gk.meta, 'inflight').exec()) as [
+        [null, number],
+        [null, string | null],
+      ];
       if (pending > 0 || inflight) return false;
     }
     return true;

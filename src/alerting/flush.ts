@@ -56,7 +56,8 @@ export function planFlush(input: FlushInput): FlushPlan {
 
   const firing = [...input.alerts.values()].filter((a) => a.status === 'firing' && !input.muted(a) && announced.has(a.fingerprint));
   const resolvedNow = new Map<string, AlertEvent>();
-  for (const t of transitions) if (t.status === 'resolved' && input.alerts.get(t.fingerprint)?.status !== 'firing') resolvedNow.set(t.fingerprint, t);
+  for (const t of transitions)
+    if (t.status === 'resolved' && input.alerts.get(t.fingerprint)?.status !== 'firing') resolvedNow.set(t.fingerprint, t);
   const view = [...firing, ...resolvedNow.values()];
   const status = firing.length > 0 ? 'firing' : 'resolved';
 

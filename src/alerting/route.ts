@@ -51,7 +51,7 @@ function compileSub(sub: SubRouteConfig, parent: Route, id: string): Route {
     repeatInterval: sub.repeatInterval ?? parent.repeatInterval,
     sendResolved: sub.sendResolved ?? parent.sendResolved,
     continue: sub.continue,
-    match: { ...(sub.match ?? {}) },
+    match: { ...sub.match },
     matchRe: Object.fromEntries(Object.entries(sub.matchRe ?? {}).map(([k, re]) => [k, new RegExp(`^(?:${re})$`, 's')])),
     routes: [],
   };

@@ -46,7 +46,8 @@ return t
 export const CLAIM = `
 local nf = tonumber(redis.call('HGET', KEYS[1], 'nextFlush') or '')
 if nf and nf <= tonumber(ARGV[1]) then redis.call('HDEL', KEYS[1], 'nextFlush') end
-return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.call('SMEMBERS', KEYS[3]), redis.call('LRANGE', KEYS[4], 0, -1) }
+return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]),
+         redis.call('SMEMBERS', KEYS[3]), redis.call('LRANGE', KEYS[4], 0, -1) }
 `;
 
 /**

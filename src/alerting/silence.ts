@@ -46,7 +46,9 @@ const matcherCount = (s: Pick<Silence, 'match' | 'matchers'>) => Object.keys(s.m
 
 /** The active silences that match these labels (empty: not silenced). */
 export function silencesMatching(silences: readonly Silence[], labels: LabelSet, now: number): Silence[] {
-  return silences.filter((s) => isActive(s, now) && matcherCount(s) > 0 && matchesAll(labels, s.match) && matchersMatch(s.matchers ?? [], labels));
+  return silences.filter(
+    (s) => isActive(s, now) && matcherCount(s) > 0 && matchesAll(labels, s.match) && matchersMatch(s.matchers ?? [], labels),
+  );
 }
 
 /** `["target=prod", "flow=Nightly*"]` → `{ target: "prod", flow: "Nightly*" }`. */
@@ -61,7 +63,6 @@ export function parseMatchers(args: readonly string[]): Record<string, string> {
   if (Object.keys(match).length === 0) throw new SyncwatchError('config', 'a silence needs at least one --match label=value');
   return match;
 }
-
 
 export interface AddSilence {
   match: Record<string, string>;
@@ -139,8 +140,11 @@ export function silenceState(s: Silence, now: number): SilenceState {
 
 /** One line per silence, for `syncwatch silence list`: id, state, end, matchers, comment. */
 export function formatSilence(s: Silence, now = Date.now()): string {
-  const match = [...Object.entries(s.match).map(([k, v]) => `${k}=${JSON.stringify(v)}`), ...(s.matchers ?? []).map(formatMatcher)].join(' ');
+  const match = [...Object.entries(s.match).map(([k, v]) => `${k}=${JSON.stringify(v)}`), ...(s.matchers ?? []).map(formatMatcher)].join(
+    ' ',
+  );
   const state = silenceState(s, now);
-  const when = state === 'pending' ? `from ${s.startsAt} until ${s.endsAt}` : state === 'expired' ? `ended ${s.endsAt}` : `until ${s.endsAt}`;
+  const when =
+    state === 'pending' ? `from ${s.startsAt} until ${s.endsAt}` : state === 'expired' ? `ended ${s.endsAt}` : `until ${s.endsAt}`;
   return `${s.id}  ${state.padEnd(7)}  ${when}  ${match}${s.comment ? `  # ${s.comment}` : ''}`;
 }

@@ -13,7 +13,12 @@ export function testNotification(receiver: string, now = Date.now()): Notificati
     fingerprint: 'SyncFailed:syncwatch/test',
     status: 'firing',
     labels: { target: 'syncwatch-test', provider: 'celigo', kind: 'SyncFailed', severity: 'info', resource: 'syncwatch/test' },
-    annotations: { summary: 'TEST: this is a test alert from syncwatch; nothing is wrong', name: 'syncwatch test alert', runStatus: 'test', startedAt: at },
+    annotations: {
+      summary: 'TEST: this is a test alert from syncwatch; nothing is wrong',
+      name: 'syncwatch test alert',
+      runStatus: 'test',
+      startedAt: at,
+    },
     startsAt: at,
     transitionId: `test|${now}`,
   };
@@ -36,7 +41,11 @@ export function testNotification(receiver: string, now = Date.now()): Notificati
  * guarantee it gives (e.g. a Slack token without the history scope: at-least-once). Throws a
  * NotifyError when the send fails.
  */
-export async function sendTestAlert(config: Pick<Config, 'receivers'>, receiverName: string, options: { logger: Logger; now?: number; notifier?: Notifier }): Promise<{ notification: Notification; guarantee?: DeliveryGuarantee }> {
+export async function sendTestAlert(
+  config: Pick<Config, 'receivers'>,
+  receiverName: string,
+  options: { logger: Logger; now?: number; notifier?: Notifier },
+): Promise<{ notification: Notification; guarantee?: DeliveryGuarantee }> {
   const receiver = config.receivers.find((r) => r.name === receiverName);
   if (!receiver) {
     const known = config.receivers.map((r) => r.name).join(', ') || 'none';

@@ -8,7 +8,15 @@ import type { FiringAlertStatus } from '../alerting/dispatcher.ts';
 import { alertFingerprint, stringAnnotations } from '../alert/alertmanager.ts';
 import { checkMatcher, matchersMatch, parseMatchers, type Matcher } from '../alerting/alertmanager.ts';
 import { compileRoute, groupsFor, labelSetOf, type Route } from '../alerting/route.ts';
-import { addSilence, expireSilence, getSilence, listSilences, silencesFromConfig, silenceState, type Silence } from '../alerting/silence.ts';
+import {
+  addSilence,
+  expireSilence,
+  getSilence,
+  listSilences,
+  silencesFromConfig,
+  silenceState,
+  type Silence,
+} from '../alerting/silence.ts';
 import type { Config } from '../config/index.ts';
 import type { LabelSet } from '../alert/model.ts';
 import { isSyncwatchError } from '../errors.ts';
@@ -149,7 +157,8 @@ export function alertmanagerApi(deps: AlertmanagerApiDeps): Routes {
     if (!(endsAt > startsAt)) return problem(400, 'endsAt must be after startsAt');
     if (endsAt <= t) return problem(400, 'endsAt is in the past');
     const matchers = input.matchers.map((m) => checkMatcher(m));
-    if (matchers.every((m) => matchersMatch([m], {}))) return problem(400, 'at least one matcher must not match the empty string (it would silence everything)');
+    if (matchers.every((m) => matchersMatch([m], {})))
+      return problem(400, 'at least one matcher must not match the empty string (it would silence everything)');
     // Alertmanager's update: a known id is replaced (expired, and a new one made).
     if (input.id) {
       const old = await getSilence(deps.redis, deps.keys, input.id);
@@ -177,20 +186,31 @@ export function alertmanagerApi(deps: AlertmanagerApiDeps): Routes {
       if (req.method === 'GET' && path === '/alerts/groups') return json(200, await groups(req.query));
       if (req.method === 'GET' && path === '/silences') {
         const filter = parseMatchers(req.query.getAll('filter'));
-        const list = (await allSilences()).filter((s) => matchersMatch(filter, Object.fromEntries(silenceMatchers(s).map((m) => [m.name, m.value]))));
-        return json(200, list.map((s) => gettableSilence(s, now())));
+        const list = (await allSilences()).filter((s) =>
+          matchersMatch(filter, Object.fromEntries(silenceMatchers(s).map((m) => [m.name, m.value]))),
+        );
+        return json(
+          200,
+          list.map((s) => gettableSilence(s, now())),
+        );
       }
       if (req.method === 'POST' && path === '/silences') return await postSilence(await req.text());
       if (silenceId !== undefined && (req.method === 'GET' || req.method === 'DELETE')) {
         const id = decodeURIComponent(silenceId);
         const configured = deps.configSilences.find((s) => s.id === id);
         if (configured && req.method === 'DELETE') return problem(400, `silence ${id} is defined in the config file; remove it there`);
-        const s = configured ?? (req.method === 'GET' ? await getSilence(deps.redis, deps.keys, id) : await expireSilence(deps.redis, deps.keys, id, now()));
+        const s =
+          configured ??
+          (req.method === 'GET' ? await getSilence(deps.redis, deps.keys, id) : await expireSilence(deps.redis, deps.keys, id, now()));
         if (!s) return problem(404, `no silence ${id}`);
         return req.method === 'GET' ? json(200, gettableSilence(s, now())) : { status: 200, body: '' };
       }
       if (req.method === 'GET' && path === '/status') return json(200, status());
-      if (req.method === 'GET' && path === '/receivers') return json(200, deps.receivers.map((name) => ({ name })));
+      if (req.method === 'GET' && path === '/receivers')
+        return json(
+          200,
+          deps.receivers.map((name) => ({ name })),
+        );
       return problem(404, `no ${req.method} ${req.path} in syncwatch's Alertmanager API`);
     } catch (e) {
       if (isSyncwatchError(e, 'config') || e instanceof SyntaxError) return problem(400, (e as Error).message);
@@ -203,7 +223,14 @@ export function alertmanagerApi(deps: AlertmanagerApiDeps): Routes {
     const original = stringify({ route: { receiver: deps.route?.receiver ?? '' }, receivers: deps.receivers.map((name) => ({ name })) });
     return {
       cluster: { status: 'disabled', peers: [] },
-      versionInfo: { version: SYNCWATCH_VERSION, revision: 'syncwatch', branch: 'syncwatch', buildUser: 'syncwatch', buildDate: '', goVersion: `node ${process.version}` },
+      versionInfo: {
+        version: SYNCWATCH_VERSION,
+        revision: 'syncwatch',
+        branch: 'syncwatch',
+        buildUser: 'syncwatch',
+        buildDate: '',
+        goVersion: `node ${process.version}`,
+      },
       config: { original },
       uptime: new Date(deps.startedAt).toISOString(),
     };
@@ -211,7 +238,10 @@ export function alertmanagerApi(deps: AlertmanagerApiDeps): Routes {
 }
 
 /** The API for a daemon's config: its route, receivers and config silences. */
-export function alertmanagerApiFor(config: Pick<Config, 'route' | 'receivers' | 'silences'>, deps: Pick<AlertmanagerApiDeps, 'redis' | 'keys' | 'alerts' | 'now'>): Routes {
+export function alertmanagerApiFor(
+  config: Pick<Config, 'route' | 'receivers' | 'silences'>,
+  deps: Pick<AlertmanagerApiDeps, 'redis' | 'keys' | 'alerts' | 'now'>,
+): Routes {
   return alertmanagerApi({
     ...deps,
     route: config.route ? compileRoute(config.route) : undefined,

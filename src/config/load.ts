@@ -76,7 +76,9 @@ export async function loadConfigFromString(
   const loader = new Loader(env, options.schema as ConfigSchema | undefined);
   const config = await loader.load(text, file);
   const problems = loader.finishedProblems();
-  return problems.length === 0 && config !== undefined ? { ok: true, config, warnings: loader.warningsOf(config) } : { ok: false, problems };
+  return problems.length === 0 && config !== undefined
+    ? { ok: true, config, warnings: loader.warningsOf(config) }
+    : { ok: false, problems };
 }
 
 /**
@@ -185,7 +187,9 @@ class Loader {
         const owner = this.sourceOf(path);
         if (!owner) return;
         const { line, col } = locate(owner, [...owner.docRoot, ...path.slice(owner.mountAt.length)], false);
-        const message = `"${value}" is not a ${key} the ${DOCUMENTED_ERROR_VALUES.documents} documents list (${documented.join(', ')}); it only matches errors that carry it`;
+        const message =
+          `"${value}" is not a ${key} the ${DOCUMENTED_ERROR_VALUES.documents} documents list ` +
+          `(${documented.join(', ')}); it only matches errors that carry it`;
         warnings.push({ file: owner.file, line, col, path: formatPath(path), message: this.redact(message) });
       });
     };
@@ -203,12 +207,7 @@ class Loader {
   }
 
   /** Parses and expands one file; undefined when its YAML is broken (already reported). */
-  parseSource(
-    text: string,
-    file: string,
-    mountAt: Path,
-    docRoot: Path | ((source: Source) => Path | undefined),
-  ): Source | undefined {
+  parseSource(text: string, file: string, mountAt: Path, docRoot: Path | ((source: Source) => Path | undefined)): Source | undefined {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     const order = this.sources.length;
@@ -241,7 +240,10 @@ class Loader {
       this.problems.push({ file, line: 1, col: 1, path: '(yaml)', message, order });
       return undefined;
     }
-    source.data = root.reduce<unknown>((value, key) => (isRecord(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[key] : undefined), js);
+    source.data = root.reduce<unknown>(
+      (value, key) => (isRecord(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[key] : undefined),
+      js,
+    );
     return source;
   }
 

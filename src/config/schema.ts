@@ -10,7 +10,18 @@ import type { ProviderName } from '../model.ts';
 import { receiverConfigs } from '../notifiers/configs.ts';
 import { providerConfigs } from '../providers/configs.ts';
 import { duration, durationOrZero } from '../fields/duration.ts';
-import { httpUrl, idsOrGlobs, name, onFormat, PASSWORD_HASH_PATTERN, secret, text, WHEN_OBJECT, type ProviderConfig, type ReceiverConfigOf } from '../fields/fields.ts';
+import {
+  httpUrl,
+  idsOrGlobs,
+  name,
+  onFormat,
+  PASSWORD_HASH_PATTERN,
+  secret,
+  text,
+  WHEN_OBJECT,
+  type ProviderConfig,
+  type ReceiverConfigOf,
+} from '../fields/fields.ts';
 import { regexProblem } from '../fields/regex-safety.ts';
 import { globMatches, isGlob } from '../glob.ts';
 import { isRecord } from '../json.ts';
@@ -71,7 +82,10 @@ const redisSchema = z
     /** A Redis Cluster instead of one Redis: some of its nodes (the client discovers the rest). */
     cluster: z.strictObject({ nodes: z.array(redisUrl).min(1) }).optional(),
     /** Wrapped in a hash tag (`{prefix}:…`), so it cannot contain braces itself. */
-    prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, onFormat('expected letters, digits, "_", ".", ":" or "-"')).default('syncwatch'),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]+$/, onFormat('expected letters, digits, "_", ".", ":" or "-"'))
+      .default('syncwatch'),
   })
   .superRefine((redis, ctx) => {
     if (redis.url !== undefined && redis.cluster !== undefined) {
@@ -81,7 +95,9 @@ const redisSchema = z
   // With a cluster, `url` names its first node (for code that only reports where Redis is);
   // connections are made by src/state/redis.ts, which takes the cluster when there is one.
   .transform((redis): RedisConfig =>
-    redis.cluster !== undefined ? { prefix: redis.prefix, url: redis.cluster.nodes[0]!, cluster: redis.cluster } : { prefix: redis.prefix, url: redis.url ?? DEFAULT_REDIS_URL },
+    redis.cluster !== undefined
+      ? { prefix: redis.prefix, url: redis.cluster.nodes[0]!, cluster: redis.cluster }
+      : { prefix: redis.prefix, url: redis.url ?? DEFAULT_REDIS_URL },
   )
   .meta({ not: { required: ['url', 'cluster'] } });
 
@@ -109,7 +125,12 @@ const serverSchema = z.strictObject({
       token: secret.optional(),
       /** For the browser: a login form. `passwordHash` is what `syncwatch hash-password` prints. */
       users: z
-        .array(z.strictObject({ name: text, passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, onFormat('expected a hash from `syncwatch hash-password` (scrypt$…)')) }))
+        .array(
+          z.strictObject({
+            name: text,
+            passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, onFormat('expected a hash from `syncwatch hash-password` (scrypt$…)')),
+          }),
+        )
         .default([]),
     })
     .optional(),
@@ -141,29 +162,30 @@ function targetSchemaOf<P extends readonly ProviderConfig[]>(providers: P) {
   return z.discriminatedUnion('provider', [first, ...rest]) as unknown as z.ZodType<z.output<Target>, z.input<Target>>;
 }
 
-
 function receiverSchemaOf<R extends Record<string, z.ZodType>>(receivers: R) {
   const kinds = Object.keys(receivers);
-  return z
-    .strictObject({ name, ...Object.fromEntries(kinds.map((kind) => [kind, (receivers[kind] as z.ZodType).optional()])) })
-    .superRefine((receiver, ctx) => {
-      const given = kinds.filter((kind) => (receiver as Record<string, unknown>)[kind] !== undefined);
-      if (given.length !== 1) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            given.length === 0
-              ? `needs exactly one of ${kinds.join(', ')}`
-              : `has ${given.join(' and ')}: give exactly one of ${kinds.join(', ')}`,
-        });
-      }
-    }, WHEN_OBJECT)
-    // Narrow the type to "exactly one kind", which the check above guarantees.
-    .transform((receiver) => receiver as ReceiverConfigOf<R>)
-    .meta({ oneOf: kinds.map((kind) => ({ required: [kind] })) }) as unknown as z.ZodType<
-    ReceiverConfigOf<R>,
-    { name: string } & { [K in keyof R]?: z.input<R[K]> }
-  >;
+  return (
+    z
+      .strictObject({ name, ...Object.fromEntries(kinds.map((kind) => [kind, (receivers[kind] as z.ZodType).optional()])) })
+      .superRefine((receiver, ctx) => {
+        const given = kinds.filter((kind) => (receiver as Record<string, unknown>)[kind] !== undefined);
+        if (given.length !== 1) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              given.length === 0
+                ? `needs exactly one of ${kinds.join(', ')}`
+                : `has ${given.join(' and ')}: give exactly one of ${kinds.join(', ')}`,
+          });
+        }
+      }, WHEN_OBJECT)
+      // Narrow the type to "exactly one kind", which the check above guarantees.
+      .transform((receiver) => receiver as ReceiverConfigOf<R>)
+      .meta({ oneOf: kinds.map((kind) => ({ required: [kind] })) }) as unknown as z.ZodType<
+      ReceiverConfigOf<R>,
+      { name: string } & { [K in keyof R]?: z.input<R[K]> }
+    >
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,21 +194,23 @@ function receiverSchemaOf<R extends Record<string, z.ZodType>>(receivers: R) {
 const groupBy = z.array(labelName).min(1);
 
 /** A sub-route inherits whatever it does not set from its parent. */
-const subRouteSchema = z.strictObject({
-  match: labelMatch.optional(),
-  matchRe: labelMatchRe.optional(),
-  receiver: name.optional(),
-  /** Keep looking at later siblings after this route matched. */
-  continue: z.boolean().default(false),
-  groupBy: groupBy.optional(),
-  groupWait: durationOrZero.optional(),
-  groupInterval: duration.optional(),
-  repeatInterval: duration.optional(),
-  sendResolved: z.boolean().optional(),
-  get routes(): z.ZodDefault<z.ZodArray<typeof subRouteSchema>> {
-    return z.array(subRouteSchema).default([]);
-  },
-}).meta({ id: 'SubRoute' });
+const subRouteSchema = z
+  .strictObject({
+    match: labelMatch.optional(),
+    matchRe: labelMatchRe.optional(),
+    receiver: name.optional(),
+    /** Keep looking at later siblings after this route matched. */
+    continue: z.boolean().default(false),
+    groupBy: groupBy.optional(),
+    groupWait: durationOrZero.optional(),
+    groupInterval: duration.optional(),
+    repeatInterval: duration.optional(),
+    sendResolved: z.boolean().optional(),
+    get routes(): z.ZodDefault<z.ZodArray<typeof subRouteSchema>> {
+      return z.array(subRouteSchema).default([]);
+    },
+  })
+  .meta({ id: 'SubRoute' });
 
 const routeSchema = z.strictObject({
   receiver: name,
@@ -234,8 +258,14 @@ const policyMatch = z
     flows: idsOrGlobs.min(1).optional(),
     steps: idsOrGlobs.min(1).optional(),
     /** Compared without regard to case; values the documents do not list are allowed (validate warns). */
-    classification: z.array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.classification })).min(1).optional(),
-    source: z.array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.source })).min(1).optional(),
+    classification: z
+      .array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.classification }))
+      .min(1)
+      .optional(),
+    source: z
+      .array(text.meta({ examples: DOCUMENTED_ERROR_VALUES.source }))
+      .min(1)
+      .optional(),
     /** Regex on the error's code. */
     code: safeRegex.optional(),
     /** Regex on the error's message. */
@@ -275,7 +305,9 @@ const retryPolicySchema = z.strictObject({
 // the whole file
 
 /** The config schema of the given registries (the daemon's is `configSchema`, of the registries in src/). */
-export function buildConfigSchema<const P extends readonly ProviderConfig[], R extends Record<string, z.ZodType>>(parts: SchemaParts<P, R>) {
+export function buildConfigSchema<const P extends readonly ProviderConfig[], R extends Record<string, z.ZodType>>(
+  parts: SchemaParts<P, R>,
+) {
   const remediable = parts.providers.filter((p) => p.remediable);
   return z
     .strictObject({
@@ -313,8 +345,7 @@ export type ConfigSchema = z.ZodType<Config, unknown>;
 function checkReferences(config: Record<string, unknown>, ctx: z.RefinementCtx, remediable: readonly ProviderConfig[]): void {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-  const nameOf = (value: unknown): string | undefined =>
-    isRecord(value) && typeof value.name === 'string' ? value.name : undefined;
+  const nameOf = (value: unknown): string | undefined => (isRecord(value) && typeof value.name === 'string' ? value.name : undefined);
 
   const uniqueNames = (key: string, what: string): Map<string, Record<string, unknown>> => {
     const seen = new Map<string, Record<string, unknown>>();

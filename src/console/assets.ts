@@ -37,7 +37,8 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #e3e6e
 .firing { color: #b42318; font-weight: 600; } .muted { color: #667085; }
 .sev-critical { color: #b42318; } .sev-warning { color: #b54708; }
 tr.bad td:first-child { border-left: 3px solid #b42318; }
-a.button, button { display: inline-block; padding: .25rem .6rem; border: 1px solid #98a2b3; border-radius: 4px; background: #fff; color: inherit; text-decoration: none; cursor: pointer; font: inherit; }
+a.button, button { display: inline-block; padding: .25rem .6rem; border: 1px solid #98a2b3; border-radius: 4px;
+  background: #fff; color: inherit; text-decoration: none; cursor: pointer; font: inherit; }
 form.silence, main.login form { display: grid; gap: .8rem; max-width: 40rem; }
 form.silence label, main.login label { display: grid; gap: .3rem; }
 textarea, input { font: inherit; padding: .3rem; }

@@ -80,7 +80,14 @@ async function formField(req: Request, name: string): Promise<string | undefined
   return new URLSearchParams(await req.text()).get(name) ?? undefined;
 }
 
-export function createGate(options: { auth: AuthConfig | undefined; bearerToken?: string; redis: Redis; keys: Keyspace; secureCookies: boolean; now?: () => number }): Gate {
+export function createGate(options: {
+  auth: AuthConfig | undefined;
+  bearerToken?: string;
+  redis: Redis;
+  keys: Keyspace;
+  secureCookies: boolean;
+  now?: () => number;
+}): Gate {
   const { auth } = options;
   const now = options.now ?? Date.now;
   let secret: Promise<Buffer> | undefined;
@@ -90,7 +97,10 @@ export function createGate(options: { auth: AuthConfig | undefined; bearerToken?
       await options.redis.set(key, randomBytes(32).toString('base64'), 'NX');
       return Buffer.from((await options.redis.get(key))!, 'base64');
     })());
-  const mac = async (data: string) => createHmac('sha256', await getSecret()).update(data).digest('base64url');
+  const mac = async (data: string) =>
+    createHmac('sha256', await getSecret())
+      .update(data)
+      .digest('base64url');
   const csrfFor = (session: string) => mac(`csrf\u0000${session}`);
   const tokens = [auth?.token, options.bearerToken].filter((t): t is string => !!t);
   const bearer = (req: Request) => {
@@ -115,8 +125,12 @@ export function createGate(options: { auth: AuthConfig | undefined; bearerToken?
 
   const refuse = (status: number, message: string, req: Request): Verdict => {
     const wantsPage = String(req.headers.accept ?? '').includes('text/html');
-    if (status === 401 && wantsPage && auth?.users.length) return { ok: false, reply: { status, body: loginPage(), contentType: 'text/html; charset=utf-8' } };
-    return { ok: false, reply: { ...json(status, { error: message }), ...(status === 401 ? { headers: { 'www-authenticate': 'Bearer' } } : {}) } };
+    if (status === 401 && wantsPage && auth?.users.length)
+      return { ok: false, reply: { status, body: loginPage(), contentType: 'text/html; charset=utf-8' } };
+    return {
+      ok: false,
+      reply: { ...json(status, { error: message }), ...(status === 401 ? { headers: { 'www-authenticate': 'Bearer' } } : {}) },
+    };
   };
 
   async function check(req: GateRequest): Promise<Verdict> {
@@ -125,11 +139,13 @@ export function createGate(options: { auth: AuthConfig | undefined; bearerToken?
     if (!auth) {
       // /status keeps answering as before server.auth existed (server.bearerToken guards it).
       if (req.path === '/status') return options.bearerToken ? refuse(401, 'unauthorized', req) : { ok: true, user: 'anonymous', csrf: '' };
-      if (!isLoopback(req.remoteAddress)) return refuse(403, 'the console and the API answer loopback clients only until server.auth is configured', req);
+      if (!isLoopback(req.remoteAddress))
+        return refuse(403, 'the console and the API answer loopback clients only until server.auth is configured', req);
       const csrf = await csrfFor('anonymous');
       // JSON bodies (amtool, Grafana) cannot be sent cross-site without a CORS preflight we never grant.
       const jsonBody = String(req.headers['content-type'] ?? '').startsWith('application/json');
-      if (stateChanging(req) && !jsonBody && req.method !== 'DELETE' && !(await csrfOk(req, 'anonymous'))) return refuse(403, 'missing or wrong CSRF token', req);
+      if (stateChanging(req) && !jsonBody && req.method !== 'DELETE' && !(await csrfOk(req, 'anonymous')))
+        return refuse(403, 'missing or wrong CSRF token', req);
       return { ok: true, user: 'local', csrf };
     }
     const s = await session(req);
@@ -141,10 +157,15 @@ export function createGate(options: { auth: AuthConfig | undefined; bearerToken?
   function loginPage(error?: string): string {
     return page(
       'syncwatch · log in',
-      html`<main class="login"><h1>syncwatch</h1>${error ? html`<p class="error">${error}</p>` : ''}
-<form method="post" action="/login"><label>User <input name="user" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Log in</button></form></main>`,
+      html`<main class="login">
+        <h1>syncwatch</h1>
+        ${error ? html`<p class="error">${error}</p>` : ''}
+        <form method="post" action="/login">
+          <label>User <input name="user" autocomplete="username" required /></label>
+          <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
+          <button type="submit">Log in</button>
+        </form>
+      </main>`,
     );
   }
 
@@ -157,7 +178,8 @@ export function createGate(options: { auth: AuthConfig | undefined; bearerToken?
       const form = new URLSearchParams(await req.text());
       const user = auth?.users.find((u) => u.name === form.get('user'));
       // Verify against a hash even for an unknown user, so timing does not tell which names exist.
-      const ok = (await verifyPassword(form.get('password') ?? '', user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA')) && user !== undefined;
+      const ok =
+        (await verifyPassword(form.get('password') ?? '', user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA')) && user !== undefined;
       if (!ok) return { status: 401, body: loginPage('Wrong user or password.'), contentType: 'text/html; charset=utf-8' };
       const user64 = Buffer.from(user.name).toString('base64url');
       const expiry = String(now() + SESSION_MS);
@@ -166,7 +188,11 @@ export function createGate(options: { auth: AuthConfig | undefined; bearerToken?
       return { status: 303, body: '', headers: { location: '/', 'set-cookie': `${COOKIE}=${value}; ${flags}` } };
     }
     if (req.path === '/logout' && req.method === 'POST') {
-      return { status: 303, body: '', headers: { location: '/login', 'set-cookie': `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` } };
+      return {
+        status: 303,
+        body: '',
+        headers: { location: '/login', 'set-cookie': `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` },
+      };
     }
     return undefined;
   };

@@ -22,12 +22,27 @@ export interface HistoryEntry {
   error: string;
 }
 
-const DELIVERY: Record<NotificationOutcome, HistoryEntry['transition']> = { success: 'notified', failure: 'delivery failed', dropped: 'dropped' };
+const DELIVERY: Record<NotificationOutcome, HistoryEntry['transition']> = {
+  success: 'notified',
+  failure: 'delivery failed',
+  dropped: 'dropped',
+};
 
 /** A notification's outcome at one receiver, one entry per alert it changed (or carried, for a reminder). */
-export async function recordDelivery(redis: Redis, keys: Keyspace, receiver: string, outcome: NotificationOutcome, n: Notification, now = Date.now()): Promise<void> {
+export async function recordDelivery(
+  redis: Redis,
+  keys: Keyspace,
+  receiver: string,
+  outcome: NotificationOutcome,
+  n: Notification,
+  now = Date.now(),
+): Promise<void> {
   const alerts = n.transitions.length > 0 ? n.transitions : n.alerts;
-  await add(redis, keys, alerts.map((e) => entryOf(e, DELIVERY[outcome], now, receiver)));
+  await add(
+    redis,
+    keys,
+    alerts.map((e) => entryOf(e, DELIVERY[outcome], now, receiver)),
+  );
 }
 
 export async function recordHistory(redis: Redis, keys: Keyspace, events: readonly AlertEvent[], now = Date.now()): Promise<void> {
@@ -58,8 +73,18 @@ function entryOf(e: AlertEvent, transition: HistoryEntry['transition'], now: num
 }
 
 /** Newest first, optionally only one target and/or kind. */
-export async function readHistory(redis: Redis, keys: Keyspace, options: { count?: number; target?: string; kind?: string } = {}): Promise<HistoryEntry[]> {
-  const raw = (await redis.xrevrange(keys.alertHistory, '+', '-', 'COUNT', options.target || options.kind ? HISTORY_MAX : (options.count ?? 50))) as Array<[string, string[]]>;
+export async function readHistory(
+  redis: Redis,
+  keys: Keyspace,
+  options: { count?: number; target?: string; kind?: string } = {},
+): Promise<HistoryEntry[]> {
+  const raw = (await redis.xrevrange(
+    keys.alertHistory,
+    '+',
+    '-',
+    'COUNT',
+    options.target || options.kind ? HISTORY_MAX : (options.count ?? 50),
+  )) as Array<[string, string[]]>;
   const out: HistoryEntry[] = [];
   for (const [, fields] of raw) {
     try {

@@ -27,9 +27,17 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 /** A whole page: the console's stylesheet and script, nothing from elsewhere (the CSP allows 'self' only). */
 export function page(title: string, body: Html, options: { csrf?: string; refresh?: boolean } = {}): string {
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><link rel="stylesheet" href="/console/assets/console.css">
-${options.csrf ? html`<meta name="csrf-token" content="${options.csrf}">` : ''}
-${options.refresh ? html`<script src="/console/assets/console.js" defer></script>` : ''}
-</head><body>${body}</body></html>`.text;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title}</title>
+        <link rel="stylesheet" href="/console/assets/console.css" />
+        ${options.csrf ? html`<meta name="csrf-token" content="${options.csrf}" />` : ''}
+        ${options.refresh ? html`<script src="/console/assets/console.js" defer></script>` : ''}
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html>`.text;
 }

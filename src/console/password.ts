@@ -20,6 +20,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const m = PASSWORD_HASH_PATTERN.exec(stored);
   if (!m) return false;
   const wanted = Buffer.from(m[5]!, 'base64');
-  const key = await scrypt(password, Buffer.from(m[4]!, 'base64'), wanted.length, { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]), maxmem: 256 * 1024 * 1024 });
+  const key = await scrypt(password, Buffer.from(m[4]!, 'base64'), wanted.length, {
+    N: Number(m[1]),
+    r: Number(m[2]),
+    p: Number(m[3]),
+    maxmem: 256 * 1024 * 1024,
+  });
   return key.length === wanted.length && timingSafeEqual(key, wanted);
 }

@@ -33,7 +33,10 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
     const status = (await deps.status()) as { targets: TargetStatus[]; alerts: FiringAlertStatus[]; retryPolicies: PolicyStatus[] };
     const t = now();
     const runtime = await listSilences(deps.redis, deps.keys, { all: true, now: t });
-    const filter = { ...(req.query.get('target') ? { target: req.query.get('target')! } : {}), ...(req.query.get('kind') ? { kind: req.query.get('kind')! } : {}) };
+    const filter = {
+      ...(req.query.get('target') ? { target: req.query.get('target')! } : {}),
+      ...(req.query.get('kind') ? { kind: req.query.get('kind')! } : {}),
+    };
     const history = await readHistory(deps.redis, deps.keys, { count: 50, ...filter });
     return { ...status, silences: [...deps.configSilences, ...runtime.reverse()], history, now: t, csrf: req.csrf ?? '', filter };
   }
@@ -43,21 +46,49 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
     try {
       const matchers = parseMatchers((form.get('matchers') ?? '').split(/\r?\n/).filter((l) => l.trim() !== ''));
       const durationMs = parseDuration((form.get('duration') ?? '').trim());
-      if (durationMs === undefined) return htmlReply(400, page('syncwatch', html`<p class="error">The duration must look like 30m, 2h or 1d.</p><a href="/">Back</a>`));
-      await addSilence(deps.redis, deps.keys, { match: {}, matchers, durationMs, comment: form.get('comment') ?? '', createdBy: form.get('createdBy') || req.user || 'console', now: now() });
+      if (durationMs === undefined)
+        return htmlReply(
+          400,
+          page(
+            'syncwatch',
+            html`<p class="error">The duration must look like 30m, 2h or 1d.</p>
+              <a href="/">Back</a>`,
+          ),
+        );
+      await addSilence(deps.redis, deps.keys, {
+        match: {},
+        matchers,
+        durationMs,
+        comment: form.get('comment') ?? '',
+        createdBy: form.get('createdBy') || req.user || 'console',
+        now: now(),
+      });
       return back();
     } catch (e) {
       if (!isSyncwatchError(e, 'config')) throw e;
-      return htmlReply(400, page('syncwatch', html`<p class="error">${e.message}</p><a href="/">Back</a>`));
+      return htmlReply(
+        400,
+        page(
+          'syncwatch',
+          html`<p class="error">${e.message}</p>
+            <a href="/">Back</a>`,
+        ),
+      );
     }
   }
 
   return async (req) => {
     const get = req.method === 'GET' || req.method === 'HEAD';
-    if (get && req.path === '/') return htmlReply(200, page('syncwatch', consoleBody(await data(req), req.user, req.query.toString()), { csrf: req.csrf ?? '', refresh: true }));
+    if (get && req.path === '/')
+      return htmlReply(
+        200,
+        page('syncwatch', consoleBody(await data(req), req.user, req.query.toString()), { csrf: req.csrf ?? '', refresh: true }),
+      );
     if (get && req.path === '/console/live') return htmlReply(200, liveView(await data(req)).text);
-    if (get && req.path === '/console/assets/console.js') return { status: 200, body: CONSOLE_JS, contentType: 'text/javascript; charset=utf-8' };
-    if (get && req.path === '/console/assets/console.css') return { status: 200, body: CONSOLE_CSS, contentType: 'text/css; charset=utf-8' };
+    if (get && req.path === '/console/assets/console.js')
+      return { status: 200, body: CONSOLE_JS, contentType: 'text/javascript; charset=utf-8' };
+    if (get && req.path === '/console/assets/console.css')
+      return { status: 200, body: CONSOLE_CSS, contentType: 'text/css; charset=utf-8' };
     if (get && req.path === '/console/silence/new') {
       const d = await data(req);
       const alert = d.alerts.find((a) => a.fingerprint === req.query.get('fingerprint'));

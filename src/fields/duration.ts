@@ -31,22 +31,24 @@ export function parseDuration(s: string): number | undefined {
 }
 
 function durationSchema(allowZero: boolean) {
-  return z
-    // A missing value falls through to the caller's "required" message.
-    .string({ error: (issue) => (issue.input === undefined ? undefined : DURATION_MESSAGE) })
-    .regex(DURATION_RE, { error: DURATION_MESSAGE })
-    .transform((s, ctx) => {
-      const ms = parseDuration(s);
-      if (ms === undefined) {
-        ctx.issues.push({ code: 'custom', message: DURATION_MESSAGE, input: s });
-        return z.NEVER;
-      }
-      if (ms === 0 && !allowZero) {
-        ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: s });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  return (
+    z
+      // A missing value falls through to the caller's "required" message.
+      .string({ error: (issue) => (issue.input === undefined ? undefined : DURATION_MESSAGE) })
+      .regex(DURATION_RE, { error: DURATION_MESSAGE })
+      .transform((s, ctx) => {
+        const ms = parseDuration(s);
+        if (ms === undefined) {
+          ctx.issues.push({ code: 'custom', message: DURATION_MESSAGE, input: s });
+          return z.NEVER;
+        }
+        if (ms === 0 && !allowZero) {
+          ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: s });
+          return z.NEVER;
+        }
+        return ms;
+      })
+  );
 }
 
 /** A positive duration: string in, milliseconds out. The JSON Schema shows a string with a pattern. */

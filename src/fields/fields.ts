@@ -65,7 +65,10 @@ export function targetFields<P extends ProviderName>(provider: P, defaultBaseUrl
     interval: duration.prefault('60s'),
     requestsPerSecond: z.number().positive().default(50),
     /** An answer larger than this (bytes) is refused unread: the resource is unreadable that cycle. */
-    maxResponseBytes: z.int().min(1024).default(10 * 1024 * 1024),
+    maxResponseBytes: z
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
     /** TargetDown after this many failed polls in a row. */
     failuresBeforeAlert: z.int().min(1).default(3),
     /** SyncStuck when a run is running longer than this. */

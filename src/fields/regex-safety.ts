@@ -5,12 +5,7 @@
 // allows the one common safe shape, a single repeat fenced by fixed delimiters (`\d+(\.\d+)*`).
 
 /** What one regex atom can match, coarsely. `wide` is "anything, as far as we can tell". */
-type CharSet =
-  | { kind: 'char'; ch: string }
-  | { kind: 'digit' }
-  | { kind: 'word' }
-  | { kind: 'space' }
-  | { kind: 'wide' };
+type CharSet = { kind: 'char'; ch: string } | { kind: 'digit' } | { kind: 'word' } | { kind: 'space' } | { kind: 'wide' };
 
 type SetAtom = { kind: 'set'; set: CharSet; min: number; max: number; pos: number };
 type GroupAtom = { kind: 'group'; alternatives: Atom[][]; lookaround: boolean; min: number; max: number; pos: number };
@@ -46,7 +41,10 @@ function backtrackingProblem(alternatives: Atom[][]): string | undefined {
           return `regex can backtrack catastrophically: a repeated group contains another unbounded repeat, like (a+)+ or (.*)* ${where}`;
         }
         if (alternativesOverlap(atom.alternatives)) {
-          return `regex can backtrack catastrophically: alternatives of a repeated group can match the same text, like (a|a)* or (a|ab)* ${where}`;
+          return (
+            'regex can backtrack catastrophically: alternatives of a repeated group can match the same text, ' +
+            `like (a|a)* or (a|ab)* ${where}`
+          );
         }
       }
       const inner = backtrackingProblem(atom.alternatives);
@@ -60,8 +58,7 @@ function containsUnboundedRepeat(alternatives: Atom[][]): boolean {
   return alternatives.some((sequence) =>
     sequence.some(
       (atom) =>
-        (atom.kind !== 'assertion' && atom.max === Infinity) ||
-        (atom.kind === 'group' && containsUnboundedRepeat(atom.alternatives)),
+        (atom.kind !== 'assertion' && atom.max === Infinity) || (atom.kind === 'group' && containsUnboundedRepeat(atom.alternatives)),
     ),
   );
 }
@@ -80,9 +77,7 @@ function isFencedSingleRepeat(alternatives: Atom[][]): boolean {
   const fences = consuming.filter((atom) => atom !== repeat);
   return (
     fences.length > 0 &&
-    fences.every(
-      (atom) => atom.kind === 'set' && atom.min === atom.max && atom.min >= 1 && !setsOverlap(atom.set, repeat.set),
-    )
+    fences.every((atom) => atom.kind === 'set' && atom.min === atom.max && atom.min >= 1 && !setsOverlap(atom.set, repeat.set))
   );
 }
 

@@ -117,8 +117,7 @@ export class HttpClient {
 
     const requestsPerSecond = options.requestsPerSecond ?? HTTP_DEFAULTS.requestsPerSecond;
     this.rateLimiter =
-      options.rateLimiter ??
-      new TokenBucket({ requestsPerSecond, burst: options.burst ?? requestsPerSecond, clock: this.clock });
+      options.rateLimiter ?? new TokenBucket({ requestsPerSecond, burst: options.burst ?? requestsPerSecond, clock: this.clock });
 
     this.staticHeaders = { accept: 'application/json', 'user-agent': 'syncwatch' };
     this.secrets = [];
@@ -318,10 +317,7 @@ export class HttpClient {
         }
         // Checked before handing out the page: a broken chain fails the listing as a whole.
         if (nextUrl.origin !== this.origin) {
-          throw new SyncwatchError(
-            'upstream',
-            `${label}: refusing to follow a next-page link to another origin (${nextUrl.origin})`,
-          );
+          throw new SyncwatchError('upstream', `${label}: refusing to follow a next-page link to another origin (${nextUrl.origin})`);
         }
         if (visited.has(nextUrl.href)) {
           throw new SyncwatchError('upstream', `${label}: next-page link points back to a page already read (loop)`);
@@ -374,7 +370,10 @@ export class HttpClient {
         size += chunk.length;
         if (size > this.maxResponseBytes) throw this.tooLarge(label, response.statusCode);
         if (performance.now() > deadline) {
-          throw new SyncwatchError('upstream', `${label}: response not complete within ${this.responseTimeoutMs} ms`, { status: response.statusCode, unreadable: 'timeout' });
+          throw new SyncwatchError('upstream', `${label}: response not complete within ${this.responseTimeoutMs} ms`, {
+            status: response.statusCode,
+            unreadable: 'timeout',
+          });
         }
         chunks.push(chunk);
       }
@@ -382,11 +381,18 @@ export class HttpClient {
       if (error instanceof SyncwatchError) throw error;
       throw new BodyCutShort(response.statusCode, error);
     }
-    return { status: response.statusCode, headers: responseHeaders, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') };
+    return {
+      status: response.statusCode,
+      headers: responseHeaders,
+      text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+    };
   }
 
   private tooLarge(label: string, status: number): SyncwatchError {
-    return new SyncwatchError('upstream', `${label} → ${status}: response larger than ${this.maxResponseBytes} bytes`, { status, unreadable: 'oversized' });
+    return new SyncwatchError('upstream', `${label} → ${status}: response larger than ${this.maxResponseBytes} bytes`, {
+      status,
+      unreadable: 'oversized',
+    });
   }
 
   private success<T>(exchange: Exchange, label: string): HttpResponse<T> {
@@ -416,12 +422,7 @@ export class HttpClient {
     return new SyncwatchError(kind, this.scrub(truncate(`${label} → ${status} ${message}${codeNote}${retryNote}`)), details);
   }
 
-  private async backoff(
-    attempt: number,
-    endpoint: string,
-    why: Record<string, unknown>,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
+  private async backoff(attempt: number, endpoint: string, why: Record<string, unknown>, signal: AbortSignal | undefined): Promise<void> {
     const delayMs = fullJitterBackoffMs(attempt, this.backoffBaseMs, this.backoffMaxMs, this.random);
     await this.wait(delayMs, attempt, endpoint, why, signal);
   }

@@ -34,13 +34,50 @@ function idsOf(resourceKey: string): { kind: string; id: string; stepId?: string
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly pollDuration = new Histogram({ name: 'syncwatch_poll_duration_seconds', help: 'Time from the start of a poll cycle of a target to its last chunk.', labelNames: ['target'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
-  readonly polls = new Counter({ name: 'syncwatch_polls_total', help: 'Poll cycles of a target this process finished, by outcome.', labelNames: ['target', 'outcome'], registers: [this.registry] });
-  readonly apiRequests = new Counter({ name: 'syncwatch_api_requests_total', help: 'HTTP requests to a platform API, by endpoint template and status code.', labelNames: ['target', 'endpoint', 'code'], registers: [this.registry] });
-  readonly apiDuration = new Histogram({ name: 'syncwatch_api_request_duration_seconds', help: 'Duration of HTTP requests to a platform API.', labelNames: ['target', 'endpoint'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
-  readonly notifications = new Counter({ name: 'syncwatch_notifications_total', help: 'Notifications delivered to receivers, by outcome.', labelNames: ['receiver', 'outcome'], registers: [this.registry] });
-  readonly resourceErrors = new Counter({ name: 'syncwatch_resource_errors_total', help: 'Resources whose answer could not be read in a poll (their state kept), by reason.', labelNames: ['target', 'kind'], registers: [this.registry] });
-  readonly retryRecords = new Counter({ name: 'syncwatch_retry_records_total', help: 'Records handled by retry policies, by outcome.', labelNames: ['target', 'policy', 'outcome'], registers: [this.registry] });
+  readonly pollDuration = new Histogram({
+    name: 'syncwatch_poll_duration_seconds',
+    help: 'Time from the start of a poll cycle of a target to its last chunk.',
+    labelNames: ['target'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly polls = new Counter({
+    name: 'syncwatch_polls_total',
+    help: 'Poll cycles of a target this process finished, by outcome.',
+    labelNames: ['target', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly apiRequests = new Counter({
+    name: 'syncwatch_api_requests_total',
+    help: 'HTTP requests to a platform API, by endpoint template and status code.',
+    labelNames: ['target', 'endpoint', 'code'],
+    registers: [this.registry],
+  });
+  readonly apiDuration = new Histogram({
+    name: 'syncwatch_api_request_duration_seconds',
+    help: 'Duration of HTTP requests to a platform API.',
+    labelNames: ['target', 'endpoint'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly notifications = new Counter({
+    name: 'syncwatch_notifications_total',
+    help: 'Notifications delivered to receivers, by outcome.',
+    labelNames: ['receiver', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly resourceErrors = new Counter({
+    name: 'syncwatch_resource_errors_total',
+    help: 'Resources whose answer could not be read in a poll (their state kept), by reason.',
+    labelNames: ['target', 'kind'],
+    registers: [this.registry],
+  });
+  readonly retryRecords = new Counter({
+    name: 'syncwatch_retry_records_total',
+    help: 'Records handled by retry policies, by outcome.',
+    labelNames: ['target', 'policy', 'outcome'],
+    registers: [this.registry],
+  });
 
   private cache: { at: number; value: Promise<World> } | undefined;
 
@@ -58,33 +95,48 @@ export class Metrics {
       collectDefaultMetrics({ register: this.registry });
       // prom-client names these gauges *_total, which promtool rejects; the per-type
       // nodejs_active_handles / _requests / _resources gauges carry the same numbers.
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+        this.registry.removeSingleMetric(name);
     }
     const world = () => this.world();
     const registers = [this.registry];
     new Gauge({
-      name: 'syncwatch_run_status', help: 'Current status of the latest run of a sync or flow (1 for the current status).', labelNames: ['target', 'kind', 'resource', 'status'], registers,
+      name: 'syncwatch_run_status',
+      help: 'Current status of the latest run of a sync or flow (1 for the current status).',
+      labelNames: ['target', 'kind', 'resource', 'status'],
+      registers,
       async collect() {
         this.reset();
-        for (const r of (await world()).runs) for (const s of RUN_STATUSES) this.set({ target: r.target, kind: r.kind, resource: r.id, status: s }, r.status === s ? 1 : 0);
+        for (const r of (await world()).runs)
+          for (const s of RUN_STATUSES) this.set({ target: r.target, kind: r.kind, resource: r.id, status: s }, r.status === s ? 1 : 0);
       },
     });
     new Gauge({
-      name: 'syncwatch_run_last_success_timestamp_seconds', help: 'When the latest successful run of a sync or flow ended.', labelNames: ['target', 'kind', 'resource'], registers,
+      name: 'syncwatch_run_last_success_timestamp_seconds',
+      help: 'When the latest successful run of a sync or flow ended.',
+      labelNames: ['target', 'kind', 'resource'],
+      registers,
       async collect() {
         this.reset();
-        for (const r of (await world()).runs) if (r.lastSuccessAt !== undefined) this.set({ target: r.target, kind: r.kind, resource: r.id }, r.lastSuccessAt);
+        for (const r of (await world()).runs)
+          if (r.lastSuccessAt !== undefined) this.set({ target: r.target, kind: r.kind, resource: r.id }, r.lastSuccessAt);
       },
     });
     new Gauge({
-      name: 'syncwatch_flow_open_errors', help: 'Open errors of a flow step (step="" when aggregated per flow).', labelNames: ['target', 'flow', 'step'], registers,
+      name: 'syncwatch_flow_open_errors',
+      help: 'Open errors of a flow step (step="" when aggregated per flow).',
+      labelNames: ['target', 'flow', 'step'],
+      registers,
       async collect() {
         this.reset();
         for (const s of (await world()).steps) this.set({ target: s.target, flow: s.flow, step: s.step }, s.openErrors);
       },
     });
     new Gauge({
-      name: 'syncwatch_alerts_firing', help: 'Alerts firing now, by kind and severity.', labelNames: ['kind', 'severity'], registers,
+      name: 'syncwatch_alerts_firing',
+      help: 'Alerts firing now, by kind and severity.',
+      labelNames: ['kind', 'severity'],
+      registers,
       async collect() {
         this.reset();
         const counts = new Map<string, number>();
@@ -99,21 +151,30 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: 'syncwatch_target_up', help: '1 when the latest poll of a target succeeded.', labelNames: ['target'], registers,
+      name: 'syncwatch_target_up',
+      help: '1 when the latest poll of a target succeeded.',
+      labelNames: ['target'],
+      registers,
       async collect() {
         this.reset();
         for (const t of (await world()).targets) this.set({ target: t.name }, t.up ? 1 : 0);
       },
     });
     new Gauge({
-      name: 'syncwatch_target_last_success_timestamp_seconds', help: 'When a poll of a target last succeeded.', labelNames: ['target'], registers,
+      name: 'syncwatch_target_last_success_timestamp_seconds',
+      help: 'When a poll of a target last succeeded.',
+      labelNames: ['target'],
+      registers,
       async collect() {
         this.reset();
         for (const t of (await world()).targets) if (t.lastSuccessAt !== undefined) this.set({ target: t.name }, t.lastSuccessAt);
       },
     });
     new Gauge({
-      name: 'syncwatch_target_interval_seconds', help: 'Configured poll interval of a target.', labelNames: ['target'], registers,
+      name: 'syncwatch_target_interval_seconds',
+      help: 'Configured poll interval of a target.',
+      labelNames: ['target'],
+      registers,
       collect: function () {
         this.reset();
         for (const t of deps.targets) this.set({ target: t.name }, t.interval / 1000);
@@ -122,7 +183,10 @@ export class Metrics {
     const queues = deps.queues;
     if (queues) {
       new Gauge({
-        name: 'syncwatch_queue_jobs', help: 'Jobs in the BullMQ queues, by state.', labelNames: ['queue', 'state'], registers,
+        name: 'syncwatch_queue_jobs',
+        help: 'Jobs in the BullMQ queues, by state.',
+        labelNames: ['queue', 'state'],
+        registers,
         async collect() {
           this.reset();
           for (const [queue, q] of Object.entries(queues)) {
@@ -190,7 +254,13 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
       const ids = idsOf(key);
       if (snap.type === 'run') {
         const last = seconds(snap.lastSuccessAt);
-        world.runs.push({ target: t.name, kind: ids.kind, id: ids.id, status: snap.status, ...(last !== undefined ? { lastSuccessAt: last } : {}) });
+        world.runs.push({
+          target: t.name,
+          kind: ids.kind,
+          id: ids.id,
+          status: snap.status,
+          ...(last !== undefined ? { lastSuccessAt: last } : {}),
+        });
       } else if (snap.type === 'step') {
         if (t.perStep === false) perFlow.set(ids.id, (perFlow.get(ids.id) ?? 0) + snap.openErrors);
         else world.steps.push({ target: t.name, flow: ids.id, step: ids.stepId ?? '', openErrors: snap.openErrors });
@@ -200,9 +270,13 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
     const raw = results[targets.length + i]?.[1] as string | null | undefined;
     const snap = parseJson<TargetSnapshot>(raw);
     const lastSuccess = seconds(snap?.lastSuccessAt);
-    world.targets.push({ name: t.name, up: snap?.lastOutcome === 'success', ...(lastSuccess !== undefined ? { lastSuccessAt: lastSuccess } : {}) });
+    world.targets.push({
+      name: t.name,
+      up: snap?.lastOutcome === 'success',
+      ...(lastSuccess !== undefined ? { lastSuccessAt: lastSuccess } : {}),
+    });
   });
-  for (const json of ((results[targets.length * 2]?.[1] ?? []) as string[])) {
+  for (const json of (results[targets.length * 2]?.[1] ?? []) as string[]) {
     const alert = parseJson<AlertEvent>(json);
     if (alert) world.alerts.push(alert); // else a corrupt entry
   }

@@ -51,7 +51,8 @@ export function facts(event: AlertEvent): Array<[string, string]> {
   if (status) out.push(['Status', status]);
   const counts = recordCounts(event);
   if (counts) out.push(['Records', counts]);
-  if (a.delta !== undefined || a.total !== undefined) out.push(['Open errors', `${a.total ?? '?'}${a.delta !== undefined ? ` (+${a.delta})` : ''}`]);
+  if (a.delta !== undefined || a.total !== undefined)
+    out.push(['Open errors', `${a.total ?? '?'}${a.delta !== undefined ? ` (+${a.delta})` : ''}`]);
   if (a.failures !== undefined) out.push(['Failed polls', `${a.failures}${a.errorKind ? ` (${a.errorKind})` : ''}`]);
   out.push(['Started', a.startedAt ?? event.startsAt]);
   if (event.endsAt) out.push(['Ended', event.endsAt]);
@@ -69,7 +70,10 @@ export function recordCounts(event: AlertEvent): string | undefined {
 }
 
 /** FlowErrors: the most frequent classifications and codes among the error samples. */
-export function topErrors(event: AlertEvent, limit = 3): { classifications: Array<[string, number]>; codes: Array<[string, number]> } | undefined {
+export function topErrors(
+  event: AlertEvent,
+  limit = 3,
+): { classifications: Array<[string, number]>; codes: Array<[string, number]> } | undefined {
   const samples = event.annotations.samples;
   if (!samples || samples.length === 0) return undefined;
   const count = (values: Array<string | undefined>) => {

@@ -26,7 +26,10 @@ export interface Notifier {
    * have returned (the delivery is adopted, not repeated); `not-found` → send it. Receivers that
    * cannot look (no such API) leave this out and are re-sent with a stable idempotency key.
    */
-  reconcile?(notification: Notification, previous?: DeliveryRecord): Promise<{ found: true; record: DeliveryRecord | void } | { found: false }>;
+  reconcile?(
+    notification: Notification,
+    previous?: DeliveryRecord,
+  ): Promise<{ found: true; record: DeliveryRecord | void } | { found: false }>;
   /** What delivery guarantee this receiver gives, checked against the receiver (validate, test-alert). */
   guarantee?(): Promise<DeliveryGuarantee>;
 }
@@ -59,7 +62,10 @@ export class NotifyError extends Error {
   /** The request may have been acted on (no answer: timeout, reset): reconcile before sending again. */
   readonly outcomeUnknown: boolean;
 
-  constructor(message: string, details: { retryable: boolean; retryAfterMs?: number; code?: string; outcomeUnknown?: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    details: { retryable: boolean; retryAfterMs?: number; code?: string; outcomeUnknown?: boolean; cause?: unknown },
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'NotifyError';
     this.retryable = details.retryable;

@@ -99,7 +99,12 @@ export interface Remediator {
   /** The step's resolved errors, page by page (the caller stops reading when it has found what it looks for). */
   resolvedPages(step: StepRef, ctx: RemediationContext): AsyncIterable<ResolvedError[]>;
   /** Re-submit records by key; `backoff` asks for the platform's backing-off variant. */
-  retryRecords(step: StepRef, keys: readonly string[], options: { backoff: boolean }, ctx: RemediationContext): Promise<RetryRecordsOutcome>;
+  retryRecords(
+    step: StepRef,
+    keys: readonly string[],
+    options: { backoff: boolean },
+    ctx: RemediationContext,
+  ): Promise<RetryRecordsOutcome>;
   /** Run a whole flow again (records without a key). */
   rerunFlow(flowId: string, ctx: RemediationContext): Promise<RerunFlowOutcome>;
   /** Run a sync again. */

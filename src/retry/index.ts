@@ -6,7 +6,16 @@
 //   await retrier.status();                        // each policy's last hour, for /status
 import { Retrier, type RetrierOptions } from './retrier.ts';
 
-export { compilePolicies, compilePolicy, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchableError, type MatchContext } from './match.ts';
+export {
+  compilePolicies,
+  compilePolicy,
+  matchPolicy,
+  stepPolicies,
+  syncPolicies,
+  type CompiledPolicy,
+  type MatchableError,
+  type MatchContext,
+} from './match.ts';
 // Planning (pure): jobs from an observation, and the per-step decisions a job makes.
 export * from './plan.ts';
 export { policyBackoffMs, LEDGER_TTL_MS, OUTCOMES, RetryLedger, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';

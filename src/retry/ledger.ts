@@ -67,7 +67,6 @@ export interface LedgerEntry {
 /** The most records a rerun unit remembers. */
 export const MAX_UNIT_IDS = 1000;
 
-
 /** Backoff before attempt n+1, after attempt n (n ≥ 1): initial × factor^(n-1), capped at max. */
 export function policyBackoffMs(n: number, backoff: { initial: number; factor: number; max: number }): number {
   return Math.min(Math.floor(backoff.initial * backoff.factor ** Math.max(0, n - 1)), backoff.max);
@@ -98,7 +97,8 @@ for i = 12, #ARGV, 4 do
     used = used + records
     local n = (e and e.n or 0) + 1
     local delay = math.min(math.floor(initial * factor ^ (n - 1)), cap)
-    local entry = {n = n, last = now, next = now + delay, st = 'pending', eid = eid, p = ARGV[5], max = maxAttempts, r = records, c = ARGV[10]}
+    local entry = {n = n, last = now, next = now + delay, st = 'pending', eid = eid,
+      p = ARGV[5], max = maxAttempts, r = records, c = ARGV[10]}
     if ids ~= '' then entry.ids = cjson.decode(ids) end
     redis.call('HSET', KEYS[1], unit, cjson.encode(entry))
     out[#out + 1] = {'claimed', raw or ''}
@@ -304,18 +304,29 @@ export class RetryLedger {
       params.claimId,
       params.resource,
     ];
-    for (const u of units) args.push(u.unit, u.eid, u.records, u.ids && u.ids.length > 0 ? JSON.stringify(u.ids.slice(0, MAX_UNIT_IDS)) : '');
-    const keys = [this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now), this.keys.active(params.target)];
+    for (const u of units)
+      args.push(u.unit, u.eid, u.records, u.ids && u.ids.length > 0 ? JSON.stringify(u.ids.slice(0, MAX_UNIT_IDS)) : '');
+    const keys = [
+      this.keys.ledger(params.resource),
+      this.budgetKey(params.target, params.policy, params.now),
+      this.keys.active(params.target),
+    ];
     const raw = (await this.scripts.syncwatchRetryClaim(keys, ...args)) as Array<[string, string]>;
     return raw.map(([status, previous]) => ({ status: status as ClaimStatus, previous }));
   }
 
-  async rollback(params: Pick<ClaimParams, 'resource' | 'target' | 'policy' | 'now' | 'claimId'>, claimed: ReadonlyArray<{ unit: string; previous: string; records: number }>): Promise<void> {
+  async rollback(
+    params: Pick<ClaimParams, 'resource' | 'target' | 'policy' | 'now' | 'claimId'>,
+    claimed: ReadonlyArray<{ unit: string; previous: string; records: number }>,
+  ): Promise<void> {
     if (claimed.length === 0) return;
     const refund = claimed.reduce((sum, c) => sum + c.records, 0);
     const args: string[] = [params.claimId, String(refund)];
     for (const c of claimed) args.push(c.unit, c.previous);
-    await this.scripts.syncwatchRetryRollback([this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now)], ...args);
+    await this.scripts.syncwatchRetryRollback(
+      [this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now)],
+      ...args,
+    );
   }
 
   /** Sets `st` (e.g. noop after a 204) or `u` (the submitting user) on this claim's entries. */
@@ -325,13 +336,25 @@ export class RetryLedger {
   }
 
   /** `open`: every unit open now with its current eid; `verdicts`: how gone pending units were resolved. */
-  async reconcile(resource: string, open: ReadonlyMap<string, string>, verdicts: ReadonlyMap<string, readonly Verdict[]> = new Map()): Promise<ReconcileResult> {
+  async reconcile(
+    resource: string,
+    open: ReadonlyMap<string, string>,
+    verdicts: ReadonlyMap<string, readonly Verdict[]> = new Map(),
+  ): Promise<ReconcileResult> {
     const args: Array<string | number> = [open.size];
     for (const [unit, eid] of open) args.push(unit, eid);
     for (const [unit, list] of verdicts) for (const v of list) args.push(unit, v.outcome, v.records);
-    const [outcomes, exhausted, remaining] = (await this.scripts.syncwatchRetryReconcile([this.keys.ledger(resource)], ...args)) as [Array<[string, string, number]>, Array<[string, string]>, number];
+    const [outcomes, exhausted, remaining] = (await this.scripts.syncwatchRetryReconcile([this.keys.ledger(resource)], ...args)) as [
+      Array<[string, string, number]>,
+      Array<[string, string]>,
+      number,
+    ];
     return {
-      outcomes: outcomes.map(([policy, outcome, records]) => ({ policy, outcome: outcome as ReconcileResult['outcomes'][number]['outcome'], records: Number(records) })),
+      outcomes: outcomes.map(([policy, outcome, records]) => ({
+        policy,
+        outcome: outcome as ReconcileResult['outcomes'][number]['outcome'],
+        records: Number(records),
+      })),
       exhausted: exhausted.map(([unit, policy]) => ({ unit, policy })),
       remaining: Number(remaining),
     };
@@ -380,7 +403,10 @@ export class RetryLedger {
 
   /** Forget a resource that has nothing left to reconcile and no alert firing. */
   async settleActive(target: string, resource: string): Promise<void> {
-    const [len, firing] = await Promise.all([this.redis.hlen(this.keys.ledger(resource)), this.redis.exists(this.keys.exhausted(resource))]);
+    const [len, firing] = await Promise.all([
+      this.redis.hlen(this.keys.ledger(resource)),
+      this.redis.exists(this.keys.exhausted(resource)),
+    ]);
     if (len === 0 && firing === 0) await this.redis.srem(this.keys.active(target), resource);
     else await this.redis.sadd(this.keys.active(target), resource);
   }

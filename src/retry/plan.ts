@@ -10,7 +10,10 @@ import type { LedgerEntry, Verdict } from './ledger.ts';
 import { matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
 
 /** One flow step to work on: what the poll saw of it, and the cycle that saw it. */
-export interface StepRetryJob extends Pick<StepErrors, 'target' | 'flowId' | 'flowName' | 'stepId' | 'integrationId' | 'integrationName' | 'openErrors'> {
+export interface StepRetryJob extends Pick<
+  StepErrors,
+  'target' | 'flowId' | 'flowName' | 'stepId' | 'integrationId' | 'integrationName' | 'openErrors'
+> {
   kind: 'step';
   cycle: string;
   /** The step's resource key `<provider>/<target>/step/<flowId>/<stepId>`. */
@@ -65,7 +68,14 @@ export function planRetries(
   const target = observation.target;
 
   for (const step of observation.stepErrors) {
-    const ctx = { target, flowId: step.flowId, flowName: step.flowName, stepId: step.stepId, integrationId: step.integrationId, integrationName: step.integrationName };
+    const ctx = {
+      target,
+      flowId: step.flowId,
+      flowName: step.flowName,
+      stepId: step.stepId,
+      integrationId: step.integrationId,
+      integrationName: step.integrationName,
+    };
     const wanted = active.has(step.key) || (step.openErrors > 0 && forSteps.some((p) => p.inScope(ctx)));
     if (!wanted) continue;
     jobs.push({
@@ -84,7 +94,13 @@ export function planRetries(
 
   for (const run of observation.runs) {
     if (run.kind !== 'sync') continue;
-    const ctx = { target, flowId: run.resourceId, flowName: run.name, integrationId: run.integrationId, integrationName: run.integrationName };
+    const ctx = {
+      target,
+      flowId: run.resourceId,
+      flowName: run.name,
+      integrationId: run.integrationId,
+      integrationName: run.integrationName,
+    };
     const wanted = active.has(run.key) || (run.status === 'failed' && forSyncs.some((p) => p.inScope(ctx)));
     if (!wanted) continue;
     jobs.push({
@@ -139,7 +155,11 @@ export const CLOCK_SKEW_MS = 60_000;
  * - dropped: resolved by the platform before our submission (its own retry, not ours): counted nowhere
  * - unverified: not among the resolved errors (purged or deleted), or without `resolvedBy`
  */
-export function verdictOf(submittedAt: number, submitter: string | undefined, resolution: Resolution | undefined): 'succeeded' | 'resolved_by_user' | 'unverified' | 'dropped' {
+export function verdictOf(
+  submittedAt: number,
+  submitter: string | undefined,
+  resolution: Resolution | undefined,
+): 'succeeded' | 'resolved_by_user' | 'unverified' | 'dropped' {
   const by = resolution?.resolvedBy;
   if (resolution === undefined || by === undefined || by === '') return 'unverified';
   if (by !== 'auto' && by !== submitter) return 'resolved_by_user';
@@ -185,11 +205,22 @@ export const RERUN_SYNC = '~rerun_sync:';
 export type StepError = RetryableError & Timing;
 
 function fingerprintOfErrors(errors: readonly OpenError[]): string {
-  return createHash('sha1').update(errors.map((e) => e.errorId).sort().join(',')).digest('hex');
+  return createHash('sha1')
+    .update(
+      errors
+        .map((e) => e.errorId)
+        .sort()
+        .join(','),
+    )
+    .digest('hex');
 }
 
 /** Who owns each error: the first step policy (in file order) that matches it. Pure. */
-export function ownersOf(open: readonly StepError[], policies: readonly CompiledPolicy[], ctx: MatchContext): Map<CompiledPolicy, StepError[]> {
+export function ownersOf(
+  open: readonly StepError[],
+  policies: readonly CompiledPolicy[],
+  ctx: MatchContext,
+): Map<CompiledPolicy, StepError[]> {
   const owned = new Map<CompiledPolicy, StepError[]>();
   for (const error of open) {
     const policy = matchPolicy(policies, error, ctx);
@@ -237,7 +268,11 @@ export function keyedOldestFirst(errors: readonly StepError[]): StepError[] {
 }
 
 /** How the pending units that left were resolved, from the resolutions found. Pure. */
-export function verdictsOf(gone: ReadonlyArray<[string, LedgerEntry]>, keys: ResolutionLookup, ids: ResolutionLookup): Map<string, Verdict[]> {
+export function verdictsOf(
+  gone: ReadonlyArray<[string, LedgerEntry]>,
+  keys: ResolutionLookup,
+  ids: ResolutionLookup,
+): Map<string, Verdict[]> {
   const verdicts = new Map<string, Verdict[]>();
   for (const [unit, e] of gone) {
     if (e.ids === undefined) {
@@ -251,7 +286,10 @@ export function verdictsOf(gone: ReadonlyArray<[string, LedgerEntry]>, keys: Res
     }
     // Records beyond the remembered ids cannot be looked up.
     if (e.r > e.ids.length) tally.set('unverified', (tally.get('unverified') ?? 0) + e.r - e.ids.length);
-    verdicts.set(unit, [...tally].map(([outcome, records]) => ({ outcome, records })));
+    verdicts.set(
+      unit,
+      [...tally].map(([outcome, records]) => ({ outcome, records })),
+    );
   }
   return verdicts;
 }

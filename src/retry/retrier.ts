@@ -10,7 +10,13 @@ import type { RetryPolicyConfig } from '../config/index.ts';
 import { isSyncwatchError } from '../errors.ts';
 import type { HttpClient } from '../http/client.ts';
 import type { Observation, OpenError, ProviderName, RunStatus } from '../model.ts';
-import { remediatorOf, type ProviderRegistry, type RemediationContext, type Remediator, type RetryRecordsOutcome } from '../providers/index.ts';
+import {
+  remediatorOf,
+  type ProviderRegistry,
+  type RemediationContext,
+  type Remediator,
+  type RetryRecordsOutcome,
+} from '../providers/index.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
 import { emptyCounts, RetryLedger, type ClaimParams, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
@@ -147,7 +153,10 @@ export class Retrier {
       const target = this.target(job.target);
       const remediator = target && remediatorOf(target.provider, this.opts.providers);
       if (!target || !remediator) {
-        this.logger.warn({ target: job.target, resource: job.resource }, 'target unknown or its provider cannot remediate; nothing to retry');
+        this.logger.warn(
+          { target: job.target, resource: job.resource },
+          'target unknown or its provider cannot remediate; nothing to retry',
+        );
         return { status: 'gone', events: [], counts: {} };
       }
       const run = new JobRun(this, remediator, target.provider, this.opts, this.logger, this.now(), job);
@@ -172,7 +181,8 @@ export class Retrier {
    * there, so the ledger forgets it — back in scope with records still given up on, it fires anew.
    */
   async retired(events: readonly AlertEvent[]): Promise<void> {
-    for (const e of events) if (e.labels.kind === 'RetryExhausted' && e.status === 'resolved') await this.ledger.endExhausted(e.labels.resource);
+    for (const e of events)
+      if (e.labels.kind === 'RetryExhausted' && e.status === 'resolved') await this.ledger.endExhausted(e.labels.resource);
   }
 
   /** A BullMQ processor for the `retry` queue. */
@@ -184,7 +194,9 @@ export class Retrier {
   async status(): Promise<PolicyStatus[]> {
     const byPolicy = await this.ledger.lastHour(this.now());
     return this.policies.map((p) => {
-      const byTarget: Record<string, Record<RetryOutcomeName, number>> = Object.fromEntries(byPolicy.get(p.name) ?? new Map<string, Record<RetryOutcomeName, number>>());
+      const byTarget: Record<string, Record<RetryOutcomeName, number>> = Object.fromEntries(
+        byPolicy.get(p.name) ?? new Map<string, Record<RetryOutcomeName, number>>(),
+      );
       const lastHour = emptyCounts();
       for (const counts of Object.values(byTarget)) for (const o of Object.keys(lastHour) as RetryOutcomeName[]) lastHour[o] += counts[o];
       return {
@@ -226,7 +238,13 @@ export async function enqueueRetryJobs(queue: Queue, jobs: readonly RetryJob[]):
     jobs.map((data) => ({
       name: data.kind,
       data,
-      opts: { jobId: retryJobIdOf(data), attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { age: KEEP_RETRY_JOBS_SECONDS }, removeOnFail: { age: KEEP_RETRY_JOBS_SECONDS } },
+      opts: {
+        jobId: retryJobIdOf(data),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 5_000 },
+        removeOnComplete: { age: KEEP_RETRY_JOBS_SECONDS },
+        removeOnFail: { age: KEEP_RETRY_JOBS_SECONDS },
+      },
     })),
   );
 }
@@ -269,12 +287,31 @@ class JobRun {
   private claimParams(job: RetryJob, policy: CompiledPolicy, rerunCooldown?: number): ClaimParams {
     const c = policy.config;
     // A rerun waits at least its cooldown between attempts.
-    const backoff = rerunCooldown === undefined ? c.backoff : { initial: Math.max(c.backoff.initial, rerunCooldown), factor: c.backoff.factor, max: Math.max(c.backoff.max, rerunCooldown) };
-    return { resource: job.resource, target: job.target, policy: policy.name, maxAttempts: c.maxAttempts, backoff, budgetPerHour: c.budget.recordsPerHour, now: this.now, claimId: this.claimId };
+    const backoff =
+      rerunCooldown === undefined
+        ? c.backoff
+        : { initial: Math.max(c.backoff.initial, rerunCooldown), factor: c.backoff.factor, max: Math.max(c.backoff.max, rerunCooldown) };
+    return {
+      resource: job.resource,
+      target: job.target,
+      policy: policy.name,
+      maxAttempts: c.maxAttempts,
+      backoff,
+      budgetPerHour: c.budget.recordsPerHour,
+      now: this.now,
+      claimId: this.claimId,
+    };
   }
 
   async step(job: StepRetryJob): Promise<RetryResult> {
-    const ctx: MatchContext = { target: job.target, flowId: job.flowId, flowName: job.flowName, stepId: job.stepId, integrationId: job.integrationId, integrationName: job.integrationName };
+    const ctx: MatchContext = {
+      target: job.target,
+      flowId: job.flowId,
+      flowName: job.flowName,
+      stepId: job.stepId,
+      integrationId: job.integrationId,
+      integrationName: job.integrationName,
+    };
     const log = this.logger.child({ target: job.target, flow: job.flowId, step: job.stepId });
 
     const open = await this.openErrors(job, log);
@@ -291,7 +328,12 @@ class JobRun {
       else await this.retryPolicy(job, policy, owned.get(policy) ?? [], pass, plog);
     }
 
-    const events = await this.exhaustion(job, reconciled.exhausted, units.byKey, units.keylessOf, { name: job.flowName, flow: job.flowId, step: job.stepId, integration: job.integrationId });
+    const events = await this.exhaustion(job, reconciled.exhausted, units.byKey, units.keylessOf, {
+      name: job.flowName,
+      flow: job.flowId,
+      step: job.stepId,
+      integration: job.integrationId,
+    });
     await this.ledger.settleActive(job.target, job.resource);
     return { status: 'done', events, counts: this.counts };
   }
@@ -339,11 +381,24 @@ class JobRun {
       return;
     }
     if (pass.flowDisabled) return;
-    pass.flowDisabled = await this.rerunFlow(job, policy, eligible, pass.units.current.get(RERUN_FLOW + policy.name) ?? '', pass.disabledKey, log);
+    pass.flowDisabled = await this.rerunFlow(
+      job,
+      policy,
+      eligible,
+      pass.units.current.get(RERUN_FLOW + policy.name) ?? '',
+      pass.disabledKey,
+      log,
+    );
   }
 
   /** retry / retry_with_backoff: records with a retryDataKey, due, oldest first, once each. */
-  private async retryPolicy(job: StepRetryJob, policy: CompiledPolicy, errors: readonly StepError[], pass: StepPass, log: Logger): Promise<void> {
+  private async retryPolicy(
+    job: StepRetryJob,
+    policy: CompiledPolicy,
+    errors: readonly StepError[],
+    pass: StepPass,
+    log: Logger,
+  ): Promise<void> {
     const eligible = await this.eligibleOf(job, policy, keyedOldestFirst(errors), log);
     if (eligible.length === 0) return;
     if (policy.config.dryRun) return this.dryRunRetry(job, policy, eligible, log);
@@ -415,7 +470,13 @@ class JobRun {
   }
 
   /** Claims and submits in slices the platform takes at once; answers true when the flow turned out disabled. */
-  private async retryKeys(job: StepRetryJob, policy: CompiledPolicy, eligible: StepError[], disabledKey: string, log: Logger): Promise<boolean> {
+  private async retryKeys(
+    job: StepRetryJob,
+    policy: CompiledPolicy,
+    eligible: StepError[],
+    disabledKey: string,
+    log: Logger,
+  ): Promise<boolean> {
     const params = this.claimParams(job, policy);
     const size = this.remediator.maxRecordsPerCall;
     for (let i = 0; i < eligible.length; i += size) {
@@ -426,7 +487,10 @@ class JobRun {
       const outcome = await this.submit(job, policy, keys, log);
       if (outcome.outcome === 'queued') {
         // Large batches show their progress: records so far of those eligible on this step.
-        log.info({ count: keys.length, progress: `${Math.min(i + slice.length, eligible.length)}/${eligible.length}`, retryJob: outcome.jobId }, 'retry batch submitted');
+        log.info(
+          { count: keys.length, progress: `${Math.min(i + slice.length, eligible.length)}/${eligible.length}`, retryJob: outcome.jobId },
+          'retry batch submitted',
+        );
         log.debug({ retryDataKeys: keys }, 'retry batch keys');
         await this.count(job.target, policy.name, 'submitted', keys.length);
         // Who submitted: the platform resolves a successful retry in this user's name.
@@ -453,7 +517,10 @@ class JobRun {
 
   /** Claims one slice's records in the ledger (atomically, before anything is sent); over-budget ones counted. */
   private async claimSlice(job: StepRetryJob, policy: CompiledPolicy, params: ClaimParams, slice: readonly StepError[]) {
-    const results = await this.ledger.claim(params, slice.map((e) => ({ unit: e.retryDataKey as string, eid: e.errorId, records: 1 })));
+    const results = await this.ledger.claim(
+      params,
+      slice.map((e) => ({ unit: e.retryDataKey as string, eid: e.errorId, records: 1 })),
+    );
     const claimed: Array<{ unit: string; previous: string; records: number }> = [];
     let overBudget = 0;
     results.forEach((r, j) => {
@@ -469,12 +536,22 @@ class JobRun {
       return await this.remediator.retryRecords(job, keys, { backoff: policy.action === 'retry_with_backoff' }, this.ctx);
     } catch (e) {
       // It may have reached the platform: the attempts stay recorded (never twice in a window).
-      log.warn({ count: keys.length, err: { message: e instanceof Error ? e.message : String(e) } }, 'retry submission failed; attempts kept');
+      log.warn(
+        { count: keys.length, err: { message: e instanceof Error ? e.message : String(e) } },
+        'retry submission failed; attempts kept',
+      );
       throw e;
     }
   }
 
-  private async rerunFlow(job: StepRetryJob, policy: CompiledPolicy, eligible: StepError[], fingerprint: string, disabledKey: string, log: Logger): Promise<boolean> {
+  private async rerunFlow(
+    job: StepRetryJob,
+    policy: CompiledPolicy,
+    eligible: StepError[],
+    fingerprint: string,
+    disabledKey: string,
+    log: Logger,
+  ): Promise<boolean> {
     const cooldown = policy.config.cooldown ?? policy.config.backoff.initial;
     const params = this.claimParams(job, policy, cooldown);
     const unit = RERUN_FLOW + policy.name;
@@ -514,14 +591,31 @@ class JobRun {
   }
 
   async sync(job: SyncRetryJob): Promise<RetryResult> {
-    const ctx: MatchContext = { target: job.target, flowId: job.syncId, flowName: job.name, integrationId: job.integrationId, integrationName: job.integrationName };
+    const ctx: MatchContext = {
+      target: job.target,
+      flowId: job.syncId,
+      flowName: job.name,
+      integrationId: job.integrationId,
+      integrationName: job.integrationName,
+    };
     const policy = matchPolicy(syncPolicies(this.retrier.policies), { message: job.error ?? '' }, ctx);
     const exhausted = isSettled(job.status) ? await this.reconcileSync(job, policy) : await this.exhaustedUnits(job);
     if (policy && job.status === 'failed' && eligibility({ occurredAt: job.endedAt }, policy.config.minAge, this.now) === 'eligible') {
-      await this.rerunSyncPolicy(job, policy, this.logger.child({ target: job.target, sync: job.syncId, policy: policy.name, action: policy.action }));
+      await this.rerunSyncPolicy(
+        job,
+        policy,
+        this.logger.child({ target: job.target, sync: job.syncId, policy: policy.name, action: policy.action }),
+      );
     }
     const failedRun: OpenError = { errorId: job.runId, message: job.error ?? `sync ${job.name} failed` };
-    const events = await this.exhaustion(job, exhausted, new Map(), new Map(), { name: job.name, sync: job.syncId, integration: job.integrationId }, [failedRun]);
+    const events = await this.exhaustion(
+      job,
+      exhausted,
+      new Map(),
+      new Map(),
+      { name: job.name, sync: job.syncId, integration: job.integrationId },
+      [failedRun],
+    );
     await this.ledger.settleActive(job.target, job.resource);
     return { status: 'done', events, counts: this.counts };
   }

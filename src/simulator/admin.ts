@@ -4,7 +4,13 @@
 import { z } from 'zod';
 import type { Faults, Stats, TokenBucket } from './control.ts';
 import { compileRoute, type CompiledRoute, type Method, type Reply } from './http.ts';
-import { AIRWEAVE_JOB_STATUSES, NEO_INTEGRATION_STATES, NEO_RUN_STATUSES, RECORD_CLASSIFICATIONS, explicitIntegrationSchema } from './scenario.ts';
+import {
+  AIRWEAVE_JOB_STATUSES,
+  NEO_INTEGRATION_STATES,
+  NEO_RUN_STATUSES,
+  RECORD_CLASSIFICATIONS,
+  explicitIntegrationSchema,
+} from './scenario.ts';
 import type { AirweaveWorld } from './airweave/world.ts';
 import type { NeoWorld } from './neo/world.ts';
 import type { World } from './celigo/world.ts';
@@ -174,7 +180,9 @@ function withAirweaveSync(handler: (state: SimulatorState, syncId: string, body:
   };
 }
 
-function airweaveJobAction(action: (state: SimulatorState, syncId: string, body: z.infer<typeof airweaveJobBody>) => unknown): AdminHandler {
+function airweaveJobAction(
+  action: (state: SimulatorState, syncId: string, body: z.infer<typeof airweaveJobBody>) => unknown,
+): AdminHandler {
   return withAirweaveSync((s, syncId, body) => {
     const parsed = parse(airweaveJobBody, body);
     if ('reply' in parsed) return parsed.reply;
@@ -225,7 +233,10 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
     method: 'POST',
     template: '/__sim/token',
     handler: (s, _p, body) => {
-      const parsed = parse(z.strictObject({ token: z.string().min(1), api: z.enum(['celigo', 'airweave', 'neo', 'all']).default('celigo') }), body);
+      const parsed = parse(
+        z.strictObject({ token: z.string().min(1), api: z.enum(['celigo', 'airweave', 'neo', 'all']).default('celigo') }),
+        body,
+      );
       if ('reply' in parsed) return parsed.reply;
       const { token, api } = parsed.data;
       if (api === 'celigo' || api === 'all') s.token = token;
@@ -238,7 +249,10 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
     method: 'POST',
     template: '/__sim/rate-limit',
     handler: (s, _p, body) => {
-      const parsed = parse(z.strictObject({ burst: z.number().int().min(1), refillPerSecond: z.number().min(0), api: apiName.default('celigo') }), body);
+      const parsed = parse(
+        z.strictObject({ burst: z.number().int().min(1), refillPerSecond: z.number().min(0), api: apiName.default('celigo') }),
+        body,
+      );
       if ('reply' in parsed) return parsed.reply;
       s.buckets[parsed.data.api].configure(parsed.data.burst, parsed.data.refillPerSecond);
       return ok();
@@ -422,7 +436,9 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
   {
     method: 'POST',
     template: '/__sim/airweave/jobs/{syncId}/cancel',
-    handler: airweaveJobAction((s, syncId, o) => s.airweave.finishJob(syncId, o.status === 'cancelling' ? 'cancelling' : 'cancelled', defined(o))),
+    handler: airweaveJobAction((s, syncId, o) =>
+      s.airweave.finishJob(syncId, o.status === 'cancelling' ? 'cancelling' : 'cancelled', defined(o)),
+    ),
   },
   // ---- Neo ----
   { method: 'GET', template: '/__sim/neo', handler: (s) => ok(s.neo.summary()) },

@@ -56,22 +56,46 @@ export function demoStory(world: WorldIds): StoryStep[] {
     {
       at: 6,
       say: 'a Data Loader sync fails',
-      act: (admin) => admin('POST', `syncs/${sync}/fail`, { numErrors: 12, message: 'Snowflake: warehouse suspended' }).then(() => ({ sync })),
+      act: (admin) =>
+        admin('POST', `syncs/${sync}/fail`, { numErrors: 12, message: 'Snowflake: warehouse suspended' }).then(() => ({ sync })),
     },
     {
       at: 10,
       say: 'errors pile up on a flow (bad data: no retry policy matches them)',
-      act: (admin) => admin('POST', piledStep, { count: 25, classification: 'value', source: 'application', code: 'INVALID_FIELD', message: 'Customer email is not a valid address' }).then(() => ({ flow: piled.name, step: piled.steps[0]!.id, errors: 25 })),
+      act: (admin) =>
+        admin('POST', piledStep, {
+          count: 25,
+          classification: 'value',
+          source: 'application',
+          code: 'INVALID_FIELD',
+          message: 'Customer email is not a valid address',
+        }).then(() => ({ flow: piled.name, step: piled.steps[0]!.id, errors: 25 })),
     },
     {
       at: 14,
-      say: 'intermittent errors the platform has stopped retrying (no retryAt) appear on another flow; the demo retry policy re-submits them',
-      act: (admin) => admin('POST', flakyStep, { count: 40, classification: 'intermittent', withRetryDataKey: true, code: '503', message: 'Read timed out', retryAt: null }).then(() => ({ flow: flaky.name, step: flaky.steps[0]!.id, errors: 40 })),
+      say:
+        'intermittent errors the platform has stopped retrying (no retryAt) appear on another flow; ' +
+        'the demo retry policy re-submits them',
+      act: (admin) =>
+        admin('POST', flakyStep, {
+          count: 40,
+          classification: 'intermittent',
+          withRetryDataKey: true,
+          code: '503',
+          message: 'Read timed out',
+          retryAt: null,
+        }).then(() => ({ flow: flaky.name, step: flaky.steps[0]!.id, errors: 40 })),
     },
     {
       at: 18,
       say: 'another sync completes, but 3 records failed to load (a partial failure)',
-      act: (admin) => admin('POST', `syncs/${partial}/succeed`, { numErrors: 3, failedTables: ['contacts'], code: 'STRING_TOO_LONG', message: "Snowflake: String 'jane.doe@…' is too long for column EMAIL" }).then(() => ({ sync: partial })),
+      act: (admin) =>
+        admin('POST', `syncs/${partial}/succeed`, {
+          numErrors: 3,
+          failedTables: ['contacts'],
+          code: 'STRING_TOO_LONG',
+          message: "Snowflake: String 'jane.doe@…' is too long for column EMAIL",
+        }).then(() => ({ sync: partial })),
     },
     {
       at: 24,
@@ -100,7 +124,10 @@ export interface Story {
 /** Run the story against the simulator at `url` (its admin API under /__sim/). */
 export function startDemoStory(url: string, logger: StoryLogger, pace = 1): Story {
   const admin: Admin = async (method, path, body) => {
-    const res = await fetch(`${url}/__sim/${path}`, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${url}/__sim/${path}`, {
+      method,
+      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} /__sim/${path} → ${res.status} ${text.slice(0, 200)}`);
     return (text ? JSON.parse(text) : undefined) as never;
@@ -118,7 +145,10 @@ export function startDemoStory(url: string, logger: StoryLogger, pace = 1): Stor
         const detail = await step.act(admin);
         logger.info({ story: { step: i + 1, of: steps.length }, ...detail }, `demo story ${i + 1}/${steps.length}: ${step.say}`);
       } catch (e) {
-        logger.warn({ story: { step: i + 1 }, err: { message: e instanceof Error ? e.message : String(e) } }, `demo story ${i + 1}/${steps.length} could not run`);
+        logger.warn(
+          { story: { step: i + 1 }, err: { message: e instanceof Error ? e.message : String(e) } },
+          `demo story ${i + 1}/${steps.length} could not run`,
+        );
       }
     }
     logger.info({}, 'demo story complete: everything has recovered; syncwatch keeps watching (Ctrl-C to stop)');

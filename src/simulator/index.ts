@@ -2,7 +2,15 @@
 // sync-job listings (001, 002) and Neo's sync runs (003), on one server, with deterministic
 // scenarios and an admin API (/__sim/…) for tests, the demo and benchmarks.
 
-export { startSimulator, apiOfPath, DEFAULT_RATE_LIMIT, DEFAULT_TOKEN, type Simulator, type SimulatorOptions, type SimulatedApi } from './server.ts';
+export {
+  startSimulator,
+  apiOfPath,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_TOKEN,
+  type Simulator,
+  type SimulatorOptions,
+  type SimulatedApi,
+} from './server.ts';
 export {
   AirweaveWorld,
   type AirweaveSimSync,
@@ -12,7 +20,15 @@ export {
   type AirweaveSummary,
 } from './airweave/world.ts';
 export { AIRWEAVE_ROUTES, AIRWEAVE_SYNC_JOB_STATUSES, type AirweaveRoute } from './airweave/routes.ts';
-export { NeoWorld, NEO_MAX_WINDOW_MS, type NeoSyncRun, type NeoSyncActivity, type NeoSyncEntityFailure, type NeoRunOptions, type NeoSummary } from './neo/world.ts';
+export {
+  NeoWorld,
+  NEO_MAX_WINDOW_MS,
+  type NeoSyncRun,
+  type NeoSyncActivity,
+  type NeoSyncEntityFailure,
+  type NeoRunOptions,
+  type NeoSummary,
+} from './neo/world.ts';
 export { NEO_ROUTES, type NeoRoute } from './neo/routes.ts';
 export { SIMULATOR_ROUTES, MAX_RETRY_KEYS, type SimulatorRoute } from './celigo/routes.ts';
 export { ADMIN_ROUTES } from './admin.ts';

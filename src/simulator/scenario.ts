@@ -399,10 +399,7 @@ export function resolveScenario(scenario: string | ScenarioSpec | undefined): Re
   else if (typeof scenario === 'string') {
     if (isScenarioName(scenario)) spec = NAMED_SCENARIOS[scenario];
     else if (existsSync(scenario)) spec = loadScenarioFile(scenario);
-    else
-      throw new Error(
-        `Unknown scenario "${scenario}": not one of ${Object.keys(NAMED_SCENARIOS).join(', ')} and no such file`,
-      );
+    else throw new Error(`Unknown scenario "${scenario}": not one of ${Object.keys(NAMED_SCENARIOS).join(', ')} and no such file`);
   } else spec = parseScenarioSpec(scenario);
 
   const base: ScenarioSpec = spec.base === undefined || spec.base === 'default' ? {} : NAMED_SCENARIOS[spec.base];
@@ -430,7 +427,7 @@ export function resolveScenario(scenario: string | ScenarioSpec | undefined): Re
     partialSyncs: merged.partialSyncs ?? 0,
     openErrorsPerStep: [minErrors, maxErrors],
     errorStepRatio: merged.errorStepRatio ?? 0.3,
-    classificationWeights: { ...DEFAULT_CLASSIFICATION_WEIGHTS, ...(merged.errorProfile?.classifications ?? {}) },
+    classificationWeights: { ...DEFAULT_CLASSIFICATION_WEIGHTS, ...merged.errorProfile?.classifications },
     errorAgeMinutes: [age[0], age[1]],
     names: {
       integrations: merged.names?.integrations ?? DEFAULT_NAMES.integrations,

@@ -180,7 +180,11 @@ class SimulatorServer implements SimulatorState {
     }
 
     const reply =
-      api === 'neo' ? this.answerNeo(req, method, url) : api === 'airweave' ? this.answerAirweave(req, method, url) : await this.answer(req, method, url, matched);
+      api === 'neo'
+        ? this.answerNeo(req, method, url)
+        : api === 'airweave'
+          ? this.answerAirweave(req, method, url)
+          : await this.answer(req, method, url, matched);
     this.stats.record(endpoint, reply.status);
     send(res, reply);
   }
@@ -233,15 +237,36 @@ class SimulatorServer implements SimulatorState {
   private answerAirweave(req: IncomingMessage, method: string, url: URL): Reply {
     const header = req.headers['x-api-key'];
     const authorization = req.headers.authorization;
-    const bearer = authorization !== undefined && /^bearer\s/i.test(authorization) ? authorization.slice(authorization.indexOf(' ') + 1).trim() : undefined;
+    const bearer =
+      authorization !== undefined && /^bearer\s/i.test(authorization)
+        ? authorization.slice(authorization.indexOf(' ') + 1).trim()
+        : undefined;
     const scheme = airweaveAuthScheme(matchRoute(COMPILED_AIRWEAVE_ROUTES, method, url.pathname)?.route.template);
-    const key = scheme === 'bearer' ? bearer : scheme === 'x-api-key' ? (typeof header === 'string' ? header : undefined) : typeof header === 'string' ? header : bearer;
+    const key =
+      scheme === 'bearer'
+        ? bearer
+        : scheme === 'x-api-key'
+          ? typeof header === 'string'
+            ? header
+            : undefined
+          : typeof header === 'string'
+            ? header
+            : bearer;
     if (key === undefined) {
-      return airweaveError(401, scheme === 'bearer' ? 'Not authenticated: send the API key as Authorization: Bearer <key>' : 'Not authenticated: send the API key in the x-api-key header');
+      return airweaveError(
+        401,
+        scheme === 'bearer'
+          ? 'Not authenticated: send the API key as Authorization: Bearer <key>'
+          : 'Not authenticated: send the API key in the x-api-key header',
+      );
     }
     if (key !== this.airweaveApiKey) return airweaveError(401, 'Invalid API key');
     const take = this.buckets.airweave.take();
-    if (!take.ok) return { ...airweaveError(429, `Rate limit exceeded; retry in ${take.retryAfterSeconds} s`), headers: { 'Retry-After': String(take.retryAfterSeconds) } };
+    if (!take.ok)
+      return {
+        ...airweaveError(429, `Rate limit exceeded; retry in ${take.retryAfterSeconds} s`),
+        headers: { 'Retry-After': String(take.retryAfterSeconds) },
+      };
     const matched = matchRoute(COMPILED_AIRWEAVE_ROUTES, method, url.pathname);
     if (matched === undefined) return airweaveError(404, 'Not Found');
     try {
@@ -263,7 +288,10 @@ class SimulatorServer implements SimulatorState {
     }
     const take = this.buckets.neo.take();
     if (!take.ok) {
-      return { ...neoError(429, 'rate_limited', `Too many requests; retry in ${take.retryAfterSeconds} s`, requestId), headers: { 'Retry-After': String(take.retryAfterSeconds) } };
+      return {
+        ...neoError(429, 'rate_limited', `Too many requests; retry in ${take.retryAfterSeconds} s`, requestId),
+        headers: { 'Retry-After': String(take.retryAfterSeconds) },
+      };
     }
     const matched = matchRoute(COMPILED_NEO_ROUTES, method, url.pathname);
     if (matched === undefined) return neoError(404, 'not_found', `No such endpoint: ${method} ${url.pathname}`, requestId);

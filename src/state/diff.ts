@@ -18,7 +18,13 @@ export interface AlertRules {
   failuresBeforeAlert: number;
 }
 
-export type RulesFor = (resource: { kind: 'sync' | 'flow' | 'step'; name: string; integrationId?: string; integrationName?: string; flowName?: string }) => AlertRules;
+export type RulesFor = (resource: {
+  kind: 'sync' | 'flow' | 'step';
+  name: string;
+  integrationId?: string;
+  integrationName?: string;
+  flowName?: string;
+}) => AlertRules;
 
 /** Per-resource failures an alert carries at most (the count is in `counts.failed`). */
 export const MAX_FAILED_RECORDS = 20;
@@ -38,7 +44,15 @@ function runLabels(run: Run, kind: AlertKind, rules: AlertRules): AlertLabels {
   };
 }
 
-function runEvent(run: Run, kind: AlertKind, rules: AlertRules, status: 'firing' | 'resolved', firing: Firing, now: number, extra: { update?: boolean; transitionId: string; summary: string }): AlertEvent {
+function runEvent(
+  run: Run,
+  kind: AlertKind,
+  rules: AlertRules,
+  status: 'firing' | 'resolved',
+  firing: Firing,
+  now: number,
+  extra: { update?: boolean; transitionId: string; summary: string },
+): AlertEvent {
   return {
     fingerprint: fingerprintOf(kind, run.key),
     status,
@@ -63,9 +77,14 @@ function runEvent(run: Run, kind: AlertKind, rules: AlertRules, status: 'firing'
 }
 
 /** The latest run of a sync or flow against what was known of it. */
-export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, rules: AlertRules): { next: RunSnapshot; events: AlertEvent[] } {
+export function diffRun(
+  prev: RunSnapshot | undefined,
+  run: Run,
+  now: number,
+  rules: AlertRules,
+): { next: RunSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
-  const firing: RunSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const firing: RunSnapshot['firing'] = { ...prev?.firing };
   const label = `${run.kind} ${run.name}`;
 
   // An unknown status tells us nothing: keep every alert as it is, remember the run.
@@ -80,13 +99,29 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
       if (!open) {
         const f: Firing = { since: run.endedAt ?? iso(now), episode: run.runId };
         firing.SyncFailed = f;
-        events.push(runEvent(run, 'SyncFailed', rules, 'firing', f, now, { transitionId: `${fingerprintOf('SyncFailed', run.key)}|firing|${run.runId}`, summary: `${label} failed` }));
+        events.push(
+          runEvent(run, 'SyncFailed', rules, 'firing', f, now, {
+            transitionId: `${fingerprintOf('SyncFailed', run.key)}|firing|${run.runId}`,
+            summary: `${label} failed`,
+          }),
+        );
       } else if (prev?.runId !== run.runId) {
-        events.push(runEvent(run, 'SyncFailed', rules, 'firing', open, now, { update: true, transitionId: `${fingerprintOf('SyncFailed', run.key)}|update|${run.runId}`, summary: `${label} failed again` }));
+        events.push(
+          runEvent(run, 'SyncFailed', rules, 'firing', open, now, {
+            update: true,
+            transitionId: `${fingerprintOf('SyncFailed', run.key)}|update|${run.runId}`,
+            summary: `${label} failed again`,
+          }),
+        );
       }
     } else if (succeeded && open) {
       delete firing.SyncFailed;
-      events.push(runEvent(run, 'SyncFailed', rules, 'resolved', open, now, { transitionId: `${fingerprintOf('SyncFailed', run.key)}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
+      events.push(
+        runEvent(run, 'SyncFailed', rules, 'resolved', open, now, {
+          transitionId: `${fingerprintOf('SyncFailed', run.key)}|resolved|${open.episode}`,
+          summary: `${label} succeeded again`,
+        }),
+      );
     }
   }
 
@@ -103,11 +138,25 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
         firing.SyncPartial = f;
         events.push(runEvent(run, 'SyncPartial', rules, 'firing', f, now, { transitionId: `${fp}|firing|${run.runId}`, summary }));
       } else if (prev?.runId !== run.runId) {
-        events.push(runEvent(run, 'SyncPartial', rules, 'firing', open, now, { update: true, transitionId: `${fp}|update|${run.runId}`, summary: `${summary} again` }));
+        events.push(
+          runEvent(run, 'SyncPartial', rules, 'firing', open, now, {
+            update: true,
+            transitionId: `${fp}|update|${run.runId}`,
+            summary: `${summary} again`,
+          }),
+        );
       }
     } else if (succeeded && open) {
       delete firing.SyncPartial;
-      events.push(runEvent(run, 'SyncPartial', rules, 'resolved', open, now, { transitionId: `${fp}|resolved|${open.episode}`, summary: failed > 0 ? `${label} succeeded with ${failed} failed record(s), under the threshold` : `${label} succeeded without failed records` }));
+      events.push(
+        runEvent(run, 'SyncPartial', rules, 'resolved', open, now, {
+          transitionId: `${fp}|resolved|${open.episode}`,
+          summary:
+            failed > 0
+              ? `${label} succeeded with ${failed} failed record(s), under the threshold`
+              : `${label} succeeded without failed records`,
+        }),
+      );
     }
   }
 
@@ -115,14 +164,25 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
   {
     const open = firing.SyncStuck;
     const startedMs = run.startedAt ? Date.parse(run.startedAt) : NaN;
-    const stuck = run.status === 'running' && rules.stuckAfterMs !== undefined && Number.isFinite(startedMs) && now - startedMs > rules.stuckAfterMs;
+    const stuck =
+      run.status === 'running' && rules.stuckAfterMs !== undefined && Number.isFinite(startedMs) && now - startedMs > rules.stuckAfterMs;
     if (stuck && !open) {
       const f: Firing = { since: iso(now), episode: run.runId };
       firing.SyncStuck = f;
-      events.push(runEvent(run, 'SyncStuck', rules, 'firing', f, now, { transitionId: `${fingerprintOf('SyncStuck', run.key)}|firing|${run.runId}`, summary: `${label} has been running since ${run.startedAt}` }));
+      events.push(
+        runEvent(run, 'SyncStuck', rules, 'firing', f, now, {
+          transitionId: `${fingerprintOf('SyncStuck', run.key)}|firing|${run.runId}`,
+          summary: `${label} has been running since ${run.startedAt}`,
+        }),
+      );
     } else if (open && known && (run.runId !== open.episode || run.status !== 'running')) {
       delete firing.SyncStuck;
-      events.push(runEvent(run, 'SyncStuck', rules, 'resolved', open, now, { transitionId: `${fingerprintOf('SyncStuck', run.key)}|resolved|${open.episode}`, summary: `${label} is no longer stuck` }));
+      events.push(
+        runEvent(run, 'SyncStuck', rules, 'resolved', open, now, {
+          transitionId: `${fingerprintOf('SyncStuck', run.key)}|resolved|${open.episode}`,
+          summary: `${label} is no longer stuck`,
+        }),
+      );
     }
   }
 
@@ -135,10 +195,22 @@ export function diffRun(prev: RunSnapshot | undefined, run: Run, now: number, ru
     if (stale && !open) {
       const f: Firing = { since: iso(now), episode: base };
       firing.SyncStale = f;
-      events.push(runEvent(run, 'SyncStale', rules, 'firing', f, now, { transitionId: `${fingerprintOf('SyncStale', run.key)}|firing|${base}`, summary: lastSuccessAt ? `${label} has not succeeded since ${lastSuccessAt}` : `${label} has not succeeded since syncwatch started watching it (${firstSeenAt})` }));
+      events.push(
+        runEvent(run, 'SyncStale', rules, 'firing', f, now, {
+          transitionId: `${fingerprintOf('SyncStale', run.key)}|firing|${base}`,
+          summary: lastSuccessAt
+            ? `${label} has not succeeded since ${lastSuccessAt}`
+            : `${label} has not succeeded since syncwatch started watching it (${firstSeenAt})`,
+        }),
+      );
     } else if (open && !stale) {
       delete firing.SyncStale;
-      events.push(runEvent(run, 'SyncStale', rules, 'resolved', open, now, { transitionId: `${fingerprintOf('SyncStale', run.key)}|resolved|${open.episode}`, summary: `${label} succeeded again` }));
+      events.push(
+        runEvent(run, 'SyncStale', rules, 'resolved', open, now, {
+          transitionId: `${fingerprintOf('SyncStale', run.key)}|resolved|${open.episode}`,
+          summary: `${label} succeeded again`,
+        }),
+      );
     }
   }
 
@@ -174,9 +246,14 @@ function stepAnnotations(step: StepErrors, delta: number, summary: string) {
 }
 
 /** A flow step's open-error count against what was known of it. */
-export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: number, rules: AlertRules): { next: StepSnapshot; events: AlertEvent[] } {
+export function diffStep(
+  prev: StepSnapshot | undefined,
+  step: StepErrors,
+  now: number,
+  rules: AlertRules,
+): { next: StepSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
-  const firing: StepSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const firing: StepSnapshot['firing'] = { ...prev?.firing };
   const fp = fingerprintOf('FlowErrors', step.key);
   const before = prev?.openErrors ?? 0;
   const delta = step.openErrors - before;
@@ -188,16 +265,52 @@ export function diffStep(prev: StepSnapshot | undefined, step: StepErrors, now: 
     if (!open) {
       const f: Firing = { since: step.lastErrorAt ?? iso(now), episode: riseId };
       firing.FlowErrors = f;
-      events.push({ fingerprint: fp, status: 'firing', labels: stepLabels(step, rules), annotations: stepAnnotations(step, delta, `${delta} new error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: f.since, transitionId: `${fp}|firing|${riseId}` });
+      events.push({
+        fingerprint: fp,
+        status: 'firing',
+        labels: stepLabels(step, rules),
+        annotations: stepAnnotations(
+          step,
+          delta,
+          `${delta} new error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`,
+        ),
+        startsAt: f.since,
+        transitionId: `${fp}|firing|${riseId}`,
+      });
     } else {
-      events.push({ fingerprint: fp, status: 'firing', update: true, labels: stepLabels(step, rules), annotations: stepAnnotations(step, delta, `${delta} more error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`), startsAt: open.since, transitionId: `${fp}|update|${riseId}` });
+      events.push({
+        fingerprint: fp,
+        status: 'firing',
+        update: true,
+        labels: stepLabels(step, rules),
+        annotations: stepAnnotations(
+          step,
+          delta,
+          `${delta} more error(s) on flow ${step.flowName}, step ${step.stepId} (${step.openErrors} open)`,
+        ),
+        startsAt: open.since,
+        transitionId: `${fp}|update|${riseId}`,
+      });
     }
   } else if (step.openErrors === 0 && open) {
     delete firing.FlowErrors;
-    events.push({ fingerprint: fp, status: 'resolved', labels: stepLabels(step, rules), annotations: stepAnnotations(step, delta, `open errors on flow ${step.flowName}, step ${step.stepId} are cleared`), startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
+    events.push({
+      fingerprint: fp,
+      status: 'resolved',
+      labels: stepLabels(step, rules),
+      annotations: stepAnnotations(step, delta, `open errors on flow ${step.flowName}, step ${step.stepId} are cleared`),
+      startsAt: open.since,
+      endsAt: iso(now),
+      transitionId: `${fp}|resolved|${open.episode}`,
+    });
   }
 
-  const next: StepSnapshot = { type: 'step', openErrors: step.openErrors, ...(step.lastErrorAt ? { lastErrorAt: step.lastErrorAt } : {}), firing };
+  const next: StepSnapshot = {
+    type: 'step',
+    openErrors: step.openErrors,
+    ...(step.lastErrorAt ? { lastErrorAt: step.lastErrorAt } : {}),
+    firing,
+  };
   return { next, events };
 }
 
@@ -209,47 +322,132 @@ export interface TargetProblem {
 }
 
 export type PollOutcome =
-  | { ok: true; problems?: readonly TargetProblem[]; pollSince?: string }
-  | { ok: false; error: { kind: string; message: string } };
+  { ok: true; problems?: readonly TargetProblem[]; pollSince?: string } | { ok: false; error: { kind: string; message: string } };
 
 /** TargetMisconfigured: one alert per target listing its configuration problems; an update when the list changes. */
-function diffMisconfigured(open: Firing | undefined, problems: readonly TargetProblem[], fp: string, labels: AlertLabels, target: string, now: number): { firing?: Firing; events: AlertEvent[] } {
-  const detail = problems.map((p) => `${p.resource}:${p.code ?? ''}`).sort().join(',');
+function diffMisconfigured(
+  open: Firing | undefined,
+  problems: readonly TargetProblem[],
+  fp: string,
+  labels: AlertLabels,
+  target: string,
+  now: number,
+): { firing?: Firing; events: AlertEvent[] } {
+  const detail = problems
+    .map((p) => `${p.resource}:${p.code ?? ''}`)
+    .sort()
+    .join(',');
   const error = problems.map((p) => `${p.resource}: ${p.message}`).join('\n');
   const summary = `${target} has ${problems.length} configuration problem(s): ${problems.map((p) => p.resource).join(', ')}`;
   if (problems.length === 0) {
     if (!open) return { events: [] };
-    return { events: [{ fingerprint: fp, status: 'resolved', labels, annotations: { summary: `${target} has no configuration problems any more` }, startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` }] };
+    return {
+      events: [
+        {
+          fingerprint: fp,
+          status: 'resolved',
+          labels,
+          annotations: { summary: `${target} has no configuration problems any more` },
+          startsAt: open.since,
+          endsAt: iso(now),
+          transitionId: `${fp}|resolved|${open.episode}`,
+        },
+      ],
+    };
   }
   if (!open) {
     const f: Firing = { since: iso(now), episode: iso(now), detail };
-    return { firing: f, events: [{ fingerprint: fp, status: 'firing', labels, annotations: { summary, error, errorKind: 'config' }, startsAt: f.since, transitionId: `${fp}|firing|${f.episode}` }] };
+    return {
+      firing: f,
+      events: [
+        {
+          fingerprint: fp,
+          status: 'firing',
+          labels,
+          annotations: { summary, error, errorKind: 'config' },
+          startsAt: f.since,
+          transitionId: `${fp}|firing|${f.episode}`,
+        },
+      ],
+    };
   }
   if (open.detail === detail) return { firing: open, events: [] };
   const f: Firing = { ...open, detail };
-  return { firing: f, events: [{ fingerprint: fp, status: 'firing', update: true, labels, annotations: { summary, error, errorKind: 'config' }, startsAt: open.since, transitionId: `${fp}|update|${open.episode}|${detail}` }] };
+  return {
+    firing: f,
+    events: [
+      {
+        fingerprint: fp,
+        status: 'firing',
+        update: true,
+        labels,
+        annotations: { summary, error, errorKind: 'config' },
+        startsAt: open.since,
+        transitionId: `${fp}|update|${open.episode}|${detail}`,
+      },
+    ],
+  };
 }
 
 /** A whole poll of a target succeeded or failed: TargetDown after N failures in a row. */
-export function diffTarget(prev: TargetSnapshot | undefined, target: { name: string; provider: ProviderName }, outcome: PollOutcome, now: number, rules: AlertRules): { next: TargetSnapshot; events: AlertEvent[] } {
+export function diffTarget(
+  prev: TargetSnapshot | undefined,
+  target: { name: string; provider: ProviderName },
+  outcome: PollOutcome,
+  now: number,
+  rules: AlertRules,
+): { next: TargetSnapshot; events: AlertEvent[] } {
   const events: AlertEvent[] = [];
-  const firing: TargetSnapshot['firing'] = { ...(prev?.firing ?? {}) };
+  const firing: TargetSnapshot['firing'] = { ...prev?.firing };
   const resource = `${target.provider}/${target.name}`;
   const fp = fingerprintOf('TargetDown', resource);
-  const labels: AlertLabels = { target: target.name, provider: target.provider, kind: 'TargetDown', severity: severityOf(rules, 'TargetDown'), resource };
+  const labels: AlertLabels = {
+    target: target.name,
+    provider: target.provider,
+    kind: 'TargetDown',
+    severity: severityOf(rules, 'TargetDown'),
+    resource,
+  };
   const open = firing.TargetDown;
 
   if (outcome.ok) {
     if (open) {
       delete firing.TargetDown;
-      events.push({ fingerprint: fp, status: 'resolved', labels, annotations: { summary: `${target.name} answers again` }, startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
+      events.push({
+        fingerprint: fp,
+        status: 'resolved',
+        labels,
+        annotations: { summary: `${target.name} answers again` },
+        startsAt: open.since,
+        endsAt: iso(now),
+        transitionId: `${fp}|resolved|${open.episode}`,
+      });
     }
     const misFp = fingerprintOf('TargetMisconfigured', resource);
-    const mis = diffMisconfigured(firing.TargetMisconfigured, outcome.problems ?? [], misFp, { ...labels, kind: 'TargetMisconfigured', severity: severityOf(rules, 'TargetMisconfigured') }, target.name, now);
+    const mis = diffMisconfigured(
+      firing.TargetMisconfigured,
+      outcome.problems ?? [],
+      misFp,
+      { ...labels, kind: 'TargetMisconfigured', severity: severityOf(rules, 'TargetMisconfigured') },
+      target.name,
+      now,
+    );
     if (mis.firing) firing.TargetMisconfigured = mis.firing;
     else delete firing.TargetMisconfigured;
     events.push(...mis.events);
-    return { next: { type: 'target', failures: 0, lastPollAt: iso(now), lastSuccessAt: iso(now), lastOutcome: 'success', ...(outcome.pollSince ? { pollSince: outcome.pollSince } : {}), ...(prev?.scopeHash ? { scopeHash: prev.scopeHash } : {}), firing }, events };
+    return {
+      next: {
+        type: 'target',
+        failures: 0,
+        lastPollAt: iso(now),
+        lastSuccessAt: iso(now),
+        lastOutcome: 'success',
+        ...(outcome.pollSince ? { pollSince: outcome.pollSince } : {}),
+        ...(prev?.scopeHash ? { scopeHash: prev.scopeHash } : {}),
+        firing,
+      },
+      events,
+    };
   }
 
   const failures = (prev?.failures ?? 0) + 1;
@@ -261,12 +459,31 @@ export function diffTarget(prev: TargetSnapshot | undefined, target: { name: str
       fingerprint: fp,
       status: 'firing',
       labels,
-      annotations: { summary: `${target.name} cannot be polled: ${failures} failed polls in a row (${outcome.error.kind})`, error: outcome.error.message, errorKind: outcome.error.kind, failures },
+      annotations: {
+        summary: `${target.name} cannot be polled: ${failures} failed polls in a row (${outcome.error.kind})`,
+        error: outcome.error.message,
+        errorKind: outcome.error.kind,
+        failures,
+      },
       startsAt: f.since,
       transitionId: `${fp}|firing|${streakStartedAt}`,
     });
   }
-  return { next: { type: 'target', failures, streakStartedAt, lastPollAt: iso(now), ...(prev?.lastSuccessAt ? { lastSuccessAt: prev.lastSuccessAt } : {}), ...(prev?.pollSince ? { pollSince: prev.pollSince } : {}), ...(prev?.scopeHash ? { scopeHash: prev.scopeHash } : {}), lastOutcome: 'failure', lastError: outcome.error, firing }, events };
+  return {
+    next: {
+      type: 'target',
+      failures,
+      streakStartedAt,
+      lastPollAt: iso(now),
+      ...(prev?.lastSuccessAt ? { lastSuccessAt: prev.lastSuccessAt } : {}),
+      ...(prev?.pollSince ? { pollSince: prev.pollSince } : {}),
+      ...(prev?.scopeHash ? { scopeHash: prev.scopeHash } : {}),
+      lastOutcome: 'failure',
+      lastError: outcome.error,
+      firing,
+    },
+    events,
+  };
 }
 
 export interface Snapshots {
@@ -278,16 +495,41 @@ export interface Snapshots {
  * diff(prev, observation, now, rules) → the events and the snapshots that changed. Resources the
  * observation does not mention are left alone (a chunk of a fanned-out poll sees only its part).
  */
-export function diff(prev: Snapshots, observation: Pick<Observation, 'runs' | 'stepErrors'>, now: number, rulesFor: RulesFor): { events: AlertEvent[]; next: Snapshots } {
+export function diff(
+  prev: Snapshots,
+  observation: Pick<Observation, 'runs' | 'stepErrors'>,
+  now: number,
+  rulesFor: RulesFor,
+): { events: AlertEvent[]; next: Snapshots } {
   const events: AlertEvent[] = [];
   const next: Snapshots = { runs: {}, steps: {} };
   for (const run of observation.runs) {
-    const r = diffRun(prev.runs[run.key], run, now, rulesFor({ kind: run.kind, name: run.name, ...(run.integrationId ? { integrationId: run.integrationId } : {}), ...(run.integrationName ? { integrationName: run.integrationName } : {}) }));
+    const r = diffRun(
+      prev.runs[run.key],
+      run,
+      now,
+      rulesFor({
+        kind: run.kind,
+        name: run.name,
+        ...(run.integrationId ? { integrationId: run.integrationId } : {}),
+        ...(run.integrationName ? { integrationName: run.integrationName } : {}),
+      }),
+    );
     next.runs[run.key] = r.next;
     events.push(...r.events);
   }
   for (const step of observation.stepErrors) {
-    const s = diffStep(prev.steps[step.key], step, now, rulesFor({ kind: 'step', name: step.flowName, flowName: step.flowName, ...(step.integrationId ? { integrationId: step.integrationId } : {}) }));
+    const s = diffStep(
+      prev.steps[step.key],
+      step,
+      now,
+      rulesFor({
+        kind: 'step',
+        name: step.flowName,
+        flowName: step.flowName,
+        ...(step.integrationId ? { integrationId: step.integrationId } : {}),
+      }),
+    );
     next.steps[step.key] = s.next;
     events.push(...s.events);
   }
@@ -320,12 +562,19 @@ export function resourcesOutOfScope(
  * plan's cycle: a re-run plan repeats them, a later retirement is new), not the episode's own
  * resolution, so that the same episode firing again once the resource is back can resolve again.
  */
-export function retireAlerts(records: ReadonlyArray<{ fingerprint: string; labels: AlertLabels; annotations: { name?: string }; startsAt: string; episode: string }>, now: number, cycle: string): AlertEvent[] {
+export function retireAlerts(
+  records: ReadonlyArray<{ fingerprint: string; labels: AlertLabels; annotations: { name?: string }; startsAt: string; episode: string }>,
+  now: number,
+  cycle: string,
+): AlertEvent[] {
   return records.map((r) => ({
     fingerprint: r.fingerprint,
     status: 'resolved',
     labels: r.labels,
-    annotations: { summary: `${r.annotations.name ?? r.labels.resource} is no longer watched (deleted, or out of the configuration's scope)`, ...(r.annotations.name ? { name: r.annotations.name } : {}) },
+    annotations: {
+      summary: `${r.annotations.name ?? r.labels.resource} is no longer watched (deleted, or out of the configuration's scope)`,
+      ...(r.annotations.name ? { name: r.annotations.name } : {}),
+    },
     startsAt: r.startsAt,
     endsAt: iso(now),
     transitionId: `${r.fingerprint}|retired|${r.episode}|${cycle}`,

@@ -135,6 +135,7 @@ export function keyFamilies(prefix: string, extra: readonly string[] = []): KeyF
   };
   const { prefix: _p, everything: _e, ...families } = keyspace(prefix);
   walk('', families);
-  for (const queue of extra) out.push({ name: `bullmq.${queue}`, pattern: new RegExp(`^${escape(hashTagged(prefix))}:${escape(queue)}:.+$`) });
+  for (const queue of extra)
+    out.push({ name: `bullmq.${queue}`, pattern: new RegExp(`^${escape(hashTagged(prefix))}:${escape(queue)}:.+$`) });
   return out;
 }

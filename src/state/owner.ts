@@ -22,7 +22,12 @@ export function newOwnerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`.replace(/[|\s]/g, '_');
 }
 
-export async function startOwnerHeartbeat(redis: Redis, keys: Keyspace, onError: (e: Error) => void, id = newOwnerId()): Promise<OwnerHeartbeat> {
+export async function startOwnerHeartbeat(
+  redis: Redis,
+  keys: Keyspace,
+  onError: (e: Error) => void,
+  id = newOwnerId(),
+): Promise<OwnerHeartbeat> {
   const key = keys.owner(id);
   const beat = () => redis.set(key, String(Date.now()), 'PX', OWNER_TTL_MS);
   await beat();

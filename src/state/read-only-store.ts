@@ -42,7 +42,9 @@ export class ReadOnlyStateStore extends StateStore {
   }
 
   /** As the daemon's (once per chunk, complete when every chunk is in), counted in memory. */
-  override async finishChunk(...[target, cycle, chunk, total, ok, failure, extras]: Parameters<StateStore['finishChunk']>): ReturnType<StateStore['finishChunk']> {
+  override async finishChunk(
+    ...[target, cycle, chunk, total, ok, failure, extras]: Parameters<StateStore['finishChunk']>
+  ): ReturnType<StateStore['finishChunk']> {
     const id = `${target}\u0000${cycle}`;
     let progress = this.cycles.get(id);
     if (!progress) this.cycles.set(id, (progress = { done: new Set(), failed: 0, extras: new Map() }));
@@ -54,6 +56,11 @@ export class ReadOnlyStateStore extends StateStore {
       progress.firstFailure ??= failure;
     }
     const complete = added && progress.done.size === total;
-    return { complete, failed: progress.failed, ...(progress.firstFailure ? { firstFailure: progress.firstFailure } : {}), extras: complete ? [...progress.extras.values()] : [] };
+    return {
+      complete,
+      failed: progress.failed,
+      ...(progress.firstFailure ? { firstFailure: progress.firstFailure } : {}),
+      extras: complete ? [...progress.extras.values()] : [],
+    };
   }
 }

@@ -32,7 +32,11 @@ export function createRedis(config: Pick<RedisConfig, 'url' | 'cluster'>, option
       nodes.map(({ host, port }) => ({ host, port })),
       {
         // Credentials and TLS are the same for every node: taken from the first URL that has them.
-        redisOptions: { ...Object.assign({}, ...nodes.map((n) => n.options)), ...perNode, ...(maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest } : {}) },
+        redisOptions: {
+          ...Object.assign({}, ...nodes.map((n) => n.options)),
+          ...perNode,
+          ...(maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest } : {}),
+        },
         ...(lazyConnect !== undefined ? { lazyConnect } : {}),
         // Wait for the cluster to be ready rather than failing a command while slots are learnt.
         enableOfflineQueue: true,
@@ -62,7 +66,13 @@ export async function redisAnswers(client: RedisClient, timeoutMs = 1000): Promi
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
   try {
-    return await Promise.race([client.ping().then((r) => r === 'PONG', () => false), timeout]);
+    return await Promise.race([
+      client.ping().then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -71,8 +81,31 @@ export async function redisAnswers(client: RedisClient, timeoutMs = 1000): Promi
 /** How long start-up (and the one-shot commands) wait for Redis before saying there is none. */
 export const REDIS_START_TIMEOUT_MS = 5000;
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-const CONNECTION_MESSAGES = /Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries per request|None of startup nodes is available|Failed to refresh slots cache|ClusterAllFailedError|connect ETIMEDOUT|Socket closed unexpectedly/i;
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+const CONNECTION_MESSAGES = new RegExp(
+  [
+    'Connection is closed',
+    "Stream isn't writeable",
+    'enableOfflineQueue',
+    'max retries per request',
+    'None of startup nodes is available',
+    'Failed to refresh slots cache',
+    'ClusterAllFailedError',
+    'connect ETIMEDOUT',
+    'Socket closed unexpectedly',
+  ].join('|'),
+  'i',
+);
 
 /** An error that only says Redis cannot be reached (as opposed to a command Redis refused). */
 export function isConnectionError(e: unknown): boolean {
@@ -106,7 +139,11 @@ export function connectionProblem(e: unknown): string {
  * `environment` SyncwatchError naming the Redis and what to do. The client keeps an 'error'
  * listener, so ioredis never prints its own "Unhandled error event" stacks.
  */
-export async function connectRedis(config: Pick<RedisConfig, 'url' | 'cluster'>, options: RedisOptions = {}, timeoutMs = REDIS_START_TIMEOUT_MS): Promise<RedisClient> {
+export async function connectRedis(
+  config: Pick<RedisConfig, 'url' | 'cluster'>,
+  options: RedisOptions = {},
+  timeoutMs = REDIS_START_TIMEOUT_MS,
+): Promise<RedisClient> {
   const client = createRedis(config, options);
   let last: unknown;
   const remember = (e: unknown) => void (last = e);
@@ -121,7 +158,10 @@ export async function connectRedis(config: Pick<RedisConfig, 'url' | 'cluster'>,
   if (ready) return client;
   client.disconnect();
   const why = last === undefined ? `no answer within ${Math.round(timeoutMs / 1000)} s` : connectionProblem(last);
-  throw new SyncwatchError('environment', `no Redis at ${describeRedis(config)} (${why}): start one, or set REDIS_URL (or redis.url in the config)`);
+  throw new SyncwatchError(
+    'environment',
+    `no Redis at ${describeRedis(config)} (${why}): start one, or set REDIS_URL (or redis.url in the config)`,
+  );
 }
 
 export interface RedisOutages {
@@ -136,7 +176,11 @@ export interface RedisOutages {
  * back. Connection errors of the other clients (BullMQ workers and queues) are part of the same
  * outage and are logged at debug level only.
  */
-export function watchRedisOutages(client: RedisClient, config: Pick<RedisConfig, 'url' | 'cluster'>, logger: { warn(o: object, m: string): void; info(o: object, m: string): void; debug(o: object, m: string): void }): RedisOutages {
+export function watchRedisOutages(
+  client: RedisClient,
+  config: Pick<RedisConfig, 'url' | 'cluster'>,
+  logger: { warn(o: object, m: string): void; info(o: object, m: string): void; debug(o: object, m: string): void },
+): RedisOutages {
   const redis = describeRedis(config);
   let down = false;
   const lost = (e: unknown) => {
@@ -144,7 +188,11 @@ export function watchRedisOutages(client: RedisClient, config: Pick<RedisConfig,
     down = true;
     logger.warn({ redis, problem: connectionProblem(e) }, 'redis connection lost');
   };
-  client.on('error', (e: unknown) => (isConnectionError(e) || client.status !== 'ready' ? lost(e) : logger.warn({ redis, err: { message: e instanceof Error ? e.message : String(e) } }, 'redis error')));
+  client.on('error', (e: unknown) =>
+    isConnectionError(e) || client.status !== 'ready'
+      ? lost(e)
+      : logger.warn({ redis, err: { message: e instanceof Error ? e.message : String(e) } }, 'redis error'),
+  );
   client.on('ready', () => {
     if (!down) return;
     down = false;
@@ -168,7 +216,11 @@ export const demoMarkerKey = (prefix: string) => keyspace(prefix).demo;
 /** The demo's default prefix, wiped even without the marker (demos from before the marker existed). */
 export const DEFAULT_DEMO_PREFIX = 'syncwatch-demo';
 
-async function scanPrefix(client: RedisClient, prefix: string, each: (node: Redis, keys: string[]) => Promise<boolean | void>): Promise<void> {
+async function scanPrefix(
+  client: RedisClient,
+  prefix: string,
+  each: (node: Redis, keys: string[]) => Promise<boolean | void>,
+): Promise<void> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   for (const node of nodes) {
     let cursor = '0';
@@ -193,7 +245,11 @@ export async function freshDemoPrefix(client: RedisClient, prefix: string): Prom
       used = true;
       return false;
     });
-    if (used) throw new SyncwatchError('environment', `the Redis prefix "${prefix}" holds keys that are not the demo's: set SYNCWATCH_DEMO_PREFIX to a prefix of its own`);
+    if (used)
+      throw new SyncwatchError(
+        'environment',
+        `the Redis prefix "${prefix}" holds keys that are not the demo's: set SYNCWATCH_DEMO_PREFIX to a prefix of its own`,
+      );
   }
   await scanPrefix(client, prefix, async (node, keys) => void (await node.unlink(...keys)));
   await client.set(demoMarkerKey(prefix), new Date().toISOString());

@@ -31,7 +31,11 @@ export class StateStore {
   }
 
   /** The snapshots of the given resources of one target, with the raw JSON kept for change detection. */
-  async loadSnapshots(target: string, runKeys: readonly string[], stepKeys: readonly string[]): Promise<{ snapshots: Snapshots; raw: Map<string, string> }> {
+  async loadSnapshots(
+    target: string,
+    runKeys: readonly string[],
+    stepKeys: readonly string[],
+  ): Promise<{ snapshots: Snapshots; raw: Map<string, string> }> {
     const all = [...runKeys, ...stepKeys];
     const raw = new Map<string, string>();
     const snapshots: Snapshots = { runs: {}, steps: {} };
@@ -105,11 +109,22 @@ export class StateStore {
    * process working on the cycle; a claim whose owner's heartbeat is gone (killed) is taken over at
    * once instead of after the TTL: `replaced` says which cycle was abandoned.
    */
-  async beginCycle(target: string, cycle: string, ttlMs: number, owner?: string): Promise<{ started: boolean; running?: string; replaced?: { cycle: string; owner: string } }> {
+  async beginCycle(
+    target: string,
+    cycle: string,
+    ttlMs: number,
+    owner?: string,
+  ): Promise<{ started: boolean; running?: string; replaced?: { cycle: string; owner: string } }> {
     const inflight = this.keys.inflight(target);
     const holder = await this.redis.get(inflight);
     const holderOwner = holder ? claimOf(holder).owner : undefined;
-    const [outcome, running] = (await this.scripts.syncwatchBeginCycle([inflight, this.keys.owner(holderOwner ?? '-')], cycle, String(ttlMs), claimValue(cycle, owner), holderOwner ? holder! : '')) as [string, string | null];
+    const [outcome, running] = (await this.scripts.syncwatchBeginCycle(
+      [inflight, this.keys.owner(holderOwner ?? '-')],
+      cycle,
+      String(ttlMs),
+      claimValue(cycle, owner),
+      holderOwner ? holder! : '',
+    )) as [string, string | null];
     if (outcome === 'started') return { started: true };
     const claim = claimOf(running ?? '');
     if (outcome === 'taken') return { started: true, replaced: { cycle: claim.cycle, owner: claim.owner ?? '' } };
@@ -207,7 +222,12 @@ export class StateStore {
     claimTtlMs?: number,
   ): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string }; extras: ChunkExtras[] }> {
     const result = (await this.scripts.syncwatchFinishChunk(
-      [this.keys.cycleDone(target, cycle), this.keys.cycleFailed(target, cycle), this.keys.cycle(target, cycle), this.keys.inflight(target)],
+      [
+        this.keys.cycleDone(target, cycle),
+        this.keys.cycleFailed(target, cycle),
+        this.keys.cycle(target, cycle),
+        this.keys.inflight(target),
+      ],
       String(chunk),
       String(total),
       ok ? '1' : '0',
@@ -304,4 +324,9 @@ end
 return { complete, redis.call('SCARD', KEYS[2]), redis.call('HGET', KEYS[3], 'firstFailure'), extras }
 `;
 
-const STORE_SCRIPTS = { syncwatchBeginCycle: BEGIN_CYCLE, syncwatchTouchCycle: TOUCH_CYCLE, syncwatchEndCycle: END_CYCLE, syncwatchFinishChunk: FINISH_CHUNK };
+const STORE_SCRIPTS = {
+  syncwatchBeginCycle: BEGIN_CYCLE,
+  syncwatchTouchCycle: TOUCH_CYCLE,
+  syncwatchEndCycle: END_CYCLE,
+  syncwatchFinishChunk: FINISH_CHUNK,
+};

@@ -45,19 +45,34 @@ export function diffUnreadable(
       if (!before) continue;
       next[key] = null;
       const open = before.firing.ResourceUnreadable;
-      if (open) events.push({ fingerprint: fp, status: 'resolved', labels, annotations: { summary: `${before.name} can be read again`, name: before.name }, startsAt: open.since, endsAt: iso(now), transitionId: `${fp}|resolved|${open.episode}` });
+      if (open)
+        events.push({
+          fingerprint: fp,
+          status: 'resolved',
+          labels,
+          annotations: { summary: `${before.name} can be read again`, name: before.name },
+          startsAt: open.since,
+          endsAt: iso(now),
+          transitionId: `${fp}|resolved|${open.episode}`,
+        });
       continue;
     }
     const failures = (before?.failures ?? 0) + 1;
     const since = before?.since ?? iso(now);
-    const firing = { ...(before?.firing ?? {}) };
+    const firing = { ...before?.firing };
     if (failures >= rules.failuresBeforeAlert && !firing.ResourceUnreadable) {
       firing.ResourceUnreadable = { since, episode: since };
       events.push({
         fingerprint: fp,
         status: 'firing',
         labels,
-        annotations: { summary: `${failed.name} could not be read in ${failures} polls in a row (${failed.kind}); its alerts are on hold`, name: failed.name, error: failed.message, errorKind: failed.kind, failures },
+        annotations: {
+          summary: `${failed.name} could not be read in ${failures} polls in a row (${failed.kind}); its alerts are on hold`,
+          name: failed.name,
+          error: failed.message,
+          errorKind: failed.kind,
+          failures,
+        },
         startsAt: since,
         transitionId: `${fp}|firing|${since}`,
       });

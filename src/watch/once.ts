@@ -60,13 +60,23 @@ export function formatOnce(result: OnceResult): string {
   for (const t of result.targets) {
     if (t.error) {
       const { kind, status, code, message } = t.error;
-      lines.push(`${t.target} (${t.provider}): poll failed: ${kind} error${status !== undefined ? `, HTTP ${status}` : ''}${code ? `, code ${code}` : ''}: ${message}`);
+      lines.push(
+        `${t.target} (${t.provider}): poll failed: ${kind} error` +
+          `${status !== undefined ? `, HTTP ${status}` : ''}${code ? `, code ${code}` : ''}: ${message}`,
+      );
     }
     const open = t.stepErrors.reduce((n, s) => n + s.openErrors, 0);
-    if (!t.error || t.runs.length + t.stepErrors.length > 0) lines.push(`${t.target} (${t.provider}): ${t.runs.length} run(s), ${t.stepErrors.length} step(s) with ${open} open error(s)`);
-    for (const r of t.runs) lines.push(`  run   ${r.status.padEnd(9)} ${r.kind} ${r.name} (run ${r.runId}${r.endedAt ? `, ended ${r.endedAt}` : r.startedAt ? `, started ${r.startedAt}` : ''})`);
+    if (!t.error || t.runs.length + t.stepErrors.length > 0)
+      lines.push(`${t.target} (${t.provider}): ${t.runs.length} run(s), ${t.stepErrors.length} step(s) with ${open} open error(s)`);
+    for (const r of t.runs)
+      lines.push(
+        `  run   ${r.status.padEnd(9)} ${r.kind} ${r.name} ` +
+          `(run ${r.runId}${r.endedAt ? `, ended ${r.endedAt}` : r.startedAt ? `, started ${r.startedAt}` : ''})`,
+      );
     for (const e of t.events) {
-      lines.push(`  event ${e.status === 'resolved' ? 'RESOLVED' : e.update ? 'UPDATE  ' : 'FIRING  '} ${e.labels.kind} ${e.annotations.summary}`);
+      lines.push(
+        `  event ${e.status === 'resolved' ? 'RESOLVED' : e.update ? 'UPDATE  ' : 'FIRING  '} ${e.labels.kind} ${e.annotations.summary}`,
+      );
       // Where a failed or partial run's records failed (tables and first messages), one per line.
       if (e.status === 'firing' && (e.labels.kind === 'SyncFailed' || e.labels.kind === 'SyncPartial') && e.annotations.error) {
         for (const line of e.annotations.error.split('\n')) lines.push(`        ${line}`);

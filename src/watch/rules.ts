@@ -26,8 +26,9 @@ export function rulesForTarget(target: RuleSettings): RulesFor {
   return (resource) => {
     // The first expectation whose every given pattern matches sets successWithin.
     const hit = expectations.find(({ match }) => {
-      if (match.integration && !matchesAnyGlob([match.integration], { id: resource.integrationId, name: resource.integrationName })) return false;
-      if (match.flow && !(resource.kind === 'flow' || resource.kind === 'step') ) return false;
+      if (match.integration && !matchesAnyGlob([match.integration], { id: resource.integrationId, name: resource.integrationName }))
+        return false;
+      if (match.flow && !(resource.kind === 'flow' || resource.kind === 'step')) return false;
       if (match.flow && !matchesAnyGlob([match.flow], { name: resource.flowName ?? resource.name })) return false;
       if (match.sync && !(resource.kind === 'sync' && matchesAnyGlob([match.sync], { name: resource.name }))) return false;
       return true;

@@ -149,7 +149,12 @@ export class Watch {
   }
 
   private pollContext(target: WatchTarget, signal?: AbortSignal): PollContext {
-    return { http: this.http(target), logger: this.deps.logger.child({ target: target.name }), now: this.now, ...(signal ? { signal } : {}) };
+    return {
+      http: this.http(target),
+      logger: this.deps.logger.child({ target: target.name }),
+      now: this.now,
+      ...(signal ? { signal } : {}),
+    };
   }
 
   /** Start a cycle: list what to watch and hand out the chunks. A failure here is a failed poll. */
@@ -158,10 +163,17 @@ export class Watch {
     const provider = this.provider(target);
     const claim = await this.deps.store.beginCycle(target.name, cycle, claimTtlMs(target), this.deps.owner);
     if (!claim.started) {
-      this.deps.logger.info({ target: target.name, cycle, running: claim.running }, 'previous poll cycle still running; this one is skipped');
+      this.deps.logger.info(
+        { target: target.name, cycle, running: claim.running },
+        'previous poll cycle still running; this one is skipped',
+      );
       return;
     }
-    if (claim.replaced) this.deps.logger.warn({ target: target.name, cycle, abandoned: claim.replaced.cycle, owner: claim.replaced.owner }, 'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts');
+    if (claim.replaced)
+      this.deps.logger.warn(
+        { target: target.name, cycle, abandoned: claim.replaced.cycle, owner: claim.replaced.owner },
+        'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts',
+      );
     let chunks: Chunk[];
     try {
       chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal)) : [null];
@@ -191,15 +203,26 @@ export class Watch {
     if ((await store.loadTarget(target.name))?.scopeHash === digest) return;
     const keys = await store.snapshotKeys(target.name);
     const byIntegration = scope.filter((s) => s.ownedBy === 'integration').map((s) => s.namespace);
-    const integrations = await store.integrationsOf(target.name, keys.filter((k) => byIntegration.some((ns) => k.startsWith(ns))));
+    const integrations = await store.integrationsOf(
+      target.name,
+      keys.filter((k) => byIntegration.some((ns) => k.startsWith(ns))),
+    );
     const gone = resourcesOutOfScope(keys, scope, (key) => integrations.get(key));
     const firing = await store.firingOf(target.name, gone);
     const events = retireAlerts(firing, this.now(), cycle);
     // Hand the resolutions over before forgetting, as chunks do: a crash in between repeats them.
     await sink.events(events);
-    if (events.length > 0) await sink.retired?.(events, firing.map((f) => firingTransitionId(f.fingerprint, f.episode)));
+    if (events.length > 0)
+      await sink.retired?.(
+        events,
+        firing.map((f) => firingTransitionId(f.fingerprint, f.episode)),
+      );
     await store.forget(target.name, gone, digest);
-    if (gone.length > 0) this.deps.logger.info({ target: target.name, resources: gone.length, resolved: events.length }, 'resources left the poll scope; forgotten');
+    if (gone.length > 0)
+      this.deps.logger.info(
+        { target: target.name, resources: gone.length, resolved: events.length },
+        'resources left the poll scope; forgotten',
+      );
   }
 
   /** Observe one chunk, diff it, emit its transitions, save; the chunk that completes the cycle settles TargetDown. */
@@ -211,7 +234,10 @@ export class Watch {
     // A chunk of a cycle that no longer holds the target (taken over after its owner died, or
     // expired) would apply an older observation on top of newer state: it is dropped.
     if (!(await this.deps.store.touchCycle(target.name, job.cycle, claimTtlMs(target), this.deps.owner))) {
-      this.deps.logger.info({ target: target.name, cycle: job.cycle, chunk: job.index }, 'poll cycle no longer current (taken over or expired); chunk skipped');
+      this.deps.logger.info(
+        { target: target.name, cycle: job.cycle, chunk: job.index },
+        'poll cycle no longer current (taken over or expired); chunk skipped',
+      );
       return [];
     }
     // A whole-target poll may read "runs since" (Neo): from where the last poll said to start.
@@ -241,16 +267,36 @@ export class Watch {
     sink.observation?.(observation);
 
     const { store } = this.deps;
-    const { snapshots, raw } = await store.loadSnapshots(target.name, observation.runs.map((r) => r.key), observation.stepErrors.map((s) => s.key));
+    const { snapshots, raw } = await store.loadSnapshots(
+      target.name,
+      observation.runs.map((r) => r.key),
+      observation.stepErrors.map((s) => s.key),
+    );
     const { events, next } = diff(snapshots, observation, this.now(), rulesForTarget(target));
     await this.attachErrorSamples(target, provider, observation, events, ctx);
     await this.attachRunDetails(target, provider, observation, events, ctx);
     // Units that could not be read keep their state; a streak of them raises ResourceUnreadable.
     const unreadable = observation.unreadable ?? [];
     for (const u of unreadable) this.deps.instruments?.resourceUnreadable?.(target.name, u.kind);
-    if (unreadable.length > 0) this.deps.logger.warn({ target: target.name, cycle: job.cycle, chunk: job.index, unreadable: unreadable.slice(0, UNREADABLE_SHOWN).map((u) => ({ resource: u.key, kind: u.kind, message: u.message })), count: unreadable.length }, 'some resources could not be read; their state is kept');
+    if (unreadable.length > 0)
+      this.deps.logger.warn(
+        {
+          target: target.name,
+          cycle: job.cycle,
+          chunk: job.index,
+          unreadable: unreadable.slice(0, UNREADABLE_SHOWN).map((u) => ({ resource: u.key, kind: u.kind, message: u.message })),
+          count: unreadable.length,
+        },
+        'some resources could not be read; their state is kept',
+      );
     const attempted = observation.attempted ?? [];
-    const health = diffUnreadable(await store.loadUnreadable(target.name, attempted), observation, target, this.now(), rulesForTarget(target)({ kind: 'flow', name: target.name }));
+    const health = diffUnreadable(
+      await store.loadUnreadable(target.name, attempted),
+      observation,
+      target,
+      this.now(),
+      rulesForTarget(target)({ kind: 'flow', name: target.name }),
+    );
     events.push(...health.events);
     // Enqueue before saving: if we die in between, the re-run finds the same transitions and
     // their job ids are already taken, so nothing is lost and nothing is sent twice.
@@ -265,21 +311,40 @@ export class Watch {
     const extras: ChunkExtras = {
       ...(problems ? { problems } : {}),
       ...(whole ? { pollSince: pollSinceAfter(pollStartedAt, observation) } : {}),
-      ...(attempted.length > 0 ? { attempted: attempted.length, unreadable: unreadable.map((u) => ({ resource: u.key, name: u.name, kind: u.kind, message: u.message })) } : {}),
+      ...(attempted.length > 0
+        ? {
+            attempted: attempted.length,
+            unreadable: unreadable.map((u) => ({ resource: u.key, name: u.name, kind: u.kind, message: u.message })),
+          }
+        : {}),
     };
     await this.settleChunk(target, job, true, undefined, sink, extras);
     return events;
   }
 
-  private async settleChunk(target: WatchTarget, job: ChunkJob, ok: boolean, error: { kind: string; message: string } | undefined, sink: WatchSink, extras?: ChunkExtras): Promise<void> {
+  private async settleChunk(
+    target: WatchTarget,
+    job: ChunkJob,
+    ok: boolean,
+    error: { kind: string; message: string } | undefined,
+    sink: WatchSink,
+    extras?: ChunkExtras,
+  ): Promise<void> {
     const result = await this.deps.store.finishChunk(target.name, job.cycle, job.index, job.total, ok, error, extras, claimTtlMs(target));
     // A long cycle (a large account's first one) shows its progress: a line every tenth of its chunks.
     const tenth = Math.ceil(job.total / 10);
     if (job.total >= 10 && (job.index + 1) % tenth === 0 && !result.complete) {
-      this.deps.logger.info({ target: target.name, cycle: job.cycle, chunk: job.index + 1, chunks: job.total }, `poll cycle in progress: chunk ${job.index + 1} of ${job.total}`);
+      this.deps.logger.info(
+        { target: target.name, cycle: job.cycle, chunk: job.index + 1, chunks: job.total },
+        `poll cycle in progress: chunk ${job.index + 1} of ${job.total}`,
+      );
     }
     if (!result.complete) return;
-    if (job.total >= 10) this.deps.logger.info({ target: target.name, cycle: job.cycle, chunks: job.total, failedChunks: result.failed }, 'poll cycle complete');
+    if (job.total >= 10)
+      this.deps.logger.info(
+        { target: target.name, cycle: job.cycle, chunks: job.total, failedChunks: result.failed },
+        'poll cycle complete',
+      );
     await this.finishPoll(target, cycleOutcome(result.failed, result.firstFailure, result.extras), sink, job.cycle);
   }
 
@@ -287,11 +352,21 @@ export class Watch {
   private async finishPoll(target: WatchTarget, outcome: CycleOutcome, sink: WatchSink, cycle: string): Promise<void> {
     // A scheduled cycle is named by the millisecond it was due: its duration runs from there.
     const started = Number(cycle);
-    this.deps.instruments?.pollFinished(target.name, outcome.ok ? 'success' : 'failure', Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined);
+    this.deps.instruments?.pollFinished(
+      target.name,
+      outcome.ok ? 'success' : 'failure',
+      Number.isFinite(started) && started > 0 ? Math.max(0, this.now() - started) / 1000 : undefined,
+    );
     sink.pollFinished?.(outcome);
     await this.deps.store.endCycle(target.name, cycle);
     const prev = await this.deps.store.loadTarget(target.name);
-    const { next, events } = diffTarget(prev, { name: target.name, provider: target.provider }, outcome, this.now(), rulesForTarget(target)({ kind: 'sync', name: target.name }));
+    const { next, events } = diffTarget(
+      prev,
+      { name: target.name, provider: target.provider },
+      outcome,
+      this.now(),
+      rulesForTarget(target)({ kind: 'sync', name: target.name }),
+    );
     const unreadable = outcome.ok && 'unreadable' in outcome ? (outcome.unreadable ?? []) : [];
     if (unreadable.length > 0) {
       next.unreadable = unreadable.slice(0, UNREADABLE_SHOWN);
@@ -302,7 +377,13 @@ export class Watch {
   }
 
   /** FlowErrors that rose carry the newest errors; fetched only then, and never fatal. */
-  private async attachErrorSamples(target: WatchTarget, provider: Provider<WatchTarget>, observation: Observation, events: AlertEvent[], ctx: PollContext): Promise<void> {
+  private async attachErrorSamples(
+    target: WatchTarget,
+    provider: Provider<WatchTarget>,
+    observation: Observation,
+    events: AlertEvent[],
+    ctx: PollContext,
+  ): Promise<void> {
     if (!provider.errorSamples) return;
     const rising = events.filter((e) => e.labels.kind === 'FlowErrors' && e.status === 'firing');
     if (rising.length === 0) return;
@@ -314,7 +395,10 @@ export class Watch {
       try {
         event.annotations.samples = await provider.errorSamples!(target, step, ERROR_SAMPLE_SIZE, ctx);
       } catch (e) {
-        this.deps.logger.warn({ target: target.name, flow: step.flowId, step: step.stepId, err: describeError(e) }, 'could not fetch error samples');
+        this.deps.logger.warn(
+          { target: target.name, flow: step.flowId, step: step.stepId, err: describeError(e) },
+          'could not fetch error samples',
+        );
       }
     });
   }
@@ -323,10 +407,21 @@ export class Watch {
    * SyncFailed/SyncPartial of a run with failed records carry where they failed (Celigo: tables and
    * first error messages); fetched only for those transitions, and never fatal.
    */
-  private async attachRunDetails(target: WatchTarget, provider: Provider<WatchTarget>, observation: Observation, events: AlertEvent[], ctx: PollContext): Promise<void> {
+  private async attachRunDetails(
+    target: WatchTarget,
+    provider: Provider<WatchTarget>,
+    observation: Observation,
+    events: AlertEvent[],
+    ctx: PollContext,
+  ): Promise<void> {
     if (!provider.runDetail) return;
     const runs = new Map(observation.runs.map((r) => [r.key, r]));
-    const wanted = events.filter((e) => (e.labels.kind === 'SyncFailed' || e.labels.kind === 'SyncPartial') && e.status === 'firing' && (runs.get(e.labels.resource)?.counts.failed ?? 0) > 0);
+    const wanted = events.filter(
+      (e) =>
+        (e.labels.kind === 'SyncFailed' || e.labels.kind === 'SyncPartial') &&
+        e.status === 'firing' &&
+        (runs.get(e.labels.resource)?.counts.failed ?? 0) > 0,
+    );
     if (wanted.length === 0) return;
     // One fetch per run, shared by its SyncFailed and SyncPartial.
     const details = new Map<string, Promise<RunDetail | undefined>>();
@@ -340,7 +435,10 @@ export class Watch {
         event.annotations.error = detail.error;
         event.annotations.failedRecords = detail.failures;
       } catch (e) {
-        this.deps.logger.warn({ target: target.name, resource: run.key, run: run.runId, err: describeError(e) }, 'could not fetch where the run failed');
+        this.deps.logger.warn(
+          { target: target.name, resource: run.key, run: run.runId, err: describeError(e) },
+          'could not fetch where the run failed',
+        );
       }
     });
   }
@@ -366,7 +464,11 @@ export type CycleOutcome = PollOutcome | (Extract<PollOutcome, { ok: true }> & {
  * asked for was unreadable (the target answers nothing usable: TargetDown's business); otherwise a
  * success that lists the units it could not read.
  */
-export function cycleOutcome(failedChunks: number, firstFailure: { kind: string; message: string } | undefined, extras: readonly ChunkExtras[]): CycleOutcome {
+export function cycleOutcome(
+  failedChunks: number,
+  firstFailure: { kind: string; message: string } | undefined,
+  extras: readonly ChunkExtras[],
+): CycleOutcome {
   if (failedChunks > 0) return { ok: false, error: firstFailure ?? { kind: 'upstream', message: `${failedChunks} chunk(s) failed` } };
   const problems = extras.flatMap((e) => e.problems ?? []);
   const sinces = extras.flatMap((e) => (e.pollSince ? [Date.parse(e.pollSince)] : []));
@@ -375,7 +477,10 @@ export function cycleOutcome(failedChunks: number, firstFailure: { kind: string;
   const unreadable = extras.flatMap((e) => e.unreadable ?? []);
   if (attempted > 0 && unreadable.length === attempted) {
     const first = unreadable[0]!;
-    return { ok: false, error: { kind: 'upstream', message: `none of the ${attempted} resource(s) could be read (${first.kind}): ${first.message}` } };
+    return {
+      ok: false,
+      error: { kind: 'upstream', message: `none of the ${attempted} resource(s) could be read (${first.kind}): ${first.message}` },
+    };
   }
   return { ok: true, problems, ...(pollSince ? { pollSince } : {}), ...(unreadable.length > 0 ? { unreadable } : {}) };
 }

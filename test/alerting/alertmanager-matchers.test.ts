@@ -50,7 +50,11 @@ describe('silences with Alertmanager matchers', () => {
     ['old silences (match only) still work', { match: { target: 'celigo-*' } }, true],
     ['regex', { match: {}, matchers: [{ name: 'target', value: 'celigo-.*', isRegex: true, isEqual: true }] }, true],
     ['negative', { match: {}, matchers: [{ name: 'severity', value: 'critical', isRegex: false, isEqual: false }] }, false],
-    ['both must hold', { match: { target: 'celigo-*' }, matchers: [{ name: 'alertname', value: 'SyncStale', isRegex: false, isEqual: true }] }, false],
+    [
+      'both must hold',
+      { match: { target: 'celigo-*' }, matchers: [{ name: 'alertname', value: 'SyncStale', isRegex: false, isEqual: true }] },
+      false,
+    ],
     ['no matcher silences nothing', { match: {}, matchers: [] }, false],
   ])('%s', (_name, s, hit) => {
     expect(silencesMatching([{ ...base, ...s }], labels, 5_000).length > 0).toBe(hit);

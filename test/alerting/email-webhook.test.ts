@@ -26,7 +26,14 @@ afterEach(async () => {
   await smtp.start();
 });
 
-const email = () => ({ name: 'mail', email: { from: 'syncwatch@example.com', to: ['data-team@example.com'], smtp: { host: smtp.host, port: smtp.port, secure: false, user: 'u', pass: 'p' } } });
+const email = () => ({
+  name: 'mail',
+  email: {
+    from: 'syncwatch@example.com',
+    to: ['data-team@example.com'],
+    smtp: { host: smtp.host, port: smtp.port, secure: false, user: 'u', pass: 'p' },
+  },
+});
 
 describe('e-mail', () => {
   it('SMTP down, then up: the mail arrives afterwards, exactly once, with both parts', async () => {
@@ -54,17 +61,32 @@ describe('e-mail', () => {
 
 describe('webhook', () => {
   it('posts the Alertmanager payload, signed over the raw body', async () => {
-    p = await startPipeline('webhook', { receivers: [{ name: 'hook', webhook: { url: hook.url, hmacSecret: 'whsec', headers: { 'X-Team': 'data' } } }], route: route({ receiver: 'hook', groupWait: 100 }) });
+    p = await startPipeline('webhook', {
+      receivers: [{ name: 'hook', webhook: { url: hook.url, hmacSecret: 'whsec', headers: { 'X-Team': 'data' } } }],
+      route: route({ receiver: 'hook', groupWait: 100 }),
+    });
     await p.alerting.ingest([alertOf('TargetDown')]);
     const req = await waitFor('the webhook call', () => hook.requests[0]);
     const expected = `sha256=${createHmac('sha256', 'whsec').update(req.raw).digest('hex')}`;
     expect(req.headers['x-syncwatch-signature']).toBe(expected);
     expect(req.headers['x-team']).toBe('data');
     expect(req.headers['content-type']).toBe('application/json');
-    expect(req.body).toMatchObject({ version: '4', status: 'firing', receiver: 'hook', groupLabels: { target: 'celigo-prod', kind: 'TargetDown' }, truncatedAlerts: 0 });
+    expect(req.body).toMatchObject({
+      version: '4',
+      status: 'firing',
+      receiver: 'hook',
+      groupLabels: { target: 'celigo-prod', kind: 'TargetDown' },
+      truncatedAlerts: 0,
+    });
     expect(req.body.groupKey).toBe('0:{kind="TargetDown",target="celigo-prod"}');
     expect(req.body.alerts).toHaveLength(1);
-    expect(req.body.alerts[0]).toMatchObject({ status: 'firing', fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), labels: expect.objectContaining({ alertname: 'TargetDown', kind: 'TargetDown' }), endsAt: '0001-01-01T00:00:00Z', annotations: { failures: '3', errorKind: 'upstream' } });
+    expect(req.body.alerts[0]).toMatchObject({
+      status: 'firing',
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+      labels: expect.objectContaining({ alertname: 'TargetDown', kind: 'TargetDown' }),
+      endsAt: '0001-01-01T00:00:00Z',
+      annotations: { failures: '3', errorKind: 'upstream' },
+    });
   });
 });
 
@@ -72,7 +94,15 @@ describe('route with continue: one Slack message and one e-mail', () => {
   it('sends a failed sync to both, and on recovery updates the message and mails [RESOLVED]', async () => {
     p = await startPipeline('continue', {
       receivers: [{ name: 'oncall', slack: { token: 'xoxb-t', channel: '#c', apiUrl: slack.apiUrl } }, email()],
-      route: route({ receiver: 'oncall', groupWait: 100, groupInterval: 200, routes: [subRoute({ match: { kind: 'SyncFailed', severity: 'critical' }, receiver: 'mail', continue: true }), subRoute({ match: { kind: 'SyncFailed' }, receiver: 'oncall' })] }),
+      route: route({
+        receiver: 'oncall',
+        groupWait: 100,
+        groupInterval: 200,
+        routes: [
+          subRoute({ match: { kind: 'SyncFailed', severity: 'critical' }, receiver: 'mail', continue: true }),
+          subRoute({ match: { kind: 'SyncFailed' }, receiver: 'oncall' }),
+        ],
+      }),
     });
     await p.alerting.ingest([alertOf('SyncFailed')]);
     await waitFor('one message and one mail', () => slack.delivered('chat.postMessage').length === 1 && smtp.mails.length === 1);

@@ -20,14 +20,25 @@ export interface Pipeline {
 }
 
 export function route(over: Partial<RouteConfig> & { receiver: string }): RouteConfig {
-  return { groupBy: ['target', 'kind'], groupWait: 200, groupInterval: 500, repeatInterval: 3600_000, sendResolved: true, routes: [], ...over };
+  return {
+    groupBy: ['target', 'kind'],
+    groupWait: 200,
+    groupInterval: 500,
+    repeatInterval: 3600_000,
+    sendResolved: true,
+    routes: [],
+    ...over,
+  };
 }
 
 export function subRoute(over: Partial<RouteConfig['routes'][number]>): RouteConfig['routes'][number] {
   return { continue: false, routes: [], ...over };
 }
 
-export async function startPipeline(tag: string, config: { receivers: ReceiverConfig[]; route: RouteConfig; silences?: SilenceConfig[] }): Promise<Pipeline> {
+export async function startPipeline(
+  tag: string,
+  config: { receivers: ReceiverConfig[]; route: RouteConfig; silences?: SilenceConfig[] },
+): Promise<Pipeline> {
   const { redis, prefix, url, cleanup } = await testRedis(tag);
   const keys = keyspace(prefix);
   const connection = new Redis(url, { maxRetriesPerRequest: null });

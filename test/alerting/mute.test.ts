@@ -28,7 +28,12 @@ describe('silences', () => {
       route: route({ receiver: 'oncall', groupWait: 200, groupInterval: 200 }),
       silences: [{ match: { target: 'celigo-prod', flow: 'Orders a' }, until: new Date(Date.now() + 3600_000), comment: 'being rebuilt' }],
     });
-    const runtime = await addSilence(p.redis, p.keys, { match: { flow: 'b' }, durationMs: 2500, comment: 'maintenance', createdBy: 'test' });
+    const runtime = await addSilence(p.redis, p.keys, {
+      match: { flow: 'b' },
+      durationMs: 2500,
+      comment: 'maintenance',
+      createdBy: 'test',
+    });
     expect((await listSilences(p.redis, p.keys)).map((s) => s.id)).toEqual([runtime.id]);
     await p.alerting.ingest(['a', 'b', 'c'].map((id) => alertOf('SyncFailed', { id })));
 
@@ -37,7 +42,11 @@ describe('silences', () => {
     expect(body(first)).not.toContain('Orders a');
     expect(body(first)).not.toContain('Orders b');
     const status = await p.alerting.alertsForStatus();
-    expect(status.map((s) => [s.labels.flow, s.silenced, s.inhibited])).toEqual([['a', true, false], ['b', true, false], ['c', false, false]]);
+    expect(status.map((s) => [s.labels.flow, s.silenced, s.inhibited])).toEqual([
+      ['a', true, false],
+      ['b', true, false],
+      ['c', false, false],
+    ]);
     expect(status[0]!.silencedBy).toEqual(['config-0']);
     expect(status[1]!.silencedBy).toEqual([runtime.id]);
 
@@ -61,21 +70,44 @@ describe('silences', () => {
 });
 
 describe('TargetDown inhibition', () => {
-  it('while TargetDown fires, the target\'s other alerts are tracked, not sent; they go out once it resolves', async () => {
-    p = await startPipeline('inhibit', { receivers: receivers(), route: route({ receiver: 'oncall', groupWait: 200, groupInterval: 200 }) });
-    await p.alerting.ingest([alertOf('TargetDown', { target: 'a' }), alertOf('SyncFailed', { target: 'a' }), alertOf('FlowErrors', { target: 'a' }), alertOf('SyncFailed', { target: 'b' })]);
-    await waitFor('two messages and the pipeline idle', async () => slack.delivered('chat.postMessage').length === 2 && (await p!.alerting.dispatcher.idle()));
+  it("while TargetDown fires, the target's other alerts are tracked, not sent; they go out once it resolves", async () => {
+    p = await startPipeline('inhibit', {
+      receivers: receivers(),
+      route: route({ receiver: 'oncall', groupWait: 200, groupInterval: 200 }),
+    });
+    await p.alerting.ingest([
+      alertOf('TargetDown', { target: 'a' }),
+      alertOf('SyncFailed', { target: 'a' }),
+      alertOf('FlowErrors', { target: 'a' }),
+      alertOf('SyncFailed', { target: 'b' }),
+    ]);
+    await waitFor(
+      'two messages and the pipeline idle',
+      async () => slack.delivered('chat.postMessage').length === 2 && (await p!.alerting.dispatcher.idle()),
+    );
     const headers = slack.delivered('chat.postMessage').map((c) => String(c.body.blocks?.[0]?.text?.text));
     expect(headers.sort()).toEqual([':red_circle: [FIRING] SyncFailed', ':red_circle: [FIRING] TargetDown']);
     const syncFailed = slack.delivered('chat.postMessage').find((c) => body(c).includes('SyncFailed'));
     expect(body(syncFailed)).toContain('*Target*\\nb');
     const status = await p.alerting.alertsForStatus();
-    expect(status.map((s) => `${s.labels.kind}/${s.labels.target}:${s.inhibited}`).sort()).toEqual(['FlowErrors/a:true', 'SyncFailed/a:true', 'SyncFailed/b:false', 'TargetDown/a:false']);
+    expect(status.map((s) => `${s.labels.kind}/${s.labels.target}:${s.inhibited}`).sort()).toEqual([
+      'FlowErrors/a:true',
+      'SyncFailed/a:true',
+      'SyncFailed/b:false',
+      'TargetDown/a:false',
+    ]);
 
     await p.alerting.ingest([alertOf('TargetDown', { target: 'a', status: 'resolved' })]);
-    await waitFor('the held-back alerts and the TargetDown update', () => slack.delivered('chat.postMessage').length === 4 && slack.delivered('chat.update').length === 1);
+    await waitFor(
+      'the held-back alerts and the TargetDown update',
+      () => slack.delivered('chat.postMessage').length === 4 && slack.delivered('chat.update').length === 1,
+    );
     await waitFor('the pipeline idle', () => p!.alerting.dispatcher.idle());
-    const late = slack.delivered('chat.postMessage').slice(2).map((c) => c.body.blocks?.[0]?.text?.text).sort();
+    const late = slack
+      .delivered('chat.postMessage')
+      .slice(2)
+      .map((c) => c.body.blocks?.[0]?.text?.text)
+      .sort();
     expect(late).toEqual([':red_circle: [FIRING] FlowErrors', ':red_circle: [FIRING] SyncFailed']);
     expect(body(slack.delivered('chat.update')[0])).toContain('TargetDown');
     expect(slack.calls).toHaveLength(5);
@@ -84,7 +116,10 @@ describe('TargetDown inhibition', () => {
 
 describe('log receiver', () => {
   it('prints one line per transition, exactly once, however grouped and re-ingested', async () => {
-    p = await startPipeline('log', { receivers: [{ name: 'log', log: {} }], route: route({ receiver: 'log', groupWait: 100, groupInterval: 200 }) });
+    p = await startPipeline('log', {
+      receivers: [{ name: 'log', log: {} }],
+      route: route({ receiver: 'log', groupWait: 100, groupInterval: 200 }),
+    });
     const firing = Array.from({ length: 5 }, (_, i) => alertOf('FlowErrors', { id: `f${i}` }));
     await p.alerting.ingest(firing);
     await p.alerting.ingest(firing);
@@ -98,7 +133,16 @@ describe('log receiver', () => {
     expect(lines.filter((l) => l.msg.startsWith('[FIRING] FlowErrors celigo-prod: '))).toHaveLength(5);
     expect(lines.filter((l) => l.msg.startsWith('[FIRING (update)] FlowErrors celigo-prod: '))).toHaveLength(1);
     expect(lines.filter((l) => l.msg.startsWith('[RESOLVED] FlowErrors celigo-prod: '))).toHaveLength(5);
-    expect(lines[0]).toMatchObject({ receiver: 'log', alert: { fingerprint: firing[0]!.fingerprint, status: 'firing', update: false, labels: firing[0]!.labels, startsAt: firing[0]!.startsAt } });
+    expect(lines[0]).toMatchObject({
+      receiver: 'log',
+      alert: {
+        fingerprint: firing[0]!.fingerprint,
+        status: 'firing',
+        update: false,
+        labels: firing[0]!.labels,
+        startsAt: firing[0]!.startsAt,
+      },
+    });
     expect(new Set(lines.map((l) => `${l.alert.fingerprint}|${l.alert.status}|${l.alert.update}`)).size).toBe(11);
   });
 });

@@ -9,19 +9,25 @@ import type { AlertEvent } from '../../src/alert/model.ts';
 import { alertOf } from './fixtures.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
-const silence = (match: Record<string, string>, endsAt = '2026-06-02T00:00:00Z', startsAt = '2026-05-01T00:00:00Z'): Silence => ({ id: 's', match, startsAt, endsAt, source: 'runtime' });
+const silence = (match: Record<string, string>, endsAt = '2026-06-02T00:00:00Z', startsAt = '2026-05-01T00:00:00Z'): Silence => ({
+  id: 's',
+  match,
+  startsAt,
+  endsAt,
+  source: 'runtime',
+});
 
 describe('silences', () => {
   it.each([
     // match                                        endsAt                   silenced
-    [{ target: 'celigo-prod' },                     '2026-06-02T00:00:00Z',  true],
-    [{ target: 'celigo-*' },                        '2026-06-02T00:00:00Z',  true],
-    [{ target: 'celigo-prod', kind: 'FlowErrors' }, '2026-06-02T00:00:00Z',  false],
-    [{ flow: 'Orders f1' },                         '2026-06-02T00:00:00Z',  true],  // by the flow's name
-    [{ flow: 'f1' },                                '2026-06-02T00:00:00Z',  true],  // by the flow's id
-    [{ flow: 'f?' },                                '2026-06-02T00:00:00Z',  true],
-    [{ target: 'celigo-prod' },                     '2026-05-31T23:59:59Z',  false], // expired
-    [{ integration: 'other' },                      '2026-06-02T00:00:00Z',  false],
+    [{ target: 'celigo-prod' }, '2026-06-02T00:00:00Z', true],
+    [{ target: 'celigo-*' }, '2026-06-02T00:00:00Z', true],
+    [{ target: 'celigo-prod', kind: 'FlowErrors' }, '2026-06-02T00:00:00Z', false],
+    [{ flow: 'Orders f1' }, '2026-06-02T00:00:00Z', true], // by the flow's name
+    [{ flow: 'f1' }, '2026-06-02T00:00:00Z', true], // by the flow's id
+    [{ flow: 'f?' }, '2026-06-02T00:00:00Z', true],
+    [{ target: 'celigo-prod' }, '2026-05-31T23:59:59Z', false], // expired
+    [{ integration: 'other' }, '2026-06-02T00:00:00Z', false],
   ])('%j until %s → %s', (match, endsAt, silenced) => {
     const labels = labelSetOf(alertOf('SyncFailed'));
     expect(silencesMatching([silence(match, endsAt)], labels, NOW).length > 0).toBe(silenced);
@@ -36,7 +42,7 @@ describe('silences', () => {
 
   it.each([
     [['target=prod', 'flow=Nightly archive'], { target: 'prod', flow: 'Nightly archive' }],
-    [['kind=a=b'],                           { kind: 'a=b' }],
+    [['kind=a=b'], { kind: 'a=b' }],
   ])('--match %j', (args, match) => expect(parseMatchers(args)).toEqual(match));
   it.each([[[]], [['=x']], [['no-equals']]])('--match %j is refused', (args) => expect(() => parseMatchers(args)).toThrow());
 });
@@ -45,10 +51,10 @@ describe('TargetDown inhibition', () => {
   const down = downTargets([alertOf('TargetDown', { target: 'a' }), alertOf('SyncFailed', { target: 'b' })]);
   it.each([
     // case                    alert                                   inhibited
-    ['SyncFailed of a down',   alertOf('SyncFailed', { target: 'a' }),   true],
-    ['FlowErrors of a down',   alertOf('FlowErrors', { target: 'a' }),   true],
-    ['TargetDown itself',      alertOf('TargetDown', { target: 'a' }),   false],
-    ['SyncFailed of an up',    alertOf('SyncFailed', { target: 'b' }),   false],
+    ['SyncFailed of a down', alertOf('SyncFailed', { target: 'a' }), true],
+    ['FlowErrors of a down', alertOf('FlowErrors', { target: 'a' }), true],
+    ['TargetDown itself', alertOf('TargetDown', { target: 'a' }), false],
+    ['SyncFailed of an up', alertOf('SyncFailed', { target: 'b' }), false],
   ])('%s → %s', (_case, alert, inhibited) => expect(isInhibited(alert, down)).toBe(inhibited));
 });
 
@@ -57,23 +63,95 @@ describe('flush plan', () => {
   const f2 = alertOf('SyncFailed', { id: 'f2' });
   const f1u = alertOf('SyncFailed', { id: 'f1', update: true });
   const r1 = alertOf('SyncFailed', { id: 'f1', status: 'resolved' });
-  const base = (over: Partial<FlushInput>): FlushInput => ({ alerts: new Map(), notified: new Set(), pending: [], muted: () => false, sendResolved: true, first: false, repeatDue: false, ...over });
+  const base = (over: Partial<FlushInput>): FlushInput => ({
+    alerts: new Map(),
+    notified: new Set(),
+    pending: [],
+    muted: () => false,
+    sendResolved: true,
+    first: false,
+    repeatDue: false,
+    ...over,
+  });
   const map = (...events: AlertEvent[]) => new Map(events.map((e) => [e.fingerprint, e]));
   const tx = (events: AlertEvent[] | undefined) => events?.map((e) => `${e.labels.flow}:${e.status}${e.update ? '+' : ''}`);
 
   it.each([
     // case                                         input                                                                                                  reason     status      transitions           dropped
-    ['new group, two alerts',                        base({ alerts: map(f1, f2), pending: [f1, f2], first: true }),                                          'new',     'firing',   ['f1:firing', 'f2:firing'], []],
-    ['an update of a notified alert',                base({ alerts: map(f1u), notified: new Set([f1.fingerprint]), pending: [f1u] }),                        'update',  'firing',   ['f1:firing+'], []],
-    ['resolution of a notified alert',               base({ alerts: map(r1), notified: new Set([f1.fingerprint]), pending: [r1] }),                          'update',  'resolved', ['f1:resolved'], []],
-    ['resolution, sendResolved off',                 base({ alerts: map(r1), notified: new Set([f1.fingerprint]), pending: [r1], sendResolved: false }),      undefined, undefined,  undefined, ['f1:resolved']],
-    ['resolved before anyone was told',              base({ alerts: map(r1), pending: [r1] }),                                                               undefined, undefined,  undefined, ['f1:resolved']],
-    ['fired and resolved in one batch',              base({ alerts: map(r1), pending: [f1, r1], first: true }),                                              'new',     'resolved', ['f1:firing', 'f1:resolved'], []],
-    ['muted alert',                                  base({ alerts: map(f1, f2), pending: [f1, f2], muted: (a) => a.labels.flow === 'f1', first: true }),   'new',     'firing',   ['f2:firing'], ['f1:firing']],
-    ['silence over: unannounced alert announced',    base({ alerts: map(f1, f2), notified: new Set([f2.fingerprint]) }),                                     'update',  'firing',   ['f1:firing'], []],
-    ['nothing new, repeat due',                      base({ alerts: map(f1), notified: new Set([f1.fingerprint]), repeatDue: true }),                         'repeat',  'firing',   [], []],
-    ['nothing new, repeat not due',                  base({ alerts: map(f1), notified: new Set([f1.fingerprint]) }),                                          undefined, undefined,  undefined, []],
-    ['repeat due but everything muted',              base({ alerts: map(f1), notified: new Set([f1.fingerprint]), repeatDue: true, muted: () => true }),      undefined, undefined,  undefined, []],
+    [
+      'new group, two alerts',
+      base({ alerts: map(f1, f2), pending: [f1, f2], first: true }),
+      'new',
+      'firing',
+      ['f1:firing', 'f2:firing'],
+      [],
+    ],
+    [
+      'an update of a notified alert',
+      base({ alerts: map(f1u), notified: new Set([f1.fingerprint]), pending: [f1u] }),
+      'update',
+      'firing',
+      ['f1:firing+'],
+      [],
+    ],
+    [
+      'resolution of a notified alert',
+      base({ alerts: map(r1), notified: new Set([f1.fingerprint]), pending: [r1] }),
+      'update',
+      'resolved',
+      ['f1:resolved'],
+      [],
+    ],
+    [
+      'resolution, sendResolved off',
+      base({ alerts: map(r1), notified: new Set([f1.fingerprint]), pending: [r1], sendResolved: false }),
+      undefined,
+      undefined,
+      undefined,
+      ['f1:resolved'],
+    ],
+    ['resolved before anyone was told', base({ alerts: map(r1), pending: [r1] }), undefined, undefined, undefined, ['f1:resolved']],
+    [
+      'fired and resolved in one batch',
+      base({ alerts: map(r1), pending: [f1, r1], first: true }),
+      'new',
+      'resolved',
+      ['f1:firing', 'f1:resolved'],
+      [],
+    ],
+    [
+      'muted alert',
+      base({ alerts: map(f1, f2), pending: [f1, f2], muted: (a) => a.labels.flow === 'f1', first: true }),
+      'new',
+      'firing',
+      ['f2:firing'],
+      ['f1:firing'],
+    ],
+    [
+      'silence over: unannounced alert announced',
+      base({ alerts: map(f1, f2), notified: new Set([f2.fingerprint]) }),
+      'update',
+      'firing',
+      ['f1:firing'],
+      [],
+    ],
+    [
+      'nothing new, repeat due',
+      base({ alerts: map(f1), notified: new Set([f1.fingerprint]), repeatDue: true }),
+      'repeat',
+      'firing',
+      [],
+      [],
+    ],
+    ['nothing new, repeat not due', base({ alerts: map(f1), notified: new Set([f1.fingerprint]) }), undefined, undefined, undefined, []],
+    [
+      'repeat due but everything muted',
+      base({ alerts: map(f1), notified: new Set([f1.fingerprint]), repeatDue: true, muted: () => true }),
+      undefined,
+      undefined,
+      undefined,
+      [],
+    ],
   ])('%s', (_case, input, reason, status, transitions, dropped) => {
     const plan = planFlush(input);
     expect(plan.notification?.reason).toBe(reason);
@@ -93,9 +171,9 @@ describe('flush plan', () => {
 describe('delivery retry plan', () => {
   it.each([
     // options                                                   attempts  cover
-    [{},                                                         106,      24 * 3600_000],
-    [{ retryForMs: 60_000, initialMs: 1000, maxMs: 10_000 },     10,       60_000],
-    [{ retryForMs: 1000, initialMs: 100, maxMs: 100 },           11,       1000],
+    [{}, 106, 24 * 3600_000],
+    [{ retryForMs: 60_000, initialMs: 1000, maxMs: 10_000 }, 10, 60_000],
+    [{ retryForMs: 1000, initialMs: 100, maxMs: 100 }, 11, 1000],
   ])('%j → %i attempts covering the window', (options, attempts, cover) => {
     const plan = deliveryRetryPlan(options);
     expect(plan.attempts).toBe(attempts);

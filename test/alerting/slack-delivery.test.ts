@@ -26,14 +26,23 @@ const fiveAlerts = () => Array.from({ length: 5 }, (_, i) => alertOf('SyncFailed
 
 /** Every notification the pipeline made is logged as delivered or dropped, and nothing waits. */
 async function settled(pipe: Pipeline, count: number) {
-  return waitFor(`${count} notification(s) done and the pipeline idle`, async () => (await pipe.alerting.dispatcher.idle()) && pipe.outcomes.filter(([, o]) => o !== 'failure').length >= count && true);
+  return waitFor(
+    `${count} notification(s) done and the pipeline idle`,
+    async () => (await pipe.alerting.dispatcher.idle()) && pipe.outcomes.filter(([, o]) => o !== 'failure').length >= count && true,
+  );
 }
 
 describe('grouping with Slack', () => {
   it('five alerts in groupWait → one message; a sixth → a thread reply; all resolved → chat.update', async () => {
-    p = await startPipeline('slack-group', { receivers: receivers(), route: route({ receiver: 'oncall', groupWait: 300, groupInterval: 500 }) });
+    p = await startPipeline('slack-group', {
+      receivers: receivers(),
+      route: route({ receiver: 'oncall', groupWait: 300, groupInterval: 500 }),
+    });
     await p.alerting.ingest(fiveAlerts());
-    const [first] = await waitFor('the first message', () => slack.delivered('chat.postMessage').length === 1 && slack.delivered('chat.postMessage'));
+    const [first] = await waitFor(
+      'the first message',
+      () => slack.delivered('chat.postMessage').length === 1 && slack.delivered('chat.postMessage'),
+    );
     expect(header(first!)).toBe(':red_circle: [FIRING:5] SyncFailed');
     expect(first!.body.channel).toBe('#alerts');
     expect(first!.body.thread_ts).toBeUndefined();
@@ -47,7 +56,9 @@ describe('grouping with Slack', () => {
     expect(JSON.stringify(reply.body.blocks)).toContain('Orders f5');
     expect(JSON.stringify(reply.body.blocks)).not.toContain('Orders f4');
 
-    await p.alerting.ingest([...fiveAlerts(), alertOf('SyncFailed', { id: 'f5' })].map((a) => alertOf('SyncFailed', { id: a.labels.flow!, status: 'resolved' })));
+    await p.alerting.ingest(
+      [...fiveAlerts(), alertOf('SyncFailed', { id: 'f5' })].map((a) => alertOf('SyncFailed', { id: a.labels.flow!, status: 'resolved' })),
+    );
     const update = await waitFor('chat.update of the first message', () => slack.delivered('chat.update')[0]);
     expect(update.body.ts).toBe(first!.answer.ts);
     expect(update.body.channel).toBe(first!.answer.channel);
@@ -59,14 +70,20 @@ describe('grouping with Slack', () => {
   it('the transitions of one ingest call share one message, even with groupWait 0 and a slow ingest', async () => {
     p = await startPipeline('slack-batch', { receivers: receivers(), route: route({ receiver: 'oncall', groupWait: 0 }) });
     await p.alerting.ingest(fiveAlerts());
-    const [first] = await waitFor('the message', () => slack.delivered('chat.postMessage').length === 1 && slack.delivered('chat.postMessage'));
+    const [first] = await waitFor(
+      'the message',
+      () => slack.delivered('chat.postMessage').length === 1 && slack.delivered('chat.postMessage'),
+    );
     await settled(p, 1);
     expect(header(first!)).toBe(':red_circle: [FIRING:5] SyncFailed');
     expect(slack.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
   });
 
   it('repeatInterval → a reminder in the thread', async () => {
-    p = await startPipeline('slack-repeat', { receivers: receivers(), route: route({ receiver: 'oncall', groupWait: 0, repeatInterval: 800 }) });
+    p = await startPipeline('slack-repeat', {
+      receivers: receivers(),
+      route: route({ receiver: 'oncall', groupWait: 0, repeatInterval: 800 }),
+    });
     await p.alerting.ingest([alertOf('SyncStuck')]);
     const first = await waitFor('the first message', () => slack.delivered('chat.postMessage')[0]);
     const reminder = await waitFor('a reminder', () => slack.delivered('chat.postMessage')[1]);
@@ -96,7 +113,10 @@ describe('grouping with Slack', () => {
 
 describe('Slack failures', () => {
   it('503 for a while, then recovery: every notification arrives exactly once, in order', async () => {
-    p = await startPipeline('slack-503', { receivers: receivers(), route: route({ receiver: 'oncall', groupWait: 100, groupInterval: 300 }) });
+    p = await startPipeline('slack-503', {
+      receivers: receivers(),
+      route: route({ receiver: 'oncall', groupWait: 100, groupInterval: 300 }),
+    });
     slack.down();
     await p.alerting.ingest([alertOf('SyncFailed', { id: 'a' }), alertOf('SyncFailed', { id: 'b' })]);
     await waitFor('three failed attempts', () => slack.calls.filter((c) => c.status === 503).length >= 3);
@@ -134,13 +154,19 @@ describe('Slack failures', () => {
     await settled(p, 1);
     expect(p.outcomes).toEqual([['oncall', 'dropped']]);
     expect(slack.calls).toHaveLength(1);
-    expect(p.lines.find((l) => l.level === 50)?.err).toMatchObject({ message: 'slack answered ok:false (channel_not_found)', code: 'channel_not_found' });
+    expect(p.lines.find((l) => l.level === 50)?.err).toMatchObject({
+      message: 'slack answered ok:false (channel_not_found)',
+      code: 'channel_not_found',
+    });
   });
 });
 
 describe('Slack modes and the test alert', () => {
   it('webhookUrl mode posts the same blocks, no threads or updates', async () => {
-    p = await startPipeline('slack-hook', { receivers: [{ name: 'hook', slack: { webhookUrl: slack.webhookUrl } }], route: route({ receiver: 'hook', groupWait: 0, groupInterval: 200 }) });
+    p = await startPipeline('slack-hook', {
+      receivers: [{ name: 'hook', slack: { webhookUrl: slack.webhookUrl } }],
+      route: route({ receiver: 'hook', groupWait: 0, groupInterval: 200 }),
+    });
     await p.alerting.ingest([alertOf('SyncFailed')]);
     await waitFor('the first post', () => slack.delivered('webhook')[0]);
     await settled(p, 1);
@@ -153,13 +179,17 @@ describe('Slack modes and the test alert', () => {
   });
 
   it('syncwatch test-alert sends a clearly marked message', async () => {
-    const { notification: n, guarantee } = await sendTestAlert({ receivers: receivers() }, 'oncall', { logger: createLogger({ level: 'silent' }) });
+    const { notification: n, guarantee } = await sendTestAlert({ receivers: receivers() }, 'oncall', {
+      logger: createLogger({ level: 'silent' }),
+    });
     expect(n.reason).toBe('test');
     expect(guarantee).toEqual({ guarantee: 'at-least-once', why: expect.stringContaining('channel "#alerts" is a name') });
     const call = await waitFor('the test message', () => slack.delivered('chat.postMessage')[0]);
     expect(header(call)).toBe(':test_tube: [TEST] SyncFailed');
     expect(JSON.stringify(call.body.blocks)).toContain('This is a test message from syncwatch');
-    await expect(sendTestAlert({ receivers: receivers() }, 'nope', { logger: createLogger({ level: 'silent' }) })).rejects.toThrow('receiver "nope" is not defined in receivers (defined: oncall)');
+    await expect(sendTestAlert({ receivers: receivers() }, 'nope', { logger: createLogger({ level: 'silent' }) })).rejects.toThrow(
+      'receiver "nope" is not defined in receivers (defined: oncall)',
+    );
   });
 
   it('test-alert says what delivery guarantee the receiver gives: exactly-once with a channel ID and the history scope, at-least-once (and why) without the scope', async () => {
@@ -169,8 +199,13 @@ describe('Slack modes and the test alert', () => {
       const logger = createLogger({ level: 'silent' });
       expect((await sendTestAlert({ receivers: byId }, 'oncall', { logger })).guarantee).toMatchObject({ guarantee: 'exactly-once' });
       own.withoutHistoryScope();
-      expect((await sendTestAlert({ receivers: byId }, 'oncall', { logger })).guarantee).toEqual({ guarantee: 'at-least-once', why: expect.stringContaining('lacks the history scope (channels:history') });
-      expect(own.calls.filter((c) => c.method === 'conversations.history').every((c) => String(c.body.include_all_metadata) === 'true')).toBe(true);
+      expect((await sendTestAlert({ receivers: byId }, 'oncall', { logger })).guarantee).toEqual({
+        guarantee: 'at-least-once',
+        why: expect.stringContaining('lacks the history scope (channels:history'),
+      });
+      expect(
+        own.calls.filter((c) => c.method === 'conversations.history').every((c) => String(c.body.include_all_metadata) === 'true'),
+      ).toBe(true);
     } finally {
       await own.close();
     }

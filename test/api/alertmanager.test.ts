@@ -15,7 +15,8 @@ import { startRig, type Rig } from '../e2e/rig.ts';
 
 const AMTOOL = '/usr/bin/amtool';
 const haveAmtool = existsSync(AMTOOL);
-if (!haveAmtool) console.warn(`skipping the amtool tests: ${AMTOOL} is missing (Debian's prometheus-alertmanager package; .ci/run installs it)`);
+if (!haveAmtool)
+  console.warn(`skipping the amtool tests: ${AMTOOL} is missing (Debian's prometheus-alertmanager package; .ci/run installs it)`);
 
 let rig: Rig;
 let replica2: Daemon;
@@ -46,14 +47,31 @@ receivers:
     log: {}
 route: { receiver: ops-log, groupBy: [target, kind], groupWait: 0s, groupInterval: 1s, repeatInterval: 4h }
 `,
-    { scenario: { seed: 5, entities: { integrations: [{ name: 'NetSuite Orders', flows: [{ name: 'Orders', imports: 1, openErrors: 0 }], syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }] }] } } },
+    {
+      scenario: {
+        seed: 5,
+        entities: {
+          integrations: [
+            {
+              name: 'NetSuite Orders',
+              flows: [{ name: 'Orders', imports: 1, openErrors: 0 }],
+              syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }],
+            },
+          ],
+        },
+      },
+    },
   );
   // A second replica on the same Redis and prefix: what one stores, the other sees.
   replica2 = await startDaemon(rig.config, { logger: createLogger({ level: 'silent' }) });
   syncId = (await rig.admin('/world', undefined, 'GET')).syncs[0]._id;
   await rig.polls(1);
   await rig.admin(`/syncs/${syncId}/fail`, { numErrors: 3, message: 'Snowflake said no' });
-  await waitFor('SyncFailed in /api/v2/alerts', async () => ((await api(rig.daemon.url, '/alerts')).some((a: any) => a.labels.alertname === 'SyncFailed') ? true : undefined), 60_000);
+  await waitFor(
+    'SyncFailed in /api/v2/alerts',
+    async () => ((await api(rig.daemon.url, '/alerts')).some((a: any) => a.labels.alertname === 'SyncFailed') ? true : undefined),
+    60_000,
+  );
   redis = await connectRedis(rig.config.redis);
 }, 120_000);
 
@@ -76,16 +94,32 @@ describe.skipIf(!haveAmtool)('the real amtool', () => {
   });
 
   it('silence add (regex and negative matchers) is honoured by every replica; query lists it; expire ends it', async () => {
-    const id = (await amtool(rig.daemon.url, 'silence', 'add', '--author=ops@example.com', '--comment=maintenance', '--duration=1h', 'alertname=SyncFailed', 'target=~"celigo-.*"', 'severity!="info"')).trim();
+    const id = (
+      await amtool(
+        rig.daemon.url,
+        'silence',
+        'add',
+        '--author=ops@example.com',
+        '--comment=maintenance',
+        '--duration=1h',
+        'alertname=SyncFailed',
+        'target=~"celigo-.*"',
+        'severity!="info"',
+      )
+    ).trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     // Stored where `syncwatch silence add` stores them.
     const stored = await listSilences(redis, keyspace(rig.config.redis.prefix));
     expect(stored.find((x) => x.id === id)).toMatchObject({ createdBy: 'ops@example.com', source: 'runtime' });
     // The other replica holds the alert back.
-    await waitFor('the alert silenced on replica 2', async () => {
-      const [a] = await api(replica2.url, '/alerts?filter=alertname%3D%22SyncFailed%22');
-      return a?.status.state === 'suppressed' && a.status.silencedBy.includes(id) ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'the alert silenced on replica 2',
+      async () => {
+        const [a] = await api(replica2.url, '/alerts?filter=alertname%3D%22SyncFailed%22');
+        return a?.status.state === 'suppressed' && a.status.silencedBy.includes(id) ? true : undefined;
+      },
+      30_000,
+    );
     const status = (await (await fetch(`${replica2.url}/status`)).json()) as any;
     expect(status.alerts.find((a: any) => a.labels.kind === 'SyncFailed')).toMatchObject({ silenced: true, silencedBy: [id] });
     // amtool's default query leaves silenced alerts out; --silenced shows them.
@@ -113,12 +147,34 @@ describe.skipIf(!haveAmtool)('the real amtool', () => {
 describe('the API shapes beyond amtool', () => {
   it('groups by the route, status is alertmanagerStatus, bad silences are refused with 400', async () => {
     const groups = await api(rig.daemon.url, '/alerts/groups');
-    expect(groups).toEqual([expect.objectContaining({ labels: { kind: 'SyncFailed', target: 'celigo-prod' }, receiver: { name: 'ops-log' }, alerts: [expect.objectContaining({ labels: expect.objectContaining({ alertname: 'SyncFailed' }) })] })]);
+    expect(groups).toEqual([
+      expect.objectContaining({
+        labels: { kind: 'SyncFailed', target: 'celigo-prod' },
+        receiver: { name: 'ops-log' },
+        alerts: [expect.objectContaining({ labels: expect.objectContaining({ alertname: 'SyncFailed' }) })],
+      }),
+    ]);
     const status = await api(rig.daemon.url, '/status');
-    expect(status).toMatchObject({ cluster: { status: 'disabled' }, versionInfo: { version: expect.any(String) }, config: { original: expect.stringContaining('ops-log') }, uptime: expect.any(String) });
-    const post = (body: unknown) => fetch(`${rig.daemon.url}/api/v2/silences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(status).toMatchObject({
+      cluster: { status: 'disabled' },
+      versionInfo: { version: expect.any(String) },
+      config: { original: expect.stringContaining('ops-log') },
+      uptime: expect.any(String),
+    });
+    const post = (body: unknown) =>
+      fetch(`${rig.daemon.url}/api/v2/silences`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const now = Date.now();
-    const silence = { matchers: [{ name: 'target', value: '.*', isRegex: true }], startsAt: new Date(now).toISOString(), endsAt: new Date(now + 60_000).toISOString(), createdBy: 't', comment: 'c' };
+    const silence = {
+      matchers: [{ name: 'target', value: '.*', isRegex: true }],
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now + 60_000).toISOString(),
+      createdBy: 't',
+      comment: 'c',
+    };
     expect((await post(silence)).status).toBe(400); // matches everything
     expect((await post({ ...silence, matchers: [{ name: 'target', value: '(a+)+', isRegex: true }] })).status).toBe(400);
     expect((await post({ ...silence, endsAt: new Date(now - 1000).toISOString() })).status).toBe(400);

@@ -170,7 +170,9 @@ describe('the import arrows of ARCHITECTURE.md', () => {
   it('holds for every file in src/ and workers/', () => {
     const edges = sourceFiles().flatMap((file) => importsOf(file, readFileSync(join(root, file), 'utf8')));
     expect(edges.length).toBeGreaterThan(100);
-    const problems = checkArrows(edges).map((v) => `${relative(root, join(root, v.edge.from))}:${v.edge.line} imports ${v.edge.to}: ${v.reason}`);
+    const problems = checkArrows(edges).map(
+      (v) => `${relative(root, join(root, v.edge.from))}:${v.edge.line} imports ${v.edge.to}: ${v.reason}`,
+    );
     expect(problems).toEqual([]);
   });
 });

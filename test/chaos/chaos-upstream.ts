@@ -24,7 +24,10 @@ export async function startChaosUpstream(fallback?: string): Promise<ChaosUpstre
   let rule: { path: RegExp; mode: ChaosMode } | undefined;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  const state: Pick<ChaosUpstream, 'counts' | 'bytesSent'> = { counts: { malformed: 0, truncated: 0, huge: 0, endless: 0, proxied: 0 }, bytesSent: 0 };
+  const state: Pick<ChaosUpstream, 'counts' | 'bytesSent'> = {
+    counts: { malformed: 0, truncated: 0, huge: 0, endless: 0, proxied: 0 },
+    bytesSent: 0,
+  };
 
   const serve = (mode: ChaosMode, res: ServerResponse) => {
     state.counts[mode]++;

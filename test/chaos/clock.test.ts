@@ -37,7 +37,11 @@ async function pipeline(tag: string, now: () => number) {
   const queue = new Queue('notify', { connection, prefix: keys.prefix });
   const outcomes: string[] = [];
   const alerting = createAlerting({
-    config: { receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }], route: route({ receiver: 'oncall', groupWait: 0, groupInterval: 300, repeatInterval: 4 * 3600_000 }), silences: [] },
+    config: {
+      receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }],
+      route: route({ receiver: 'oncall', groupWait: 0, groupInterval: 300, repeatInterval: 4 * 3600_000 }),
+      silences: [],
+    },
     redis: env.redis,
     keys,
     notifyQueue: queue,
@@ -68,12 +72,18 @@ describe('clock jumps', () => {
 
     skew = 0; // NTP corrects the clock: a year back
     await p.alerting.ingest([alertOf('SyncFailed', { id: 'b' })]);
-    await eventually('the second alert delivered after the clock went back a year', () => slack.delivered().length === 2, { timeoutMs: 15_000 });
+    await eventually('the second alert delivered after the clock went back a year', () => slack.delivered().length === 2, {
+      timeoutMs: 15_000,
+    });
     await p.alerting.ingest([alertOf('SyncFailed', { id: 'a', status: 'resolved' })]);
     await eventually('the resolution delivered', () => slack.delivered().length === 3, { timeoutMs: 15_000 });
     await eventually('the pipeline idle', () => p.alerting.dispatcher.idle(), { timeoutMs: 15_000 });
     // Re-ingesting everything (a re-processed chunk) after the jumps sends nothing again.
-    await p.alerting.ingest([alertOf('SyncFailed', { id: 'a' }), alertOf('SyncFailed', { id: 'b' }), alertOf('SyncFailed', { id: 'a', status: 'resolved' })]);
+    await p.alerting.ingest([
+      alertOf('SyncFailed', { id: 'a' }),
+      alertOf('SyncFailed', { id: 'b' }),
+      alertOf('SyncFailed', { id: 'a', status: 'resolved' }),
+    ]);
     await eventually('the pipeline idle again', () => p.alerting.dispatcher.idle(), { timeoutMs: 15_000 });
     expect(slack.delivered()).toHaveLength(3);
     expect(JSON.stringify(slack.delivered()[1]!.body.blocks)).toContain('Orders b');
@@ -93,7 +103,13 @@ describe('clock jumps', () => {
     await eventually('the pipeline idle after the jump', () => p.alerting.dispatcher.idle(), { timeoutMs: 15_000 });
     await p.alerting.ingest([alertOf('SyncStuck', { id: 't' })]);
     await eventually('the pipeline idle once more', () => p.alerting.dispatcher.idle(), { timeoutMs: 15_000 });
-    expect(slack.delivered().length, slack.delivered().map((_, i) => header(i)).join('\n')).toBe(2);
+    expect(
+      slack.delivered().length,
+      slack
+        .delivered()
+        .map((_, i) => header(i))
+        .join('\n'),
+    ).toBe(2);
     expect(p.outcomes.filter((o) => o !== 'success')).toEqual([]);
   });
 });

@@ -19,7 +19,13 @@ async function deployment(name: string, receiver: Record<string, unknown>, seed:
   const sim = await startSimulator({ port: 0, scenario: smallWorld(seed) });
   closers.push(() => sim.close());
   const prefix = `${suite.filePrefix}-${name}`;
-  const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: sim.url, receivers: [{ name: 'oncall', ...receiver }] });
+  const config = deploymentConfig({
+    redisUrl: suite.redisUrl,
+    prefix,
+    name,
+    baseUrl: sim.url,
+    receivers: [{ name: 'oncall', ...receiver }],
+  });
   closers.push(config.remove);
   const notify = notifyQueue(suite.redis, prefix);
   closers.push(() => notify.close());
@@ -49,10 +55,16 @@ describe('kill -9 while a receiver holds an accepted send', () => {
     const d = await deployment('slackkill', { slack: { token: 'xoxb-test', channel: CHANNEL, apiUrl: slack.apiUrl } }, 91);
     const { sim, notify } = d;
     const { second, context } = await killWhileHeld(d, { hold: slack.holdPosts, held: slack.held, release: slack.release });
-    await second.waitFor('the earlier attempt adopted', (l) => l.msg === 'an earlier attempt was delivered; adopted it instead of sending again');
+    await second.waitFor(
+      'the earlier attempt adopted',
+      (l) => l.msg === 'an earlier attempt was delivered; adopted it instead of sending again',
+    );
     await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
     expect(slack.messages, context()).toHaveLength(1);
-    expect(slack.messages[0]!.metadata).toMatchObject({ event_type: 'syncwatch_notification', event_payload: { notification_id: expect.any(String) } });
+    expect(slack.messages[0]!.metadata).toMatchObject({
+      event_type: 'syncwatch_notification',
+      event_payload: { notification_id: expect.any(String) },
+    });
 
     await admin(sim, `/syncs/${SYNC}/succeed`);
     await eventually('the resolution', () => slack.delivered('chat.update').length === 1, { context });

@@ -21,7 +21,14 @@ export function smallWorld(seed: number) {
   return {
     seed,
     entities: {
-      integrations: [{ id: INTEGRATION, name: 'Shop', flows: [{ id: FLOW, name: 'Orders', exports: [STEP], imports: 0, openErrors: 0 }], syncs: [{ id: SYNC, name: 'Orders sync', history: ['completed' as const] }] }],
+      integrations: [
+        {
+          id: INTEGRATION,
+          name: 'Shop',
+          flows: [{ id: FLOW, name: 'Orders', exports: [STEP], imports: 0, openErrors: 0 }],
+          syncs: [{ id: SYNC, name: 'Orders sync', history: ['completed' as const] }],
+        },
+      ],
     },
   };
 }
@@ -48,9 +55,25 @@ export function deploymentConfig(o: DeploymentOptions) {
     redis: { url: o.redisUrl, prefix: o.prefix },
     server: { listen: '127.0.0.1:0' },
     workers: { lockDuration: '3s', stalledInterval: '1s', ...o.workers },
-    targets: [{ name: o.name, provider: 'celigo', baseUrl: o.baseUrl, token: 'sim-token', interval: o.interval ?? '1s', requestsPerSecond: 1000, ...o.target }],
+    targets: [
+      {
+        name: o.name,
+        provider: 'celigo',
+        baseUrl: o.baseUrl,
+        token: 'sim-token',
+        interval: o.interval ?? '1s',
+        requestsPerSecond: 1000,
+        ...o.target,
+      },
+    ],
     receivers: o.receivers ?? [{ name: 'log', log: {} }],
-    route: { receiver: (o.receivers?.[0] as { name?: string } | undefined)?.name ?? 'log', groupWait: '0s', groupInterval: '1s', repeatInterval: '4h', ...o.route },
+    route: {
+      receiver: (o.receivers?.[0] as { name?: string } | undefined)?.name ?? 'log',
+      groupWait: '0s',
+      groupInterval: '1s',
+      repeatInterval: '4h',
+      ...o.route,
+    },
   });
 }
 
@@ -70,7 +93,10 @@ export function tally(keys: string[]): Record<string, number> {
 export const once = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, 1]));
 
 export const notified = (daemons: DaemonProcess[], key: string, timeoutMs?: number) =>
-  eventually(`a notification of "${key}"`, () => allTransitions(daemons).includes(key), { context: tails(daemons), ...(timeoutMs ? { timeoutMs } : {}) });
+  eventually(`a notification of "${key}"`, () => allTransitions(daemons).includes(key), {
+    context: tails(daemons),
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 
 /** The value of one sample of /metrics (sum over samples whose labels include `labels`). */
 export async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -99,9 +125,18 @@ export function notifyQueue(redis: Redis, prefix: string): Queue {
 }
 
 /** The daemon's /status shows a poll of its first target after `since` with this outcome. */
-export async function polledAfter(daemon: { status(): Promise<{ targets: Array<{ lastPollAt: string | null; lastOutcome: string | null }> }> }, since: number, outcome: 'success' | 'failure' = 'success', context?: () => string) {
-  await eventually(`a ${outcome} poll after ${new Date(since).toISOString()}`, async () => {
-    const t = (await daemon.status()).targets[0]!;
-    return t.lastPollAt !== null && Date.parse(t.lastPollAt) > since && t.lastOutcome === outcome;
-  }, context ? { context } : {});
+export async function polledAfter(
+  daemon: { status(): Promise<{ targets: Array<{ lastPollAt: string | null; lastOutcome: string | null }> }> },
+  since: number,
+  outcome: 'success' | 'failure' = 'success',
+  context?: () => string,
+) {
+  await eventually(
+    `a ${outcome} poll after ${new Date(since).toISOString()}`,
+    async () => {
+      const t = (await daemon.status()).targets[0]!;
+      return t.lastPollAt !== null && Date.parse(t.lastPollAt) > since && t.lastOutcome === outcome;
+    },
+    context ? { context } : {},
+  );
 }

@@ -6,14 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { alertOf } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack.ts';
+import { startFakeSlack } from '../fakes/slack.ts';
 import { startFakeSmtp } from '../fakes/smtp.ts';
 import { Daemon, eventually, useDaemonSuite } from '../harness/daemon.ts';
 import { admin, deploymentConfig, metric, notifyIdle, notifyQueue, polledAfter, smallWorld, SYNC, tails } from './helpers.ts';
 
 const suite = useDaemonSuite('chaos-receivers');
 const { closers } = suite;
-
 
 const retryLines = (d: Daemon) => d.lines.filter((l) => l.msg === 'delivery failed; will retry');
 
@@ -25,7 +24,13 @@ describe('receivers down', () => {
     closers.push(() => sim.close());
     const name = 'slack503';
     const prefix = `${suite.filePrefix}-${name}`;
-    const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: sim.url, receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }] });
+    const config = deploymentConfig({
+      redisUrl: suite.redisUrl,
+      prefix,
+      name,
+      baseUrl: sim.url,
+      receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }],
+    });
     closers.push(config.remove);
     const notify = notifyQueue(suite.redis, prefix);
     closers.push(() => notify.close());
@@ -44,7 +49,11 @@ describe('receivers down', () => {
     expect(await metric(daemon.url, 'syncwatch_notifications_total', { receiver: 'oncall', outcome: 'failure' })).toBeGreaterThanOrEqual(3);
 
     slack.recover();
-    await eventually('the firing message and its resolution delivered', () => slack.delivered('chat.postMessage').length >= 1 && slack.delivered('chat.update').length >= 1, { context });
+    await eventually(
+      'the firing message and its resolution delivered',
+      () => slack.delivered('chat.postMessage').length >= 1 && slack.delivered('chat.update').length >= 1,
+      { context },
+    );
     await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
     await polledAfter(daemon, Date.now(), 'success', context);
     const posts = slack.delivered('chat.postMessage');
@@ -71,7 +80,12 @@ describe('receivers down', () => {
       prefix,
       name,
       baseUrl: sim.url,
-      receivers: [{ name: 'mail', email: { from: 'syncwatch@example.com', to: ['ops@example.com'], smtp: { host: smtp.host, port: smtp.port, secure: false } } }],
+      receivers: [
+        {
+          name: 'mail',
+          email: { from: 'syncwatch@example.com', to: ['ops@example.com'], smtp: { host: smtp.host, port: smtp.port, secure: false } },
+        },
+      ],
     });
     closers.push(config.remove);
     const notify = notifyQueue(suite.redis, prefix);
@@ -92,7 +106,10 @@ describe('receivers down', () => {
     await eventually('two mails (failure, resolution)', () => smtp.mails.length >= 2, { context });
     await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
     await polledAfter(daemon, Date.now(), 'success', context);
-    expect(smtp.mails.map((m) => m.subject.match(/FIRING|RESOLVED/)?.[0]), context()).toEqual(['FIRING', 'RESOLVED']);
+    expect(
+      smtp.mails.map((m) => m.subject.match(/FIRING|RESOLVED/)?.[0]),
+      context(),
+    ).toEqual(['FIRING', 'RESOLVED']);
     expect(await metric(daemon.url, 'syncwatch_notifications_total', { receiver: 'mail', outcome: 'success' })).toBe(2);
     expect((await daemon.stop()).code).toBe(0);
   }, 120_000);
@@ -108,17 +125,29 @@ describe('hostile alert text', () => {
   it('an error message of 1 MB and one full of mrkdwn and mentions reach Slack escaped and cut: no @channel/@here/user mention, every text block within Slack limits', async () => {
     const slack = await startFakeSlack();
     closers.push(() => slack.close());
-    p = await startPipeline(`chaos-hostile-${process.pid}`, { receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }], route: route({ receiver: 'oncall', groupWait: 0, groupBy: ['target', 'kind', 'resource'] }) });
-    const hostile = '*bold* _it_ ~strike~ `code` ```block``` <!channel> <!here> <!everyone> <@U123ABC> <#C999|general> <https://evil.example|click> &amp; > quote\n';
+    p = await startPipeline(`chaos-hostile-${process.pid}`, {
+      receivers: [{ name: 'oncall', slack: { token: 'xoxb-test', channel: '#alerts', apiUrl: slack.apiUrl } }],
+      route: route({ receiver: 'oncall', groupWait: 0, groupBy: ['target', 'kind', 'resource'] }),
+    });
+    const hostile =
+      '*bold* _it_ ~strike~ `code` ```block``` <!channel> <!here> <!everyone> <@U123ABC> <#C999|general> <https://evil.example|click> &amp; > quote\n';
     const huge = hostile + 'x'.repeat(1024 * 1024);
-    await p.alerting.ingest([alertOf('SyncFailed', { id: 'big', error: huge }), alertOf('FlowErrors', { id: 'mrk', error: hostile.repeat(50) })]);
+    await p.alerting.ingest([
+      alertOf('SyncFailed', { id: 'big', error: huge }),
+      alertOf('FlowErrors', { id: 'mrk', error: hostile.repeat(50) }),
+    ]);
     await eventually('both messages delivered', () => slack.delivered('chat.postMessage').length >= 2, { timeoutMs: 30_000 });
     for (const call of slack.delivered('chat.postMessage')) {
       const raw = JSON.stringify({ text: call.body.text, blocks: call.body.blocks });
       expect(raw.length, 'the whole message stays small').toBeLessThan(40_000);
-      for (const mention of ['<!channel>', '<!here>', '<!everyone>', '<@U123ABC>', '<#C999|general>', '<https://evil.example|click>']) expect(raw, mention).not.toContain(mention);
+      for (const mention of ['<!channel>', '<!here>', '<!everyone>', '<@U123ABC>', '<#C999|general>', '<https://evil.example|click>'])
+        expect(raw, mention).not.toContain(mention);
       for (const block of call.body.blocks ?? []) {
-        const texts = [block.text?.text, ...(block.fields ?? []).map((f: { text?: string }) => f.text), ...(block.elements ?? []).map((e: { text?: string }) => e.text)].filter((t): t is string => typeof t === 'string');
+        const texts = [
+          block.text?.text,
+          ...(block.fields ?? []).map((f: { text?: string }) => f.text),
+          ...(block.elements ?? []).map((e: { text?: string }) => e.text),
+        ].filter((t): t is string => typeof t === 'string');
         for (const t of texts) expect(t.length, `a ${block.type} block text`).toBeLessThanOrEqual(3000);
       }
     }

@@ -8,7 +8,20 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { Daemon, eventually, killAll } from '../harness/daemon.ts';
-import { admin, allTransitions, deploymentConfig, notified, notifyIdle, notifyQueue, polledAfter, smallWorld, syncFp, SYNC, tails, tally } from './helpers.ts';
+import {
+  admin,
+  allTransitions,
+  deploymentConfig,
+  notified,
+  notifyIdle,
+  notifyQueue,
+  polledAfter,
+  smallWorld,
+  syncFp,
+  SYNC,
+  tails,
+  tally,
+} from './helpers.ts';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -28,18 +41,24 @@ async function freePort(): Promise<number> {
 
 /** A redis-server of our own on `port`, nothing on disk; `kill()` is SIGKILL. */
 async function ownRedis(port: number): Promise<{ kill: () => Promise<void> }> {
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await eventually(`redis-server on ${port} to answer`, async () => {
-    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } finally {
-      r.disconnect();
-    }
-  }, { timeoutMs: 15_000 });
+  await eventually(
+    `redis-server on ${port} to answer`,
+    async () => {
+      const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => {});
+      try {
+        await r.connect();
+        return (await r.ping()) === 'PONG';
+      } finally {
+        r.disconnect();
+      }
+    },
+    { timeoutMs: 15_000 },
+  );
   return {
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -70,22 +89,40 @@ describe('Redis killed and restarted', () => {
 
     // Kill Redis while cycles run (interval 1 s: one is always due or in flight).
     await server.kill();
-    await eventually('/readyz to answer 503', async () => (await fetch(`${daemon.url}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 503, { context });
+    await eventually(
+      '/readyz to answer 503',
+      async () => (await fetch(`${daemon.url}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 503,
+      { context },
+    );
     await daemon.waitFor('a log line saying Redis is unreachable', (l) => l.msg === 'redis connection lost');
     expect((await fetch(`${daemon.url}/healthz`)).status, 'the process is alive').toBe(200);
 
     server = await ownRedis(port);
     const restartedAt = Date.now();
-    await eventually('/readyz to answer 200 again', async () => (await fetch(`${daemon.url}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 200, { context });
+    await eventually(
+      '/readyz to answer 200 again',
+      async () => (await fetch(`${daemon.url}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 200,
+      { context },
+    );
     await daemon.waitFor('a log line saying Redis is back', (l) => l.msg === 'redis connection back');
     // One line per outage, not one per retry; no raw stacks anywhere.
-    expect(daemon.lines.filter((l) => l.msg === 'redis connection lost'), context()).toHaveLength(1);
+    expect(
+      daemon.lines.filter((l) => l.msg === 'redis connection lost'),
+      context(),
+    ).toHaveLength(1);
     expect(daemon.lines.filter((l) => /ECONNREFUSED/.test(JSON.stringify(l))).length, context()).toBeLessThanOrEqual(1);
     expect(daemon.stderr.join(''), context()).toBe('');
     // Polling resumes on the empty Redis and finds the sync still failed: notified again.
-    await daemon.waitFor('a log line saying the lost poll schedule was re-created', (l) => typeof l.msg === 'string' && l.msg.startsWith('the poll schedule was missing from Redis'));
+    await daemon.waitFor(
+      'a log line saying the lost poll schedule was re-created',
+      (l) => typeof l.msg === 'string' && l.msg.startsWith('the poll schedule was missing from Redis'),
+    );
     await polledAfter(daemon, restartedAt, 'success', context);
-    await eventually(`"${firing}" notified a second time (the state was lost)`, () => allTransitions([daemon]).filter((k) => k === firing).length === 2, { context });
+    await eventually(
+      `"${firing}" notified a second time (the state was lost)`,
+      () => allTransitions([daemon]).filter((k) => k === firing).length === 2,
+      { context },
+    );
 
     const succeeded = await admin(sim, `/syncs/${SYNC}/succeed`);
     const resolved = `${syncFp(name)} resolved run=${succeeded._id}`;
@@ -93,7 +130,10 @@ describe('Redis killed and restarted', () => {
     await polledAfter(daemon, Date.now(), 'success', context);
     const check = new Redis(url);
     const notify = notifyQueue(check, prefix);
-    closers.push(() => void check.disconnect(), () => notify.close());
+    closers.push(
+      () => void check.disconnect(),
+      () => notify.close(),
+    );
     await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
     expect(tally(allTransitions([daemon])), context()).toEqual({ [firing]: 2, [resolved]: 1 });
     expect(daemon.exit, 'the daemon is still running').toBeUndefined();

@@ -4,11 +4,25 @@
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { Daemon, eventually, useDaemonSuite } from '../harness/daemon.ts';
-import { admin, allTransitions, deploymentConfig, FLOW, notified, notifyIdle, notifyQueue, smallWorld, STEP, stepFp, SYNC, syncFp, tails, tally } from './helpers.ts';
+import {
+  admin,
+  allTransitions,
+  deploymentConfig,
+  FLOW,
+  notified,
+  notifyIdle,
+  notifyQueue,
+  smallWorld,
+  STEP,
+  stepFp,
+  SYNC,
+  syncFp,
+  tails,
+  tally,
+} from './helpers.ts';
 
 const suite = useDaemonSuite('chaos-replicas');
 const { closers } = suite;
-
 
 const KILL_EVERY_MS = 3000;
 
@@ -47,23 +61,35 @@ describe('replicas under SIGKILL', () => {
       await notified(all, expected.at(-1)!);
       await admin(sim, `/flows/${FLOW}/steps/${STEP}/errors`, { count: 2 + round });
       expected.push(`${stepFp(name)} firing`);
-      await eventually(`FlowErrors firing notified ${round + 1} time(s)`, () => allTransitions(all).filter((k) => k === `${stepFp(name)} firing`).length >= round + 1, { context });
+      await eventually(
+        `FlowErrors firing notified ${round + 1} time(s)`,
+        () => allTransitions(all).filter((k) => k === `${stepFp(name)} firing`).length >= round + 1,
+        { context },
+      );
       const succeeded = await admin(sim, `/syncs/${SYNC}/succeed`);
       expected.push(`${syncFp(name)} resolved run=${succeeded._id}`);
       await notified(all, expected.at(-1)!);
       await admin(sim, `/flows/${FLOW}/steps/${STEP}/errors`, undefined, 'DELETE');
       expected.push(`${stepFp(name)} resolved`);
-      await eventually(`FlowErrors resolved notified ${round + 1} time(s)`, () => allTransitions(all).filter((k) => k === `${stepFp(name)} resolved`).length >= round + 1, { context });
+      await eventually(
+        `FlowErrors resolved notified ${round + 1} time(s)`,
+        () => allTransitions(all).filter((k) => k === `${stepFp(name)} resolved`).length >= round + 1,
+        { context },
+      );
     }
     await eventually('at least three kills', () => kills >= 3, { context });
     clearInterval(killer);
     await starting;
     // Quiet: the survivors poll the final world; nothing more may be notified.
     const quietFrom = Date.now();
-    await eventually('a successful poll after the last kill', async () => {
-      const t = (await live()[0]!.status()).targets[0]!;
-      return t.lastPollAt !== null && Date.parse(t.lastPollAt) > quietFrom && t.lastOutcome === 'success';
-    }, { context });
+    await eventually(
+      'a successful poll after the last kill',
+      async () => {
+        const t = (await live()[0]!.status()).targets[0]!;
+        return t.lastPollAt !== null && Date.parse(t.lastPollAt) > quietFrom && t.lastOutcome === 'success';
+      },
+      { context },
+    );
     await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
     expect(tally(allTransitions(all)), context()).toEqual(tally(expected));
     expect(kills).toBeGreaterThanOrEqual(3);

@@ -20,7 +20,14 @@ describe('restart after kill -9', () => {
     closers.push(() => sim.close());
     const name = 'restart';
     const prefix = `${suite.filePrefix}-${name}`;
-    const config = deploymentConfig({ redisUrl: suite.redisUrl, prefix, name, baseUrl: sim.url, interval: `${INTERVAL_MS / 1000}s`, workers: { lockDuration: '30s', stalledInterval: '30s' } });
+    const config = deploymentConfig({
+      redisUrl: suite.redisUrl,
+      prefix,
+      name,
+      baseUrl: sim.url,
+      interval: `${INTERVAL_MS / 1000}s`,
+      workers: { lockDuration: '30s', stalledInterval: '30s' },
+    });
     closers.push(config.remove);
     const first = await Daemon.start('first', config.file);
     await polledAfter(first, 0, 'success', tails([first]));
@@ -33,13 +40,22 @@ describe('restart after kill -9', () => {
     const context = tails([first, second]);
     const injectedAt = Date.now();
     const failed = await admin(sim, `/syncs/${SYNC}/fail`);
-    const line = await second.waitFor('the SyncFailed notification', (l) => {
-      const a = l.alert as { fingerprint?: string; status?: string; annotations?: { runId?: string } } | undefined;
-      return a?.fingerprint === syncFp(name) && a.status === 'firing' && a.annotations?.runId === failed._id;
-    }, 90_000);
+    const line = await second.waitFor(
+      'the SyncFailed notification',
+      (l) => {
+        const a = l.alert as { fingerprint?: string; status?: string; annotations?: { runId?: string } } | undefined;
+        return a?.fingerprint === syncFp(name) && a.status === 'firing' && a.annotations?.runId === failed._id;
+      },
+      90_000,
+    );
     const latencyMs = Date.parse(String(line.time)) - injectedAt;
     expect(latencyMs, `alerted ${latencyMs} ms after the injection\n${context()}`).toBeLessThanOrEqual(INTERVAL_MS + 15_000);
-    expect(second.lines.some((l) => l.msg === 'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts'), context()).toBe(true);
+    expect(
+      second.lines.some(
+        (l) => l.msg === 'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts',
+      ),
+      context(),
+    ).toBe(true);
     expect((await second.stop()).code).toBe(0);
   }, 150_000);
 });

@@ -5,14 +5,28 @@
 import { describe, expect, it } from 'vitest';
 import { isSyncwatchError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/client.ts';
-import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { Daemon, eventually, type LogLine, useDaemonSuite } from '../harness/daemon.ts';
-import { startChaosUpstream, type ChaosMode, type ChaosUpstream } from './chaos-upstream.ts';
-import { admin, allTransitions, deploymentConfig, downFp, id, metric, notified, notifyIdle, notifyQueue, once, polledAfter, smallWorld, tails, tally } from './helpers.ts';
+import { startChaosUpstream, type ChaosMode } from './chaos-upstream.ts';
+import {
+  admin,
+  allTransitions,
+  deploymentConfig,
+  downFp,
+  id,
+  metric,
+  notified,
+  notifyIdle,
+  notifyQueue,
+  once,
+  polledAfter,
+  smallWorld,
+  tails,
+  tally,
+} from './helpers.ts';
 
 const suite = useDaemonSuite('chaos-upstream');
 const { closers } = suite;
-
 
 const MB = 1024 * 1024;
 
@@ -20,7 +34,17 @@ describe('hostile response bodies', () => {
   it('malformed JSON, a truncated body, a 50 MB body, a body that never ends: each a clear "upstream" error, bounded in bytes and time, nothing thrown past the client', async () => {
     const up = await startChaosUpstream();
     closers.push(() => up.close());
-    const client = new HttpClient({ target: 'chaos', baseUrl: up.url, auth: { type: 'none' }, maxRetries: 1, backoffBaseMs: 10, backoffMaxMs: 20, headersTimeoutMs: 2000, bodyTimeoutMs: 2000, responseTimeoutMs: 1500 });
+    const client = new HttpClient({
+      target: 'chaos',
+      baseUrl: up.url,
+      auth: { type: 'none' },
+      maxRetries: 1,
+      backoffBaseMs: 10,
+      backoffMaxMs: 20,
+      headersTimeoutMs: 2000,
+      bodyTimeoutMs: 2000,
+      responseTimeoutMs: 1500,
+    });
     closers.push(() => void client.close().catch(() => {}));
     const expected: Record<ChaosMode, RegExp> = {
       malformed: /^GET \/v1\/flows → 200: response is not valid JSON$/,
@@ -62,7 +86,12 @@ describe('hostile response bodies', () => {
     await polledAfter(daemon, 0, 'success', context);
 
     const failedPolls = (mode?: RegExp) =>
-      daemon.lines.filter((l) => (l.msg === 'poll failed' || l.msg === 'poll chunk failed') && (l.err as { kind?: string; message?: string } | undefined)?.kind === 'upstream' && (!mode || mode.test(String((l.err as { message?: string }).message))));
+      daemon.lines.filter(
+        (l) =>
+          (l.msg === 'poll failed' || l.msg === 'poll chunk failed') &&
+          (l.err as { kind?: string; message?: string } | undefined)?.kind === 'upstream' &&
+          (!mode || mode.test(String((l.err as { message?: string }).message))),
+      );
     const modes: Array<[ChaosMode, RegExp]> = [
       ['malformed', /not valid JSON/],
       ['truncated', /socket closed/],
@@ -102,11 +131,20 @@ describe('rate limited', () => {
     const daemon = await Daemon.start('ratelimited', config.file, { LOG_LEVEL: 'debug' });
     const context = tails([daemon]);
     await polledAfter(daemon, 0, 'success', context);
-    const fault = { path: '^(/api)?/v1/', status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"rate_limited","message":"Too many requests"}]}' };
+    const fault = {
+      path: '^(/api)?/v1/',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: '{"errors":[{"code":"rate_limited","message":"Too many requests"}]}',
+    };
 
     // A short burst (fewer 429s than one request's retries): absorbed by the client, no failed poll.
     await admin(sim, '/faults', { ...fault, times: 3 });
-    await eventually('the burst of 429s to be used up', async () => ((await (await fetch(`${sim.url}/__sim/faults`)).json()) as unknown[]).length === 0, { context });
+    await eventually(
+      'the burst of 429s to be used up',
+      async () => ((await (await fetch(`${sim.url}/__sim/faults`)).json()) as unknown[]).length === 0,
+      { context },
+    );
     await polledAfter(daemon, Date.now(), 'success', context);
     expect(daemon.alerts(), 'a short burst raises nothing').toEqual([]);
 
@@ -116,13 +154,19 @@ describe('rate limited', () => {
     await admin(sim, '/faults', fault);
     await notified([daemon], `${downFp(name)} firing`);
     await admin(sim, '/faults', undefined, 'DELETE');
-    const stats = (await (await fetch(`${sim.url}/__sim/stats`)).json()) as { total: number; byEndpoint: Record<string, Record<string, number>> };
+    const stats = (await (await fetch(`${sim.url}/__sim/stats`)).json()) as {
+      total: number;
+      byEndpoint: Record<string, Record<string, number>>;
+    };
     const during = daemon.lines.slice(failedBefore);
     const failedPolls = during.filter((l: LogLine) => l.msg === 'poll failed' || l.msg === 'poll chunk failed');
     const down = daemon.alerts().find((a) => a.fingerprint === downFp(name))!;
     expect(Number(down.annotations.failures)).toBe(3);
     expect(down.annotations.errorKind).toBe('rate-limited');
-    expect(failedPolls.every((l) => (l.err as { kind?: string }).kind === 'rate-limited'), context()).toBe(true);
+    expect(
+      failedPolls.every((l) => (l.err as { kind?: string }).kind === 'rate-limited'),
+      context(),
+    ).toBe(true);
     // No storm: each failed poll made at most 1 + maxRetries (4) requests; each retry waited Retry-After.
     const requests429 = Object.values(stats.byEndpoint).reduce((n, codes) => n + (codes['429'] ?? 0), 0);
     const finishedPolls = failedPolls.length;
@@ -130,7 +174,10 @@ describe('rate limited', () => {
     expect(requests429, `${requests429} 429s for ${finishedPolls} failed polls`).toBeLessThanOrEqual(finishedPolls * 5 + inFlight);
     const retries = during.filter((l) => l.msg === 'retrying request' && l.status === 429);
     expect(retries.length).toBeGreaterThan(0);
-    expect(retries.every((l) => Number(l.delayMs) >= 1000), 'every retry after a 429 waited Retry-After').toBe(true);
+    expect(
+      retries.every((l) => Number(l.delayMs) >= 1000),
+      'every retry after a 429 waited Retry-After',
+    ).toBe(true);
     expect(await metric(daemon.url, 'syncwatch_api_requests_total', { target: name, code: '429' })).toBeGreaterThan(0);
 
     await notified([daemon], `${downFp(name)} resolved`);
@@ -144,7 +191,10 @@ describe('rate limited', () => {
 describe('one bad resource', () => {
   it('one flow whose error summary is cut short (chaos upstream): its neighbour in the same chunk still alerts, no TargetDown; /status lists it, resource_errors_total counts it, ResourceUnreadable after failuresBeforeAlert', async () => {
     const flows = [1, 2].map((i) => ({ id: id('f', i), name: `Flow ${i}`, exports: [id('e', i)], imports: 0, openErrors: 0 }));
-    const sim = await startSimulator({ port: 0, scenario: { seed: 43, entities: { integrations: [{ id: id('a', 1), name: 'Shop', flows, syncs: [] }] } } });
+    const sim = await startSimulator({
+      port: 0,
+      scenario: { seed: 43, entities: { integrations: [{ id: id('a', 1), name: 'Shop', flows, syncs: [] }] } },
+    });
     closers.push(() => sim.close());
     const up = await startChaosUpstream(sim.url);
     closers.push(() => up.close());
@@ -160,10 +210,18 @@ describe('one bad resource', () => {
     await admin(sim, `/flows/${id('f', 2)}/steps/${id('e', 2)}/errors`, { count: 3 });
     await notified([daemon], `FlowErrors:celigo/${name}/step/${id('f', 2)}/${id('e', 2)} firing`);
     await notified([daemon], `ResourceUnreadable:celigo/${name}/step/${id('f', 1)} firing`);
-    const status = (await daemon.status()) as unknown as { targets: Array<{ lastOutcome: string; unreadable: { count: number; resources: Array<{ resource: string; kind: string }> } }> };
-    expect(status.targets[0]).toMatchObject({ lastOutcome: 'success', unreadable: { count: 1, resources: [{ resource: `celigo/${name}/step/${id('f', 1)}`, kind: 'truncated' }] } });
+    const status = (await daemon.status()) as unknown as {
+      targets: Array<{ lastOutcome: string; unreadable: { count: number; resources: Array<{ resource: string; kind: string }> } }>;
+    };
+    expect(status.targets[0]).toMatchObject({
+      lastOutcome: 'success',
+      unreadable: { count: 1, resources: [{ resource: `celigo/${name}/step/${id('f', 1)}`, kind: 'truncated' }] },
+    });
     expect(await metric(daemon.url, 'syncwatch_resource_errors_total', { target: name, kind: 'truncated' })).toBeGreaterThanOrEqual(2);
-    expect(allTransitions([daemon]).filter((k) => k.startsWith('TargetDown')), context()).toEqual([]);
+    expect(
+      allTransitions([daemon]).filter((k) => k.startsWith('TargetDown')),
+      context(),
+    ).toEqual([]);
 
     up.clear();
     await notified([daemon], `ResourceUnreadable:celigo/${name}/step/${id('f', 1)} resolved`);

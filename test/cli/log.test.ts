@@ -18,10 +18,22 @@ describe('log format', () => {
 
 describe('errors in log lines', () => {
   it.each([
-    ['a SyncwatchError', new SyncwatchError('auth', 'GET /v1/flows → 401 Bearer Authentication Failed', { status: 401 }), { kind: 'auth', message: 'GET /v1/flows → 401 Bearer Authentication Failed', status: 401 }],
-    ['a platform code', new SyncwatchError('conflict', 'inactive', { status: 422, code: 'inactive_flow' }), { kind: 'conflict', message: 'inactive', status: 422, code: 'inactive_flow' }],
+    [
+      'a SyncwatchError',
+      new SyncwatchError('auth', 'GET /v1/flows → 401 Bearer Authentication Failed', { status: 401 }),
+      { kind: 'auth', message: 'GET /v1/flows → 401 Bearer Authentication Failed', status: 401 },
+    ],
+    [
+      'a platform code',
+      new SyncwatchError('conflict', 'inactive', { status: 422, code: 'inactive_flow' }),
+      { kind: 'conflict', message: 'inactive', status: 422, code: 'inactive_flow' },
+    ],
     ['an error already a value', { kind: 'upstream', message: 'timed out' }, { kind: 'upstream', message: 'timed out' }],
-    ['a system error', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), { type: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' }],
+    [
+      'a system error',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      { type: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' },
+    ],
   ])('%s', (_what, err, fields) => {
     expect(serializeErr(err)).toEqual(fields);
   });
@@ -31,6 +43,9 @@ describe('errors in log lines', () => {
     const logger = createLogger({ level: 'info' }, { write: (l: string) => void lines.push(l) });
     logger.warn({ err: { kind: 'auth', message: 'x' } }, 'poll failed');
     logger.warn({ err: new SyncwatchError('auth', 'y', { status: 401 }) }, 'poll failed');
-    expect(lines.map((l) => JSON.parse(l).err)).toEqual([{ kind: 'auth', message: 'x' }, { kind: 'auth', message: 'y', status: 401 }]);
+    expect(lines.map((l) => JSON.parse(l).err)).toEqual([
+      { kind: 'auth', message: 'x' },
+      { kind: 'auth', message: 'y', status: 401 },
+    ]);
   });
 });

@@ -62,28 +62,47 @@ describe('start-up fails fast and clearly', () => {
     const second = await runCli(['run', '--config', c.file], { SYNCWATCH_LISTEN: taken }, 30_000);
     expect(second.code, second.stderr).not.toBe(0);
     expect(second.signal).toBeNull();
-    expect(lines(second.stderr)).toEqual([`syncwatch: port ${taken} is in use: stop the other process or set server.listen / SYNCWATCH_LISTEN`]);
+    expect(lines(second.stderr)).toEqual([
+      `syncwatch: port ${taken} is in use: stop the other process or set server.listen / SYNCWATCH_LISTEN`,
+    ]);
     expect(second.stdout).not.toContain('syncwatch running');
     expect(second.stdout + second.stderr).not.toMatch(STACK);
 
     const failed = await admin(s, `/syncs/${SYNC}/fail`);
-    const line = await first.waitFor('[FIRING] SyncFailed', (l) => (l.alert as { fingerprint?: string } | undefined)?.fingerprint === syncFp('prod'));
+    const line = await first.waitFor(
+      '[FIRING] SyncFailed',
+      (l) => (l.alert as { fingerprint?: string } | undefined)?.fingerprint === syncFp('prod'),
+    );
     expect((line.alert as { annotations: { runId?: string } }).annotations.runId).toBe(failed._id);
   }, 90_000);
 
   it.each([
     ['the demo', ['run'], { SYNCWATCH_CONFIG: '' }],
     ['a config file', ['run', '--config'], {}],
-  ])('%s with REDIS_URL at no Redis: one line naming it, non-zero exit, no stack', async (_what, args, env) => {
-    const c = writeConfig({ targets: [{ name: 'prod', provider: 'celigo', baseUrl: 'http://127.0.0.1:9', token: 't', interval: '1m' }], route: { receiver: 'log' }, receivers: [{ name: 'log', log: {} }] });
-    suite.closers.push(c.remove);
-    const r = await runCli(args.length > 1 ? [...args, c.file] : args, { ...env, REDIS_URL: NO_REDIS, SYNCWATCH_LISTEN: '127.0.0.1:0' }, 30_000);
-    expect(r.signal).toBeNull();
-    expect(r.code).not.toBe(0);
-    expect(lines(r.stderr)).toEqual([`syncwatch: no Redis at ${NO_REDIS} (connection refused): start one, or set REDIS_URL (or redis.url in the config)`]);
-    expect(r.stdout + r.stderr).not.toMatch(STACK);
-    expect(r.stdout).not.toContain('syncwatch running');
-  }, 60_000);
+  ])(
+    '%s with REDIS_URL at no Redis: one line naming it, non-zero exit, no stack',
+    async (_what, args, env) => {
+      const c = writeConfig({
+        targets: [{ name: 'prod', provider: 'celigo', baseUrl: 'http://127.0.0.1:9', token: 't', interval: '1m' }],
+        route: { receiver: 'log' },
+        receivers: [{ name: 'log', log: {} }],
+      });
+      suite.closers.push(c.remove);
+      const r = await runCli(
+        args.length > 1 ? [...args, c.file] : args,
+        { ...env, REDIS_URL: NO_REDIS, SYNCWATCH_LISTEN: '127.0.0.1:0' },
+        30_000,
+      );
+      expect(r.signal).toBeNull();
+      expect(r.code).not.toBe(0);
+      expect(lines(r.stderr)).toEqual([
+        `syncwatch: no Redis at ${NO_REDIS} (connection refused): start one, or set REDIS_URL (or redis.url in the config)`,
+      ]);
+      expect(r.stdout + r.stderr).not.toMatch(STACK);
+      expect(r.stdout).not.toContain('syncwatch running');
+    },
+    60_000,
+  );
 
   it('a config that does not load: one line per problem, exit 2', async () => {
     const r = await runCli(['run', '--config', '/nonexistent/syncwatch.yaml']);
@@ -104,22 +123,33 @@ describe('syncwatch once', () => {
     expect(failure).toMatch(/^prod \(celigo\): poll failed: auth error, HTTP 401: .*Bearer Authentication Failed/);
     expect(r.stdout + r.stderr).not.toContain(token);
     // The warning on stderr carries the error as a value: kind, message, status — not {"type":"Object"}.
-    const warning = lines(r.stderr).map((l) => JSON.parse(l) as { msg: string; err?: Record<string, unknown> }).find((l) => l.msg === 'poll failed');
+    const warning = lines(r.stderr)
+      .map((l) => JSON.parse(l) as { msg: string; err?: Record<string, unknown> })
+      .find((l) => l.msg === 'poll failed');
     expect(warning?.err).toMatchObject({ kind: 'auth', status: 401 });
     expect(warning?.err).not.toHaveProperty('type');
 
     const json = await runCli(['once', '--config', c.file, '--json']);
     expect(json.code).toBe(1);
-    expect((JSON.parse(json.stdout) as { targets: Array<{ error?: unknown }> }).targets[0]!.error).toMatchObject({ kind: 'auth', status: 401 });
+    expect((JSON.parse(json.stdout) as { targets: Array<{ error?: unknown }> }).targets[0]!.error).toMatchObject({
+      kind: 'auth',
+      status: 401,
+    });
   }, 60_000);
 
-  it.each(['once', 'silence list'])('%s with no Redis: one clear line, non-zero exit', async (command) => {
-    const c = config({ prefix: 'noredis', baseUrl: 'http://127.0.0.1:9', redisUrl: NO_REDIS });
-    const r = await runCli([...command.split(' '), '--config', c.file], {}, 30_000);
-    expect(r.code).not.toBe(0);
-    expect(lines(r.stderr)).toEqual([`syncwatch: no Redis at ${NO_REDIS} (connection refused): start one, or set REDIS_URL (or redis.url in the config)`]);
-    expect(r.stdout + r.stderr).not.toMatch(STACK);
-  }, 60_000);
+  it.each(['once', 'silence list'])(
+    '%s with no Redis: one clear line, non-zero exit',
+    async (command) => {
+      const c = config({ prefix: 'noredis', baseUrl: 'http://127.0.0.1:9', redisUrl: NO_REDIS });
+      const r = await runCli([...command.split(' '), '--config', c.file], {}, 30_000);
+      expect(r.code).not.toBe(0);
+      expect(lines(r.stderr)).toEqual([
+        `syncwatch: no Redis at ${NO_REDIS} (connection refused): start one, or set REDIS_URL (or redis.url in the config)`,
+      ]);
+      expect(r.stdout + r.stderr).not.toMatch(STACK);
+    },
+    60_000,
+  );
 });
 
 describe('silences and test alerts', () => {
@@ -139,7 +169,9 @@ describe('silences and test alerts', () => {
 
     const missing = await runCli(['silence', 'expire', '--config', c.file, 'no-such-id']);
     expect(missing.code).toBe(1);
-    expect(lines(missing.stderr)).toEqual(['syncwatch silence expire: there is no silence no-such-id (syncwatch silence list --all shows them)']);
+    expect(lines(missing.stderr)).toEqual([
+      'syncwatch silence expire: there is no silence no-such-id (syncwatch silence list --all shows them)',
+    ]);
 
     const all = await runCli(['silence', 'list', '--config', c.file, '--all']);
     expect(all.code).toBe(0);
@@ -150,7 +182,9 @@ describe('silences and test alerts', () => {
   }, 120_000);
 
   it('test-alert exits 1 with a line naming the receiver when it refuses', async () => {
-    const refusing = createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad signature"}'));
+    const refusing = createServer((_req, res) =>
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad signature"}'),
+    );
     await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
     suite.closers.push(() => new Promise<void>((r) => refusing.close(() => r())));
     const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/hook`;

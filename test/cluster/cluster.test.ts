@@ -19,7 +19,14 @@ const STEP = id('e', 1);
 const world = {
   seed: 31,
   entities: {
-    integrations: [{ id: INTEGRATION, name: 'Shop', flows: [{ id: FLOW, name: 'Orders', exports: [STEP], imports: 0, openErrors: 0 }], syncs: [{ id: SYNC, name: 'Orders sync', history: ['completed' as const] }] }],
+    integrations: [
+      {
+        id: INTEGRATION,
+        name: 'Shop',
+        flows: [{ id: FLOW, name: 'Orders', exports: [STEP], imports: 0, openErrors: 0 }],
+        syncs: [{ id: SYNC, name: 'Orders sync', history: ['completed' as const] }],
+      },
+    ],
   },
 };
 
@@ -44,7 +51,8 @@ afterAll(async () => {
 
 const admin = (path: string, body: unknown = {}, method = 'POST') => simAdmin<Record<string, unknown>>(sim.url, path, body, method);
 
-const transitionKey = (a: AlertLine) => `${a.fingerprint} ${a.status}${a.update ? ' update' : ''}${a.annotations?.runId ? ` run=${a.annotations.runId}` : ''}`;
+const transitionKey = (a: AlertLine) =>
+  `${a.fingerprint} ${a.status}${a.update ? ' update' : ''}${a.annotations?.runId ? ` run=${a.annotations.runId}` : ''}`;
 const tally = (daemons: DaemonProcess[]) => {
   const counts: Record<string, number> = {};
   for (const k of daemons.flatMap((d) => d.alerts().map(transitionKey))) counts[k] = (counts[k] ?? 0) + 1;
@@ -53,10 +61,20 @@ const tally = (daemons: DaemonProcess[]) => {
 
 describe('Redis Cluster', () => {
   it('the config accepts redis.cluster.nodes and refuses url and cluster together, with line:col', async () => {
-    const ok = await loadConfigFromString(`redis:\n  cluster:\n    nodes: [${cluster.nodes.join(', ')}]\n  prefix: p\ntargets:\n  - { name: t, provider: celigo, token: x }\n`, 'c.yaml', { REDIS_URL: 'redis://127.0.0.1:1' });
+    const ok = await loadConfigFromString(
+      `redis:\n  cluster:\n    nodes: [${cluster.nodes.join(', ')}]\n  prefix: p\ntargets:\n  - { name: t, provider: celigo, token: x }\n`,
+      'c.yaml',
+      { REDIS_URL: 'redis://127.0.0.1:1' },
+    );
     expect(ok.ok && ok.config.redis.cluster).toEqual({ nodes: cluster.nodes });
-    const both = await loadConfigFromString(`redis:\n  url: redis://127.0.0.1:6379\n  cluster:\n    nodes: [redis://127.0.0.1:7000]\ntargets:\n  - { name: t, provider: celigo, token: x }\n`, 'c.yaml', {});
-    expect(both.ok ? [] : both.problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual(['4:5 redis.cluster: use either url (one Redis) or cluster (Redis Cluster), not both']);
+    const both = await loadConfigFromString(
+      `redis:\n  url: redis://127.0.0.1:6379\n  cluster:\n    nodes: [redis://127.0.0.1:7000]\ntargets:\n  - { name: t, provider: celigo, token: x }\n`,
+      'c.yaml',
+      {},
+    );
+    expect(both.ok ? [] : both.problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`)).toEqual([
+      '4:5 redis.cluster: use either url (one Redis) or cluster (Redis Cluster), not both',
+    ]);
   });
 
   it('a daemon on a three-master cluster: SyncFailed fires and resolves once, FlowErrors fires and resolves once; every key on one slot', async () => {
@@ -72,22 +90,43 @@ describe('Redis Cluster', () => {
     // REDIS_URL in the environment must not turn a cluster config into a single-Redis one.
     const daemon = await Daemon.start('cluster', config.file, { REDIS_URL: 'redis://127.0.0.1:1' });
     const context = () => daemon.tail();
-    const redis = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: null } });
+    const redis = new Cluster(
+      cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+      { redisOptions: { maxRetriesPerRequest: null } },
+    );
     const notify = new Queue('notify', { connection: redis, prefix: `{${prefix}}` });
-    closers.push(() => redis.quit().then(() => undefined, () => redis.disconnect()), () => notify.close());
+    closers.push(
+      () =>
+        redis.quit().then(
+          () => undefined,
+          () => redis.disconnect(),
+        ),
+      () => notify.close(),
+    );
 
     const polledAfter = (since: number) =>
-      eventually(`a poll of "shop" after ${new Date(since).toISOString()}`, async () => {
-        const t = (await daemon.status()).targets[0]!;
-        return t.lastPollAt !== null && Date.parse(t.lastPollAt) > since && t.lastOutcome === 'success';
-      }, { context });
-    const notified = (key: string) => eventually(`a notification of "${key}"`, () => daemon.alerts().some((a) => transitionKey(a) === key), { context });
+      eventually(
+        `a poll of "shop" after ${new Date(since).toISOString()}`,
+        async () => {
+          const t = (await daemon.status()).targets[0]!;
+          return t.lastPollAt !== null && Date.parse(t.lastPollAt) > since && t.lastOutcome === 'success';
+        },
+        { context },
+      );
+    const notified = (key: string) =>
+      eventually(`a notification of "${key}"`, () => daemon.alerts().some((a) => transitionKey(a) === key), { context });
     const notifyIdle = () =>
-      eventually('the notify queue to be idle', async () => {
-        const counts = await notify.getJobCounts('waiting', 'active', 'prioritized');
-        const soon = Date.now() + 10 * 60_000;
-        return Object.values(counts).every((n) => n === 0) && (await notify.getDelayed()).every((j) => j.timestamp + (j.delay ?? 0) > soon);
-      }, { context });
+      eventually(
+        'the notify queue to be idle',
+        async () => {
+          const counts = await notify.getJobCounts('waiting', 'active', 'prioritized');
+          const soon = Date.now() + 10 * 60_000;
+          return (
+            Object.values(counts).every((n) => n === 0) && (await notify.getDelayed()).every((j) => j.timestamp + (j.delay ?? 0) > soon)
+          );
+        },
+        { context },
+      );
 
     await polledAfter(0);
     const ready = await fetch(`${daemon.url}/readyz`);
@@ -115,7 +154,10 @@ describe('Redis Cluster', () => {
       [`${stepFp} firing`]: 1,
       [`${stepFp} resolved`]: 1,
     });
-    expect(daemon.lines.filter((l) => typeof l.level === 'number' && l.level >= 50), 'no error lines').toEqual([]);
+    expect(
+      daemon.lines.filter((l) => typeof l.level === 'number' && l.level >= 50),
+      'no error lines',
+    ).toEqual([]);
 
     // Every key the deployment wrote — state, alerting, BullMQ — is under the hash tag, on one node, in one slot.
     const byNode = await cluster.keysByNode('*');

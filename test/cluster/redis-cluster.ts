@@ -73,19 +73,45 @@ export async function startCluster(): Promise<TestCluster> {
     for (const port of ports) {
       const child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir],
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
       children.push(child);
     }
     for (const port of ports) {
-      await eventually(`redis-server on port ${port} to answer PING`, () => withNode(port, async (r) => (await r.ping()) === 'PONG'), { timeoutMs: 15_000, context: () => stderr.join('') });
+      await eventually(`redis-server on port ${port} to answer PING`, () => withNode(port, async (r) => (await r.ping()) === 'PONG'), {
+        timeoutMs: 15_000,
+        context: () => stderr.join(''),
+      });
     }
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    const create = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed (${create.status}):\n${create.stdout}\n${create.stderr}`);
     for (const port of ports) {
-      await eventually(`cluster_state:ok on node ${port}`, () => withNode(port, async (r) => /cluster_state:ok/.test(await r.cluster('INFO'))), { timeoutMs: 30_000 });
+      await eventually(
+        `cluster_state:ok on node ${port}`,
+        () => withNode(port, async (r) => /cluster_state:ok/.test(await r.cluster('INFO'))),
+        { timeoutMs: 30_000 },
+      );
     }
   } catch (e) {
     await stop();

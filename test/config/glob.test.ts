@@ -66,7 +66,8 @@ describe('every caller reads the same rules', () => {
   it('retry policies: target and step ids case-sensitive, flow names in any case', () => {
     const ctx = { target: 'celigo-prod', flowId: 'flow-1', flowName: 'Orders to NetSuite', stepId: 'imp-1' };
     const err = { message: 'x' };
-    const match = (m: Parameters<typeof policy>[0]['match']) => matchPolicy(compilePolicies([policy({ name: 'p', match: m, action: 'retry' })]), err, ctx)?.name;
+    const match = (m: Parameters<typeof policy>[0]['match']) =>
+      matchPolicy(compilePolicies([policy({ name: 'p', match: m, action: 'retry' })]), err, ctx)?.name;
     expect(match({ targets: ['Celigo-*'] })).toBeUndefined();
     expect(match({ steps: ['IMP-1'] })).toBeUndefined();
     expect(match({ flows: ['FLOW-1'] })).toBeUndefined();
@@ -75,7 +76,12 @@ describe('every caller reads the same rules', () => {
 
   it('routes: label values (ids) case-sensitive, the flow name in any case', () => {
     const root = compileRoute({
-      receiver: 'default', groupBy: ['kind'], groupWait: 0, groupInterval: 0, repeatInterval: 0, sendResolved: true,
+      receiver: 'default',
+      groupBy: ['kind'],
+      groupWait: 0,
+      groupInterval: 0,
+      repeatInterval: 0,
+      sendResolved: true,
       routes: [
         { receiver: 'by-target', match: { target: 'Prod' }, continue: false, routes: [] },
         { receiver: 'by-name', match: { flow: 'nightly *' }, continue: false, routes: [] },
@@ -89,7 +95,10 @@ describe('every caller reads the same rules', () => {
   });
 
   it('expect: integration ids case-sensitive, flow names in any case', () => {
-    const rules = rulesForTarget({ failuresBeforeAlert: 1, expect: [{ match: { integration: 'int-A', flow: 'nightly*' }, successWithin: 60_000 }] });
+    const rules = rulesForTarget({
+      failuresBeforeAlert: 1,
+      expect: [{ match: { integration: 'int-A', flow: 'nightly*' }, successWithin: 60_000 }],
+    });
     expect(rules({ kind: 'flow', name: 'Nightly archive', integrationId: 'int-A' }).successWithinMs).toBe(60_000);
     expect(rules({ kind: 'flow', name: 'Nightly archive', integrationId: 'int-a' }).successWithinMs).toBeUndefined();
   });

@@ -28,7 +28,15 @@ export const INVALID_CASES: InvalidCase[] = [
   },
   {
     name: 'typo in a receiver',
-    yaml: lines(...TARGET, 'receivers:', '  - name: hook', '    webhook:', '      url: https://h.example.com/x', '      hmacSecrett: s', 'route: { receiver: hook }'),
+    yaml: lines(
+      ...TARGET,
+      'receivers:',
+      '  - name: hook',
+      '    webhook:',
+      '      url: https://h.example.com/x',
+      '      hmacSecrett: s',
+      'route: { receiver: hook }',
+    ),
     expected: ['9:7 receivers[0].webhook.hmacSecrett: unknown key "hmacSecrett" (did you mean "hmacSecret"?)'],
   },
   {
@@ -43,7 +51,14 @@ export const INVALID_CASES: InvalidCase[] = [
   },
   {
     name: 'typo in a retry policy',
-    yaml: lines(...TARGET, 'retryPolicies:', '  - name: p', '    match: { classification: [connection] }', '    action: retry', '    maxAttempt: 3'),
+    yaml: lines(
+      ...TARGET,
+      'retryPolicies:',
+      '  - name: p',
+      '    match: { classification: [connection] }',
+      '    action: retry',
+      '    maxAttempt: 3',
+    ),
     expected: ['9:5 retryPolicies[0].maxAttempt: unknown key "maxAttempt" (did you mean "maxAttempts"?)'],
   },
   {
@@ -68,7 +83,14 @@ export const INVALID_CASES: InvalidCase[] = [
   },
   {
     name: 'fractional attempt count',
-    yaml: lines(...TARGET, 'retryPolicies:', '  - name: p', '    match: { classification: [connection] }', '    action: retry', '    maxAttempts: 1.5'),
+    yaml: lines(
+      ...TARGET,
+      'retryPolicies:',
+      '  - name: p',
+      '    match: { classification: [connection] }',
+      '    action: retry',
+      '    maxAttempts: 1.5',
+    ),
     expected: ['9:18 retryPolicies[0].maxAttempts: expected a whole number, got a number'],
   },
   {
@@ -138,7 +160,16 @@ export const INVALID_CASES: InvalidCase[] = [
   },
   {
     name: 'slack with both modes',
-    yaml: lines(...TARGET, 'receivers:', '  - name: oncall', '    slack:', '      token: xoxb-1', '      channel: "#a"', '      webhookUrl: https://hooks.slack.com/x', ...ROUTE),
+    yaml: lines(
+      ...TARGET,
+      'receivers:',
+      '  - name: oncall',
+      '    slack:',
+      '      token: xoxb-1',
+      '      channel: "#a"',
+      '      webhookUrl: https://hooks.slack.com/x',
+      ...ROUTE,
+    ),
     expected: ['8:7 receivers[0].slack: use either token + channel (Web API) or webhookUrl (incoming webhook), not both'],
   },
   {
@@ -232,7 +263,14 @@ export const INVALID_CASES: InvalidCase[] = [
   },
   {
     name: 'backoff max shorter than initial',
-    yaml: lines(...TARGET, 'retryPolicies:', '  - name: p', '    match: { classification: [connection] }', '    action: retry', '    backoff: { initial: 1h, max: 10m }'),
+    yaml: lines(
+      ...TARGET,
+      'retryPolicies:',
+      '  - name: p',
+      '    match: { classification: [connection] }',
+      '    action: retry',
+      '    backoff: { initial: 1h, max: 10m }',
+    ),
     expected: ['9:34 retryPolicies[0].backoff.max: must not be shorter than initial'],
   },
   {
@@ -316,7 +354,15 @@ export const INVALID_CASES: InvalidCase[] = [
   },
   {
     name: 'webhook header name with a space',
-    yaml: lines(...TARGET, 'receivers:', '  - name: hook', '    webhook:', '      url: https://h.example.com/x', '      headers: { "X Token": abc }', 'route: { receiver: hook }'),
+    yaml: lines(
+      ...TARGET,
+      'receivers:',
+      '  - name: hook',
+      '    webhook:',
+      '      url: https://h.example.com/x',
+      '      headers: { "X Token": abc }',
+      'route: { receiver: hook }',
+    ),
     expected: ['9:18 receivers[0].webhook.headers.X Token: invalid key: expected an HTTP header name'],
   },
   {

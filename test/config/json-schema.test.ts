@@ -37,7 +37,9 @@ describe('config/syncwatch.schema.json', () => {
     const schema = configJsonSchema() as {
       $schema: string;
       additionalProperties: boolean;
-      properties: { targets: { items: { oneOf: Array<{ properties: Record<string, { type: string; pattern?: string; default?: unknown }> }> } } };
+      properties: {
+        targets: { items: { oneOf: Array<{ properties: Record<string, { type: string; pattern?: string; default?: unknown }> }> } };
+      };
     };
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.additionalProperties).toBe(false);

@@ -17,7 +17,6 @@ import { INVALID_CASES } from './invalid-cases.ts';
 const EXAMPLE = path.resolve('config/syncwatch.example.yaml');
 const POLICIES_EXAMPLE = path.resolve('config/retry-policies.example.yaml');
 
-
 function expectOk(result: LoadResult): Config {
   if (!result.ok) throw new Error(`expected a valid config, got:\n${result.problems.map(formatProblem).join('\n')}`);
   return result.config;
@@ -52,7 +51,13 @@ describe('the example config', () => {
       expect: [{ match: { integration: 'NetSuite*' }, successWithin: 21_600_000 }],
       severity: { SyncFailed: 'critical' },
     });
-    expect(airweave).toMatchObject({ provider: 'airweave', apiKey: 'airweave-key-dummy', interval: 60_000, requestsPerSecond: 50, failuresBeforeAlert: 3 });
+    expect(airweave).toMatchObject({
+      provider: 'airweave',
+      apiKey: 'airweave-key-dummy',
+      interval: 60_000,
+      requestsPerSecond: 50,
+      failuresBeforeAlert: 3,
+    });
     expect(airweave).not.toHaveProperty('stuckAfter');
     expect(neo).toMatchObject({ provider: 'neo', token: 'neo-key-dummy', integrations: ['connectwise', 'autotask'], interval: 300_000 });
 
@@ -83,7 +88,11 @@ describe('the example config', () => {
     });
 
     expect(config.silences).toEqual([
-      { match: { target: 'celigo-prod', flow: 'Nightly archive' }, until: new Date('2026-12-31T00:00:00Z'), comment: 'archive flow is being rebuilt' },
+      {
+        match: { target: 'celigo-prod', flow: 'Nightly archive' },
+        until: new Date('2026-12-31T00:00:00Z'),
+        comment: 'archive flow is being rebuilt',
+      },
     ]);
 
     const [backoff, timeouts, rerun] = config.retryPolicies;
@@ -97,7 +106,12 @@ describe('the example config', () => {
       budget: { recordsPerHour: 5000 },
       dryRun: false,
     });
-    expect(timeouts).toMatchObject({ action: 'retry', minAge: 300_000, maxAttempts: 2, match: { source: ['application'], code: '^(408|502|503|504)$' } });
+    expect(timeouts).toMatchObject({
+      action: 'retry',
+      minAge: 300_000,
+      maxAttempts: 2,
+      match: { source: ['application'], code: '^(408|502|503|504)$' },
+    });
     expect(rerun).toMatchObject({ action: 'rerun_flow', cooldown: 1_800_000, dryRun: true });
   });
 
@@ -136,9 +150,19 @@ describe('${VAR} expansion', () => {
   });
 
   it('expands inside a longer string, and $${ is a literal ${', async () => {
-    const text = doc('receivers:', '  - name: hook', '    webhook:', '      url: https://${HOOK_HOST}/x', '      headers: { X-Template: "$${not.a.var}" }', 'route: { receiver: hook }');
+    const text = doc(
+      'receivers:',
+      '  - name: hook',
+      '    webhook:',
+      '      url: https://${HOOK_HOST}/x',
+      '      headers: { X-Template: "$${not.a.var}" }',
+      'route: { receiver: hook }',
+    );
     const config = expectOk(await loadConfigFromString(text, 't.yaml', { HOOK_HOST: 'hooks.example.com' }));
-    expect(config.receivers[0]).toEqual({ name: 'hook', webhook: { url: 'https://hooks.example.com/x', headers: { 'X-Template': '${not.a.var}' } } });
+    expect(config.receivers[0]).toEqual({
+      name: 'hook',
+      webhook: { url: 'https://hooks.example.com/x', headers: { 'X-Template': '${not.a.var}' } },
+    });
   });
 
   it('turns an expanded value into a number or boolean where the schema wants one', async () => {
@@ -153,7 +177,9 @@ describe('${VAR} expansion', () => {
         'route: { receiver: mail }',
       );
     // In a flow map `${…}` must be quoted (YAML reserves { and } there); it still becomes a number.
-    const config = expectOk(await loadConfigFromString(receiver('"${SMTP_PORT:-465}"', '"${SMTP_SECURE}"'), 't.yaml', { SMTP_SECURE: 'TRUE' }));
+    const config = expectOk(
+      await loadConfigFromString(receiver('"${SMTP_PORT:-465}"', '"${SMTP_SECURE}"'), 't.yaml', { SMTP_SECURE: 'TRUE' }),
+    );
     expect(config.receivers[0]?.email?.smtp).toMatchObject({ port: 465, secure: true });
     // A literal string stays a string: only values from the environment are read as numbers.
     expect(problemLines(await loadConfigFromString(receiver('"465"', 'false'), 't.yaml', {}))).toEqual([
@@ -165,7 +191,9 @@ describe('${VAR} expansion', () => {
   });
 
   it('keeps a number-like secret a string', async () => {
-    const text = ['targets:', '  - name: prod', '    provider: celigo', '    token: ${TOKEN}', '    requestsPerSecond: ${RPS}', ''].join('\n');
+    const text = ['targets:', '  - name: prod', '    provider: celigo', '    token: ${TOKEN}', '    requestsPerSecond: ${RPS}', ''].join(
+      '\n',
+    );
     const config = expectOk(await loadConfigFromString(text, 't.yaml', { TOKEN: '0123456789', RPS: '12.5' }));
     expect(config.targets[0]).toMatchObject({ token: '0123456789', requestsPerSecond: 12.5 });
   });
@@ -233,11 +261,51 @@ describe('secrets', () => {
     ['as a list', ['targets:', '  - name: prod', '    provider: celigo', '    token: t', '    include: { flows: ${SLACK_BOT_TOKEN} }']],
     ['as a severity', ['targets:', '  - name: prod', '    provider: celigo', '    token: t', `    severity: { SyncFailed: "${SECRET}" }`]],
     ['as a URL', ['targets:', '  - name: prod', '    provider: celigo', '    token: t', '    baseUrl: ${SLACK_BOT_TOKEN}']],
-    ['as a route receiver', ['targets:', '  - name: prod', '    provider: celigo', '    token: t', 'receivers: [{ name: log, log: {} }]', 'route: { receiver: "${SLACK_BOT_TOKEN}" }']],
-    ['as a policy target', ['targets:', '  - name: prod', '    provider: celigo', '    token: t', 'retryPolicies:', '  - { name: p, match: { targets: ["${CELIGO_TOKEN}"] }, action: retry }']],
-    ['as a classification', ['targets:', '  - name: prod', '    provider: celigo', '    token: t', 'retryPolicies:', '  - { name: p, match: { classification: [$' + '{CELIGO_TOKEN}] }, action: retry }']],
+    [
+      'as a route receiver',
+      [
+        'targets:',
+        '  - name: prod',
+        '    provider: celigo',
+        '    token: t',
+        'receivers: [{ name: log, log: {} }]',
+        'route: { receiver: "${SLACK_BOT_TOKEN}" }',
+      ],
+    ],
+    [
+      'as a policy target',
+      [
+        'targets:',
+        '  - name: prod',
+        '    provider: celigo',
+        '    token: t',
+        'retryPolicies:',
+        '  - { name: p, match: { targets: ["${CELIGO_TOKEN}"] }, action: retry }',
+      ],
+    ],
+    [
+      'as a classification',
+      [
+        'targets:',
+        '  - name: prod',
+        '    provider: celigo',
+        '    token: t',
+        'retryPolicies:',
+        '  - { name: p, match: { classification: [$' + '{CELIGO_TOKEN}] }, action: retry }',
+      ],
+    ],
     ['in broken YAML', ['targets:', '  - name: prod', '    provider: celigo', `    token: "${SECRET}`, '  bad: [']],
-    ['in a bad regex', ['targets:', '  - name: prod', '    provider: celigo', '    token: t', 'retryPolicies:', `  - { name: p, match: { message: "(${SECRET}" }, action: retry }`]],
+    [
+      'in a bad regex',
+      [
+        'targets:',
+        '  - name: prod',
+        '    provider: celigo',
+        '    token: t',
+        'retryPolicies:',
+        `  - { name: p, match: { message: "(${SECRET}" }, action: retry }`,
+      ],
+    ],
   ])('never appear in a problem (%s)', async (_where, docLines) => {
     const result = await loadConfigFromString(`${docLines.join('\n')}\n`, 't.yaml', env);
     expect(result.ok).toBe(false);
@@ -250,7 +318,12 @@ describe('secrets', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'syncwatch-config-'));
     try {
       const file = path.join(dir, 'c.yaml');
-      await writeFile(file, ['targets:', '  - name: prod', '    provider: ${CELIGO_TOKEN}', `    interval: ${SECRET}`, '    token: ${CELIGO_TOKEN}', ''].join('\n'));
+      await writeFile(
+        file,
+        ['targets:', '  - name: prod', '    provider: ${CELIGO_TOKEN}', `    interval: ${SECRET}`, '    token: ${CELIGO_TOKEN}', ''].join(
+          '\n',
+        ),
+      );
       const { out, text } = captured();
       expect(await validateConfigFile(file, env, out)).toBe(2);
       expect(text.stderr).toMatch(/c\.yaml:3:15 targets\[0\]\.provider: expected one of: celigo, airweave, neo/);
@@ -291,7 +364,8 @@ describe('error classifications and sources in retry policies', () => {
   const policyDoc = (match: string) => `${MINIMAL}retryPolicies:\n  - name: p\n    match: ${match}\n    action: retry\n`;
 
   it('accepts every value the documents show, in any case, without a warning', async () => {
-    const documented = 'connection, duplicate, governance, intermittent, missing, parse, value, rate_limit, too_large, none, validation, data, system, Intermittent';
+    const documented =
+      'connection, duplicate, governance, intermittent, missing, parse, value, rate_limit, too_large, none, validation, data, system, Intermittent';
     const result = await loadConfigFromString(policyDoc(`{ classification: [${documented}], source: [user, application] }`), 't.yaml', {});
     expect(result.ok && result.warnings).toEqual([]);
   });
@@ -306,8 +380,14 @@ describe('error classifications and sources in retry policies', () => {
       expect(text.stdout).toBe(`${file}: ok\n`);
       const lines = text.stderr.trim().split('\n');
       expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatch(new RegExp(`^${escapeRegExp(file)}:7:45 retryPolicies\\[0\\]\\.match\\.classification\\[1\\]: warning: "quarantined" is not a classification the integrator\\.io documents list`));
-      expect(lines[1]).toMatch(new RegExp(`^${escapeRegExp(file)}:7:68 retryPolicies\\[0\\]\\.match\\.source\\[0\\]: warning: "robot" is not a source`));
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^${escapeRegExp(file)}:7:45 retryPolicies\\[0\\]\\.match\\.classification\\[1\\]: warning: "quarantined" is not a classification the integrator\\.io documents list`,
+        ),
+      );
+      expect(lines[1]).toMatch(
+        new RegExp(`^${escapeRegExp(file)}:7:68 retryPolicies\\[0\\]\\.match\\.source\\[0\\]: warning: "robot" is not a source`),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -337,7 +417,12 @@ describe('retryPoliciesFile', () => {
     const result = await loadConfig(await exampleWithPoliciesFile('policies.yaml'), EXAMPLE_ENV);
     const config = expectOk(result);
     expect(result.ok && result.warnings).toEqual([]);
-    expect(config.retryPolicies.map((p) => p.name)).toEqual(['intermittent-with-backoff', 'gateway-timeouts', 'validation-fixed-upstream', 'nightly-loads-rerun']);
+    expect(config.retryPolicies.map((p) => p.name)).toEqual([
+      'intermittent-with-backoff',
+      'gateway-timeouts',
+      'validation-fixed-upstream',
+      'nightly-loads-rerun',
+    ]);
     expect(config.retryPolicies[3]).toMatchObject({ action: 'rerun_flow', cooldown: 1_800_000, dryRun: true, minAge: 300_000 });
     expect(config.retryPoliciesFile).toBe(path.join(dir, 'policies.yaml'));
   });
@@ -415,7 +500,11 @@ describe('configSchema', () => {
       route: { receiver: 'a', routes: [{ match: { kind: 'SyncFailed' }, routes: [{ matchRe: { flow: '^Nightly' }, groupWait: '0s' }] }] },
     });
     expect(parsed.route?.routes).toEqual([
-      { match: { kind: 'SyncFailed' }, continue: false, routes: [{ matchRe: { flow: '^Nightly' }, groupWait: 0, continue: false, routes: [] }] },
+      {
+        match: { kind: 'SyncFailed' },
+        continue: false,
+        routes: [{ matchRe: { flow: '^Nightly' }, groupWait: 0, continue: false, routes: [] }],
+      },
     ]);
   });
 });

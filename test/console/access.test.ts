@@ -22,7 +22,12 @@ beforeAll(async () => {
   };
   const loaded = await loadConfigFromString(JSON.stringify(config), '(access)', {});
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  const web = createWeb(loaded.config, { redis: redis.redis, keys: keyspace(redis.prefix), alerts: async () => [], status: async () => ({ targets: [], alerts: [], retryPolicies: [] }) });
+  const web = createWeb(loaded.config, {
+    redis: redis.redis,
+    keys: keyspace(redis.prefix),
+    alerts: async () => [],
+    status: async () => ({ targets: [], alerts: [], retryPolicies: [] }),
+  });
   server = await startServer('127.0.0.1:0', {
     ready: async () => ({ ok: true, checks: {} }),
     status: async () => ({ targets: [] }),
@@ -39,7 +44,13 @@ afterAll(async () => {
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers, redirect: 'manual' });
 const silence = () => {
   const now = Date.now();
-  return JSON.stringify({ matchers: [{ name: 'target', value: 't', isRegex: false }], startsAt: new Date(now).toISOString(), endsAt: new Date(now + 60_000).toISOString(), createdBy: 'ada', comment: 'c' });
+  return JSON.stringify({
+    matchers: [{ name: 'target', value: 't', isRegex: false }],
+    startsAt: new Date(now).toISOString(),
+    endsAt: new Date(now + 60_000).toISOString(),
+    createdBy: 'ada',
+    comment: 'c',
+  });
 };
 
 async function login(password = 'correct horse'): Promise<Response> {
@@ -58,7 +69,11 @@ describe('with server.auth', () => {
 
   it('the bearer token opens the API (amtool, Grafana), no CSRF token needed', async () => {
     expect((await get('/api/v2/alerts', { authorization: 'Bearer tool-token' })).status).toBe(200);
-    const res = await fetch(`${server.url}/api/v2/silences`, { method: 'POST', headers: { authorization: 'Bearer tool-token', 'content-type': 'application/json' }, body: silence() });
+    const res = await fetch(`${server.url}/api/v2/silences`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tool-token', 'content-type': 'application/json' },
+      body: silence(),
+    });
     expect(res.status).toBe(200);
   });
 
@@ -70,7 +85,12 @@ describe('with server.auth', () => {
     expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
     const session = (await (await get('/console/session', { cookie })).json()) as { user: string; csrf: string };
     expect(session.user).toBe('ada');
-    const post = (headers: Record<string, string>) => fetch(`${server.url}/api/v2/silences`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: silence() });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${server.url}/api/v2/silences`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', ...headers },
+        body: silence(),
+      });
     expect((await post({})).status).toBe(403);
     expect((await post({ 'x-csrf-token': 'forged' })).status).toBe(403);
     expect((await post({ 'x-csrf-token': session.csrf })).status).toBe(200);
@@ -93,7 +113,14 @@ describe('without server.auth', () => {
   it('answers loopback clients only, and says so', async () => {
     const gate = createGate({ auth: undefined, redis: redis.redis, keys: keyspace(redis.prefix), secureCookies: false });
     expect(gate.describe()).toMatch(/loopback clients only/);
-    const req = (remoteAddress: string, method = 'GET', headers = {}) => ({ method, path: '/api/v2/alerts', query: new URLSearchParams(), headers, text: async () => '', remoteAddress });
+    const req = (remoteAddress: string, method = 'GET', headers = {}) => ({
+      method,
+      path: '/api/v2/alerts',
+      query: new URLSearchParams(),
+      headers,
+      text: async () => '',
+      remoteAddress,
+    });
     expect((await gate.check(req('127.0.0.1'))).ok).toBe(true);
     expect((await gate.check(req('::1'))).ok).toBe(true);
     const remote = await gate.check(req('10.1.2.3'));

@@ -9,11 +9,52 @@ const HOSTILE = `<script>alert(1)</script> "><img src=x onerror=alert(2)>`;
 it('an error text with <script> and "><img onerror> renders as text (alerts, targets, history)', () => {
   const a = alertOf('SyncFailed', { error: HOSTILE, link: `https://x.example/"><img src=x onerror=alert(3)>` });
   const out = liveView({
-    targets: [{ name: 'celigo-prod', provider: 'celigo', intervalSeconds: 60, lastPollAt: null, lastOutcome: 'failure', consecutiveFailures: 2, lastError: { kind: 'upstream', message: HOSTILE } }],
-    alerts: [{ fingerprint: a.fingerprint, labels: a.labels, annotations: { ...a.annotations, name: HOSTILE }, startsAt: a.startsAt, silenced: false, silencedBy: [], inhibited: false }],
+    targets: [
+      {
+        name: 'celigo-prod',
+        provider: 'celigo',
+        intervalSeconds: 60,
+        lastPollAt: null,
+        lastOutcome: 'failure',
+        consecutiveFailures: 2,
+        lastError: { kind: 'upstream', message: HOSTILE },
+      },
+    ],
+    alerts: [
+      {
+        fingerprint: a.fingerprint,
+        labels: a.labels,
+        annotations: { ...a.annotations, name: HOSTILE },
+        startsAt: a.startsAt,
+        silenced: false,
+        silencedBy: [],
+        inhibited: false,
+      },
+    ],
     retryPolicies: [],
-    silences: [{ id: 's1', match: {}, matchers: [{ name: 'flow', value: HOSTILE, isRegex: false, isEqual: true }], startsAt: a.startsAt, endsAt: '2999-01-01T00:00:00Z', comment: HOSTILE, source: 'runtime' }],
-    history: [{ at: a.startsAt, transition: 'fired', kind: 'SyncFailed', target: 'celigo-prod', resource: 'r', name: HOSTILE, severity: 'critical', error: HOSTILE }],
+    silences: [
+      {
+        id: 's1',
+        match: {},
+        matchers: [{ name: 'flow', value: HOSTILE, isRegex: false, isEqual: true }],
+        startsAt: a.startsAt,
+        endsAt: '2999-01-01T00:00:00Z',
+        comment: HOSTILE,
+        source: 'runtime',
+      },
+    ],
+    history: [
+      {
+        at: a.startsAt,
+        transition: 'fired',
+        kind: 'SyncFailed',
+        target: 'celigo-prod',
+        resource: 'r',
+        name: HOSTILE,
+        severity: 'critical',
+        error: HOSTILE,
+      },
+    ],
     now: Date.parse(a.startsAt),
     csrf: 'tok',
   }).text;

@@ -83,7 +83,7 @@ const detail = (description: string, inferred?: string): Response => ({
 const validation: Response = {
   description: 'a path or query value that does not validate',
   body: record({ detail: arrayOf(record({ loc: arrayOf({ type: ['string', 'integer'] }), msg: string(), type: string() })) }),
-  inferred: 'FastAPI\'s request validation (the page lists no errors)',
+  inferred: "FastAPI's request validation (the page lists no errors)",
 };
 
 const rateLimited: Response = { ...detail('rate limited', 'not in the pages'), headers: { 'Retry-After': 'whole seconds' } };

@@ -58,10 +58,10 @@ const unauthorized: Response = {
 };
 
 const rateLimited: Response = {
-  description: 'the account\'s leaky bucket (1,000 burst, refilled at 300 requests/s) is empty',
+  description: "the account's leaky bucket (1,000 burst, refilled at 300 requests/s) is empty",
   body: errors(['rate_limited']),
   headers: { 'Retry-After': 'whole seconds' },
-  inferred: 'the documents\' index (vendor facts), not the operations',
+  inferred: "the documents' index (vendor facts), not the operations",
 };
 
 const notFound = (what: string, codes: readonly string[] = ['invalid_ref']): Response => error(`${what} not found`, codes);
@@ -131,12 +131,19 @@ const syncOperations: Operation[] = [
     ...syncsSection('Trigger a sync run'),
     method: 'POST',
     path: '/v1/syncs/{_syncId}/run',
-    summary: 'queue a run (asynchronous); poll the sync\'s jobs for its outcome',
+    summary: "queue a run (asynchronous); poll the sync's jobs for its outcome",
     requestBody: object({ runType: oneOf(['normal', 'resync'], 'normal (delta, the default) or resync (full re-extraction)') }),
     pagination: { style: 'none' },
     responses: {
-      200: { description: 'queued', body: object({ syncId: objectId(), flowExecutionGroupId: string() }, { required: ['syncId', 'flowExecutionGroupId'] }) },
-      400: error('runType is not normal or resync (a body that is not JSON: invalid_json)', ['invalid_parameter', 'invalid_json'], 'invalid_json is the simulator\'s; the document names no code for a malformed body'),
+      200: {
+        description: 'queued',
+        body: object({ syncId: objectId(), flowExecutionGroupId: string() }, { required: ['syncId', 'flowExecutionGroupId'] }),
+      },
+      400: error(
+        'runType is not normal or resync (a body that is not JSON: invalid_json)',
+        ['invalid_parameter', 'invalid_json'],
+        "invalid_json is the simulator's; the document names no code for a malformed body",
+      ),
       404: notFound('sync'),
       409: error('a job is already queued or running for this sync', ['sync_job_already_queued']),
       422: error('the sync is disabled', ['invalid_sync']),
@@ -155,7 +162,10 @@ const syncOperations: Operation[] = [
     },
     pagination: { style: 'none', description: 'the complete list in one answer, whatever limit/offset say' },
     responses: {
-      200: { description: 'the jobs', body: object({ data: arrayOf(syncJob), totalCount: integer() }, { required: ['data', 'totalCount'] }) },
+      200: {
+        description: 'the jobs',
+        body: object({ data: arrayOf(syncJob), totalCount: integer() }, { required: ['data', 'totalCount'] }),
+      },
       404: notFound('sync'),
       ...common,
     },
@@ -200,7 +210,11 @@ const syncOperations: Operation[] = [
     query: { _childJobId: { type: 'string', description: 'a table job id (tables[]._id of the family)' } },
     pagination: { style: 'none', description: 'a bare array with an x-total-count header' },
     responses: {
-      200: { description: 'the errors', body: arrayOf(syncError), headers: { 'x-total-count': 'the number of errors (after _childJobId)' } },
+      200: {
+        description: 'the errors',
+        body: arrayOf(syncError),
+        headers: { 'x-total-count': 'the number of errors (after _childJobId)' },
+      },
       404: notFound('sync job'),
       ...common,
     },
@@ -237,15 +251,44 @@ const syncOperations: Operation[] = [
 
 /** Error `source` values: the 24 of GET /v1/errors/filterMetadata. */
 export const ERROR_FILTER_SOURCES = [
-  'internal', 'application', 'connection', 'resource', 'transformation', 'output_filter', 'input_filter', 'import_filter',
-  'lookup', 'mapping', 'response_mapping', 'pre_save_page_hook', 'pre_parse_hook', 'pre_map_hook', 'post_map_hook',
-  'post_submit_hook', 'post_response_map_hook', 'post_aggregate_hook', 'pre_send_hook_ss', 'pre_map_hook_ss',
-  'post_map_hook_ss', 'post_submit_hook_ss', 'tool_input', 'tool_output',
+  'internal',
+  'application',
+  'connection',
+  'resource',
+  'transformation',
+  'output_filter',
+  'input_filter',
+  'import_filter',
+  'lookup',
+  'mapping',
+  'response_mapping',
+  'pre_save_page_hook',
+  'pre_parse_hook',
+  'pre_map_hook',
+  'post_map_hook',
+  'post_submit_hook',
+  'post_response_map_hook',
+  'post_aggregate_hook',
+  'pre_send_hook_ss',
+  'pre_map_hook_ss',
+  'post_map_hook_ss',
+  'post_submit_hook_ss',
+  'tool_input',
+  'tool_output',
 ] as const;
 
 /** Error `classification` values: the 10 of GET /v1/errors/filterMetadata. */
 export const ERROR_FILTER_CLASSIFICATIONS = [
-  'connection', 'duplicate', 'governance', 'intermittent', 'missing', 'parse', 'value', 'rate_limit', 'too_large', 'none',
+  'connection',
+  'duplicate',
+  'governance',
+  'intermittent',
+  'missing',
+  'parse',
+  'value',
+  'rate_limit',
+  'too_large',
+  'none',
 ] as const;
 
 /** An error record's `source`: the filter values, plus `user` (validation or configuration, before the call) named by the record's own description. */
@@ -278,7 +321,7 @@ const flow = object(
     ),
     createdAt: dateTime(),
     lastModified: dateTime(),
-    lastExecutedAt: dateTime('the flow\'s last run'),
+    lastExecutedAt: dateTime("the flow's last run"),
   },
   { required: ['_id'] },
 );
@@ -352,7 +395,7 @@ function retryOperation(action: 'retry' | 'retry_with_exponential_decay', summar
     path: stepPath(action),
     summary,
     requestBody: object(
-      { retryDataKeys: { ...arrayOf(string()), minItems: 1, description: 'from the open errors; at most 1,000 a call (the CLI\'s batch)' } },
+      { retryDataKeys: { ...arrayOf(string()), minItems: 1, description: "from the open errors; at most 1,000 a call (the CLI's batch)" } },
       { required: ['retryDataKeys'] },
     ),
     pagination: { style: 'none' },
@@ -362,7 +405,7 @@ function retryOperation(action: 'retry' | 'retry_with_exponential_decay', summar
       400: error(
         'retryDataKeys missing, empty, not strings, or more than 1,000',
         ['missing_required_field', 'invalid_or_missing_field', 'invalid_json'],
-        'the codes are the simulator\'s reading of the document\'s generic 400',
+        "the codes are the simulator's reading of the document's generic 400",
       ),
       404: notFound('flow or step'),
       422: error('the flow is disabled', ['inactive_flow']),
@@ -378,14 +421,21 @@ const flowOperations: Operation[] = [
     path: '/v1/flows',
     summary: 'every flow of the account',
     query: {
-      include: { type: 'string', description: 'comma-separated fields (letters, digits, dots, underscores): summary projection, _id and name plus those fields' },
+      include: {
+        type: 'string',
+        description: 'comma-separated fields (letters, digits, dots, underscores): summary projection, _id and name plus those fields',
+      },
       exclude: { type: 'string', description: 'comma-separated fields to strip from the full record; _id and name cannot be stripped' },
     },
     pagination: { style: 'link-header', rel: 'next', description: 'Link: <url>; rel="next" while pages remain, absent on the last page' },
     responses: {
       200: { description: 'one page of flows', body: arrayOf(flow), headers: { Link: 'the next page (rel="next")' } },
       204: { description: 'the account has no flows; no body' },
-      400: error('include and exclude together, or a character outside the allowed set', ['invalid_query_params'], 'the include/exclude parameters\' text, not the responses'),
+      400: error(
+        'include and exclude together, or a character outside the allowed set',
+        ['invalid_query_params'],
+        "the include/exclude parameters' text, not the responses",
+      ),
       ...common,
     },
   },
@@ -398,7 +448,7 @@ const flowOperations: Operation[] = [
     responses: { 200: { description: 'the flow', body: flow }, 404: notFound('flow'), ...common },
   },
   {
-    ...flowsSection('Summarize open errors across a flow\'s steps'),
+    ...flowsSection("Summarize open errors across a flow's steps"),
     method: 'GET',
     path: '/v1/flows/{_id}/errors',
     summary: 'per step, the count of open errors (steps without errors included)',
@@ -439,15 +489,20 @@ const flowOperations: Operation[] = [
     pagination: { style: 'none' },
     responses: {
       200: {
-        description: 'queued: usually {_jobId}; per-export records for a multi-export run; {error} when rejected; no body (or no _jobId) when nothing was queued because a run is in progress',
+        description:
+          'queued: usually {_jobId}; per-export records for a multi-export run; {error} when rejected; no body (or no _jobId) when nothing was queued because a run is in progress',
         body: either(
-          object({ _jobId: objectId('the queued run\'s job') }, { open: true }),
+          object({ _jobId: objectId("the queued run's job") }, { open: true }),
           arrayOf(object({}, { open: true })),
           object({ error: string() }, { required: ['error'] }),
         ),
         mayBeEmpty: true,
       },
-      400: error('_exportIds not exports of this flow, or bad export dates', ['invalid_or_missing_field', 'invalid_json'], 'the codes are the simulator\'s reading of the document\'s generic 400'),
+      400: error(
+        '_exportIds not exports of this flow, or bad export dates',
+        ['invalid_or_missing_field', 'invalid_json'],
+        "the codes are the simulator's reading of the document's generic 400",
+      ),
       404: notFound('flow'),
       422: error('the flow is disabled', ['inactive_flow']),
       ...common,
@@ -460,8 +515,11 @@ const flowOperations: Operation[] = [
     summary: 'one page of the open errors of a step',
     pagination: { style: 'body-url', field: 'nextPageURL', description: 'follow nextPageURL until it is omitted; no Link header' },
     responses: {
-      200: { description: 'one page', body: object({ errors: arrayOf(object(stepErrorFields, { required: stepErrorRequired })), nextPageURL }, { required: ['errors'] }) },
-      400: error('malformed request (a page cursor that is not the platform\'s)', ['invalid_query_params']),
+      200: {
+        description: 'one page',
+        body: object({ errors: arrayOf(object(stepErrorFields, { required: stepErrorRequired })), nextPageURL }, { required: ['errors'] }),
+      },
+      400: error("malformed request (a page cursor that is not the platform's)", ['invalid_query_params']),
       404: notFound('flow or step'),
       ...common,
     },
@@ -492,12 +550,15 @@ const flowOperations: Operation[] = [
           { required: ['resolved'] },
         ),
       },
-      400: error('malformed request (a page cursor that is not the platform\'s)', ['invalid_query_params']),
+      400: error("malformed request (a page cursor that is not the platform's)", ['invalid_query_params']),
       404: notFound('flow or step'),
       ...common,
     },
   },
-  retryOperation('retry', 're-run the records of errors by retryDataKey; a success resolves the error, a failure opens a new one (new errorId)'),
+  retryOperation(
+    'retry',
+    're-run the records of errors by retryDataKey; a success resolves the error, a failure opens a new one (new errorId)',
+  ),
   retryOperation('retry_with_exponential_decay', 'as retry, with growing delays between attempts'),
   {
     ...flowsSection('Get static filter enum metadata for errors'),
@@ -509,7 +570,11 @@ const flowOperations: Operation[] = [
       200: {
         description: 'the filters',
         body: object(
-          { filters: arrayOf(object({ name: oneOf(['source', 'classification']), enums: arrayOf(string()) }, { required: ['name', 'enums'] })) },
+          {
+            filters: arrayOf(
+              object({ name: oneOf(['source', 'classification']), enums: arrayOf(string()) }, { required: ['name', 'enums'] }),
+            ),
+          },
           { required: ['filters'] },
         ),
       },

@@ -32,7 +32,8 @@ function collectShape(schema: unknown, shape: Shape = { properties: new Map(), o
   if (isObject(schema.properties)) {
     for (const [key, sub] of Object.entries(schema.properties)) shape.properties.set(key, [...(shape.properties.get(key) ?? []), sub]);
   }
-  if ((schema.additionalProperties !== undefined && schema.additionalProperties !== false) || schema.patternProperties !== undefined) shape.open = true;
+  if ((schema.additionalProperties !== undefined && schema.additionalProperties !== false) || schema.patternProperties !== undefined)
+    shape.open = true;
   if (schema.items !== undefined) shape.items.push(schema.items);
   for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
     const branches = schema[keyword];
@@ -49,7 +50,8 @@ export function undeclaredProperties(schema: unknown, value: unknown, path = '$'
   const shape = collectShape(schema);
   const found: string[] = [];
   if (Array.isArray(value)) {
-    if (shape.items.length > 0) value.forEach((item, i) => found.push(...undeclaredProperties({ allOf: shape.items }, item, `${path}[${i}]`)));
+    if (shape.items.length > 0)
+      value.forEach((item, i) => found.push(...undeclaredProperties({ allOf: shape.items }, item, `${path}[${i}]`)));
   } else if (isObject(value)) {
     const open = shape.open || shape.properties.size === 0;
     for (const [key, child] of Object.entries(value)) {
@@ -127,7 +129,8 @@ export class Contract {
       this.validators.set(cacheKey, validate);
     }
     const problems: string[] = [];
-    if (!validate(body)) for (const e of validate.errors ?? []) problems.push(`${e.instancePath || '$'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    if (!validate(body))
+      for (const e of validate.errors ?? []) problems.push(`${e.instancePath || '$'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
     for (const path of undeclaredProperties(schema, body)) problems.push(`${path} is not declared by the contract`);
     return problems;
   }
@@ -139,7 +142,8 @@ export class Contract {
     if (response === undefined) return [`${key}: the contract has no ${answer.status} for this operation`];
     if (response.body === undefined) return answer.text === '' ? [] : [`${key}: documents no body, got ${answer.text.slice(0, 200)}`];
     if (answer.text === '') return response.mayBeEmpty === true ? [] : [`${key}: an empty body`];
-    if (!/^application\/json/.test(answer.contentType ?? '')) return [`${key}: content-type ${answer.contentType ?? 'none'}, not JSON`];
+    if (!(answer.contentType ?? '').startsWith('application/json'))
+      return [`${key}: content-type ${answer.contentType ?? 'none'}, not JSON`];
     return this.problems(key, response.body, JSON.parse(answer.text)).map((p) => `${key}: ${p}`);
   }
 

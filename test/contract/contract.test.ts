@@ -33,7 +33,9 @@ describe('the contract checker', () => {
 
     const conflict = contract.responseSchema('POST', '/v1/syncs/{_syncId}/run', 409) ?? {};
     expect(contract.problems('409', conflict, { errors: [{ code: 'sync_job_already_queued', message: 'm' }] })).toEqual([]);
-    expect(contract.problems('409', conflict, { errors: [{ code: 'invalid_ref', message: 'm' }] }).join('\n')).toMatch(/code must be equal to one of the allowed values/);
+    expect(contract.problems('409', conflict, { errors: [{ code: 'invalid_ref', message: 'm' }] }).join('\n')).toMatch(
+      /code must be equal to one of the allowed values/,
+    );
   });
 
   it('flags fields the contract does not declare, through oneOf and arrays; open objects accept anything', () => {
@@ -51,8 +53,12 @@ describe('the contract checker', () => {
     const answer = (status: number, text: string, contentType: string | null = 'application/json') => ({ status, text, contentType });
     expect(contract.answerProblems('GET', '/v1/flows', answer(204, ''))).toEqual([]);
     expect(contract.answerProblems('GET', '/v1/flows', answer(204, '[]'))).toEqual(['GET /v1/flows 204: documents no body, got []']);
-    expect(contract.answerProblems('GET', '/v1/flows', answer(418, ''))).toEqual(['GET /v1/flows 418: the contract has no 418 for this operation']);
-    expect(contract.answerProblems('GET', '/v1/flows', answer(200, '[]', 'text/html'))).toEqual(['GET /v1/flows 200: content-type text/html, not JSON']);
+    expect(contract.answerProblems('GET', '/v1/flows', answer(418, ''))).toEqual([
+      'GET /v1/flows 418: the contract has no 418 for this operation',
+    ]);
+    expect(contract.answerProblems('GET', '/v1/flows', answer(200, '[]', 'text/html'))).toEqual([
+      'GET /v1/flows 200: content-type text/html, not JSON',
+    ]);
     // A flow run may answer 200 with no body (nothing queued), but a flow listing may not.
     expect(contract.answerProblems('POST', '/v1/flows/{_id}/run', answer(200, ''))).toEqual([]);
     expect(contract.answerProblems('GET', '/v1/flows', answer(200, ''))).toEqual(['GET /v1/flows 200: an empty body']);
@@ -64,7 +70,8 @@ describe('the contract checker', () => {
       for (const operation of platform.operations) {
         expect(Object.keys(operation.responses), `${operation.method} ${operation.path}`).toContain('401');
         for (const [status, response] of Object.entries(operation.responses)) {
-          if (response.body !== undefined) expect(() => checker.problems(`${operation.path} ${status}`, response.body ?? {}, null)).not.toThrow();
+          if (response.body !== undefined)
+            expect(() => checker.problems(`${operation.path} ${status}`, response.body ?? {}, null)).not.toThrow();
         }
       }
     }

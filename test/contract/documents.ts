@@ -100,17 +100,35 @@ export function findOperation(documents: readonly OpenApiDocument[], method: str
     if (!isObject(operation)) continue;
     const security = (operation.security ?? (doc as unknown as JsonObject).security ?? []) as Json[];
     const schemes = isObject(doc.components?.securitySchemes) ? doc.components.securitySchemes : {};
-    const bearer = security.some((s) => isObject(s) && Object.keys(s).some((name) => isObject(schemes[name]) && schemes[name].type === 'http' && String(schemes[name].scheme).toLowerCase() === 'bearer'));
+    const bearer = security.some(
+      (s) =>
+        isObject(s) &&
+        Object.keys(s).some(
+          (name) => isObject(schemes[name]) && schemes[name].type === 'http' && String(schemes[name].scheme).toLowerCase() === 'bearer',
+        ),
+    );
     const queryParameters = new Map<string, JsonObject>();
-    for (const p of (operation.parameters ?? []) as Json[]) if (isObject(p) && p.in === 'query' && typeof p.name === 'string') queryParameters.set(p.name, p);
+    for (const p of (operation.parameters ?? []) as Json[])
+      if (isObject(p) && p.in === 'query' && typeof p.name === 'string') queryParameters.set(p.name, p);
     const responses = new Map<number, Json | null>();
     const headers = new Map<number, string[]>();
     for (const [status, response] of Object.entries(isObject(operation.responses) ? operation.responses : {})) {
       const content = isObject(response) && isObject(response.content) ? response.content['application/json'] : undefined;
       responses.set(Number(status), isObject(content) && content.schema !== undefined ? content.schema : null);
-      headers.set(Number(status), isObject(response) && isObject(response.headers) ? Object.keys(response.headers).map((h) => h.toLowerCase()) : []);
+      headers.set(
+        Number(status),
+        isObject(response) && isObject(response.headers) ? Object.keys(response.headers).map((h) => h.toLowerCase()) : [],
+      );
     }
-    return { summary: String(operation.summary ?? ''), operation, text: strings(operation).join('\n'), bearer, queryParameters, responses, headers };
+    return {
+      summary: String(operation.summary ?? ''),
+      operation,
+      text: strings(operation).join('\n'),
+      bearer,
+      queryParameters,
+      responses,
+      headers,
+    };
   }
   return undefined;
 }
@@ -143,7 +161,17 @@ interface Facet {
 const LIMIT_KEYWORDS = ['minimum', 'maximum', 'minItems', 'maxItems'];
 
 function facetOf(schema: Json): Facet {
-  const facet: Facet = { types: new Set(), formats: new Set(), enums: undefined, properties: new Map(), required: new Set(), items: [], additional: [], open: false, limits: new Set() };
+  const facet: Facet = {
+    types: new Set(),
+    formats: new Set(),
+    enums: undefined,
+    properties: new Map(),
+    required: new Set(),
+    items: [],
+    additional: [],
+    open: false,
+    limits: new Set(),
+  };
   if (!isObject(schema)) return facet;
   const type = schema.type;
   for (const t of Array.isArray(type) ? type : type === undefined ? [] : [type]) facet.types.add(String(t));
@@ -226,7 +254,12 @@ const PROSE_TYPES: Array<[RegExp, string]> = [
  * The source-connection jobs page (001): fields are written `name` + `type` [+ " or null"] [+
  * `format: "…"`] on one line (`started_atstring or nullformat: "date-time"`).
  */
-export function sourceConnectionJobPage(text: string): { fields: Map<string, ProseField>; statuses: string[]; limit: string; authHeader: string | undefined } {
+export function sourceConnectionJobPage(text: string): {
+  fields: Map<string, ProseField>;
+  statuses: string[];
+  limit: string;
+  authHeader: string | undefined;
+} {
   const response = text.slice(text.indexOf('\nResponse\n'));
   const fields = new Map<string, ProseField>();
   for (const line of response.split('\n')) {
@@ -235,9 +268,12 @@ export function sourceConnectionJobPage(text: string): { fields: Map<string, Pro
     const [, name = '', typeWord = '', rest = ''] = match;
     const type = PROSE_TYPES.find(([re]) => re.test(typeWord))?.[1] ?? typeWord;
     const format = /format: "([^"]+)"/.exec(rest)?.[1];
-    fields.set(name, { name, type, nullable: /^ or null/.test(rest), ...(format === undefined ? {} : { format }) });
+    fields.set(name, { name, type, nullable: rest.startsWith(' or null'), ...(format === undefined ? {} : { format }) });
   }
-  const statuses = (/Current status: ([A-Z, ]+?)(, or |\.|\n)/.exec(text)?.[1] ?? '').split(', ').concat(/, or ([A-Z]+)/.exec(text)?.[1] ?? '').filter((s) => s !== '');
+  const statuses = (/Current status: ([A-Z, ]+?)(, or |\.|\n)/.exec(text)?.[1] ?? '')
+    .split(', ')
+    .concat(/, or ([A-Z]+)/.exec(text)?.[1] ?? '')
+    .filter((s) => s !== '');
   const limit = /\nlimit(integer[^\n]*)/.exec(text)?.[1] ?? '';
   const authHeader = /\nAuthentication\n\n([a-z-]+?)string/.exec(text)?.[1];
   return { fields, statuses, limit, authHeader };
@@ -276,7 +312,8 @@ export function syncJobsPage(text: string): {
     return out;
   };
   const fields = new Map<string, ProseField>();
-  for (const [name, f] of typed(between('\nResponse\n', '\nExample Request'))) fields.set(name, { name, type: f.type, nullable: false, required: f.required, description: f.description });
+  for (const [name, f] of typed(between('\nResponse\n', '\nExample Request')))
+    fields.set(name, { name, type: f.type, nullable: false, required: f.required, description: f.description });
   const query = new Map<string, string>();
   for (const [name, f] of typed(between('\nQuery Parameters\n', '\nResponse\n'))) query.set(name, `${f.type}\n${f.description}`);
   const example = JSON.parse(/Example Response\n\n(\[[\s\S]*?\n\])/.exec(text)?.[1] ?? '[]') as Array<Record<string, unknown>>;

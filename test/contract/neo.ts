@@ -60,7 +60,11 @@ function envelope(codes: readonly string[]): Schema {
   return object(
     {
       error: object(
-        { code: { ...string(), ...(codes.length > 0 ? { enum: [...codes] } : {}) }, message: string(), details: object({}, { open: true }) },
+        {
+          code: { ...string(), ...(codes.length > 0 ? { enum: [...codes] } : {}) },
+          message: string(),
+          details: object({}, { open: true }),
+        },
         { required: ['code', 'message'] },
       ),
       meta: object({ request_id: { type: ['string', 'null'], format: 'uuid' } }),
@@ -86,18 +90,34 @@ const operations: Operation[] = [
     summary: 'the sync runs of one integration of the tenant, newest first',
     auth: { header: 'Authorization', scheme: 'Bearer', credential: 'a neo_sk_<env>_<secret> API key (or an Entra ID token)' },
     query: {
-      since: { type: 'string', description: 'ISO 8601 lower bound on run start; default 30 days before until (the window is at most 30 days)' },
+      since: {
+        type: 'string',
+        description: 'ISO 8601 lower bound on run start; default 30 days before until (the window is at most 30 days)',
+      },
       until: { type: 'string', description: 'ISO 8601 upper bound on run start; default now' },
       page_size: { type: 'integer', description: 'runs per page', minimum: 1, maximum: 200, default: 50 },
       cursor: { type: 'string', description: 'meta.pagination.next_cursor of the previous page' },
     },
-    pagination: { style: 'cursor', field: 'meta.pagination.next_cursor', parameter: 'cursor', description: 'pass next_cursor back as cursor while has_more' },
+    pagination: {
+      style: 'cursor',
+      field: 'meta.pagination.next_cursor',
+      parameter: 'cursor',
+      description: 'pass next_cursor back as cursor while has_more',
+    },
     responses: {
       200: { description: 'one page of runs', body: object({ data: arrayOf(syncRun), meta }, { required: ['data', 'meta'] }) },
-      400: error('malformed since/until, a window over 30 days, a bad cursor', ['bad_request', 'window_too_large', 'invalid_cursor'], CODES_NOT_NAMED),
+      400: error(
+        'malformed since/until, a window over 30 days, a bad cursor',
+        ['bad_request', 'window_too_large', 'invalid_cursor'],
+        CODES_NOT_NAMED,
+      ),
       401: error('missing or invalid credentials', ['unauthenticated', 'invalid_token'], CODES_NOT_NAMED),
       403: error('authenticated but not allowed', []),
-      404: error('an unknown name, an integration the tenant has not connected, or one that does not sync', ['unknown_integration', 'integration_not_connected', 'integration_does_not_sync']),
+      404: error('an unknown name, an integration the tenant has not connected, or one that does not sync', [
+        'unknown_integration',
+        'integration_not_connected',
+        'integration_does_not_sync',
+      ]),
       409: error('the resource is in a state that blocks this', []),
       422: error('request validation failed (page_size outside 1-200)', ['validation_error'], CODES_NOT_NAMED),
       429: { ...error('rate limited', ['rate_limited'], CODES_NOT_NAMED), headers: { 'Retry-After': 'seconds' } },

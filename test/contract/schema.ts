@@ -21,7 +21,8 @@ export const uuid = (description?: string): Schema => described({ type: 'string'
 /** An ISO 8601 date-time string. */
 export const dateTime = (description?: string): Schema => described({ type: 'string', format: 'date-time' }, description);
 /** One of the listed strings. */
-export const oneOf = (values: readonly string[], description?: string): Schema => described({ type: 'string', enum: [...values] }, description);
+export const oneOf = (values: readonly string[], description?: string): Schema =>
+  described({ type: 'string', enum: [...values] }, description);
 
 /** The same schema, or null. */
 export function nullable(schema: Schema): Schema {
@@ -59,9 +60,7 @@ export const either = (...alternatives: Schema[]): Schema => ({ oneOf: alternati
 // ---- operations ----
 
 /** How a request authenticates. */
-export type Auth =
-  | { header: 'Authorization'; scheme: 'Bearer'; credential: string }
-  | { header: 'x-api-key'; credential: string };
+export type Auth = { header: 'Authorization'; scheme: 'Bearer'; credential: string } | { header: 'x-api-key'; credential: string };
 
 export interface QueryParameter {
   type: 'string' | 'integer' | 'string[]';

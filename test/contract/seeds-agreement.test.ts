@@ -67,19 +67,26 @@ function fieldDisagreements(where: string, ours: Schema, theirs: Json, corpus: s
       problems.push(`${where}: ${path}: not in the document`);
       continue;
     }
-    if (of.types.join() !== tf.types.join()) problems.push(`${where}: ${path}: type ${of.types.join('|')}, the document ${tf.types.join('|')}`);
+    if (of.types.join() !== tf.types.join())
+      problems.push(`${where}: ${path}: type ${of.types.join('|')}, the document ${tf.types.join('|')}`);
     if (of.format !== tf.format) problems.push(`${where}: ${path}: format ${of.format}, the document ${tf.format}`);
     if (tf.enum !== undefined) {
-      if (of.enum?.join() !== tf.enum.join()) problems.push(`${where}: ${path}: enum ${of.enum?.join(', ')}, the document ${tf.enum.join(', ')}`);
+      if (of.enum?.join() !== tf.enum.join())
+        problems.push(`${where}: ${path}: enum ${of.enum?.join(', ')}, the document ${tf.enum.join(', ')}`);
     } else if (of.enum !== undefined && !inferred) {
       const unnamed = of.enum.filter((v) => !mentioned(corpus, v));
       if (unnamed.length > 0) problems.push(`${where}: ${path}: the document names no ${unnamed.join(', ')}`);
     }
-    if (of.required !== tf.required) problems.push(`${where}: ${path}: ${of.required ? 'required' : 'optional'}, the document says ${tf.required ? 'required' : 'optional'}`);
-    if (of.limits.join() !== tf.limits.join()) problems.push(`${where}: ${path}: limits ${of.limits.join(', ')}, the document ${tf.limits.join(', ')}`);
+    if (of.required !== tf.required)
+      problems.push(
+        `${where}: ${path}: ${of.required ? 'required' : 'optional'}, the document says ${tf.required ? 'required' : 'optional'}`,
+      );
+    if (of.limits.join() !== tf.limits.join())
+      problems.push(`${where}: ${path}: limits ${of.limits.join(', ')}, the document ${tf.limits.join(', ')}`);
   }
   for (const [path, tf] of t) {
-    if (tf.required && !o.has(path) && o.has(parentPath(path)) && o.get(parentPath(path))?.open !== true) problems.push(`${where}: ${path}: required by the document, not in the contract`);
+    if (tf.required && !o.has(path) && o.has(parentPath(path)) && o.get(parentPath(path))?.open !== true)
+      problems.push(`${where}: ${path}: required by the document, not in the contract`);
   }
   return problems;
 }
@@ -90,22 +97,32 @@ function operationDisagreements(ours: Operation, theirs: DocumentedOperation, co
   const at = `${ours.method} ${ours.path}`;
   if (ours.section !== theirs.summary) problems.push(`${at}: section "${ours.section}", the document "${theirs.summary}"`);
   const bearer = ours.auth.header === 'Authorization' && ours.auth.scheme === 'Bearer';
-  if (bearer !== theirs.bearer) problems.push(`${at}: auth ${ours.auth.header}, the document ${theirs.bearer ? 'a bearer token' : 'something else'}`);
+  if (bearer !== theirs.bearer)
+    problems.push(`${at}: auth ${ours.auth.header}, the document ${theirs.bearer ? 'a bearer token' : 'something else'}`);
 
   // Query parameters: the same names; the ones the document calls ignored are named in its text.
   const query = Object.entries(ours.query ?? {});
-  const listed = query.filter(([, p]) => p.ignored !== true).map(([name]) => name).sort();
-  if (listed.join() !== [...theirs.queryParameters.keys()].sort().join()) problems.push(`${at}: query ${listed.join(', ') || '(none)'}, the document ${[...theirs.queryParameters.keys()].join(', ') || '(none)'}`);
+  const listed = query
+    .filter(([, p]) => p.ignored !== true)
+    .map(([name]) => name)
+    .sort();
+  if (listed.join() !== [...theirs.queryParameters.keys()].sort().join())
+    problems.push(
+      `${at}: query ${listed.join(', ') || '(none)'}, the document ${[...theirs.queryParameters.keys()].join(', ') || '(none)'}`,
+    );
   for (const [name, parameter] of query) {
-    if (parameter.ignored === true && !mentioned(theirs.text, name)) problems.push(`${at}: ignored parameter ${name} is not named by the document`);
+    if (parameter.ignored === true && !mentioned(theirs.text, name))
+      problems.push(`${at}: ignored parameter ${name} is not named by the document`);
     const text = JSON.stringify(theirs.queryParameters.get(name) ?? '');
     for (const limit of [parameter.minimum, parameter.maximum, parameter.default]) {
-      if (limit !== undefined && !mentioned(text, String(limit))) problems.push(`${at}: ${name}'s ${limit} is not in the document's parameter`);
+      if (limit !== undefined && !mentioned(text, String(limit)))
+        problems.push(`${at}: ${name}'s ${limit} is not in the document's parameter`);
     }
   }
 
   // Statuses: every documented one; ours beyond them say where they come from.
-  for (const status of theirs.responses.keys()) if (ours.responses[status] === undefined) problems.push(`${at}: the document gives ${status}, the contract lacks it`);
+  for (const status of theirs.responses.keys())
+    if (ours.responses[status] === undefined) problems.push(`${at}: the document gives ${status}, the contract lacks it`);
   for (const [key, response] of Object.entries(ours.responses)) {
     const status = Number(key);
     const where = `${at} ${status}`;
@@ -114,24 +131,33 @@ function operationDisagreements(ours: Operation, theirs: DocumentedOperation, co
       continue;
     }
     const body = theirs.responses.get(status) ?? null;
-    if ((response.body === undefined) !== (body === null)) problems.push(`${where}: ${response.body === undefined ? 'no body' : 'a body'}, the document ${body === null ? 'none' : 'one'}`);
-    else if (response.body !== undefined && body !== null) problems.push(...fieldDisagreements(where, response.body, body, corpus, response.inferred !== undefined));
-    if (response.mayBeEmpty === true && !/no body/i.test(theirs.text)) problems.push(`${where}: may be empty, the document does not say so`);
+    if ((response.body === undefined) !== (body === null))
+      problems.push(`${where}: ${response.body === undefined ? 'no body' : 'a body'}, the document ${body === null ? 'none' : 'one'}`);
+    else if (response.body !== undefined && body !== null)
+      problems.push(...fieldDisagreements(where, response.body, body, corpus, response.inferred !== undefined));
+    if (response.mayBeEmpty === true && !/no body/i.test(theirs.text))
+      problems.push(`${where}: may be empty, the document does not say so`);
     for (const header of Object.keys(response.headers ?? {})) {
-      if (!(theirs.headers.get(status) ?? []).includes(header.toLowerCase()) && !mentioned(theirs.text, header)) problems.push(`${where}: header ${header} is not in the document`);
+      if (!(theirs.headers.get(status) ?? []).includes(header.toLowerCase()) && !mentioned(theirs.text, header))
+        problems.push(`${where}: header ${header} is not in the document`);
     }
   }
   if (ours.requestBody !== undefined) {
-    const content = (theirs.operation.requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.['application/json']?.schema;
+    const content = (theirs.operation.requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
+      'application/json'
+    ]?.schema;
     if (content === undefined) problems.push(`${at}: a request body, the document has none`);
     else problems.push(...fieldDisagreements(`${at} request`, ours.requestBody, content, corpus, false));
   }
 
   // Pagination: what it follows is in the document.
   const p = ours.pagination;
-  if (p.style === 'link-header' && !(theirs.headers.get(200) ?? []).includes('link')) problems.push(`${at}: Link pagination, the document has no Link header`);
-  if (p.style === 'body-url' && !fieldDigest(theirs.responses.get(200) ?? null).has(`$.${p.field}`)) problems.push(`${at}: ${p.field} is not in the document's body`);
-  if (p.style === 'cursor' && (!theirs.queryParameters.has(p.parameter) || !mentioned(theirs.text, p.field.split('.').pop() ?? ''))) problems.push(`${at}: cursor ${p.parameter}/${p.field} not in the document`);
+  if (p.style === 'link-header' && !(theirs.headers.get(200) ?? []).includes('link'))
+    problems.push(`${at}: Link pagination, the document has no Link header`);
+  if (p.style === 'body-url' && !fieldDigest(theirs.responses.get(200) ?? null).has(`$.${p.field}`))
+    problems.push(`${at}: ${p.field} is not in the document's body`);
+  if (p.style === 'cursor' && (!theirs.queryParameters.has(p.parameter) || !mentioned(theirs.text, p.field.split('.').pop() ?? '')))
+    problems.push(`${at}: cursor ${p.parameter}/${p.field} not in the document`);
   return problems;
 }
 
@@ -172,8 +198,31 @@ describe.skipIf(!PRESENT)(TITLE, () => {
       responses: {
         ...responses,
         418: { description: 'teapot' },
-        200: { description: 'queued', body: { type: 'object', properties: { flowExecutionGroupId: { type: 'integer' }, bogus: { type: 'string' } }, required: ['flowExecutionGroupId'] } },
-        422: { description: 'disabled', body: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object', properties: { code: { type: ['string', 'integer'], enum: ['no_such_code'] }, message: { type: 'string' } }, required: ['message'] } } }, required: ['errors'] } },
+        200: {
+          description: 'queued',
+          body: {
+            type: 'object',
+            properties: { flowExecutionGroupId: { type: 'integer' }, bogus: { type: 'string' } },
+            required: ['flowExecutionGroupId'],
+          },
+        },
+        422: {
+          description: 'disabled',
+          body: {
+            type: 'object',
+            properties: {
+              errors: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { code: { type: ['string', 'integer'], enum: ['no_such_code'] }, message: { type: 'string' } },
+                  required: ['message'],
+                },
+              },
+            },
+            required: ['errors'],
+          },
+        },
       },
     };
     expect(operationDisagreements(drifted, theirs, corpus)).toEqual([
@@ -188,7 +237,7 @@ describe.skipIf(!PRESENT)(TITLE, () => {
     ]);
   });
 
-  it('Celigo: the rate limit (429, Retry-After, rate_limited) is the documents\' index\'s', () => {
+  it("Celigo: the rate limit (429, Retry-After, rate_limited) is the documents' index's", () => {
     const index = readFileSync(join(DOCUMENTS, 'INDEX.md'), 'utf8');
     for (const fact of ['429', 'Retry-After', 'rate_limited', '1,000', '300']) expect(index).toContain(fact);
     for (const operation of celigo.operations) expect(operation.responses[429]?.headers).toHaveProperty('Retry-After');
@@ -198,7 +247,9 @@ describe.skipIf(!PRESENT)(TITLE, () => {
     const { documents } = load('004');
     const text = findOperation(documents, 'GET', '/v1/errors/filterMetadata')?.text ?? '';
     const listed = (name: string) =>
-      [...(new RegExp(`\\*\\*${name}\\*\\* \\(\\d+ values\\):([\\s\\S]*?)(\\n- |\\n\\n)`).exec(text)?.[1] ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+      [
+        ...(new RegExp(`\\*\\*${name}\\*\\* \\(\\d+ values\\):([\\s\\S]*?)(\\n- |\\n\\n)`).exec(text)?.[1] ?? '').matchAll(/`([a-z_]+)`/g),
+      ].map((m) => m[1]);
     expect(listed('source')).toEqual([...ERROR_FILTER_SOURCES]);
     expect(listed('classification')).toEqual([...ERROR_FILTER_CLASSIFICATIONS]);
   });
@@ -223,7 +274,8 @@ describe.skipIf(!PRESENT)(TITLE, () => {
     }
     expect([...SOURCE_CONNECTION_JOB_STATUSES].sort()).toEqual([...page.statuses].sort());
     // The page lists no errors: every other response says where it comes from.
-    for (const [status, response] of Object.entries(operation?.responses ?? {})) if (status !== '200') expect(response.inferred, status).toBeDefined();
+    for (const [status, response] of Object.entries(operation?.responses ?? {}))
+      if (status !== '200') expect(response.inferred, status).toBeDefined();
   });
 
   it('Airweave 002: organisation-wide sync jobs — bearer auth, skip/limit/status, every field with its type', () => {
@@ -250,7 +302,8 @@ describe.skipIf(!PRESENT)(TITLE, () => {
       const documented = page.fields.get(name);
       const types = [schema.type].flat();
       // Nullable only where the page's own example shows null (or shows an unset timestamp as null).
-      const nullable = types.includes('null') && (example[name] === null || (isTimestamp(name) && !required.includes(name) && unsetTimestampIsNull));
+      const nullable =
+        types.includes('null') && (example[name] === null || (isTimestamp(name) && !required.includes(name) && unsetTimestampIsNull));
       expect({ name, types, required: required.includes(name) }).toEqual({
         name,
         types: nullable ? [documented?.type, 'null'] : [documented?.type],
@@ -259,7 +312,9 @@ describe.skipIf(!PRESENT)(TITLE, () => {
       if (schema.format === 'uuid') expect(documented?.description, name).toMatch(/UUID/);
       if (schema.format === 'date-time') expect(documented?.description, name).toMatch(/ISO 8601/);
     }
-    const documentedErrors = Object.entries(operation?.responses ?? {}).filter(([s, r]) => s !== '200' && r.inferred === undefined).map(([s]) => Number(s));
+    const documentedErrors = Object.entries(operation?.responses ?? {})
+      .filter(([s, r]) => s !== '200' && r.inferred === undefined)
+      .map(([s]) => Number(s));
     expect(documentedErrors.sort()).toEqual([...page.errorStatuses].sort());
   });
 });

@@ -18,7 +18,8 @@ describe('the demo, run three times on the same Redis', () => {
       SLACK_BOT_TOKEN: '',
       SMTP_HOST: '',
     };
-    const isSyncFailed = (status: string) => (l: LogLine) => (l.alert as AlertLine | undefined)?.labels.kind === 'SyncFailed' && (l.alert as AlertLine).status === status;
+    const isSyncFailed = (status: string) => (l: LogLine) =>
+      (l.alert as AlertLine | undefined)?.labels.kind === 'SyncFailed' && (l.alert as AlertLine).status === status;
     for (const run of [1, 2, 3]) {
       const demo = new DaemonProcess(`demo run ${run}`, ['run'], env);
       const firing = await demo.waitFor(`run ${run}: [FIRING] SyncFailed`, isSyncFailed('firing'));
@@ -31,9 +32,15 @@ describe('the demo, run three times on the same Redis', () => {
   it("refuses to wipe a prefix that holds someone else's keys", async () => {
     const prefix = `${suite.filePrefix}-real`;
     await suite.redis.set(`{${prefix}}:target:prod`, 'a real deployment');
-    const r = await runCli(['run'], { REDIS_URL: suite.redisUrl, SYNCWATCH_LISTEN: '127.0.0.1:0', SYNCWATCH_DEMO_PREFIX: prefix, SYNCWATCH_CONFIG: '' }, 30_000);
+    const r = await runCli(
+      ['run'],
+      { REDIS_URL: suite.redisUrl, SYNCWATCH_LISTEN: '127.0.0.1:0', SYNCWATCH_DEMO_PREFIX: prefix, SYNCWATCH_CONFIG: '' },
+      30_000,
+    );
     expect(r.code).not.toBe(0);
-    expect(r.stderr.trim()).toBe(`syncwatch: the Redis prefix "${prefix}" holds keys that are not the demo's: set SYNCWATCH_DEMO_PREFIX to a prefix of its own`);
+    expect(r.stderr.trim()).toBe(
+      `syncwatch: the Redis prefix "${prefix}" holds keys that are not the demo's: set SYNCWATCH_DEMO_PREFIX to a prefix of its own`,
+    );
     expect(await suite.redis.get(`{${prefix}}:target:prod`)).toBe('a real deployment');
   }, 60_000);
 });

@@ -12,7 +12,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The product's promise; generous on purpose (the story itself needs about 40 s). */
 const WITHIN_MS = 60_000;
 
-type Line = Record<string, unknown> & { msg?: string; raw?: string; alert?: { fingerprint: string; status: string; labels: Record<string, string> } };
+type Line = Record<string, unknown> & {
+  msg?: string;
+  raw?: string;
+  alert?: { fingerprint: string; status: string; labels: Record<string, string> };
+};
 
 describe('the demo (syncwatch run with no config)', () => {
   let redis: Awaited<ReturnType<typeof testRedis>>;
@@ -26,7 +30,18 @@ describe('the demo (syncwatch run with no config)', () => {
     const seen = lines.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`no log line ${what} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).map((l) => l.raw ?? JSON.stringify(l)).join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          rej(
+            new Error(
+              `no log line ${what} within ${timeoutMs} ms; last lines:\n${lines
+                .slice(-15)
+                .map((l) => l.raw ?? JSON.stringify(l))
+                .join('\n')}`,
+            ),
+          ),
+        timeoutMs,
+      );
       waiters.push({ test, resolve: (l) => (clearTimeout(timer), res(l)) });
     });
   };
@@ -37,7 +52,16 @@ describe('the demo (syncwatch run with no config)', () => {
     started = Date.now();
     child = spawn(process.execPath, [join(ROOT, 'bin/syncwatch.js'), 'run'], {
       cwd: ROOT,
-      env: { ...process.env, REDIS_URL: redis.url, SYNCWATCH_LISTEN: '127.0.0.1:0', SYNCWATCH_DEMO_PREFIX: redis.prefix, SYNCWATCH_CONFIG: '', LOG_LEVEL: 'info', SLACK_BOT_TOKEN: '', SMTP_HOST: '' },
+      env: {
+        ...process.env,
+        REDIS_URL: redis.url,
+        SYNCWATCH_LISTEN: '127.0.0.1:0',
+        SYNCWATCH_DEMO_PREFIX: redis.prefix,
+        SYNCWATCH_CONFIG: '',
+        LOG_LEVEL: 'info',
+        SLACK_BOT_TOKEN: '',
+        SMTP_HOST: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     exited = new Promise((r) => child.once('exit', (code) => r(code)));
@@ -49,7 +73,11 @@ describe('the demo (syncwatch run with no config)', () => {
         line = { raw };
       }
       lines.push(line);
-      for (const w of [...waiters]) if (w.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
+      for (const w of Array.from(waiters)) {
+        if (!w.test(line)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
     });
     child.stderr!.on('data', (d: Buffer) => lines.push({ raw: `stderr: ${d.toString()}` }));
   });
@@ -74,7 +102,10 @@ describe('the demo (syncwatch run with no config)', () => {
 
     // An alert fires; while it fires, /status lists it.
     const firing = await lineWhere('[FIRING] SyncFailed', (l) => l.alert?.status === 'firing' && l.alert.labels.kind === 'SyncFailed');
-    const status = (await (await fetch(`${url}/status`)).json()) as { alerts: Array<{ fingerprint: string }>; retryPolicies: Array<{ name: string; lastHour: Record<string, number> }> };
+    const status = (await (await fetch(`${url}/status`)).json()) as {
+      alerts: Array<{ fingerprint: string }>;
+      retryPolicies: Array<{ name: string; lastHour: Record<string, number> }>;
+    };
     expect(status.alerts.map((a) => a.fingerprint)).toContain(firing.alert!.fingerprint);
 
     // The same alert resolves; a retry succeeds.
@@ -82,7 +113,9 @@ describe('the demo (syncwatch run with no config)', () => {
     const retried = await lineWhere('"retried records succeeded"', (l) => l.msg === 'retried records succeeded');
     // A partial failure: the sync succeeded, 3 records did not load, and the alert says where.
     const partial = await lineWhere('[FIRING] SyncPartial', (l) => l.alert?.status === 'firing' && l.alert.labels.kind === 'SyncPartial');
-    expect(String((partial.alert as unknown as { annotations: { error: string } }).annotations.error)).toContain('3 error(s) in 1 table(s): contacts (3)');
+    expect(String((partial.alert as unknown as { annotations: { error: string } }).annotations.error)).toContain(
+      '3 error(s) in 1 table(s): contacts (3)',
+    );
     await lineWhere('[RESOLVED] SyncPartial', (l) => l.alert?.status === 'resolved' && l.alert.fingerprint === partial.alert!.fingerprint);
     expect(retried.count).toBeGreaterThan(0);
     expect(Date.now() - started).toBeLessThan(WITHIN_MS + 15_000); // the product's "within 60 s", plus process start-up

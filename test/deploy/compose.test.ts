@@ -9,12 +9,20 @@ import { loadConfig, formatProblem } from '../../src/config/index.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { build?: string; image?: string; command?: string[]; volumes?: string[]; environment?: Record<string, string>; env_file?: unknown }>;
+  services: Record<
+    string,
+    { build?: string; image?: string; command?: string[]; volumes?: string[]; environment?: Record<string, string>; env_file?: unknown }
+  >;
 };
 const CLI_COMMANDS = ['run', 'validate', 'once', 'simulate', 'test-alert', 'silence'];
 
 const mounts = Object.entries(compose.services).flatMap(([service, s]) =>
-  (s.volumes ?? []).filter((v) => v.startsWith('./')).map((v) => { const [host = '', container = ''] = v.split(':'); return { service, host, container }; }),
+  (s.volumes ?? [])
+    .filter((v) => v.startsWith('./'))
+    .map((v) => {
+      const [host = '', container = ''] = v.split(':');
+      return { service, host, container };
+    }),
 );
 
 describe('docker-compose.yml', () => {
@@ -26,10 +34,13 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(root, host))).toBe(true);
   });
 
-  it.each(Object.entries(compose.services).filter(([, s]) => s.build))('%s is built from this repository with a real command', (_name, s) => {
-    expect(existsSync(join(root, s.build!, 'Dockerfile'))).toBe(true);
-    expect(CLI_COMMANDS).toContain(s.command?.[0]);
-  });
+  it.each(Object.entries(compose.services).filter(([, s]) => s.build))(
+    '%s is built from this repository with a real command',
+    (_name, s) => {
+      expect(existsSync(join(root, s.build!, 'Dockerfile'))).toBe(true);
+      expect(CLI_COMMANDS).toContain(s.command?.[0]);
+    },
+  );
 
   it('the config syncwatch runs validates, with the environment compose gives it', async () => {
     const s = compose.services.syncwatch!;
@@ -42,7 +53,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('Prometheus loads the rules it is given and scrapes the syncwatch service', () => {
-    const prom = parse(readFileSync(join(root, 'config/prometheus/prometheus.yml'), 'utf8')) as { rule_files: string[]; scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    const prom = parse(readFileSync(join(root, 'config/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+    };
     const promMounts = mounts.filter((m) => m.service === 'prometheus').map((m) => m.container);
     for (const rules of prom.rule_files) expect(promMounts).toContain(rules);
     expect(prom.scrape_configs.flatMap((c) => c.static_configs.flatMap((sc) => sc.targets))).toContain('syncwatch:9464');

@@ -46,7 +46,20 @@ route:
       receiver: data-email
       continue: true
 `,
-    { scenario: { seed: 3, entities: { integrations: [{ name: 'NetSuite Orders', flows: [{ name: 'Orders', imports: 1, openErrors: 0 }], syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }] }] } } },
+    {
+      scenario: {
+        seed: 3,
+        entities: {
+          integrations: [
+            {
+              name: 'NetSuite Orders',
+              flows: [{ name: 'Orders', imports: 1, openErrors: 0 }],
+              syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }],
+            },
+          ],
+        },
+      },
+    },
   );
   const world = await rig.admin('/world', undefined, 'GET');
   syncId = world.syncs[0]._id;
@@ -61,7 +74,11 @@ afterAll(async () => {
 
 it('a failed sync: one Slack message and one e-mail; recovery: the Slack message updated and a [RESOLVED] mail', async () => {
   await rig.admin(`/syncs/${syncId}/fail`, { numErrors: 7, message: 'Snowflake said <no> & `stop`' });
-  const [post] = await waitFor('the Slack message', () => (slack.delivered('chat.postMessage').length >= 1 ? slack.delivered('chat.postMessage') : undefined), 30_000);
+  const [post] = await waitFor(
+    'the Slack message',
+    () => (slack.delivered('chat.postMessage').length >= 1 ? slack.delivered('chat.postMessage') : undefined),
+    30_000,
+  );
   await waitFor('the e-mail', () => smtp.mails.length >= 1 || undefined, 30_000);
   expect(post!.body.channel).toBe('#data-alerts');
   expect(JSON.stringify(post!.body.blocks)).toContain('[FIRING] SyncFailed');
@@ -70,7 +87,11 @@ it('a failed sync: one Slack message and one e-mail; recovery: the Slack message
   expect(smtp.mails[0]!.html).toContain('<');
 
   await rig.admin(`/syncs/${syncId}/succeed`, {});
-  const [update] = await waitFor('chat.update of the original message', () => (slack.delivered('chat.update').length >= 1 ? slack.delivered('chat.update') : undefined), 30_000);
+  const [update] = await waitFor(
+    'chat.update of the original message',
+    () => (slack.delivered('chat.update').length >= 1 ? slack.delivered('chat.update') : undefined),
+    30_000,
+  );
   await waitFor('the [RESOLVED] mail', () => smtp.mails.find((m) => m.subject.startsWith('[RESOLVED]')), 30_000);
   expect(update!.body.ts).toBe(slack.delivered('chat.postMessage')[0]!.answer.ts);
   expect(JSON.stringify(update!.body.blocks)).toContain('[RESOLVED] SyncFailed');

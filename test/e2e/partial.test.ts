@@ -20,7 +20,22 @@ receivers:
   - { name: log, log: {} }
 route: { receiver: log, groupWait: 0s, groupInterval: 1s }
 `,
-    { scenario: { seed: 4, entities: { integrations: [{ name: 'Shop', flows: [{ name: 'Orders', imports: 1, openErrors: 0 }], syncs: [{ name: 'Snowflake', tables: ['accounts', 'contacts'], history: ['completed'] }] }] }, airweave: { syncs: 0 }, neo: { integrations: [] } } },
+    {
+      scenario: {
+        seed: 4,
+        entities: {
+          integrations: [
+            {
+              name: 'Shop',
+              flows: [{ name: 'Orders', imports: 1, openErrors: 0 }],
+              syncs: [{ name: 'Snowflake', tables: ['accounts', 'contacts'], history: ['completed'] }],
+            },
+          ],
+        },
+        airweave: { syncs: 0 },
+        neo: { integrations: [] },
+      },
+    },
   );
   sync = (await rig.admin('/world', undefined, 'GET')).syncs[0]._id;
   await rig.polls(1);
@@ -29,12 +44,25 @@ route: { receiver: log, groupWait: 0s, groupInterval: 1s }
 afterAll(async () => rig?.close());
 
 it('fires SyncPartial with the tables and messages, counts it in /metrics, and resolves it on a clean run', async () => {
-  await rig.admin(`/syncs/${sync}/succeed`, { numErrors: 4, failedTables: ['contacts'], code: 'NULL_VALUE', message: 'NULL result in a non-nullable column EMAIL' });
-  const fired = await waitFor('[FIRING] SyncPartial', () => rig.transitions().find((t) => t.kind === 'SyncPartial' && t.status === 'firing'), 30_000);
+  await rig.admin(`/syncs/${sync}/succeed`, {
+    numErrors: 4,
+    failedTables: ['contacts'],
+    code: 'NULL_VALUE',
+    message: 'NULL result in a non-nullable column EMAIL',
+  });
+  const fired = await waitFor(
+    '[FIRING] SyncPartial',
+    () => rig.transitions().find((t) => t.kind === 'SyncPartial' && t.status === 'firing'),
+    30_000,
+  );
   expect(fired.annotations.summary).toBe(`sync ${sync} succeeded with 4 failed record(s)`);
   expect(fired.annotations.error).toContain('4 error(s) in 1 table(s): contacts (4)');
   expect(fired.annotations.error).toContain('- contacts: NULL_VALUE: NULL result in a non-nullable column EMAIL');
-  expect(rig.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith(`[FIRING] SyncPartial dw: sync ${sync} succeeded with 4 failed record(s)`))).toBe(true);
+  expect(
+    rig.logs.some(
+      (l) => typeof l.msg === 'string' && l.msg.startsWith(`[FIRING] SyncPartial dw: sync ${sync} succeeded with 4 failed record(s)`),
+    ),
+  ).toBe(true);
 
   const metrics = await (await fetch(`${rig.daemon.url}/metrics`)).text();
   expect(metrics).toMatch(/^syncwatch_alerts_firing\{kind="SyncPartial",severity="warning"\} 1$/m);
@@ -42,7 +70,17 @@ it('fires SyncPartial with the tables and messages, counts it in /metrics, and r
   await rig.admin(`/syncs/${sync}/succeed`, {});
   await waitFor('[RESOLVED] SyncPartial', () => rig.transitions().find((t) => t.kind === 'SyncPartial' && t.status === 'resolved'), 30_000);
   await rig.polls(1);
-  expect(rig.transitions().filter((t) => t.kind === 'SyncPartial').map((t) => t.status)).toEqual(['firing', 'resolved']);
+  expect(
+    rig
+      .transitions()
+      .filter((t) => t.kind === 'SyncPartial')
+      .map((t) => t.status),
+  ).toEqual(['firing', 'resolved']);
   // Gauges are read from Redis at scrape time (cached 1.5 s): the alert leaves them.
-  await waitFor('SyncPartial gone from syncwatch_alerts_firing', async () => (/^syncwatch_alerts_firing\{kind="SyncPartial"/m.test(await (await fetch(`${rig.daemon.url}/metrics`)).text()) ? undefined : true), 30_000);
+  await waitFor(
+    'SyncPartial gone from syncwatch_alerts_firing',
+    async () =>
+      /^syncwatch_alerts_firing\{kind="SyncPartial"/m.test(await (await fetch(`${rig.daemon.url}/metrics`)).text()) ? undefined : true,
+    30_000,
+  );
 });

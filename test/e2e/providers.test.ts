@@ -37,8 +37,12 @@ route: { receiver: log, groupWait: 0s, groupInterval: 1s }
 
 afterAll(async () => rig?.close());
 
-it('every provider\'s failed run fires SyncFailed once, with the platform\'s error text', async () => {
-  await waitFor('SyncFailed of all three targets', () => ['celigo', 'airweave', 'neo'].every((t) => count('SyncFailed', 'firing', t) >= 1) || undefined, 30_000);
+it("every provider's failed run fires SyncFailed once, with the platform's error text", async () => {
+  await waitFor(
+    'SyncFailed of all three targets',
+    () => ['celigo', 'airweave', 'neo'].every((t) => count('SyncFailed', 'firing', t) >= 1) || undefined,
+    30_000,
+  );
   for (const target of ['celigo', 'airweave', 'neo']) expect(count('SyncFailed', 'firing', target)).toBe(1);
   const neo = rig.transitions().find((t) => t.kind === 'SyncFailed' && t.target === 'neo')!;
   expect(neo.annotations.name).toBe('autotask');
@@ -68,22 +72,38 @@ it('a Neo run with per-resource failures shows them in the alert', async () => {
       { resource_label: 'Fabrikam', parent_label: 'Companies', reason: 'permission', error_message: 'Insufficient rights' },
     ],
   });
-  const fired = await waitFor('SyncFailed of connectwise', () => rig.transitions().find((t) => t.kind === 'SyncFailed' && t.annotations.name === 'connectwise'), 30_000);
+  const fired = await waitFor(
+    'SyncFailed of connectwise',
+    () => rig.transitions().find((t) => t.kind === 'SyncFailed' && t.annotations.name === 'connectwise'),
+    30_000,
+  );
   expect(fired.annotations.error).toContain('Contoso Ltd');
   expect(fired.annotations.error).toContain('Phone number is invalid');
   expect(fired.annotations.error).toContain('Fabrikam');
 });
 
 it('each resolves once on the next success; fixing the integrations resolves the configuration alert', async () => {
-  const celigoSync = (await rig.admin('/world', undefined, 'GET')).syncs.find((s: { latestStatus: string }) => s.latestStatus === 'failed')._id;
-  const airweaveSync = (await rig.admin('/airweave', undefined, 'GET')).syncs.find((s: { latestStatus: string }) => s.latestStatus === 'failed');
+  const celigoSync = (await rig.admin('/world', undefined, 'GET')).syncs.find(
+    (s: { latestStatus: string }) => s.latestStatus === 'failed',
+  )._id;
+  const airweaveSync = (await rig.admin('/airweave', undefined, 'GET')).syncs.find(
+    (s: { latestStatus: string }) => s.latestStatus === 'failed',
+  );
   await rig.admin(`/syncs/${celigoSync}/succeed`, {});
   await rig.admin(`/airweave/jobs/${airweaveSync.id}/succeed`, {});
   await rig.admin('/neo/integrations/autotask/runs', { status: 'SUCCESS', newRun: true });
   await rig.admin('/neo/integrations/halopsa/state', { state: 'connected' });
   await rig.admin('/neo/integrations/m365/state', { state: 'connected' });
-  await waitFor('every resolution', () =>
-    (count('SyncFailed', 'resolved', 'celigo') >= 1 && count('SyncFailed', 'resolved', 'airweave') >= 1 && rig.transitions().some((t) => t.kind === 'SyncFailed' && t.status === 'resolved' && t.annotations.name === 'autotask') && count('TargetMisconfigured', 'resolved', 'neo') >= 1) || undefined, 30_000);
+  await waitFor(
+    'every resolution',
+    () =>
+      (count('SyncFailed', 'resolved', 'celigo') >= 1 &&
+        count('SyncFailed', 'resolved', 'airweave') >= 1 &&
+        rig.transitions().some((t) => t.kind === 'SyncFailed' && t.status === 'resolved' && t.annotations.name === 'autotask') &&
+        count('TargetMisconfigured', 'resolved', 'neo') >= 1) ||
+      undefined,
+    30_000,
+  );
   await rig.polls(2);
   expect(count('SyncFailed', 'resolved', 'celigo')).toBe(1);
   expect(count('SyncFailed', 'resolved', 'airweave')).toBe(1);

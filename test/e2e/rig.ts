@@ -16,7 +16,14 @@ export interface Rig {
   /** Every pino line the daemon logged, parsed. */
   logs: Array<Record<string, any>>;
   /** Alert transitions the log receiver printed: `[FIRING] …` / `[RESOLVED] …` lines. */
-  transitions(): Array<{ kind: string; status: string; update: boolean; fingerprint: string; target: string; annotations: Record<string, any> }>;
+  transitions(): Array<{
+    kind: string;
+    status: string;
+    update: boolean;
+    fingerprint: string;
+    target: string;
+    annotations: Record<string, any>;
+  }>;
   admin(path: string, body?: unknown, method?: string): Promise<any>;
   status(): Promise<any>;
   /** Resolves after every target has finished `n` more polls from now. */
@@ -24,7 +31,11 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(tag: string, yaml: (ctx: { simUrl: string; redisUrl: string; prefix: string }) => string, simOptions: SimulatorOptions = {}): Promise<Rig> {
+export async function startRig(
+  tag: string,
+  yaml: (ctx: { simUrl: string; redisUrl: string; prefix: string }) => string,
+  simOptions: SimulatorOptions = {},
+): Promise<Rig> {
   const redis = await testRedis(tag);
   const sim = await startSimulator({ port: 0, ...simOptions });
   const loaded = await loadConfigFromString(yaml({ simUrl: sim.url, redisUrl: redis.url, prefix: redis.prefix }), `(${tag})`, {});
@@ -47,7 +58,14 @@ export async function startRig(tag: string, yaml: (ctx: { simUrl: string; redisU
     transitions: () =>
       logs
         .filter((l) => l.alert && typeof l.msg === 'string' && /^\[(FIRING|RESOLVED)/.test(l.msg))
-        .map((l) => ({ kind: l.alert.labels.kind, status: l.alert.status, update: l.alert.update === true, fingerprint: l.alert.fingerprint, target: l.alert.labels.target, annotations: l.alert.annotations })),
+        .map((l) => ({
+          kind: l.alert.labels.kind,
+          status: l.alert.status,
+          update: l.alert.update === true,
+          fingerprint: l.alert.fingerprint,
+          target: l.alert.labels.target,
+          annotations: l.alert.annotations,
+        })),
     admin: (path, body, method = 'POST') => simAdmin(sim.url, path, body, method),
     status,
     async polls(n = 1) {
@@ -55,10 +73,14 @@ export async function startRig(tag: string, yaml: (ctx: { simUrl: string; redisU
       let seen: string[] = await pollCount();
       for (let i = 0; i < n; i++) {
         const before = seen;
-        seen = await waitFor(`a completed poll of every target (${i + 1}/${n})`, async () => {
-          const now = await pollCount();
-          return now.every((p: string, j: number) => p !== '' && p !== before[j]) ? now : undefined;
-        }, 60_000);
+        seen = await waitFor(
+          `a completed poll of every target (${i + 1}/${n})`,
+          async () => {
+            const now = await pollCount();
+            return now.every((p: string, j: number) => p !== '' && p !== before[j]) ? now : undefined;
+          },
+          60_000,
+        );
       }
     },
     async close() {

@@ -28,7 +28,23 @@ receivers:
     webhook: { url: "${hook.url}" }
 route: { receiver: am-hook, groupBy: [target], groupWait: 0s, groupInterval: 1s, repeatInterval: 4h }
 `,
-    { scenario: { seed: 9, entities: { integrations: [{ name: 'NetSuite Orders', flows: [{ name: 'Orders', imports: 1, openErrors: 0 }], syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }, { name: 'Customers to Snowflake', history: ['completed'] }] }] } } },
+    {
+      scenario: {
+        seed: 9,
+        entities: {
+          integrations: [
+            {
+              name: 'NetSuite Orders',
+              flows: [{ name: 'Orders', imports: 1, openErrors: 0 }],
+              syncs: [
+                { name: 'Orders to Snowflake', history: ['completed'] },
+                { name: 'Customers to Snowflake', history: ['completed'] },
+              ],
+            },
+          ],
+        },
+      },
+    },
   );
   await rig.polls(1);
 }, 120_000);

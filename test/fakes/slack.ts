@@ -78,17 +78,39 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const heldAnswers: Array<() => void> = [];
   let noHistoryScope = false;
   let tsCounter = 0;
-  const channelId = (c: unknown) => (typeof c === 'string' && c.startsWith('#') ? `C${c.slice(1).toUpperCase().replace(/[^A-Z0-9]/g, '')}` : String(c ?? 'C0'));
-  const withMetadata = (m: SlackMessage, include: boolean) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(include && m.metadata ? { metadata: m.metadata } : {}) });
+  const channelId = (c: unknown) =>
+    typeof c === 'string' && c.startsWith('#')
+      ? `C${c
+          .slice(1)
+          .toUpperCase()
+          .replace(/[^A-Z0-9]/g, '')}`
+      : String(c ?? 'C0');
+  const withMetadata = (m: SlackMessage, include: boolean) => ({
+    type: 'message',
+    ts: m.ts,
+    text: m.text,
+    ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+    ...(include && m.metadata ? { metadata: m.metadata } : {}),
+  });
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
-    const method = (req.url ?? '/').replace(/^\/api\//, '').replace(/^\//, '').split('?')[0] ?? '';
+    const method =
+      (req.url ?? '/')
+        .replace(/^\/api\//, '')
+        .replace(/^\//, '')
+        .split('?')[0] ?? '';
     const body = parseBody(raw, req.headers['content-type']);
     let script = isDown ? { status: 503, body: { ok: false, error: 'service_unavailable' } } : scripted.shift();
     if (!script) {
       if (method === 'chat.postMessage') {
         tsCounter++;
-        const message: SlackMessage = { channel: channelId(body.channel), ts: `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`, ...(body.text ? { text: body.text } : {}), ...(body.thread_ts ? { thread_ts: body.thread_ts } : {}), ...(body.metadata ? { metadata: body.metadata as unknown as SlackMessage['metadata'] } : {}) };
+        const message: SlackMessage = {
+          channel: channelId(body.channel),
+          ts: `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`,
+          ...(body.text ? { text: body.text } : {}),
+          ...(body.thread_ts ? { thread_ts: body.thread_ts } : {}),
+          ...(body.metadata ? { metadata: body.metadata as unknown as SlackMessage['metadata'] } : {}),
+        };
         messages.push(message);
         script = { status: 200, body: { ok: true, channel: message.channel, ts: message.ts, message: { text: body.text } } };
         if (holding) {
@@ -110,8 +132,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           const limit = Number(body.limit ?? 100);
           const inChannel = messages.filter((m) => m.channel === body.channel && Number(m.ts) >= oldest);
           // history: top-level messages, newest first; replies: the parent and its thread, oldest first.
-          const found = method === 'conversations.history' ? inChannel.filter((m) => !m.thread_ts).reverse() : inChannel.filter((m) => m.ts === body.ts || m.thread_ts === body.ts);
-          script = { status: 200, body: { ok: true, messages: found.slice(0, limit).map((m) => withMetadata(m, include)), has_more: found.length > limit } };
+          const found =
+            method === 'conversations.history'
+              ? inChannel.filter((m) => !m.thread_ts).reverse()
+              : inChannel.filter((m) => m.ts === body.ts || m.thread_ts === body.ts);
+          script = {
+            status: 200,
+            body: { ok: true, messages: found.slice(0, limit).map((m) => withMetadata(m, include)), has_more: found.length > limit },
+          };
         }
       } else if (method === 'chat.update') {
         script = { status: 200, body: { ok: true, channel: body.channel, ts: body.ts, text: body.text } };
@@ -123,7 +151,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
     calls.push({ method, body, headers: req.headers, status: script.status, answer: script.body });
     const text = method === 'webhook' && script.status === 200 ? 'ok' : JSON.stringify(script.body);
-    res.writeHead(script.status, { 'content-type': method === 'webhook' ? 'text/plain' : 'application/json', ...(script.headers ?? {}) });
+    res.writeHead(script.status, { 'content-type': method === 'webhook' ? 'text/plain' : 'application/json', ...script.headers });
     res.end(text);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

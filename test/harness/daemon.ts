@@ -136,7 +136,7 @@ export class DaemonProcess {
   }
 
   private notify(): void {
-    for (const w of [...this.waiters]) w();
+    for (const w of Array.from(this.waiters)) w();
   }
 
   /** The last lines of stdout and stderr, for failure messages. */
@@ -149,7 +149,6 @@ export class DaemonProcess {
   /** The first line (already seen or still to come) that matches; fails after the deadline or on exit. */
   waitFor(what: string, predicate: (line: LogLine) => boolean, timeoutMs = DEFAULT_DEADLINE_MS): Promise<LogLine> {
     return new Promise<LogLine>((resolvePromise, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const check = () => {
         const hit = this.lines.find(predicate);
         if (hit) {
@@ -162,9 +161,9 @@ export class DaemonProcess {
       };
       const done = () => {
         this.waiters.delete(check);
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
       };
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         done();
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${this.label} to log ${what}\n${this.tail()}`));
       }, timeoutMs);
@@ -217,7 +216,11 @@ export interface DaemonStatus {
 }
 
 /** Runs a one-shot command (`once`, `validate`) to completion: exit, stdout text, stderr text. */
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = DEFAULT_DEADLINE_MS): Promise<Exit & { stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = DEFAULT_DEADLINE_MS,
+): Promise<Exit & { stdout: string; stderr: string }> {
   const proc = new DaemonProcess(`syncwatch ${args[0]}`, args, env);
   const timer = setTimeout(() => void proc.kill(), timeoutMs);
   const exit = await proc.exited;

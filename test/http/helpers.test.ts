@@ -79,12 +79,20 @@ describe('fullJitterBackoffMs', () => {
 
 describe('extractErrorInfo', () => {
   it.each<[string, unknown, { code?: string; message?: string }]>([
-    ['Celigo envelope', { errors: [{ code: 'invalid_ref', message: 'Bad ref', field: '_id' }] }, { code: 'invalid_ref', message: 'Bad ref' }],
+    [
+      'Celigo envelope',
+      { errors: [{ code: 'invalid_ref', message: 'Bad ref', field: '_id' }] },
+      { code: 'invalid_ref', message: 'Bad ref' },
+    ],
     ['Celigo integer code', { errors: [{ code: 500, message: 'Upstream' }] }, { code: '500', message: 'Upstream' }],
     ['Celigo bare 401', { message: 'Bearer Authentication Failed' }, { message: 'Bearer Authentication Failed' }],
     ['Neo envelope', { error: { code: 'rate_limited', message: 'Slow down' } }, { code: 'rate_limited', message: 'Slow down' }],
     ['FastAPI string', { detail: 'Not found' }, { message: 'Not found' }],
-    ['FastAPI list', { detail: [{ loc: ['body', 'x'], msg: 'required', type: 'missing' }] }, { code: 'missing', message: 'body.x: required' }],
+    [
+      'FastAPI list',
+      { detail: [{ loc: ['body', 'x'], msg: 'required', type: 'missing' }] },
+      { code: 'missing', message: 'body.x: required' },
+    ],
     ['not JSON', undefined, {}],
     ['array', [1, 2], {}],
   ])('%s', (_case, body, expected) => {

@@ -140,9 +140,7 @@ describe('paginateBody', () => {
   });
 
   it('refuses a nextPageURL on another origin', async () => {
-    const server = await serve((_req, res) =>
-      sendJson(res, 200, { errors: [], nextPageURL: `http://169.254.169.254${flowStep}?page=2` }),
-    );
+    const server = await serve((_req, res) => sendJson(res, 200, { errors: [], nextPageURL: `http://169.254.169.254${flowStep}?page=2` }));
     const { error } = await collectUntilError(
       client(server.origin).paginateBody({ path: flowStep }, { items: 'errors', next: 'nextPageURL' }),
     );

@@ -7,9 +7,7 @@ describe('TokenBucket', () => {
     const clock = new RecordingClock(0);
     const bucket = new TokenBucket({ requestsPerSecond: 10, burst: 3, clock });
     const grantedAt: Array<[number, number]> = [];
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) => bucket.acquire().then(() => grantedAt.push([i, clock.now()]))),
-    );
+    await Promise.all(Array.from({ length: 6 }, (_, i) => bucket.acquire().then(() => grantedAt.push([i, clock.now()]))));
     expect(grantedAt).toEqual([
       [0, 0],
       [1, 0],

@@ -42,14 +42,56 @@ async function failure(promise: Promise<unknown>): Promise<SyncwatchError> {
 describe('error answers become typed errors', () => {
   it.each<[string, number, unknown, ErrorKind, string | undefined, string]>([
     // case                     status body                                                                  kind          code                                  message contains
-    ['Celigo bare 401', 401, { message: 'Bearer Authentication Failed' }, 'auth', undefined, 'GET /v1/flows → 401 Bearer Authentication Failed'],
+    [
+      'Celigo bare 401',
+      401,
+      { message: 'Bearer Authentication Failed' },
+      'auth',
+      undefined,
+      'GET /v1/flows → 401 Bearer Authentication Failed',
+    ],
     ['403', 403, { errors: [{ code: 'forbidden', message: 'No access' }] }, 'auth', 'forbidden', 'No access'],
-    ['Celigo 404 envelope', 404, { errors: [{ code: 'sync_job_invalid_integration_id', message: 'Invalid integration' }] }, 'not-found', 'sync_job_invalid_integration_id', 'Invalid integration'],
-    ['Neo envelope', 404, { error: { code: 'integration_not_found', message: 'No integration connectwise' } }, 'not-found', 'integration_not_found', 'No integration connectwise'],
+    [
+      'Celigo 404 envelope',
+      404,
+      { errors: [{ code: 'sync_job_invalid_integration_id', message: 'Invalid integration' }] },
+      'not-found',
+      'sync_job_invalid_integration_id',
+      'Invalid integration',
+    ],
+    [
+      'Neo envelope',
+      404,
+      { error: { code: 'integration_not_found', message: 'No integration connectwise' } },
+      'not-found',
+      'integration_not_found',
+      'No integration connectwise',
+    ],
     ['FastAPI detail string', 404, { detail: 'Source connection not found' }, 'not-found', undefined, 'Source connection not found'],
-    ['FastAPI detail list', 422, { detail: [{ loc: ['query', 'limit'], msg: 'must be <= 100', type: 'less_than_equal' }] }, 'conflict', 'less_than_equal', 'query.limit: must be <= 100'],
-    ['Celigo 422 inactive flow', 422, { errors: [{ code: 'inactive_flow', message: 'Flow is disabled' }] }, 'conflict', 'inactive_flow', 'Flow is disabled'],
-    ['Celigo 409 already queued', 409, { errors: [{ code: 'sync_job_already_queued', message: 'Already queued' }] }, 'conflict', 'sync_job_already_queued', 'Already queued'],
+    [
+      'FastAPI detail list',
+      422,
+      { detail: [{ loc: ['query', 'limit'], msg: 'must be <= 100', type: 'less_than_equal' }] },
+      'conflict',
+      'less_than_equal',
+      'query.limit: must be <= 100',
+    ],
+    [
+      'Celigo 422 inactive flow',
+      422,
+      { errors: [{ code: 'inactive_flow', message: 'Flow is disabled' }] },
+      'conflict',
+      'inactive_flow',
+      'Flow is disabled',
+    ],
+    [
+      'Celigo 409 already queued',
+      409,
+      { errors: [{ code: 'sync_job_already_queued', message: 'Already queued' }] },
+      'conflict',
+      'sync_job_already_queued',
+      'Already queued',
+    ],
     ['400: our request was wrong', 400, { errors: [{ code: 'invalid_ref', message: 'Bad _id' }] }, 'conflict', 'invalid_ref', 'Bad _id'],
   ])('%s', async (_case, status, body, kind, code, messagePart) => {
     const server = await serve((_req, res) => sendJson(res, status, body));
@@ -64,9 +106,7 @@ describe('error answers become typed errors', () => {
 
   it('names the path but not the query string or the token', async () => {
     const server = await serve((_req, res) => sendJson(res, 401, { message: `Token ${TOKEN} revoked` }));
-    const error = await failure(
-      client(server.origin).request({ path: '/v1/flows?signature=s3cr3t-sig', query: { apiKey: 'k3y-value' } }),
-    );
+    const error = await failure(client(server.origin).request({ path: '/v1/flows?signature=s3cr3t-sig', query: { apiKey: 'k3y-value' } }));
     expect(error.message).toContain('GET /v1/flows → 401');
     expect(error.message).not.toContain(TOKEN);
     expect(error.message).not.toContain('s3cr3t-sig');
@@ -170,10 +210,12 @@ describe('onResponse', () => {
   it('is called once per exchange with the templated endpoint', async () => {
     const server = await serve((_req, res, hit) => (hit === 1 ? sendJson(res, 500, {}) : sendJson(res, 200, {})));
     const calls: Array<{ endpoint: string; status: number | 'error' }> = [];
-    const http = client(server.origin, { onResponse: ({ endpoint, status, durationMs }) => {
-      expect(durationMs).toBeGreaterThanOrEqual(0);
-      calls.push({ endpoint, status });
-    } });
+    const http = client(server.origin, {
+      onResponse: ({ endpoint, status, durationMs }) => {
+        expect(durationMs).toBeGreaterThanOrEqual(0);
+        calls.push({ endpoint, status });
+      },
+    });
     await http.request({ path: '/v1/flows/5f0c3a9e8b1d2c0012345678/errors?occurredAt_gte=2025' });
     await http.request({ path: '/source-connections/3fa85f64-5717-4562-b3fc-2c963f66afa6/jobs' });
     await http.request({ path: '/v1/flows/5f0c3a9e8b1d2c0012345678', endpoint: 'GET flow' });

@@ -17,7 +17,9 @@ beforeAll(async () => {
 });
 afterAll(async () => rig?.close());
 
-const queried = dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(syncwatch_[a-z_]+)/g)].map((m) => ({ panel: p.title, metric: m[1]! }))));
+const queried = dashboard.panels.flatMap((p) =>
+  (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(syncwatch_[a-z_]+)/g)].map((m) => ({ panel: p.title, metric: m[1]! }))),
+);
 
 it('the dashboard queries syncwatch metrics at all', () => {
   expect(queried.length).toBeGreaterThan(10);

@@ -32,7 +32,12 @@ describe('/metrics', () => {
   it.each(Object.entries(CONTRACT))('%s has exactly the contract labels', (name, labels) => {
     const found = samples(body).filter((s) => s.name === name || s.name.startsWith(`${name}_`));
     expect(found.length, `no samples of ${name}`).toBeGreaterThan(0);
-    for (const s of found) expect(Object.keys(s.labels).filter((l) => l !== 'le').sort()).toEqual([...labels].sort());
+    for (const s of found)
+      expect(
+        Object.keys(s.labels)
+          .filter((l) => l !== 'le')
+          .sort(),
+      ).toEqual([...labels].sort());
   });
 
   it('declares the counters of notifications and retries, and default process metrics', () => {
@@ -53,13 +58,17 @@ describe('/metrics', () => {
   it('describes the monitored world from Redis: the failed sync, open errors, firing alerts', async () => {
     const world = (await (await fetch(`${rig.sim.url}/__sim/world`)).json()) as { syncs: Array<{ _id: string; latestStatus?: string }> };
     const s = samples(body);
-    const failed = s.filter((x) => x.name === 'syncwatch_run_status' && x.labels.status === 'failed' && x.value === 1).map((x) => x.labels.resource);
+    const failed = s
+      .filter((x) => x.name === 'syncwatch_run_status' && x.labels.status === 'failed' && x.value === 1)
+      .map((x) => x.labels.resource);
     const expected = world.syncs.filter((y) => y.latestStatus === 'failed').map((y) => y._id);
     expect(failed.sort()).toEqual(expected.sort());
     expect(s.filter((x) => x.name === 'syncwatch_run_status' && x.value === 1).length).toBe(world.syncs.length);
     const open = s.filter((x) => x.name === 'syncwatch_flow_open_errors').reduce((n, x) => n + x.value, 0);
     expect(open).toBeGreaterThan(0);
-    expect(s.find((x) => x.name === 'syncwatch_alerts_firing' && x.labels.kind === 'SyncFailed' && x.labels.severity === 'critical')?.value).toBe(expected.length);
+    expect(
+      s.find((x) => x.name === 'syncwatch_alerts_firing' && x.labels.kind === 'SyncFailed' && x.labels.severity === 'critical')?.value,
+    ).toBe(expected.length);
   });
 
   it('reports the same world gauges from a second daemon that has polled nothing itself', async () => {
@@ -68,7 +77,12 @@ describe('/metrics', () => {
     const { keyspace } = await import('../../src/state/keys.ts');
     const redis = new Redis(rig.config.redis.url);
     try {
-      const fresh = new Metrics({ redis, keys: keyspace(rig.config.redis.prefix), targets: [{ name: 'sim', interval: 1000 }], defaultMetrics: false });
+      const fresh = new Metrics({
+        redis,
+        keys: keyspace(rig.config.redis.prefix),
+        targets: [{ name: 'sim', interval: 1000 }],
+        defaultMetrics: false,
+      });
       const mine = samples((await fresh.scrape()).body).filter((x) => x.name === 'syncwatch_run_status' && x.value === 1);
       const theirs = samples(body).filter((x) => x.name === 'syncwatch_run_status' && x.value === 1);
       expect(mine.map((x) => x.labels.resource).sort()).toEqual(theirs.map((x) => x.labels.resource).sort());
@@ -82,10 +96,15 @@ describe('/metrics', () => {
     writeFileSync(join(dir, 'scrape.txt'), body);
     let out = '';
     try {
-      out = execFileSync('promtool', ['check', 'metrics'], { input: readFileSync(join(dir, 'scrape.txt')), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+      out = execFileSync('promtool', ['check', 'metrics'], {
+        input: readFileSync(join(dir, 'scrape.txt')),
+        encoding: 'utf8',
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     } catch (e) {
       const err = e as { code?: string; stdout?: string; stderr?: string };
-      if (err.code === 'ENOENT') throw new Error("promtool is not installed: apt-get install prometheus (Debian's package brings promtool)");
+      if (err.code === 'ENOENT')
+        throw new Error("promtool is not installed: apt-get install prometheus (Debian's package brings promtool)");
       throw new Error(`promtool check metrics found problems:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
     }
     expect(out.trim()).toBe('');

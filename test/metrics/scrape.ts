@@ -41,7 +41,8 @@ route: { receiver: log, groupWait: 0s, groupInterval: 1s }
   const loaded = await loadConfigFromString(text, '(test)', {});
   if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
   const daemon = await startDaemon(loaded.config, { logger: createLogger({ level: 'silent' }) });
-  const get = (path: string, token?: string) => fetch(`${daemon.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const get = (path: string, token?: string) =>
+    fetch(`${daemon.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   const token = /bearerToken: (\S+)/.exec(server)?.[1];
   return {
     sim,

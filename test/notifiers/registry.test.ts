@@ -16,14 +16,9 @@ const schema = buildConfigSchema({ providers: providerConfigs, receivers: { ...r
 const kinds = { ...notifierKinds, dummy: createDummyNotifier };
 
 const yaml = (receiver: string) =>
-  [
-    'targets: [{ name: prod, provider: celigo, token: t }]',
-    'receivers:',
-    '  - name: ops',
-    receiver,
-    'route: { receiver: ops }',
-    '',
-  ].join('\n');
+  ['targets: [{ name: prod, provider: celigo, token: t }]', 'receivers:', '  - name: ops', receiver, 'route: { receiver: ops }', ''].join(
+    '\n',
+  );
 
 const event: AlertEvent = {
   fingerprint: 'f1',
@@ -60,7 +55,9 @@ describe('a receiver kind added by a folder and a registry line', () => {
 
   it("reports the new kind's problems at FILE:LINE:COL, and names it among the kinds", async () => {
     const typo = await loadConfigFromString(yaml('    dummy: { inbox: pager, lowd: true }'), 'syncwatch.yaml', {}, { schema });
-    expect(typo.ok ? [] : typo.problems.map(formatProblem)).toEqual(['syncwatch.yaml:4:28 receivers[0].dummy.lowd: unknown key "lowd" (did you mean "loud"?)']);
+    expect(typo.ok ? [] : typo.problems.map(formatProblem)).toEqual([
+      'syncwatch.yaml:4:28 receivers[0].dummy.lowd: unknown key "lowd" (did you mean "loud"?)',
+    ]);
 
     const none = await loadConfigFromString(yaml(''), 'syncwatch.yaml', {}, { schema });
     expect(none.ok ? [] : none.problems.map((p) => p.message)).toContain('needs exactly one of slack, email, webhook, log, dummy');

@@ -10,7 +10,19 @@ import { alertOf, HOSTILE_ERROR } from '../alerting/fixtures.ts';
 
 function notificationOf(alerts: AlertEvent[], over: Partial<Notification> = {}): Notification {
   const status = alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved';
-  return { groupId: 'g1', groupKey: '0:{kind="X",target="celigo-prod"}', receiver: 'r', seq: 1, groupLabels: { target: 'celigo-prod' }, status, reason: 'new', alerts, transitions: alerts, createdAt: '2026-05-01T12:00:00.000Z', ...over };
+  return {
+    groupId: 'g1',
+    groupKey: '0:{kind="X",target="celigo-prod"}',
+    receiver: 'r',
+    seq: 1,
+    groupLabels: { target: 'celigo-prod' },
+    status,
+    reason: 'new',
+    alerts,
+    transitions: alerts,
+    createdAt: '2026-05-01T12:00:00.000Z',
+    ...over,
+  };
 }
 
 const fieldsOf = (blocks: Block[]) =>
@@ -20,28 +32,78 @@ const fieldsOf = (blocks: Block[]) =>
       .flatMap((b) => (b.fields as Array<{ text: string }>).map((f) => f.text.split('\n') as [string, string]))
       .map(([k, v]) => [k.replace(/\*/g, ''), v]),
   );
-const textOf = (blocks: Block[]) => blocks.filter((b) => b.type === 'section' && b.text).map((b) => (b.text as { text: string }).text).join('\n');
-const headerOf = (blocks: Block[]) => (blocks[0]?.text as { text: string }).text;
+const textOf = (blocks: Block[]) =>
+  blocks
+    .filter((b) => b.type === 'section' && b.text)
+    .map((b) => (b.text as { text: string }).text)
+    .join('\n');
+const headerOf = (blocks: Block[]): string => {
+  const header = (blocks[0]?.text as { text: string } | undefined)?.text;
+  if (header === undefined) throw new Error('the message has no header block');
+  return header;
+};
 
 // kind               status       header                                 fields expected (subset)
 const TABLE: Array<[AlertKind, 'firing' | 'resolved', string, Record<string, string>]> = [
-  ['SyncFailed',     'firing',    ':red_circle: [FIRING] SyncFailed',     { Target: 'celigo-prod', Integration: 'int1', Flow: 'Orders f1 (f1)', Status: 'failed', Records: '120 read, 100 written, 20 failed', Started: '2026-05-01T09:59:00.000Z' }],
-  ['SyncFailed',     'resolved',  ':large_green_circle: [RESOLVED] SyncFailed', { Target: 'celigo-prod', Status: 'succeeded', Ended: '2026-05-01T11:00:00.000Z' }],
-  ['SyncPartial',    'firing',    ':red_circle: [FIRING] SyncPartial', { Target: 'celigo-prod', Integration: 'int1', Sync: 'f1', Status: 'succeeded', Records: '120 read, 117 written, 3 failed' }],
-  ['SyncPartial',    'resolved',  ':large_green_circle: [RESOLVED] SyncPartial', { Target: 'celigo-prod', Sync: 'f1', Status: 'succeeded' }],
-  ['FlowErrors',     'firing',    ':red_circle: [FIRING] FlowErrors',     { Target: 'celigo-prod', Flow: 'Orders f1 (f1)', Step: 'imp1', 'Open errors': '7 (+5)', Started: '2026-05-01T10:00:00.000Z' }],
-  ['FlowErrors',     'resolved',  ':large_green_circle: [RESOLVED] FlowErrors', { Target: 'celigo-prod', Status: 'resolved' }],
-  ['SyncStuck',      'firing',    ':red_circle: [FIRING] SyncStuck',      { Target: 'celigo-prod', Status: 'running' }],
-  ['SyncStuck',      'resolved',  ':large_green_circle: [RESOLVED] SyncStuck', { Status: 'succeeded' }],
-  ['SyncStale',      'firing',    ':red_circle: [FIRING] SyncStale',      { Status: 'failed', Records: '120 read, 100 written, 20 failed' }],
-  ['SyncStale',      'resolved',  ':large_green_circle: [RESOLVED] SyncStale', { Status: 'succeeded' }],
-  ['TargetDown',     'firing',    ':red_circle: [FIRING] TargetDown',     { Target: 'celigo-prod', 'Failed polls': '3 (upstream)', Started: '2026-05-01T10:00:00.000Z' }],
-  ['TargetDown',     'resolved',  ':large_green_circle: [RESOLVED] TargetDown', { Target: 'celigo-prod', Status: 'resolved' }],
-  ['TargetMisconfigured', 'firing',   ':red_circle: [FIRING] TargetMisconfigured', { Target: 'celigo-prod', Started: '2026-05-01T10:00:00.000Z' }],
-  ['TargetMisconfigured', 'resolved', ':large_green_circle: [RESOLVED] TargetMisconfigured', { Target: 'celigo-prod', Status: 'resolved', Ended: '2026-05-01T11:00:00.000Z' }],
-  ['RetryExhausted', 'firing',    ':red_circle: [FIRING] RetryExhausted', { Target: 'celigo-prod', Flow: 'Orders f1 (f1)', Step: 'imp1' }],
-  ['RetryExhausted', 'resolved',  ':large_green_circle: [RESOLVED] RetryExhausted', { Target: 'celigo-prod' }],
-  ['ResourceUnreadable', 'firing',   ':red_circle: [FIRING] ResourceUnreadable', { Target: 'celigo-prod', 'Failed polls': '3 (malformed)' }],
+  [
+    'SyncFailed',
+    'firing',
+    ':red_circle: [FIRING] SyncFailed',
+    {
+      Target: 'celigo-prod',
+      Integration: 'int1',
+      Flow: 'Orders f1 (f1)',
+      Status: 'failed',
+      Records: '120 read, 100 written, 20 failed',
+      Started: '2026-05-01T09:59:00.000Z',
+    },
+  ],
+  [
+    'SyncFailed',
+    'resolved',
+    ':large_green_circle: [RESOLVED] SyncFailed',
+    { Target: 'celigo-prod', Status: 'succeeded', Ended: '2026-05-01T11:00:00.000Z' },
+  ],
+  [
+    'SyncPartial',
+    'firing',
+    ':red_circle: [FIRING] SyncPartial',
+    { Target: 'celigo-prod', Integration: 'int1', Sync: 'f1', Status: 'succeeded', Records: '120 read, 117 written, 3 failed' },
+  ],
+  ['SyncPartial', 'resolved', ':large_green_circle: [RESOLVED] SyncPartial', { Target: 'celigo-prod', Sync: 'f1', Status: 'succeeded' }],
+  [
+    'FlowErrors',
+    'firing',
+    ':red_circle: [FIRING] FlowErrors',
+    { Target: 'celigo-prod', Flow: 'Orders f1 (f1)', Step: 'imp1', 'Open errors': '7 (+5)', Started: '2026-05-01T10:00:00.000Z' },
+  ],
+  ['FlowErrors', 'resolved', ':large_green_circle: [RESOLVED] FlowErrors', { Target: 'celigo-prod', Status: 'resolved' }],
+  ['SyncStuck', 'firing', ':red_circle: [FIRING] SyncStuck', { Target: 'celigo-prod', Status: 'running' }],
+  ['SyncStuck', 'resolved', ':large_green_circle: [RESOLVED] SyncStuck', { Status: 'succeeded' }],
+  ['SyncStale', 'firing', ':red_circle: [FIRING] SyncStale', { Status: 'failed', Records: '120 read, 100 written, 20 failed' }],
+  ['SyncStale', 'resolved', ':large_green_circle: [RESOLVED] SyncStale', { Status: 'succeeded' }],
+  [
+    'TargetDown',
+    'firing',
+    ':red_circle: [FIRING] TargetDown',
+    { Target: 'celigo-prod', 'Failed polls': '3 (upstream)', Started: '2026-05-01T10:00:00.000Z' },
+  ],
+  ['TargetDown', 'resolved', ':large_green_circle: [RESOLVED] TargetDown', { Target: 'celigo-prod', Status: 'resolved' }],
+  [
+    'TargetMisconfigured',
+    'firing',
+    ':red_circle: [FIRING] TargetMisconfigured',
+    { Target: 'celigo-prod', Started: '2026-05-01T10:00:00.000Z' },
+  ],
+  [
+    'TargetMisconfigured',
+    'resolved',
+    ':large_green_circle: [RESOLVED] TargetMisconfigured',
+    { Target: 'celigo-prod', Status: 'resolved', Ended: '2026-05-01T11:00:00.000Z' },
+  ],
+  ['RetryExhausted', 'firing', ':red_circle: [FIRING] RetryExhausted', { Target: 'celigo-prod', Flow: 'Orders f1 (f1)', Step: 'imp1' }],
+  ['RetryExhausted', 'resolved', ':large_green_circle: [RESOLVED] RetryExhausted', { Target: 'celigo-prod' }],
+  ['ResourceUnreadable', 'firing', ':red_circle: [FIRING] ResourceUnreadable', { Target: 'celigo-prod', 'Failed polls': '3 (malformed)' }],
   ['ResourceUnreadable', 'resolved', ':large_green_circle: [RESOLVED] ResourceUnreadable', { Target: 'celigo-prod', Status: 'resolved' }],
 ];
 
@@ -54,11 +116,14 @@ describe('Slack Block Kit', () => {
     expect(headerOf(blocks)).toBe(header);
     expect(blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
     expect(fieldsOf(blocks)).toMatchObject(fields);
-    expect(textOf(blocks)).toContain(`*${status === 'resolved' ? 'RESOLVED' : 'FIRING'}* · *${kind}* · *${escapeMrkdwn(alert.annotations.name ?? alert.labels.resource)}*`);
+    expect(textOf(blocks)).toContain(
+      `*${status === 'resolved' ? 'RESOLVED' : 'FIRING'}* · *${kind}* · *${escapeMrkdwn(alert.annotations.name ?? alert.labels.resource)}*`,
+    );
     expect(textOf(blocks)).toContain(alert.annotations.summary);
     expect(text).toBe(`[${status.toUpperCase()}] ${kind}: ${alert.annotations.name ?? alert.labels.resource}`);
     const button = blocks.find((b) => b.type === 'actions');
-    if (kind === 'TargetDown' || kind === 'TargetMisconfigured') expect(button).toBeUndefined(); // the fixture gives these no link
+    if (kind === 'TargetDown' || kind === 'TargetMisconfigured')
+      expect(button).toBeUndefined(); // the fixture gives these no link
     else expect(button).toMatchObject({ elements: [{ type: 'button', url: 'https://integrator.io/flows/f1' }] });
   });
 
@@ -89,7 +154,8 @@ describe('Slack Block Kit', () => {
     const { blocks, text } = renderSlack(notificationOf([alertOf('SyncFailed', { error: huge })]));
     for (const b of blocks) {
       if (b.type === 'section' && b.text) expect((b.text as { text: string }).text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
-      for (const f of (b.fields as Array<{ text: string }> | undefined) ?? []) expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.field);
+      for (const f of (b.fields as Array<{ text: string }> | undefined) ?? [])
+        expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.field);
     }
     const body = textOf(blocks);
     expect(body).not.toContain('<@U123>');
@@ -134,7 +200,9 @@ describe('e-mail', () => {
   });
 
   it('groups: one subject for several alerts', () => {
-    const mail = renderEmail(notificationOf([alertOf('SyncFailed', { id: 'a' }), alertOf('SyncFailed', { id: 'b' }), alertOf('SyncFailed', { id: 'c' })]));
+    const mail = renderEmail(
+      notificationOf([alertOf('SyncFailed', { id: 'a' }), alertOf('SyncFailed', { id: 'b' }), alertOf('SyncFailed', { id: 'c' })]),
+    );
     expect(mail.subject).toBe('[FIRING] SyncFailed: Orders a and 2 more');
   });
 
@@ -164,12 +232,23 @@ describe('webhook payload', () => {
       externalURL: 'http://syncwatch:9464',
     });
     expect(p.alerts).toEqual([
-      expect.objectContaining({ status: 'firing', fingerprint: alertFingerprint(firing), startsAt: firing.startsAt, endsAt: ZERO_TIME, generatorURL: 'https://x.example/r', labels: expect.objectContaining({ flow: 'a', name: 'Orders a' }) }),
+      expect.objectContaining({
+        status: 'firing',
+        fingerprint: alertFingerprint(firing),
+        startsAt: firing.startsAt,
+        endsAt: ZERO_TIME,
+        generatorURL: 'https://x.example/r',
+        labels: expect.objectContaining({ flow: 'a', name: 'Orders a' }),
+      }),
       expect.objectContaining({ status: 'resolved', endsAt: '2026-05-01T11:00:00.000Z' }),
     ]);
     for (const a of p.alerts) for (const v of Object.values(a.annotations)) expect(typeof v).toBe('string');
     expect(p.alerts[0]!.annotations.counts).toBe('{"read":120,"written":100,"failed":20}');
-    expect(p.commonAnnotations).toEqual({ runId: 'run1', startedAt: '2026-05-01T09:59:00.000Z', counts: '{"read":120,"written":100,"failed":20}' });
+    expect(p.commonAnnotations).toEqual({
+      runId: 'run1',
+      startedAt: '2026-05-01T09:59:00.000Z',
+      counts: '{"read":120,"written":100,"failed":20}',
+    });
   });
 
   it('truncates beyond max alerts and counts the rest', () => {

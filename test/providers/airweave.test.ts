@@ -59,7 +59,14 @@ beforeAll(async () => {
       },
     },
   });
-  http = new HttpClient({ target: 'aw', baseUrl: sim.url, auth: airweaveProvider.auth(target()), requestsPerSecond: 1000, backoffBaseMs: 1, backoffMaxMs: 5 });
+  http = new HttpClient({
+    target: 'aw',
+    baseUrl: sim.url,
+    auth: airweaveProvider.auth(target()),
+    requestsPerSecond: 1000,
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+  });
   client = new AirweaveClient(http);
 });
 
@@ -98,13 +105,23 @@ describe('status mapping', () => {
     expect(airweaveRunStatus(raw)).toBe(expected);
   });
 
-  it.each([['Completed', 'succeeded'], ['IN_PROGRESS', 'running'], ['paused', 'unknown'], ['', 'unknown']])('%s -> %s', (raw, expected) => {
+  it.each([
+    ['Completed', 'succeeded'],
+    ['IN_PROGRESS', 'running'],
+    ['paused', 'unknown'],
+    ['', 'unknown'],
+  ])('%s -> %s', (raw, expected) => {
     expect(airweaveRunStatus(raw)).toBe(expected);
   });
 
   it('an unknown status is kept as unknown and logged, never a crash', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const run = syncJobToRun('aw', { id: 'j1', sync_id: 's1', sync_name: 'S', status: 'paused' }, createLogger({ level: 'warn' }, sink));
     expect(run).toMatchObject({ status: 'unknown', rawStatus: 'paused', resourceId: 's1' });
     expect(lines.join('')).toMatch(/unknown Airweave job status/);
@@ -133,7 +150,7 @@ describe('every status row, end to end through the simulator', () => {
 });
 
 describe('AirweaveClient against the simulator', () => {
-  it('lists a source connection\'s jobs newest first, honouring limit', async () => {
+  it("lists a source connection's jobs newest first, honouring limit", async () => {
     const drive = syncNamed('Drive');
     const jobs = await client.sourceConnectionJobs(drive.sourceConnectionId, { limit: 1000 });
     expect(jobs).toHaveLength(4);
@@ -144,7 +161,9 @@ describe('AirweaveClient against the simulator', () => {
   });
 
   it('refuses a limit the API does not take, before asking', async () => {
-    await expect(client.sourceConnectionJobs(syncNamed('Drive').sourceConnectionId, { limit: 1001 })).rejects.toMatchObject({ kind: 'config' });
+    await expect(client.sourceConnectionJobs(syncNamed('Drive').sourceConnectionId, { limit: 1001 })).rejects.toMatchObject({
+      kind: 'config',
+    });
     await expect(client.listSyncJobs({ pageSize: 101 })).rejects.toMatchObject({ kind: 'config' });
   });
 
@@ -202,7 +221,14 @@ describe('airweaveProvider', () => {
     expect(obs.runs.map((r) => r.name).sort()).toEqual(['Drive', 'GitHub', 'Notion', 'Slack']); // "Never ran" has no job
     const github = syncNamed('GitHub');
     const run = obs.runs.find((r) => r.resourceId === github.id)!;
-    expect(run).toMatchObject({ key: `airweave/aw/sync/${github.id}`, kind: 'sync', status: 'failed', rawStatus: 'failed', runId: github.latestJobId, error: 'GitHub token expired' });
+    expect(run).toMatchObject({
+      key: `airweave/aw/sync/${github.id}`,
+      kind: 'sync',
+      status: 'failed',
+      rawStatus: 'failed',
+      runId: github.latestJobId,
+      error: 'GitHub token expired',
+    });
     expect(run.endedAt).toBeDefined();
     expect(run.counts.written).toBeGreaterThanOrEqual(0);
     expect(run.counts.read).toBeGreaterThan(0);
@@ -252,11 +278,17 @@ describe('alerts from Airweave observations (pure diff)', () => {
     const second = step(first.next, await observe(target()));
     const fired = second.events.filter((e) => e.labels.kind === 'SyncFailed' && e.labels.resource === `airweave/aw/sync/${drive.id}`);
     expect(fired).toHaveLength(1);
-    expect(fired[0]).toMatchObject({ status: 'firing', labels: { provider: 'airweave', target: 'aw', sync: drive.id }, annotations: { name: 'Drive', error: 'Google Drive quota exceeded' } });
+    expect(fired[0]).toMatchObject({
+      status: 'firing',
+      labels: { provider: 'airweave', target: 'aw', sync: drive.id },
+      annotations: { name: 'Drive', error: 'Google Drive quota exceeded' },
+    });
 
     await admin(`/airweave/jobs/${drive.id}/succeed`, {});
     const third = step(merge(first.next, second.next), await observe(target()));
-    expect(third.events.filter((e) => e.labels.resource === `airweave/aw/sync/${drive.id}`).map((e) => `${e.labels.kind}:${e.status}`)).toEqual(['SyncFailed:resolved']);
+    expect(
+      third.events.filter((e) => e.labels.resource === `airweave/aw/sync/${drive.id}`).map((e) => `${e.labels.kind}:${e.status}`),
+    ).toEqual(['SyncFailed:resolved']);
   });
 
   it('entities_failed on a completed job raises SyncPartial on the sync, and a clean run resolves it', async () => {
@@ -267,10 +299,18 @@ describe('alerts from Airweave observations (pure diff)', () => {
     const second = step(first.next, await observe(t));
     const resource = `airweave/aw/sync/${drive.sourceConnectionId}`;
     const fired = second.events.filter((e) => e.labels.resource === resource);
-    expect(fired).toMatchObject([{ status: 'firing', labels: { kind: 'SyncPartial', sync: drive.sourceConnectionId }, annotations: { summary: `sync ${drive.sourceConnectionId} succeeded with 12 failed record(s)`, counts: { failed: 12 } } }]);
+    expect(fired).toMatchObject([
+      {
+        status: 'firing',
+        labels: { kind: 'SyncPartial', sync: drive.sourceConnectionId },
+        annotations: { summary: `sync ${drive.sourceConnectionId} succeeded with 12 failed record(s)`, counts: { failed: 12 } },
+      },
+    ]);
 
     await admin(`/airweave/jobs/${drive.id}/succeed`, { entitiesFailed: 0 });
     const third = step(merge(first.next, second.next), await observe(t));
-    expect(third.events.filter((e) => e.labels.resource === resource).map((e) => `${e.labels.kind}:${e.status}`)).toEqual(['SyncPartial:resolved']);
+    expect(third.events.filter((e) => e.labels.resource === resource).map((e) => `${e.labels.kind}:${e.status}`)).toEqual([
+      'SyncPartial:resolved',
+    ]);
   });
 });

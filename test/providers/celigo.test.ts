@@ -32,7 +32,12 @@ const admin = (path: string, body?: unknown, method = 'POST') => simAdmin(sim.ur
 const flowNamed = (name: string) => world.flows.find((f) => f.name === name)!;
 const integrationNamed = (name: string) => world.integrations.find((i) => i.name === name)!;
 const syncNamed = (name: string) => world.syncs.find((s) => s.name === name)!;
-const target = (over: Partial<CeligoTarget> = {}): CeligoTarget & { token: string } => ({ name: 'celigo-test', baseUrl: sim.url, token: 'sim-token', ...over });
+const target = (over: Partial<CeligoTarget> = {}): CeligoTarget & { token: string } => ({
+  name: 'celigo-test',
+  baseUrl: sim.url,
+  token: 'sim-token',
+  ...over,
+});
 const ctx = () => ({ http, logger, now: () => Date.now() });
 
 beforeAll(async () => {
@@ -63,7 +68,14 @@ beforeAll(async () => {
       },
     },
   });
-  http = new HttpClient({ target: 'celigo-test', baseUrl: sim.url, auth: { type: 'bearer', token: 'sim-token' }, requestsPerSecond: 1000, backoffBaseMs: 1, backoffMaxMs: 5 });
+  http = new HttpClient({
+    target: 'celigo-test',
+    baseUrl: sim.url,
+    auth: { type: 'bearer', token: 'sim-token' },
+    requestsPerSecond: 1000,
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+  });
   client = new CeligoClient(http);
   world = (await admin('/world', undefined, 'GET')) as WorldView;
 });
@@ -213,22 +225,37 @@ describe('celigoProvider', () => {
   it('observes syncs as Runs and flow steps as StepErrors in the normalized model', async () => {
     const obs = await celigoProvider.observe(target(), ctx());
     const orders = obs.runs.find((r) => r.resourceId === syncNamed('Orders sync')._id)!;
-    expect(orders).toMatchObject({ provider: 'celigo', target: 'celigo-test', kind: 'sync', status: 'failed', rawStatus: 'failed', integrationId: integrationNamed('NetSuite Orders')._id });
+    expect(orders).toMatchObject({
+      provider: 'celigo',
+      target: 'celigo-test',
+      kind: 'sync',
+      status: 'failed',
+      rawStatus: 'failed',
+      integrationId: integrationNamed('NetSuite Orders')._id,
+    });
     expect(orders.key).toBe(`celigo/celigo-test/sync/${orders.resourceId}`);
     expect(orders.error).toMatch(/failed/);
     const flow = flowNamed('Orders to NetSuite');
     const step = obs.stepErrors.find((s) => s.stepId === flow.steps[1]!.id)!;
-    expect(step).toMatchObject({ flowId: flow._id, flowName: 'Orders to NetSuite', openErrors: 250, key: `celigo/celigo-test/step/${flow._id}/${flow.steps[1]!.id}` });
+    expect(step).toMatchObject({
+      flowId: flow._id,
+      flowName: 'Orders to NetSuite',
+      openErrors: 250,
+      key: `celigo/celigo-test/step/${flow._id}/${flow.steps[1]!.id}`,
+    });
     expect(obs.stepErrors).toHaveLength(world.flows.reduce((n, f) => n + f.steps.length, 0));
   });
 
   it('honours include and exclude (ids or name globs)', async () => {
-    const obs = await celigoProvider.observe(target({ include: { integrations: [integrationNamed('NetSuite Orders')._id] }, exclude: { flows: ['Sandbox *', 'Disabled*'] } }), ctx());
+    const obs = await celigoProvider.observe(
+      target({ include: { integrations: [integrationNamed('NetSuite Orders')._id] }, exclude: { flows: ['Sandbox *', 'Disabled*'] } }),
+      ctx(),
+    );
     expect([...new Set(obs.stepErrors.map((s) => s.flowName))]).toEqual(['Orders to NetSuite']);
     expect(obs.runs.every((r) => r.integrationId === integrationNamed('NetSuite Orders')._id)).toBe(true);
   });
 
-  it('plans chunks that read every flow once and every integration\'s syncs once', async () => {
+  it("plans chunks that read every flow once and every integration's syncs once", async () => {
     const chunks = (await celigoProvider.plan!(target(), ctx())) as ReturnType<typeof planChunks>;
     const flows = chunks.flatMap((c) => c.flows.map((f) => f._id));
     const integrations = chunks.flatMap((c) => c.integrationIds);
@@ -247,26 +274,48 @@ describe('celigoProvider', () => {
 
   it.each<[string, number, string[], string[][]]>([
     // case                                          flows  configured        integrations per chunk
-    ['configured ids beside those of the flows',     150,   ['i5', 'x1'],    [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6'], ['x1']]],
-    ['a sync-only integration, no flows in scope',   0,     ['x1', 'x1'],    [['x1']]],
-    ['nothing configured',                           100,   [],              [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6']]],
+    ['configured ids beside those of the flows', 150, ['i5', 'x1'], [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6'], ['x1']]],
+    ['a sync-only integration, no flows in scope', 0, ['x1', 'x1'], [['x1']]],
+    ['nothing configured', 100, [], [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6']]],
   ])('plans the syncs of configured integrations: %s', (_case, n, configured, expected) => {
     const flows = Array.from({ length: n }, (_, i) => ({ _id: `f${i}`, _integrationId: `i${i % 7}` }));
     expect(planChunks(flows, 100, configured).map((c) => c.integrationIds)).toEqual(expected);
   });
 
-  it('a sync job\'s detail: every table with errors, then the first messages', () => {
-    const family = { _id: 'j1', status: 'completed', numErrors: 7, tables: [{ _id: 't1', tableName: 'accounts', numErrors: 0 }, { _id: 't2', tableName: 'contacts', numErrors: 6, status: 'completed' }, { _id: 't3', tableName: 'orders', numErrors: 1, status: 'completed' }] };
+  it("a sync job's detail: every table with errors, then the first messages", () => {
+    const family = {
+      _id: 'j1',
+      status: 'completed',
+      numErrors: 7,
+      tables: [
+        { _id: 't1', tableName: 'accounts', numErrors: 0 },
+        { _id: 't2', tableName: 'contacts', numErrors: 6, status: 'completed' },
+        { _id: 't3', tableName: 'orders', numErrors: 1, status: 'completed' },
+      ],
+    };
     const errors = Array.from({ length: 7 }, (_, i) => ({ tableName: i < 6 ? 'contacts' : 'orders', code: 'E', message: `m${i % 4}` }));
     const detail = syncJobDetail(family, errors, 2);
     // Repeated messages are shown once, with how often; then how many distinct ones were left out.
-    expect(detail.error.split('\n')).toEqual(['7 error(s) in 2 table(s): contacts (6), orders (1)', '- contacts: E: m0 (×2)', '- contacts: E: m1 (×2)', '… and 3 more']);
+    expect(detail.error.split('\n')).toEqual([
+      '7 error(s) in 2 table(s): contacts (6), orders (1)',
+      '- contacts: E: m0 (×2)',
+      '- contacts: E: m1 (×2)',
+      '… and 3 more',
+    ]);
     expect(detail.failures.map((f) => `${f.resource}:${f.count ?? '-'}`)).toEqual(['contacts:6', 'orders:1', 'contacts:-', 'contacts:-']);
   });
 
   it('samples the newest open errors of a step', async () => {
     const flow = flowNamed('Orders to NetSuite');
-    const step = { key: 'k', provider: 'celigo' as const, target: 'celigo-test', flowId: flow._id, flowName: flow.name, stepId: flow.steps[1]!.id, openErrors: 250 };
+    const step = {
+      key: 'k',
+      provider: 'celigo' as const,
+      target: 'celigo-test',
+      flowId: flow._id,
+      flowName: flow.name,
+      stepId: flow.steps[1]!.id,
+      openErrors: 250,
+    };
     const samples = await celigoProvider.errorSamples!(target(), step, 5, ctx());
     expect(samples).toHaveLength(5);
     const times = samples.map((s) => s.occurredAt ?? '');

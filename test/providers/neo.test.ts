@@ -51,7 +51,13 @@ let client: NeoClient;
 const logger = createLogger({ level: 'silent' });
 
 const admin = <T = unknown>(path: string, body?: unknown, method = 'POST') => simAdmin<T>(sim.url, path, body, method);
-const target = (over: Partial<NeoTarget> = {}): NeoTarget => ({ name: 'neo', baseUrl: sim.url, token: TOKEN, integrations: ['connectwise', 'autotask'], ...over });
+const target = (over: Partial<NeoTarget> = {}): NeoTarget => ({
+  name: 'neo',
+  baseUrl: sim.url,
+  token: TOKEN,
+  integrations: ['connectwise', 'autotask'],
+  ...over,
+});
 const ctx = (over: Partial<PollContext> = {}): PollContext => ({ http, logger, now, ...over });
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -75,7 +81,15 @@ beforeAll(async () => {
       },
     },
   });
-  http = new HttpClient({ target: 'neo', baseUrl: sim.url, auth: neoProvider.auth(target()), requestsPerSecond: 1000, clock, backoffBaseMs: 1, backoffMaxMs: 5 });
+  http = new HttpClient({
+    target: 'neo',
+    baseUrl: sim.url,
+    auth: neoProvider.auth(target()),
+    requestsPerSecond: 1000,
+    clock,
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+  });
   client = new NeoClient(http);
 });
 
@@ -108,8 +122,18 @@ describe('status mapping', () => {
 
   it('an unknown status is kept as unknown and logged, never a crash', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
-    const run = syncRunToRun('neo', 'connectwise', { run_id: 'r1', status: 'PAUSED', activities: [] }, createLogger({ level: 'warn' }, sink));
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const run = syncRunToRun(
+      'neo',
+      'connectwise',
+      { run_id: 'r1', status: 'PAUSED', activities: [] },
+      createLogger({ level: 'warn' }, sink),
+    );
     expect(run).toMatchObject({ status: 'unknown', rawStatus: 'PAUSED', resourceId: 'connectwise' });
     expect(lines.join('')).toMatch(/unknown Neo run status/);
   });
@@ -137,7 +161,11 @@ describe('the since window', () => {
   });
 
   it('asks the API for runs since ctx.since: an older run is seen only when since reaches it', async () => {
-    const old = await admin<{ run_id: string }>('/neo/integrations/kaseya/runs', { status: 'FAILURE', startedAt: iso(now() - 3 * DAY), finishedAt: iso(now() - 3 * DAY + 60_000) });
+    const old = await admin<{ run_id: string }>('/neo/integrations/kaseya/runs', {
+      status: 'FAILURE',
+      startedAt: iso(now() - 3 * DAY),
+      finishedAt: iso(now() - 3 * DAY + 60_000),
+    });
     const t = target({ integrations: ['kaseya'] });
     expect((await neoProvider.observe(t, ctx())).runs).toEqual([]); // default: last 24 h
     const seen = await neoProvider.observe(t, ctx({ since: iso(now() - 4 * DAY) }));
@@ -151,7 +179,8 @@ describe('the since window', () => {
 
 describe('NeoClient against the simulator', () => {
   it('follows meta.pagination.next_cursor while has_more', async () => {
-    for (let i = 0; i < 4; i++) await admin('/neo/integrations/connectwise/runs', { status: 'SUCCESS', newRun: true, startedAt: iso(now() - (i + 1) * 60_000) });
+    for (let i = 0; i < 4; i++)
+      await admin('/neo/integrations/connectwise/runs', { status: 'SUCCESS', newRun: true, startedAt: iso(now() - (i + 1) * 60_000) });
     await admin('/stats/reset');
     const pages: number[] = [];
     for await (const page of client.syncRunPages('connectwise', { pageSize: 2 })) pages.push(page.length);
@@ -225,7 +254,13 @@ describe('neoProvider', () => {
     const at = obs.runs.find((r) => r.resourceId === 'autotask')!;
     expect(at).toMatchObject({ status: 'failed', rawStatus: 'FAILURE', counts: { failed: 3 } });
     expect(at.failures).toHaveLength(3);
-    expect(at.failures?.[0]).toEqual({ resource: 'Ticket Types', parent: 'Board 444', reason: 'permission_denied', message: 'The API member lacks access to ticket types on board 444', activity: 'PSA Metadata' });
+    expect(at.failures?.[0]).toEqual({
+      resource: 'Ticket Types',
+      parent: 'Board 444',
+      reason: 'permission_denied',
+      message: 'The API member lacks access to ticket types on board 444',
+      activity: 'PSA Metadata',
+    });
     expect(at.error?.split('\n')).toEqual([
       'PSA sync failed: 3 activities reported errors',
       '3 resource failure(s):',
@@ -236,7 +271,12 @@ describe('neoProvider', () => {
   });
 
   it('shows the first failures in run.error and every one in run.failures', async () => {
-    const failures = Array.from({ length: NEO_ERROR_FAILURES_SHOWN + 2 }, (_, i) => ({ resource_label: `Board ${i}`, reason: 'permission_denied', error_message: `denied ${i}`, activity_label: 'PSA Tickets' }));
+    const failures = Array.from({ length: NEO_ERROR_FAILURES_SHOWN + 2 }, (_, i) => ({
+      resource_label: `Board ${i}`,
+      reason: 'permission_denied',
+      error_message: `denied ${i}`,
+      activity_label: 'PSA Tickets',
+    }));
     await admin('/neo/integrations/connectwise/runs', { status: 'SUCCESS', failures, error: null, newRun: true });
     const run = (await neoProvider.observe(target(), ctx())).runs.find((r) => r.resourceId === 'connectwise')!;
     expect(run.status).toBe('succeeded');
@@ -276,7 +316,10 @@ describe('neoProvider', () => {
 
   it('an integration disconnected at runtime becomes a config problem; reconnected, it is observed again', async () => {
     await admin('/neo/integrations/connectwise/state', { state: 'not_connected' });
-    await expect(neoProvider.observe(target({ integrations: ['connectwise'] }), ctx())).rejects.toMatchObject({ kind: 'config', code: 'integration_not_connected' });
+    await expect(neoProvider.observe(target({ integrations: ['connectwise'] }), ctx())).rejects.toMatchObject({
+      kind: 'config',
+      code: 'integration_not_connected',
+    });
     await admin('/neo/integrations/connectwise/state', { state: 'connected' });
     expect((await neoProvider.observe(target({ integrations: ['connectwise'] }), ctx())).runs).toHaveLength(1);
   });
@@ -293,11 +336,16 @@ describe('alerts from Neo observations (pure diff)', () => {
     await admin('/neo/integrations/connectwise/runs', {
       status: 'FAILURE',
       error: 'ConnectWise API rejected the credentials',
-      failures: [{ resource_label: 'Ticket Types', parent_label: 'Board 444', reason: 'permission_denied', error_message: 'Access denied' }],
+      failures: [
+        { resource_label: 'Ticket Types', parent_label: 'Board 444', reason: 'permission_denied', error_message: 'Access denied' },
+      ],
     });
     const second = step(first.next, await neoProvider.observe(t, ctx()));
     expect(second.events).toHaveLength(1);
-    expect(second.events[0]).toMatchObject({ status: 'firing', labels: { kind: 'SyncFailed', provider: 'neo', resource: 'neo/neo/sync/connectwise', integration: 'connectwise' } });
+    expect(second.events[0]).toMatchObject({
+      status: 'firing',
+      labels: { kind: 'SyncFailed', provider: 'neo', resource: 'neo/neo/sync/connectwise', integration: 'connectwise' },
+    });
     expect(second.events[0]?.annotations.error).toBe(
       'ConnectWise API rejected the credentials\n1 resource failure(s):\n- PSA Metadata › Ticket Types (Board 444): permission_denied: Access denied',
     );

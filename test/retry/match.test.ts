@@ -15,7 +15,14 @@ const ctx: MatchContext = {
   flowName: 'Orders to NetSuite',
   stepId: 'imp-1',
 };
-const error: OpenError = { errorId: 'e1', retryDataKey: 'k1', classification: 'intermittent', source: 'application', code: '503', message: 'Service Unavailable: read timed out' };
+const error: OpenError = {
+  errorId: 'e1',
+  retryDataKey: 'k1',
+  classification: 'intermittent',
+  source: 'application',
+  code: '503',
+  message: 'Service Unavailable: read timed out',
+};
 
 type Row = [string, Parameters<typeof policy>[0]['match'], Partial<OpenError>, Partial<MatchContext>, boolean];
 
@@ -30,7 +37,13 @@ describe('matchPolicy: each criterion', () => {
     ['integrations: name glob', { integrations: ['NetSuite*'] }, {}, {}, true],
     ['integrations: name glob, any case', { integrations: ['netsuite orders'] }, {}, {}, true],
     ['integrations: no match', { integrations: ['Shopify*'] }, {}, {}, false],
-    ['integrations: a flow without integration', { integrations: ['*'] }, {}, { integrationId: undefined, integrationName: undefined }, false],
+    [
+      'integrations: a flow without integration',
+      { integrations: ['*'] },
+      {},
+      { integrationId: undefined, integrationName: undefined },
+      false,
+    ],
     ['flows: id', { flows: ['flow-1'] }, {}, {}, true],
     ['flows: name glob', { flows: ['Orders to *'] }, {}, {}, true],
     ['flows: one of several', { flows: ['x', 'y', '*NetSuite'] }, {}, {}, true],
@@ -51,8 +64,38 @@ describe('matchPolicy: each criterion', () => {
     ['message: regex matches', { message: 'timed? ?out|ECONNRESET' }, {}, {}, true],
     ['message: regex is case-sensitive', { message: 'SERVICE' }, {}, {}, false],
     ['message: no match', { message: '^Invalid' }, {}, {}, false],
-    ['all criteria together', { targets: ['celigo-*'], integrations: ['int-1'], flows: ['Orders*'], steps: ['imp-1'], classification: ['intermittent'], source: ['application'], code: '^5', message: 'timed out' }, {}, {}, true],
-    ['all but one criterion', { targets: ['celigo-*'], integrations: ['int-1'], flows: ['Orders*'], steps: ['imp-1'], classification: ['intermittent'], source: ['application'], code: '^4', message: 'timed out' }, {}, {}, false],
+    [
+      'all criteria together',
+      {
+        targets: ['celigo-*'],
+        integrations: ['int-1'],
+        flows: ['Orders*'],
+        steps: ['imp-1'],
+        classification: ['intermittent'],
+        source: ['application'],
+        code: '^5',
+        message: 'timed out',
+      },
+      {},
+      {},
+      true,
+    ],
+    [
+      'all but one criterion',
+      {
+        targets: ['celigo-*'],
+        integrations: ['int-1'],
+        flows: ['Orders*'],
+        steps: ['imp-1'],
+        classification: ['intermittent'],
+        source: ['application'],
+        code: '^4',
+        message: 'timed out',
+      },
+      {},
+      {},
+      false,
+    ],
   ];
   it.each(rows)('%s', (_name, match, errorOver, ctxOver, expected) => {
     const policies = compilePolicies([policy({ name: 'p', match, action: 'retry' })]);
@@ -76,7 +119,9 @@ describe('matchPolicy: first match in file order wins', () => {
     expect(matchPolicy(policies, { ...error, ...over }, ctx)?.name).toBe(expected);
   });
   it('nothing matches: undefined', () => {
-    expect(matchPolicy(policies, { ...error, message: 'x', classification: 'value' }, { ...ctx, flowName: 'Invoices' })?.name).toBeUndefined();
+    expect(
+      matchPolicy(policies, { ...error, message: 'x', classification: 'value' }, { ...ctx, flowName: 'Invoices' })?.name,
+    ).toBeUndefined();
   });
   it('order is the order given, not by specificity', () => {
     const reversed = compilePolicies([
@@ -88,15 +133,19 @@ describe('matchPolicy: first match in file order wins', () => {
 });
 
 describe('compiling', () => {
-  it('compiles the example configuration\'s policies once, with their regexes', async () => {
+  it("compiles the example configuration's policies once, with their regexes", async () => {
     const loaded = await loadConfig(path.resolve('config/syncwatch.example.yaml'), EXAMPLE_ENV);
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
     const policies = compilePolicies(loaded.config.retryPolicies);
     expect(policies.map((p) => p.name)).toEqual(loaded.config.retryPolicies.map((p) => p.name));
     const timeout = { errorId: 'x', source: 'application', code: '504', message: 'ESOCKETTIMEDOUT: timed out', classification: 'value' };
-    expect(matchPolicy(policies, timeout, { target: 'celigo-prod', flowId: 'f', flowName: 'f', stepId: 's' })?.name).toBe('timeouts-on-imports');
-    expect(matchPolicy(policies, { ...timeout, classification: 'rate_limit' }, { target: 'celigo-prod', flowId: 'f', stepId: 's' })?.name).toBe('intermittent-with-backoff');
+    expect(matchPolicy(policies, timeout, { target: 'celigo-prod', flowId: 'f', flowName: 'f', stepId: 's' })?.name).toBe(
+      'timeouts-on-imports',
+    );
+    expect(
+      matchPolicy(policies, { ...timeout, classification: 'rate_limit' }, { target: 'celigo-prod', flowId: 'f', stepId: 's' })?.name,
+    ).toBe('intermittent-with-backoff');
   });
 
   it('the regexes are built at compile time, not per error', () => {

@@ -1,7 +1,17 @@
 // Planning: which steps and syncs of one observation get a retry job, and their idempotent ids.
 import { describe, expect, it } from 'vitest';
 import type { Observation, Run, StepErrors } from '../../src/model.ts';
-import { policyBackoffMs, CLOCK_SKEW_MS, compilePolicies, eligibility, latestResolution, planRetries, ResolutionLookup, retryJobIdOf, verdictOf } from '../../src/retry/index.ts';
+import {
+  policyBackoffMs,
+  CLOCK_SKEW_MS,
+  compilePolicies,
+  eligibility,
+  latestResolution,
+  planRetries,
+  ResolutionLookup,
+  retryJobIdOf,
+  verdictOf,
+} from '../../src/retry/index.ts';
 import { HOUR, MINUTE, policy } from './helpers.ts';
 
 const step = (flowId: string, stepId: string, openErrors: number, over: Partial<StepErrors> = {}): StepErrors => ({
@@ -28,7 +38,13 @@ const syncRun = (syncId: string, status: Run['status']): Run => ({
   integrationId: 'int-1',
   counts: {},
 });
-const observation = (stepErrors: StepErrors[], runs: Run[] = [], target = 'prod'): Observation => ({ target, provider: 'celigo', observedAt: '2025-03-01T12:00:00Z', runs, stepErrors });
+const observation = (stepErrors: StepErrors[], runs: Run[] = [], target = 'prod'): Observation => ({
+  target,
+  provider: 'celigo',
+  observedAt: '2025-03-01T12:00:00Z',
+  runs,
+  stepErrors,
+});
 
 const policies = compilePolicies([
   policy({ name: 'orders', match: { targets: ['prod'], flows: ['Flow orders*'] }, action: 'retry' }),
@@ -44,7 +60,16 @@ describe('planRetries', () => {
       policies,
     );
     expect(jobs.map((j) => j.resource)).toEqual(['celigo/prod/step/orders-1/exp-1', 'celigo/prod/step/invoices/imp-2']);
-    expect(jobs[0]).toMatchObject({ kind: 'step', target: 'prod', cycle: '1700', flowId: 'orders-1', stepId: 'exp-1', flowName: 'Flow orders-1', integrationId: 'int-1', openErrors: 3 });
+    expect(jobs[0]).toMatchObject({
+      kind: 'step',
+      target: 'prod',
+      cycle: '1700',
+      flowId: 'orders-1',
+      stepId: 'exp-1',
+      flowName: 'Flow orders-1',
+      integrationId: 'int-1',
+      openErrors: 3,
+    });
   });
 
   it('a step with nothing open is still planned while it is active (attempts to reconcile, an alert to resolve)', () => {
@@ -59,13 +84,24 @@ describe('planRetries', () => {
   });
 
   it('failed Data Loader syncs get a job when a rerun_sync policy covers them; succeeded ones only while active', () => {
-    const jobs = planRetries(observation([], [syncRun('s1', 'failed'), syncRun('s2', 'succeeded'), syncRun('s3', 'succeeded')]), '1', policies, new Set(['celigo/prod/sync/s3']));
+    const jobs = planRetries(
+      observation([], [syncRun('s1', 'failed'), syncRun('s2', 'succeeded'), syncRun('s3', 'succeeded')]),
+      '1',
+      policies,
+      new Set(['celigo/prod/sync/s3']),
+    );
     expect(jobs.map((j) => [j.kind, j.resource])).toEqual([
       ['sync', 'celigo/prod/sync/s1'],
       ['sync', 'celigo/prod/sync/s3'],
     ]);
     expect(jobs[0]).toMatchObject({ syncId: 's1', runId: 'job-s1', status: 'failed' });
-    expect(planRetries(observation([], [syncRun('s1', 'failed')]), '1', policies.filter((p) => p.action !== 'rerun_sync'))).toEqual([]);
+    expect(
+      planRetries(
+        observation([], [syncRun('s1', 'failed')]),
+        '1',
+        policies.filter((p) => p.action !== 'rerun_sync'),
+      ),
+    ).toEqual([]);
   });
 
   it('job ids: the same step in the same cycle gets the same id; BullMQ-safe (no ":")', () => {
@@ -91,7 +127,7 @@ describe('backoff schedule', () => {
   });
 });
 
-describe('eligibility: minAge is a floor, retryAt (the platform\'s own retry) is respected', () => {
+describe("eligibility: minAge is a floor, retryAt (the platform's own retry) is respected", () => {
   const now = Date.parse('2025-03-01T12:00:00Z');
   const at = (minutes: number) => new Date(now + minutes * MINUTE).toISOString();
   it.each([
@@ -117,8 +153,13 @@ describe('verdictOf: how a submitted record that left the open errors was resolv
   it.each([
     ['resolved by our retry (the submitting user) after submission', ours, { resolvedBy: ours, resolvedAt: at(1) }, 'succeeded'],
     ['auto-resolved by the platform after submission', ours, { resolvedBy: 'auto', resolvedAt: at(1) }, 'succeeded'],
-    ['auto, a little before by a skewed clock', ours, { resolvedBy: 'auto', resolvedAt: new Date(submitted - CLOCK_SKEW_MS / 2).toISOString() }, 'succeeded'],
-    ['auto, well before submission (the platform\'s own retry, not ours)', ours, { resolvedBy: 'auto', resolvedAt: at(-30) }, 'dropped'],
+    [
+      'auto, a little before by a skewed clock',
+      ours,
+      { resolvedBy: 'auto', resolvedAt: new Date(submitted - CLOCK_SKEW_MS / 2).toISOString() },
+      'succeeded',
+    ],
+    ["auto, well before submission (the platform's own retry, not ours)", ours, { resolvedBy: 'auto', resolvedAt: at(-30) }, 'dropped'],
     ['resolved by a person', ours, { resolvedBy: 'user-person', resolvedAt: at(1) }, 'resolved_by_user'],
     ['resolved by a person before submission', ours, { resolvedBy: 'user-person', resolvedAt: at(-30) }, 'resolved_by_user'],
     ['submitter unknown (no _userId), a user id resolved it', undefined, { resolvedBy: ours, resolvedAt: at(1) }, 'resolved_by_user'],
@@ -126,7 +167,9 @@ describe('verdictOf: how a submitted record that left the open errors was resolv
     ['without resolvedBy', ours, { resolvedAt: at(1) }, 'unverified'],
     ['not among the resolved errors', ours, undefined, 'unverified'],
   ] as const)('%s → %s', (_name, submitter, resolution, expected) => {
-    expect(verdictOf(submitted, submitter, resolution === undefined ? undefined : { errorId: 'e1', retryDataKey: 'k1', ...resolution })).toBe(expected);
+    expect(
+      verdictOf(submitted, submitter, resolution === undefined ? undefined : { errorId: 'e1', retryDataKey: 'k1', ...resolution }),
+    ).toBe(expected);
   });
 
   it('of several resolutions of one key, the latest counts', () => {

@@ -21,7 +21,15 @@ afterAll(async () => {
 const policies = [policy({ name: 'transient', match: { classification: ['intermittent'] }, action: 'retry' })];
 
 function observationOf(provider: Observation['provider'], target: string): Observation {
-  const step: StepErrors = { key: `${provider}/${target}/step/f1/s1`, provider, target, flowId: 'f1', flowName: 'Orders', stepId: 's1', openErrors: 4 };
+  const step: StepErrors = {
+    key: `${provider}/${target}/step/f1/s1`,
+    provider,
+    target,
+    flowId: 'f1',
+    flowName: 'Orders',
+    stepId: 's1',
+    openErrors: 4,
+  };
   return { target, provider, observedAt: '2025-03-01T12:00:00Z', runs: [], stepErrors: [step] };
 }
 
@@ -70,7 +78,9 @@ describe('remediation is a capability of the provider', () => {
   });
 
   it("the config's provider registry says `remediable` exactly for the providers that have remediate (what validate checks policies against)", () => {
-    expect(providerConfigs.map((c) => [c.provider, c.remediable])).toEqual(providerConfigs.map((c) => [c.provider, providers[c.provider]?.remediate !== undefined]));
+    expect(providerConfigs.map((c) => [c.provider, c.remediable])).toEqual(
+      providerConfigs.map((c) => [c.provider, providers[c.provider]?.remediate !== undefined]),
+    );
     expect(Object.keys(providers).sort()).toEqual(providerConfigs.map((c) => c.provider).sort());
   });
 });

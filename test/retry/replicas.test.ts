@@ -39,7 +39,10 @@ beforeAll(async () => {
     port: 0,
     now,
     rateLimit: { burst: 1_000_000, refillPerSecond: 1_000_000 },
-    scenario: { seed: 3, entities: { integrations: [{ name: 'Orders', flows: [{ name: 'Orders to NetSuite', imports: 1, openErrors: 0 }] }] } },
+    scenario: {
+      seed: 3,
+      entities: { integrations: [{ name: 'Orders', flows: [{ name: 'Orders to NetSuite', imports: 1, openErrors: 0 }] }] },
+    },
   });
   const world = await admin<{ flows: Array<{ _id: string; steps: Array<{ id: string }> }> }>(sim, 'GET', '/__sim/world');
   flowId = world.flows[0]!._id;
@@ -52,12 +55,27 @@ afterAll(async () => {
 });
 
 async function startReplicas(prefix: string, lockTtlMs?: number): Promise<Replica[]> {
-  const policies = [policy({ name: 'flaky', match: { classification: ['intermittent'] }, action: 'retry', minAge: 0, maxAttempts: 3, backoff: { initial: 15 * MINUTE, factor: 2, max: HOUR }, budget: { recordsPerHour: 100_000 } })];
+  const policies = [
+    policy({
+      name: 'flaky',
+      match: { classification: ['intermittent'] },
+      action: 'retry',
+      minAge: 0,
+      maxAttempts: 3,
+      backoff: { initial: 15 * MINUTE, factor: 2, max: HOUR },
+      budget: { recordsPerHour: 100_000 },
+    }),
+  ];
   return Promise.all(
     [0, 1, 2].map(async () => {
       const redis = new Redis(redisCtx.url, { maxRetriesPerRequest: 3 });
       const bull = new Redis(redisCtx.url, { maxRetriesPerRequest: null });
-      const http = new HttpClient({ target: TARGET, baseUrl: sim.url, auth: { type: 'bearer', token: 'sim-token' }, requestsPerSecond: 100_000 });
+      const http = new HttpClient({
+        target: TARGET,
+        baseUrl: sim.url,
+        auth: { type: 'bearer', token: 'sim-token' },
+        requestsPerSecond: 100_000,
+      });
       const queue = new Queue('retry', { connection: bull, prefix: hashTagged(prefix) });
       const counts: Record<string, number> = {};
       const retrier = createRetrier({
@@ -91,7 +109,10 @@ async function stopReplicas(replicas: Replica[]): Promise<void> {
 async function round(replicas: Replica[], events: QueueEvents, tag: string): Promise<void> {
   const planned = await Promise.all(
     replicas.map(async (r, i) => {
-      const observation = await celigoProvider.observe({ name: TARGET, baseUrl: sim.url, token: 'sim-token' }, { http: r.http, logger: quietLogger, now });
+      const observation = await celigoProvider.observe(
+        { name: TARGET, baseUrl: sim.url, token: 'sim-token' },
+        { http: r.http, logger: quietLogger, now },
+      );
       return r.retrier.plan(observation, `${tag}-${i}`);
     }),
   );
@@ -104,12 +125,17 @@ async function runScenario(prefix: string, lockTtlMs?: number) {
   current = START;
   await admin(sim, 'POST', '/__sim/reset');
   await admin(sim, 'POST', '/__sim/retry-behaviour', { flowId, outcome: 'fail' });
-  const { created } = await admin<{ created: Array<{ retryDataKey: string }> }>(sim, 'POST', `/__sim/flows/${flowId}/steps/${stepId}/errors`, {
-    count: 300,
-    classification: 'intermittent',
-    occurredAt: new Date(START).toISOString(),
-    retryAt: null, // the platform's own retries are over
-  });
+  const { created } = await admin<{ created: Array<{ retryDataKey: string }> }>(
+    sim,
+    'POST',
+    `/__sim/flows/${flowId}/steps/${stepId}/errors`,
+    {
+      count: 300,
+      classification: 'intermittent',
+      occurredAt: new Date(START).toISOString(),
+      retryAt: null, // the platform's own retries are over
+    },
+  );
   const replicas = await startReplicas(prefix, lockTtlMs);
   const events = new QueueEvents('retry', { connection: { url: redisCtx.url }, prefix: hashTagged(prefix) });
   await events.waitUntilReady();
@@ -143,7 +169,7 @@ describe('three replicas on one Redis', () => {
     expect(sum('failed')).toBe(900);
   });
 
-  it('still submit every key once per window when the step lock has expired (the ledger\'s atomic claims alone)', async () => {
+  it("still submit every key once per window when the step lock has expired (the ledger's atomic claims alone)", async () => {
     const { created, stats, sum } = await runScenario(`${redisCtx.prefix}-b`, 1);
     expectNoKeyTwiceInAWindow(created, stats);
     expect(sum('submitted')).toBe(900);
@@ -161,7 +187,10 @@ describe('enqueueing', () => {
     const queue = new Queue('retry', { connection: bull, prefix: hashTagged(prefix) });
     try {
       const retrier = createRetrier({
-        config: { targets: [{ name: TARGET, provider: 'celigo' }], retryPolicies: [policy({ name: 'p', match: { classification: ['intermittent'] }, action: 'retry' })] },
+        config: {
+          targets: [{ name: TARGET, provider: 'celigo' }],
+          retryPolicies: [policy({ name: 'p', match: { classification: ['intermittent'] }, action: 'retry' })],
+        },
         redis: redisCtx.redis,
         keys: keyspace(prefix),
         retryQueue: queue,
@@ -169,7 +198,10 @@ describe('enqueueing', () => {
         httpFor: () => http,
         now,
       });
-      const observation = await celigoProvider.observe({ name: TARGET, baseUrl: sim.url, token: 'sim-token' }, { http, logger: quietLogger, now });
+      const observation = await celigoProvider.observe(
+        { name: TARGET, baseUrl: sim.url, token: 'sim-token' },
+        { http, logger: quietLogger, now },
+      );
       await retrier.plan(observation, '1700');
       await retrier.plan(observation, '1700');
       expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });

@@ -44,10 +44,20 @@ const importStep = (name: string) => flowNamed(name).steps[1]!.id;
 const stepKey = (flow: string) => `celigo/${TARGET}/step/${flowNamed(flow)._id}/${importStep(flow)}`;
 
 function makeHttp(): HttpClient {
-  return new HttpClient({ target: TARGET, baseUrl: sim.url, auth: { type: 'bearer', token: 'sim-token' }, requestsPerSecond: 100_000, backoffBaseMs: 1, backoffMaxMs: 5 });
+  return new HttpClient({
+    target: TARGET,
+    baseUrl: sim.url,
+    auth: { type: 'bearer', token: 'sim-token' },
+    requestsPerSecond: 100_000,
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+  });
 }
 
-function newRetrier(policies: RetryPolicyConfig[], extra: { http?: HttpClient; logger?: ReturnType<typeof createLogger>; onRecords?: OnRecords } = {}): Retrier {
+function newRetrier(
+  policies: RetryPolicyConfig[],
+  extra: { http?: HttpClient; logger?: ReturnType<typeof createLogger>; onRecords?: OnRecords } = {},
+): Retrier {
   counted = [];
   metrics = new Metrics({ redis: redisCtx.redis, keys: keyspace(`${redisCtx.prefix}-${testNo}`), targets: [], defaultMetrics: false });
   const onRecords: OnRecords =
@@ -70,18 +80,23 @@ function newRetrier(policies: RetryPolicyConfig[], extra: { http?: HttpClient; l
 /** `syncwatch_retry_records_total{target,policy,outcome}` as a scrape shows it (0 when absent). */
 async function metric(policyName: string, outcome: RetryOutcomeName): Promise<number> {
   const text = await metrics.registry.getSingleMetricAsString('syncwatch_retry_records_total');
-  const line = text.split('\n').find((l) => l.startsWith(`syncwatch_retry_records_total{target="${TARGET}",policy="${policyName}",outcome="${outcome}"}`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`syncwatch_retry_records_total{target="${TARGET}",policy="${policyName}",outcome="${outcome}"}`));
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
 /** The info lines a retrier logs, parsed. */
 function logged(): { lines: Array<Record<string, unknown>>; logger: ReturnType<typeof createLogger> } {
   const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write: (chunk, _enc, done) => void (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) });
+  const sink = new Writable({
+    write: (chunk, _enc, done) => void (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()),
+  });
   return { lines, logger: createLogger({ level: 'info' }, sink) };
 }
 
-const total = (outcome: RetryOutcomeName, p?: string) => counted.filter((c) => c.outcome === outcome && (p === undefined || c.policy === p)).reduce((s, c) => s + c.n, 0);
+const total = (outcome: RetryOutcomeName, p?: string) =>
+  counted.filter((c) => c.outcome === outcome && (p === undefined || c.policy === p)).reduce((s, c) => s + c.n, 0);
 
 /** One poll of the target: observe, plan, run every planned job. Returns the alert transitions. */
 async function poll(r: Retrier = retrier): Promise<AlertEvent[]> {
@@ -94,8 +109,18 @@ async function poll(r: Retrier = retrier): Promise<AlertEvent[]> {
 }
 
 const addErrors = (flow: string, body: Record<string, unknown>) =>
-  admin<{ created: Array<{ errorId: string; retryDataKey?: string }> }>(sim, 'POST', `/__sim/flows/${flowNamed(flow)._id}/steps/${importStep(flow)}/errors`, { occurredAt: new Date(clock.now()).toISOString(), ...body });
-const stepErrors = (flow: string) => admin<{ open: Array<{ errorId: string; retryDataKey?: string }>; resolved: unknown[] }>(sim, 'GET', `/__sim/flows/${flowNamed(flow)._id}/steps/${importStep(flow)}/errors`);
+  admin<{ created: Array<{ errorId: string; retryDataKey?: string }> }>(
+    sim,
+    'POST',
+    `/__sim/flows/${flowNamed(flow)._id}/steps/${importStep(flow)}/errors`,
+    { occurredAt: new Date(clock.now()).toISOString(), ...body },
+  );
+const stepErrors = (flow: string) =>
+  admin<{ open: Array<{ errorId: string; retryDataKey?: string }>; resolved: unknown[] }>(
+    sim,
+    'GET',
+    `/__sim/flows/${flowNamed(flow)._id}/steps/${importStep(flow)}/errors`,
+  );
 const stats = () => admin<StatsSnapshot>(sim, 'GET', '/__sim/stats');
 const flowRuns = (flow: string) => admin<Array<{ _jobId: string }>>(sim, 'GET', `/__sim/flows/${flowNamed(flow)._id}/runs`);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -151,7 +176,9 @@ afterEach(() => {
 
 describe('retrying intermittent errors', () => {
   it('submits each record once after minAge, sees it resolved, counts it succeeded', async () => {
-    retrier = newRetrier([policy({ name: 'intermittent', match: { classification: ['intermittent'] }, action: 'retry', minAge: 10 * MINUTE })]);
+    retrier = newRetrier([
+      policy({ name: 'intermittent', match: { classification: ['intermittent'] }, action: 'retry', minAge: 10 * MINUTE }),
+    ]);
     const { created } = await addErrors('Orders to NetSuite', { count: 5, classification: 'intermittent' });
 
     await poll(); // too young
@@ -182,7 +209,14 @@ describe('retrying intermittent errors', () => {
 describe('records whose retry keeps failing', () => {
   it('are submitted exactly maxAttempts times at the backoff times, then RetryExhausted fires once and resolves once', async () => {
     retrier = newRetrier([
-      policy({ name: 'flaky', match: { classification: ['rate_limit'] }, action: 'retry_with_backoff', minAge: 0, maxAttempts: 3, backoff: { initial: 15 * MINUTE, factor: 2, max: 4 * HOUR } }),
+      policy({
+        name: 'flaky',
+        match: { classification: ['rate_limit'] },
+        action: 'retry_with_backoff',
+        minAge: 0,
+        maxAttempts: 3,
+        backoff: { initial: 15 * MINUTE, factor: 2, max: 4 * HOUR },
+      }),
     ]);
     await admin(sim, 'POST', '/__sim/retry-behaviour', { flowId: flowNamed('Orders to NetSuite')._id, outcome: 'fail' });
     const { created } = await addErrors('Orders to NetSuite', { count: 4, classification: 'rate_limit', message: 'Too many requests' });
@@ -208,7 +242,14 @@ describe('records whose retry keeps failing', () => {
     expect(firing).toMatchObject({
       status: 'firing',
       fingerprint: `RetryExhausted:${stepKey('Orders to NetSuite')}`,
-      labels: { kind: 'RetryExhausted', resource: stepKey('Orders to NetSuite'), target: TARGET, flow: flowNamed('Orders to NetSuite')._id, step: importStep('Orders to NetSuite'), severity: 'warning' },
+      labels: {
+        kind: 'RetryExhausted',
+        resource: stepKey('Orders to NetSuite'),
+        target: TARGET,
+        flow: flowNamed('Orders to NetSuite')._id,
+        step: importStep('Orders to NetSuite'),
+        severity: 'warning',
+      },
       annotations: { total: 4, error: '4× Too many requests' },
     });
     // Raised at the first poll after the third attempt was seen failing (45 → 50 minutes).
@@ -219,7 +260,12 @@ describe('records whose retry keeps failing', () => {
     await admin(sim, 'DELETE', `/__sim/flows/${flowNamed('Orders to NetSuite')._id}/steps/${importStep('Orders to NetSuite')}/errors`);
     const after = [...(await poll()), ...(await poll())];
     expect(after).toHaveLength(1);
-    expect(after[0]).toMatchObject({ status: 'resolved', fingerprint: firing?.fingerprint, startsAt: firing?.startsAt, transitionId: `${firing?.fingerprint}|resolved|${firing?.startsAt}` });
+    expect(after[0]).toMatchObject({
+      status: 'resolved',
+      fingerprint: firing?.fingerprint,
+      startsAt: firing?.startsAt,
+      transitionId: `${firing?.fingerprint}|resolved|${firing?.startsAt}`,
+    });
     expect(total('succeeded')).toBe(0); // gone by hand, not by a retry
     expect(await retrier.ledger.activeResources(TARGET)).toEqual(new Set());
   });
@@ -228,8 +274,13 @@ describe('records whose retry keeps failing', () => {
 describe('batches, pages and budget', () => {
   it('2,500 matching errors on one step (25 pages) go out in batches of 1,000 / 1,000 / 500', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({ write: (chunk, _enc, done) => void (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) });
-    retrier = newRetrier([policy({ name: 'bulk', match: { flows: ['Orders*'] }, action: 'retry', minAge: 0, budget: { recordsPerHour: 10_000 } })], { logger: createLogger({ level: 'info' }, sink) });
+    const sink = new Writable({
+      write: (chunk, _enc, done) => void (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()),
+    });
+    retrier = newRetrier(
+      [policy({ name: 'bulk', match: { flows: ['Orders*'] }, action: 'retry', minAge: 0, budget: { recordsPerHour: 10_000 } })],
+      { logger: createLogger({ level: 'info' }, sink) },
+    );
     await addErrors('Orders to NetSuite', { count: 2500, classification: 'value' });
     await admin(sim, 'POST', '/__sim/stats/reset');
 
@@ -243,14 +294,21 @@ describe('batches, pages and budget', () => {
     expect(listing?.[1]['200']).toBe(25);
     const batches = lines.filter((l) => l.msg === 'retry batch submitted');
     expect(batches.map((b) => b.count)).toEqual([1000, 1000, 500]);
-    expect(batches[0]).toMatchObject({ policy: 'bulk', flow: flowNamed('Orders to NetSuite')._id, step: importStep('Orders to NetSuite'), target: TARGET });
+    expect(batches[0]).toMatchObject({
+      policy: 'bulk',
+      flow: flowNamed('Orders to NetSuite')._id,
+      step: importStep('Orders to NetSuite'),
+      target: TARGET,
+    });
     // Never the record data, and no keys at info level.
     expect(JSON.stringify(lines)).not.toMatch(/retryDataKeys|"message"/);
     expect(total('submitted')).toBe(2500);
   });
 
   it('a budget of 100 records an hour lets 100 of 1,000 through; the rest are skipped_budget until the next hour', async () => {
-    retrier = newRetrier([policy({ name: 'capped', match: { classification: ['intermittent'] }, action: 'retry', minAge: 0, budget: { recordsPerHour: 100 } })]);
+    retrier = newRetrier([
+      policy({ name: 'capped', match: { classification: ['intermittent'] }, action: 'retry', minAge: 0, budget: { recordsPerHour: 100 } }),
+    ]);
     // retryAt: null: the platform's own retries of these are over.
     await addErrors('Orders to NetSuite', { count: 1000, classification: 'intermittent', retryAt: null });
 
@@ -273,7 +331,16 @@ describe('batches, pages and budget', () => {
   });
 
   it('dryRun sends nothing, records no attempt, and counts what it would have sent', async () => {
-    retrier = newRetrier([policy({ name: 'rehearsal', match: { classification: ['intermittent'] }, action: 'retry', minAge: 0, dryRun: true, budget: { recordsPerHour: 30 } })]);
+    retrier = newRetrier([
+      policy({
+        name: 'rehearsal',
+        match: { classification: ['intermittent'] },
+        action: 'retry',
+        minAge: 0,
+        dryRun: true,
+        budget: { recordsPerHour: 30 },
+      }),
+    ]);
     await addErrors('Orders to NetSuite', { count: 40, classification: 'intermittent', retryAt: null });
     await poll();
     const s = await stats();
@@ -288,7 +355,7 @@ describe('batches, pages and budget', () => {
   });
 });
 
-describe('the platform\'s answers', () => {
+describe("the platform's answers", () => {
   it('422 inactive_flow: skipped_disabled, no attempt burned, retried once the flow is enabled again', async () => {
     retrier = newRetrier([policy({ name: 'archive', match: { flows: ['Archive'] }, action: 'retry', minAge: 0, maxAttempts: 1 })]);
     await addErrors('Archive', { count: 3, classification: 'value' });
@@ -313,7 +380,8 @@ describe('the platform\'s answers', () => {
     class RacingHttp extends HttpClient {
       override request<T>(opts: RequestOptions) {
         // Someone resolves the errors between our listing and our retry call.
-        if (opts.method === 'POST' && opts.path.endsWith('/retry')) sim.world.clearErrors(flowNamed('Customers')._id, importStep('Customers'));
+        if (opts.method === 'POST' && opts.path.endsWith('/retry'))
+          sim.world.clearErrors(flowNamed('Customers')._id, importStep('Customers'));
         return super.request<T>(opts);
       }
     }
@@ -340,7 +408,9 @@ describe('the platform\'s answers', () => {
 
 describe('reruns', () => {
   it('rerun_flow re-runs a flow for errors without a retryDataKey, once per cooldown, and counts the outcome', async () => {
-    retrier = newRetrier([policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, cooldown: 30 * MINUTE })]);
+    retrier = newRetrier([
+      policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, cooldown: 30 * MINUTE }),
+    ]);
     await addErrors('Customers', { count: 3, classification: 'connection' });
     await admin(sim, 'POST', '/__sim/retry-behaviour', { flowId: flowNamed('Customers')._id, outcome: 'fail', times: 3 });
 
@@ -364,7 +434,15 @@ describe('reruns', () => {
   it('rerun_sync re-runs a failed Data Loader sync; 409 sync_job_already_queued is skipped', async () => {
     const syncId = world.syncs[0]!._id;
     // A sync run carries its integration's id (the provider reads no integration names).
-    retrier = newRetrier([policy({ name: 'syncs', match: { integrations: [world.syncs[0]!._integrationId] }, action: 'rerun_sync', minAge: 0, cooldown: 10 * MINUTE })]);
+    retrier = newRetrier([
+      policy({
+        name: 'syncs',
+        match: { integrations: [world.syncs[0]!._integrationId] },
+        action: 'rerun_sync',
+        minAge: 0,
+        cooldown: 10 * MINUTE,
+      }),
+    ]);
     await admin(sim, 'POST', `/__sim/syncs/${syncId}/run-behaviour`, { behaviour: 'complete' });
     await poll();
     expect(total('submitted')).toBe(1);
@@ -376,7 +454,17 @@ describe('reruns', () => {
     // A failed run while another one is already queued: 409, nothing counted, no attempt left behind.
     await admin(sim, 'POST', `/__sim/syncs/${syncId}/fail`, {});
     await admin(sim, 'POST', `/__sim/syncs/${syncId}/start`, {});
-    const job = { kind: 'sync' as const, target: TARGET, cycle: 'x', resource: `celigo/${TARGET}/sync/${syncId}`, syncId, integrationId: world.syncs[0]!._integrationId, name: 'Orders sync', runId: 'failed-run', status: 'failed' as const };
+    const job = {
+      kind: 'sync' as const,
+      target: TARGET,
+      cycle: 'x',
+      resource: `celigo/${TARGET}/sync/${syncId}`,
+      syncId,
+      integrationId: world.syncs[0]!._integrationId,
+      name: 'Orders sync',
+      runId: 'failed-run',
+      status: 'failed' as const,
+    };
     clock.advance(20 * MINUTE);
     counted = [];
     await retrier.process(job);
@@ -389,7 +477,10 @@ describe('reruns', () => {
 describe('retries that respect the platform', () => {
   it("reads the queued run's job id from _jobId", async () => {
     const { lines, logger } = logged();
-    retrier = newRetrier([policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, cooldown: 30 * MINUTE })], { logger });
+    retrier = newRetrier(
+      [policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, cooldown: 30 * MINUTE })],
+      { logger },
+    );
     await addErrors('Customers', { count: 2, classification: 'connection' });
     await poll();
     const runs = await flowRuns('Customers');
@@ -397,32 +488,52 @@ describe('retries that respect the platform', () => {
     expect(lines.find((l) => l.msg === 'flow re-run submitted')).toMatchObject({ count: 2, jobIds: [runs[0]!._jobId] });
   });
 
-  it.each(['empty', 'no-job-id'] as const)('a flow run answered 200 without a job (%s) spends no attempt and no cooldown: not_queued, run again next cycle', async (answer) => {
-    const { lines, logger } = logged();
-    retrier = newRetrier([policy({ name: 'connection', match: { classification: ['connection'] }, action: 'rerun_flow', minAge: 0, maxAttempts: 1, cooldown: 30 * MINUTE })], { logger });
-    await addErrors('Customers', { count: 3, classification: 'connection' });
-    await admin(sim, 'POST', `/__sim/flows/${flowNamed('Customers')._id}/run-behaviour`, { answer, times: 1 });
+  it.each(['empty', 'no-job-id'] as const)(
+    'a flow run answered 200 without a job (%s) spends no attempt and no cooldown: not_queued, run again next cycle',
+    async (answer) => {
+      const { lines, logger } = logged();
+      retrier = newRetrier(
+        [
+          policy({
+            name: 'connection',
+            match: { classification: ['connection'] },
+            action: 'rerun_flow',
+            minAge: 0,
+            maxAttempts: 1,
+            cooldown: 30 * MINUTE,
+          }),
+        ],
+        { logger },
+      );
+      await addErrors('Customers', { count: 3, classification: 'connection' });
+      await admin(sim, 'POST', `/__sim/flows/${flowNamed('Customers')._id}/run-behaviour`, { answer, times: 1 });
 
-    await poll();
-    expect((await stats()).byEndpoint['POST /v1/flows/{_id}/run']).toEqual({ '200': 1 });
-    expect(await flowRuns('Customers')).toHaveLength(0);
-    expect(total('submitted')).toBe(0);
-    expect(await metric('connection', 'not_queued')).toBe(3);
-    expect(lines.find((l) => l.msg === 'flow re-run not queued (answer without _jobId); trying again next cycle')).toMatchObject({ policy: 'connection', count: 3 });
-    expect(await retrier.ledger.entries(stepKey('Customers'))).toEqual(new Map());
+      await poll();
+      expect((await stats()).byEndpoint['POST /v1/flows/{_id}/run']).toEqual({ '200': 1 });
+      expect(await flowRuns('Customers')).toHaveLength(0);
+      expect(total('submitted')).toBe(0);
+      expect(await metric('connection', 'not_queued')).toBe(3);
+      expect(lines.find((l) => l.msg === 'flow re-run not queued (answer without _jobId); trying again next cycle')).toMatchObject({
+        policy: 'connection',
+        count: 3,
+      });
+      expect(await retrier.ledger.entries(stepKey('Customers'))).toEqual(new Map());
 
-    clock.advance(MINUTE); // well inside the cooldown: none was started
-    await poll();
-    expect(await flowRuns('Customers')).toHaveLength(1);
-    expect(await metric('connection', 'submitted')).toBe(3); // maxAttempts 1 was still there
-    clock.advance(MINUTE);
-    await poll();
-    expect(await metric('connection', 'succeeded')).toBe(3);
-    expect((await retrier.status())[0]?.lastHour).toMatchObject({ not_queued: 3, submitted: 3, succeeded: 3 });
-  });
+      clock.advance(MINUTE); // well inside the cooldown: none was started
+      await poll();
+      expect(await flowRuns('Customers')).toHaveLength(1);
+      expect(await metric('connection', 'submitted')).toBe(3); // maxAttempts 1 was still there
+      clock.advance(MINUTE);
+      await poll();
+      expect(await metric('connection', 'succeeded')).toBe(3);
+      expect((await retrier.status())[0]?.lastHour).toMatchObject({ not_queued: 3, submitted: 3, succeeded: 3 });
+    },
+  );
 
   it("never submits a record before the platform's own retry (retryAt); minAge stays a floor", async () => {
-    retrier = newRetrier([policy({ name: 'intermittent', match: { classification: ['intermittent'] }, action: 'retry', minAge: 2 * MINUTE })]);
+    retrier = newRetrier([
+      policy({ name: 'intermittent', match: { classification: ['intermittent'] }, action: 'retry', minAge: 2 * MINUTE }),
+    ]);
     const platform = await addErrors('Orders to NetSuite', { count: 4, classification: 'intermittent', retryAt: iso(START + 20 * MINUTE) });
     const ours = await addErrors('Orders to NetSuite', { count: 2, classification: 'intermittent', retryAt: null });
     const keysOf = (list: typeof ours) => list.created.map((e) => e.retryDataKey).sort();
@@ -454,7 +565,12 @@ describe('retries that respect the platform', () => {
     await poll();
     expect(await metric('values', 'submitted')).toBe(5);
     // ... and a person resolves those two by hand before the next poll.
-    const { resolved } = await admin<{ resolved: Array<{ resolvedBy: string }> }>(sim, 'POST', `/__sim/flows/${flowNamed('Orders to NetSuite')._id}/steps/${importStep('Orders to NetSuite')}/resolve`, {});
+    const { resolved } = await admin<{ resolved: Array<{ resolvedBy: string }> }>(
+      sim,
+      'POST',
+      `/__sim/flows/${flowNamed('Orders to NetSuite')._id}/steps/${importStep('Orders to NetSuite')}/resolve`,
+      {},
+    );
     expect(resolved).toHaveLength(2);
 
     clock.advance(MINUTE);

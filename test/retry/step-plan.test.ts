@@ -1,12 +1,26 @@
 // The pure part of a step job, as tables: who owns each open error, the ledger units open now,
 // the keyed records to send (oldest first, once each), and how resolutions become verdicts.
 import { describe, expect, it } from 'vitest';
-import { compilePolicies, keyedOldestFirst, openUnitsOf, ownersOf, RERUN_FLOW, ResolutionLookup, verdictsOf, type StepError } from '../../src/retry/index.ts';
+import {
+  compilePolicies,
+  keyedOldestFirst,
+  openUnitsOf,
+  ownersOf,
+  RERUN_FLOW,
+  ResolutionLookup,
+  verdictsOf,
+  type StepError,
+} from '../../src/retry/index.ts';
 import type { LedgerEntry } from '../../src/retry/index.ts';
 import { policy } from './helpers.ts';
 
 const ctx = { target: 'prod', flowId: 'f1', flowName: 'Orders', stepId: 's1' };
-const err = (errorId: string, extra: Partial<StepError> = {}): StepError => ({ errorId, message: 'Read timed out', classification: 'intermittent', ...extra });
+const err = (errorId: string, extra: Partial<StepError> = {}): StepError => ({
+  errorId,
+  message: 'Read timed out',
+  classification: 'intermittent',
+  ...extra,
+});
 
 const policies = compilePolicies([
   policy({ name: 'keyed', match: { classification: ['intermittent'] }, action: 'retry' }),
@@ -22,7 +36,7 @@ describe('a step job, planned', () => {
     err('e5', { classification: 'value', retryDataKey: 'k5' }),
   ];
 
-  it('the first matching policy owns each error; errors no policy matches are nobody\'s', () => {
+  it("the first matching policy owns each error; errors no policy matches are nobody's", () => {
     const owned = ownersOf(open, policies, ctx);
     expect([...owned].map(([p, errors]) => [p.name, errors.map((e) => e.errorId)])).toEqual([
       ['keyed', ['e1', 'e2', 'e3']],
@@ -42,7 +56,8 @@ describe('a step job, planned', () => {
   });
 
   it('a resolution after our submission by the platform is succeeded; by someone else resolved_by_user; none unverified', () => {
-    const entry = (last: number, extra: Partial<LedgerEntry> = {}) => ({ st: 'pending', n: 1, max: 3, next: 0, last, p: 'keyed', r: 1, ...extra }) as LedgerEntry;
+    const entry = (last: number, extra: Partial<LedgerEntry> = {}) =>
+      ({ st: 'pending', n: 1, max: 3, next: 0, last, p: 'keyed', r: 1, ...extra }) as LedgerEntry;
     const submitted = Date.parse('2025-03-01T11:00:00Z');
     const gone: Array<[string, LedgerEntry]> = [
       ['k1', entry(submitted)],

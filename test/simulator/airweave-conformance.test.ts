@@ -68,11 +68,19 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
   }
 
   /** Calls the API, expects `status`, validates the answer against the contract, records the coverage. */
-  async function call(template: string, path: string, status: number, headers: Record<string, string> = credential(template)): Promise<ApiAnswer> {
+  async function call(
+    template: string,
+    path: string,
+    status: number,
+    headers: Record<string, string> = credential(template),
+  ): Promise<ApiAnswer> {
     const res = await fetch(new URL(path, sim.url), { headers });
     const text = await res.text();
     expect(res.status, `${path} answered ${res.status}: ${text}`).toBe(status);
-    expect(contract.answerProblems('GET', template, { status, text, contentType: res.headers.get('content-type') }), `${path} ${text.slice(0, 500)}`).toEqual([]);
+    expect(
+      contract.answerProblems('GET', template, { status, text, contentType: res.headers.get('content-type') }),
+      `${path} ${text.slice(0, 500)}`,
+    ).toEqual([]);
     validated.add(`GET ${template} ${status}`);
     return { status: res.status, headers: res.headers, text, body: JSON.parse(text) as unknown };
   }
@@ -87,7 +95,20 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
 
   it('the checker catches drift in a job', () => {
     const schema = contract.responseSchema('GET', SOURCE_JOBS, 200) ?? {};
-    const good = { id: '770e8400-e29b-41d4-a716-446655440002', source_connection_id: '770e8400-e29b-41d4-a716-446655440002', status: 'RUNNING', started_at: null, completed_at: null, duration_seconds: null, entities_inserted: 0, entities_updated: 0, entities_deleted: 0, entities_failed: 0, error: null, error_details: null };
+    const good = {
+      id: '770e8400-e29b-41d4-a716-446655440002',
+      source_connection_id: '770e8400-e29b-41d4-a716-446655440002',
+      status: 'RUNNING',
+      started_at: null,
+      completed_at: null,
+      duration_seconds: null,
+      entities_inserted: 0,
+      entities_updated: 0,
+      entities_deleted: 0,
+      entities_failed: 0,
+      error: null,
+      error_details: null,
+    };
     expect(contract.problems('drift-ok', schema, [good])).toEqual([]);
     const { error: _dropped, ...missing } = good;
     const problems = contract.problems('drift', schema, [{ ...missing, status: 'running', extra: 1, entities_failed: 1.5 }]).join('\n');
@@ -100,7 +121,11 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
   it('GET /source-connections/{id}/jobs: every job of every status carries every field of the contract, newest first', async () => {
     const statuses = new Set<string>();
     for (const s of world.syncs) {
-      const answer = await call(SOURCE_JOBS, `/source-connections/${s.sourceConnectionId}/jobs?limit=${contract.bound('GET', SOURCE_JOBS, 'limit', 'maximum')}`, 200);
+      const answer = await call(
+        SOURCE_JOBS,
+        `/source-connections/${s.sourceConnectionId}/jobs?limit=${contract.bound('GET', SOURCE_JOBS, 'limit', 'maximum')}`,
+        200,
+      );
       const jobs = answer.body as Array<Record<string, unknown>>;
       expect(Array.isArray(jobs)).toBe(true);
       expect(jobs).toHaveLength(s.jobs);
@@ -121,7 +146,12 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
 
   it('a failed job carries error and error_details; a running one has no completed_at or duration', async () => {
     const broken = await call(SOURCE_JOBS, `/source-connections/${sync('Broken').sourceConnectionId}/jobs`, 200);
-    expect((broken.body as unknown[])[0]).toMatchObject({ status: 'FAILED', error: 'Token expired', error_details: expect.any(Object), completed_at: expect.any(String) });
+    expect((broken.body as unknown[])[0]).toMatchObject({
+      status: 'FAILED',
+      error: 'Token expired',
+      error_details: expect.any(Object),
+      completed_at: expect.any(String),
+    });
     const busy = await call(SOURCE_JOBS, `/source-connections/${sync('Busy').sourceConnectionId}/jobs`, 200);
     expect((busy.body as unknown[])[0]).toMatchObject({ status: 'RUNNING', completed_at: null, duration_seconds: null, error: null });
   });
@@ -156,11 +186,21 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
     expect((await call(SYNC_JOBS, '/v1/sync/jobs', 200)).body).toHaveLength(total);
   });
 
-  it('GET /v1/sync/jobs: sync_name, a failed job\'s failed_at and error, the repeatable status filter', async () => {
+  it("GET /v1/sync/jobs: sync_name, a failed job's failed_at and error, the repeatable status filter", async () => {
     const all = (await call(SYNC_JOBS, '/v1/sync/jobs', 200)).body as Array<Record<string, unknown>>;
     const broken = all.find((j) => j.id === sync('Broken').latestJobId);
-    expect(broken).toMatchObject({ sync_id: sync('Broken').id, sync_name: 'Broken', status: 'failed', failed_at: expect.any(String), completed_at: null, error: 'Token expired' });
-    const filtered = (await call(SYNC_JOBS, '/v1/sync/jobs?status=failed&status=in_progress', 200)).body as Array<{ status: string; sync_name: string }>;
+    expect(broken).toMatchObject({
+      sync_id: sync('Broken').id,
+      sync_name: 'Broken',
+      status: 'failed',
+      failed_at: expect.any(String),
+      completed_at: null,
+      error: 'Token expired',
+    });
+    const filtered = (await call(SYNC_JOBS, '/v1/sync/jobs?status=failed&status=in_progress', 200)).body as Array<{
+      status: string;
+      sync_name: string;
+    }>;
     expect(filtered.map((j) => `${j.sync_name}:${j.status}`).sort()).toEqual(['Broken:failed', 'Busy:in_progress', 'Stopping:in_progress']);
   });
 
@@ -215,7 +255,8 @@ describe('simulated Airweave conformance with the Airweave contract', () => {
   it('covered every Airweave route with every status it can produce, plus 401 and 429', () => {
     const missing: string[] = [];
     for (const route of AIRWEAVE_ROUTES) {
-      for (const status of [...route.statuses, 401]) if (!validated.has(`${route.method} ${route.template} ${status}`)) missing.push(`${route.method} ${route.template} ${status}`);
+      for (const status of [...route.statuses, 401])
+        if (!validated.has(`${route.method} ${route.template} ${status}`)) missing.push(`${route.method} ${route.template} ${status}`);
     }
     expect(missing).toEqual([]);
     expect([...validated].some((key) => key.endsWith(' 429'))).toBe(true);

@@ -2,7 +2,14 @@
 // additions, per-API credentials and routing by path prefix beside integrator.io.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveScenario, startSimulator, type AirweaveSummary, type NeoSummary, type NeoSyncRun, type Simulator } from '../../src/simulator/index.ts';
+import {
+  resolveScenario,
+  startSimulator,
+  type AirweaveSummary,
+  type NeoSummary,
+  type NeoSyncRun,
+  type Simulator,
+} from '../../src/simulator/index.ts';
 import { admin, api, manualClock } from './helpers.ts';
 
 describe('scenarios', () => {
@@ -10,7 +17,12 @@ describe('scenarios', () => {
     const s = resolveScenario('default');
     expect(s.airweave.syncs.map((x) => x.history.at(-1))).toEqual(['failed', 'completed', 'completed']);
     expect(s.airweave.syncs.map((x) => x.entitiesFailed)).toEqual([0, 7, 0]);
-    expect(s.neo.integrations.map((i) => `${i.name}:${i.state}`)).toEqual(['connectwise:connected', 'autotask:connected', 'halopsa:not_connected', 'm365:does_not_sync']);
+    expect(s.neo.integrations.map((i) => `${i.name}:${i.state}`)).toEqual([
+      'connectwise:connected',
+      'autotask:connected',
+      'halopsa:not_connected',
+      'm365:does_not_sync',
+    ]);
   });
 
   it('the empty scenario has none; a file spec without the sections keeps the default ones', () => {
@@ -29,7 +41,8 @@ describe('scenarios', () => {
       const get = (sim: Simulator) => api(sim, '/v1/sync/jobs', { token: 'sim-token' });
       expect((await get(a)).text).toBe((await get(b)).text);
       expect((await get(a)).text).not.toBe((await get(c)).text);
-      const runs = (sim: Simulator) => api(sim, '/public-api/integrations/autotask/sync-runs').then((r) => JSON.stringify((r.body as { data: unknown }).data));
+      const runs = (sim: Simulator) =>
+        api(sim, '/public-api/integrations/autotask/sync-runs').then((r) => JSON.stringify((r.body as { data: unknown }).data));
       expect(await runs(a)).toBe(await runs(b));
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
@@ -37,8 +50,12 @@ describe('scenarios', () => {
   });
 
   it('rejects a malformed airweave or neo section with the field path', () => {
-    expect(() => resolveScenario({ airweave: { entities: [{ name: 'x', history: ['in_progress' as 'running'] }] } })).toThrow(/airweave\.entities\.0\.history\.0/);
-    expect(() => resolveScenario({ neo: { integrations: [{ name: 'x', state: 'gone' as 'unknown' }] } })).toThrow(/neo\.integrations\.0\.state/);
+    expect(() => resolveScenario({ airweave: { entities: [{ name: 'x', history: ['in_progress' as 'running'] }] } })).toThrow(
+      /airweave\.entities\.0\.history\.0/,
+    );
+    expect(() => resolveScenario({ neo: { integrations: [{ name: 'x', state: 'gone' as 'unknown' }] } })).toThrow(
+      /neo\.integrations\.0\.state/,
+    );
   });
 });
 
@@ -64,12 +81,27 @@ describe('the admin API for Airweave and Neo', () => {
 
   it('start, then succeed, finishes the same Airweave job; fail without a running job appends one', async () => {
     const syncId = aw.syncs[1]?.id ?? '';
-    const started = await admin<{ sourceConnectionJob: { id: string; status: string } }>(sim, 'POST', `/__sim/airweave/jobs/${syncId}/start`, {});
+    const started = await admin<{ sourceConnectionJob: { id: string; status: string } }>(
+      sim,
+      'POST',
+      `/__sim/airweave/jobs/${syncId}/start`,
+      {},
+    );
     expect(started.sourceConnectionJob.status).toBe('RUNNING');
     clock.advance(60_000);
-    const done = await admin<{ sourceConnectionJob: { id: string; status: string; entities_failed: number } }>(sim, 'POST', `/__sim/airweave/jobs/${syncId}/succeed`, { entitiesFailed: 3 });
+    const done = await admin<{ sourceConnectionJob: { id: string; status: string; entities_failed: number } }>(
+      sim,
+      'POST',
+      `/__sim/airweave/jobs/${syncId}/succeed`,
+      { entitiesFailed: 3 },
+    );
     expect(done.sourceConnectionJob).toMatchObject({ id: started.sourceConnectionJob.id, status: 'COMPLETED', entities_failed: 3 });
-    const failed = await admin<{ syncJob: { id: string; status: string; error: string } }>(sim, 'POST', `/__sim/airweave/jobs/${syncId}/fail`, { error: 'boom' });
+    const failed = await admin<{ syncJob: { id: string; status: string; error: string } }>(
+      sim,
+      'POST',
+      `/__sim/airweave/jobs/${syncId}/fail`,
+      { error: 'boom' },
+    );
     expect(failed.syncJob).toMatchObject({ status: 'failed', error: 'boom' });
     expect(failed.syncJob.id).not.toBe(started.sourceConnectionJob.id);
     expect(await latestSc(syncId)).toMatchObject({ id: failed.syncJob.id, status: 'FAILED' });
@@ -90,7 +122,10 @@ describe('the admin API for Airweave and Neo', () => {
   it('answers 404 for an unknown sync and 400 for a bad body', async () => {
     const unknown = await fetch(`${sim.url}/__sim/airweave/jobs/nope/fail`, { method: 'POST', body: '{}' });
     expect(unknown.status).toBe(404);
-    const bad = await fetch(`${sim.url}/__sim/airweave/jobs/${aw.syncs[0]?.id}/succeed`, { method: 'POST', body: JSON.stringify({ entitiesFailed: -1 }) });
+    const bad = await fetch(`${sim.url}/__sim/airweave/jobs/${aw.syncs[0]?.id}/succeed`, {
+      method: 'POST',
+      body: JSON.stringify({ entitiesFailed: -1 }),
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -109,11 +144,15 @@ describe('the admin API for Airweave and Neo', () => {
     const again = await admin<NeoSyncRun>(sim, 'POST', '/__sim/neo/integrations/connectwise/runs', { status: 'SUCCESS', newRun: true });
     expect(again.run_id).not.toBe(running.run_id);
     const summary = await admin<NeoSummary>(sim, 'GET', '/__sim/neo');
-    expect(summary.integrations.find((i) => i.name === 'connectwise')).toMatchObject({ latestRunId: again.run_id, latestStatus: 'SUCCESS' });
+    expect(summary.integrations.find((i) => i.name === 'connectwise')).toMatchObject({
+      latestRunId: again.run_id,
+      latestStatus: 'SUCCESS',
+    });
   });
 
   it('integration states: not_connected, does_not_sync, unknown (forgotten), and a new connected one', async () => {
-    const code = async (name: string) => ((await api(sim, `/public-api/integrations/${name}/sync-runs`)).body as { error?: { code: string } }).error?.code;
+    const code = async (name: string) =>
+      ((await api(sim, `/public-api/integrations/${name}/sync-runs`)).body as { error?: { code: string } }).error?.code;
     await admin(sim, 'POST', '/__sim/neo/integrations/autotask/state', { state: 'not_connected' });
     expect(await code('autotask')).toBe('integration_not_connected');
     await admin(sim, 'POST', '/__sim/neo/integrations/autotask/state', { state: 'does_not_sync' });
@@ -132,7 +171,9 @@ describe('the admin API for Airweave and Neo', () => {
     const res = await fetch(`${sim.url}/v1/sync/jobs`, { headers: { 'x-api-key': 'aw-rotated' } });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ detail: 'Not authenticated: send the API key as Authorization: Bearer <key>' });
-    const sc = await fetch(`${sim.url}/source-connections/${aw.syncs[0]!.sourceConnectionId}/jobs`, { headers: { authorization: 'Bearer aw-rotated' } });
+    const sc = await fetch(`${sim.url}/source-connections/${aw.syncs[0]!.sourceConnectionId}/jobs`, {
+      headers: { authorization: 'Bearer aw-rotated' },
+    });
     expect(sc.status).toBe(401);
     expect(await sc.json()).toEqual({ detail: 'Not authenticated: send the API key in the x-api-key header' });
     expect((await api(sim, '/v1/flows')).status).toBe(200);
@@ -142,7 +183,12 @@ describe('the admin API for Airweave and Neo', () => {
     expect((await api(sim, '/v1/flows', { token: 'everything' })).status).toBe(200);
     await admin(sim, 'POST', '/__sim/reset');
     expect((await api(sim, '/v1/sync/jobs')).status).toBe(200);
-    expect((await admin<NeoSummary>(sim, 'GET', '/__sim/neo')).integrations.map((i) => i.name)).toEqual(['connectwise', 'autotask', 'halopsa', 'm365']);
+    expect((await admin<NeoSummary>(sim, 'GET', '/__sim/neo')).integrations.map((i) => i.name)).toEqual([
+      'connectwise',
+      'autotask',
+      'halopsa',
+      'm365',
+    ]);
   });
 
   it('routes by path prefix: Airweave /v1/sync/jobs beside Celigo /v1/syncs…, each with its own 404 envelope', async () => {

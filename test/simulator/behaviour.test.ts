@@ -60,7 +60,8 @@ describe('simulator behaviour', () => {
   const errorsPath = () => `/__sim/flows/${flowId}/steps/${stepId}/errors`;
   const addErrors = async (body: Record<string, unknown>) =>
     (await admin<{ created: FlowStepError[] }>(sim, 'POST', errorsPath(), body)).created;
-  const stepErrors = () => admin<{ open: FlowStepError[]; resolved: Array<FlowStepError & { resolvedBy: string }> }>(sim, 'GET', errorsPath());
+  const stepErrors = () =>
+    admin<{ open: FlowStepError[]; resolved: Array<FlowStepError & { resolvedBy: string }> }>(sim, 'GET', errorsPath());
   const retry = (keys: string[], endpoint = 'retry') =>
     api(sim, `/v1/flows/${flowId}/${stepId}/${endpoint}`, { method: 'POST', body: { retryDataKeys: keys } });
   const keysOf = (errors: FlowStepError[]) => errors.map((e) => e.retryDataKey ?? '');
@@ -190,25 +191,41 @@ describe('simulator behaviour', () => {
       const { open } = await stepErrors();
       const retryAtOf = (e: FlowStepError | undefined) => open.find((x) => x.errorId === e?.errorId)?.retryAt;
       expect(open).toHaveLength(4);
-      expect([byDefault, later, none, value].map(retryAtOf)).toEqual(['2025-03-01T11:05:00.000Z', '2025-03-01T13:00:00.000Z', undefined, undefined]);
+      expect([byDefault, later, none, value].map(retryAtOf)).toEqual([
+        '2025-03-01T11:05:00.000Z',
+        '2025-03-01T13:00:00.000Z',
+        undefined,
+        undefined,
+      ]);
     });
 
     it('a person resolves errors by hand: they move to resolved with resolvedBy = that person, not the API user', async () => {
       const created = await addErrors({ count: 3, classification: 'value' });
-      const { resolved } = await admin<{ resolved: Array<{ errorId: string; resolvedBy: string }> }>(sim, 'POST', `/__sim/flows/${flowId}/steps/${stepId}/resolve`, {
-        retryDataKeys: [created[0]?.retryDataKey],
-        errorIds: [created[1]?.errorId],
-      });
+      const { resolved } = await admin<{ resolved: Array<{ errorId: string; resolvedBy: string }> }>(
+        sim,
+        'POST',
+        `/__sim/flows/${flowId}/steps/${stepId}/resolve`,
+        {
+          retryDataKeys: [created[0]?.retryDataKey],
+          errorIds: [created[1]?.errorId],
+        },
+      );
       expect(resolved.map((r) => r.errorId)).toEqual([created[0]?.errorId, created[1]?.errorId]);
-      const listed = (await api(sim, `/v1/flows/${flowId}/${stepId}/resolved`)).body as { resolved: Array<{ errorId: string; resolvedBy: string; resolvedAt: string }> };
-      expect(listed.resolved.map((r) => r.resolvedBy)).toEqual([expect.stringMatching(/^[0-9a-f]{24}$/), expect.stringMatching(/^[0-9a-f]{24}$/)]);
+      const listed = (await api(sim, `/v1/flows/${flowId}/${stepId}/resolved`)).body as {
+        resolved: Array<{ errorId: string; resolvedBy: string; resolvedAt: string }>;
+      };
+      expect(listed.resolved.map((r) => r.resolvedBy)).toEqual([
+        expect.stringMatching(/^[0-9a-f]{24}$/),
+        expect.stringMatching(/^[0-9a-f]{24}$/),
+      ]);
       expect(listed.resolved[0]?.resolvedBy).not.toBe(world.userId);
       expect(listed.resolved[0]?.resolvedAt).toBe(new Date(clock.now()).toISOString());
       expect((await stepErrors()).open.map((e) => e.errorId)).toEqual([created[2]?.errorId]);
     });
 
     it('errors carry any classification: the documented ones, another case, or an unknown value', async () => {
-      for (const classification of ['validation', 'data', 'system', 'Intermittent', 'quarantined']) await addErrors({ count: 1, classification });
+      for (const classification of ['validation', 'data', 'system', 'Intermittent', 'quarantined'])
+        await addErrors({ count: 1, classification });
       const { open } = await stepErrors();
       expect(open.map((e) => e.classification)).toEqual(['validation', 'data', 'system', 'Intermittent', 'quarantined']);
       expect(open[0]).toMatchObject({ source: 'user' });
@@ -219,7 +236,9 @@ describe('simulator behaviour', () => {
     it('admin-added errors show in the summary; clearing them empties the step', async () => {
       await addErrors({ count: 2, classification: 'missing', occurredAt: '2025-03-01T10:00:00.000Z' });
       await addErrors({ count: 1, classification: 'duplicate', occurredAt: '2025-03-01T11:30:00.000Z', code: 'DUP', message: 'dup' });
-      const summary = (await api(sim, `/v1/flows/${flowId}/errors`)).body as { flowErrors: Array<{ numError: number; lastErrorAt?: string }> };
+      const summary = (await api(sim, `/v1/flows/${flowId}/errors`)).body as {
+        flowErrors: Array<{ numError: number; lastErrorAt?: string }>;
+      };
       expect(summary.flowErrors[1]).toEqual({ _expOrImpId: stepId, numError: 3, lastErrorAt: '2025-03-01T11:30:00.000Z' });
       expect(await admin(sim, 'DELETE', errorsPath())).toEqual({ cleared: 3 });
       const after = (await api(sim, `/v1/flows/${flowId}/errors`)).body as { flowErrors: Array<{ numError: number }> };

@@ -65,9 +65,21 @@ describe('simulator conformance with the Celigo contract', () => {
     await emptySim?.close();
   });
 
-  const integration = (name: string) => first(world.integrations.filter((i) => i.name === name), `integration ${name}`);
-  const flow = (name: string) => first(world.flows.filter((f) => f.name === name), `flow ${name}`);
-  const sync = (name: string) => first(world.syncs.filter((s) => s.name === name), `sync ${name}`);
+  const integration = (name: string) =>
+    first(
+      world.integrations.filter((i) => i.name === name),
+      `integration ${name}`,
+    );
+  const flow = (name: string) =>
+    first(
+      world.flows.filter((f) => f.name === name),
+      `flow ${name}`,
+    );
+  const sync = (name: string) =>
+    first(
+      world.syncs.filter((s) => s.name === name),
+      `sync ${name}`,
+    );
   const step = (flowName: string, index: number) => {
     const found = flow(flowName).steps[index];
     if (found === undefined) throw new Error(`flow ${flowName} has no step ${index}`);
@@ -85,7 +97,10 @@ describe('simulator conformance with the Celigo contract', () => {
     const answer = await api(options.target ?? sim, path, { method, body: options.body, token: options.token });
     expect(answer.status, `${method} ${path} answered ${answer.status}: ${answer.text}`).toBe(status);
     const key = `${method} ${template} ${status}`;
-    expect(contract.answerProblems(method, template, { status, text: answer.text, contentType: answer.headers.get('content-type') }), `${key} body ${answer.text.slice(0, 500)}`).toEqual([]);
+    expect(
+      contract.answerProblems(method, template, { status, text: answer.text, contentType: answer.headers.get('content-type') }),
+      `${key} body ${answer.text.slice(0, 500)}`,
+    ).toEqual([]);
     if (options.code !== undefined) expect(answer.body).toMatchObject({ errors: [{ code: options.code }] });
     validated.add(key);
     return answer;
@@ -157,7 +172,9 @@ describe('simulator conformance with the Celigo contract', () => {
     expect(pages).toBe(3);
     expect(new Set(errorIds).size).toBe(5);
 
-    await check('GET', template, `/v1/flows/${flow('Orders')._id}/${step('Orders', 1)}/errors?after=abc`, 400, { code: 'invalid_query_params' });
+    await check('GET', template, `/v1/flows/${flow('Orders')._id}/${step('Orders', 1)}/errors?after=abc`, 400, {
+      code: 'invalid_query_params',
+    });
     await check('GET', template, `/v1/flows/${flow('Orders')._id}/${UNKNOWN_ID}/errors`, 404, { code: 'invalid_ref' });
     await check('GET', template, `/v1/flows/${UNKNOWN_ID}/${step('Orders', 1)}/errors`, 404, { code: 'invalid_ref' });
   });

@@ -45,7 +45,11 @@ describe('simulated Neo conformance with the Neo contract', () => {
   });
 
   /** Calls the API, expects `status`, validates the answer against the contract, records the coverage. */
-  async function check(path: string, status: number, options: { token?: string | null; code?: string; unknownRoute?: true } = {}): Promise<ApiAnswer> {
+  async function check(
+    path: string,
+    status: number,
+    options: { token?: string | null; code?: string; unknownRoute?: true } = {},
+  ): Promise<ApiAnswer> {
     const headers: Record<string, string> = {};
     if (options.token !== null) headers.authorization = `Bearer ${options.token ?? TOKEN}`;
     const res = await fetch(new URL(path, sim.url), { headers });
@@ -54,7 +58,11 @@ describe('simulated Neo conformance with the Neo contract', () => {
     const body = JSON.parse(text) as unknown;
     const key = `GET ${TEMPLATE} ${status}`;
     if (options.unknownRoute === true) expect(contract.envelopeProblems(body), `unknown route ${text.slice(0, 500)}`).toEqual([]);
-    else expect(contract.answerProblems('GET', TEMPLATE, { status, text, contentType: res.headers.get('content-type') }), `${key} body ${text.slice(0, 500)}`).toEqual([]);
+    else
+      expect(
+        contract.answerProblems('GET', TEMPLATE, { status, text, contentType: res.headers.get('content-type') }),
+        `${key} body ${text.slice(0, 500)}`,
+      ).toEqual([]);
     if (options.code !== undefined) expect(body).toMatchObject({ error: { code: options.code } });
     if (options.unknownRoute !== true) validated.add(key);
     return { status: res.status, headers: res.headers, text, body };
@@ -66,10 +74,22 @@ describe('simulated Neo conformance with the Neo contract', () => {
 
   it('the checker catches drift in a SyncRun', () => {
     const schema = contract.responseSchema('GET', TEMPLATE, 200) ?? {};
-    const run = { run_id: 'r', temporal_run_id: null, temporal_workflow_id: null, status: 'SUCCESS', started_at: null, finished_at: null, error: null, dashboard_message: null, activities: [] };
+    const run = {
+      run_id: 'r',
+      temporal_run_id: null,
+      temporal_workflow_id: null,
+      status: 'SUCCESS',
+      started_at: null,
+      finished_at: null,
+      error: null,
+      dashboard_message: null,
+      activities: [],
+    };
     const meta = { request_id: '770e8400-e29b-41d4-a716-446655440002', timings_ms: {} };
     expect(contract.problems('drift-ok', schema, { data: [run], meta })).toEqual([]);
-    const problems = contract.problems('drift', schema, { data: [{ ...run, status: 'DONE', extra: 1, activities: undefined }], meta: { request_id: 'nope' } }).join('\n');
+    const problems = contract
+      .problems('drift', schema, { data: [{ ...run, status: 'DONE', extra: 1, activities: undefined }], meta: { request_id: 'nope' } })
+      .join('\n');
     expect(problems).toMatch(/status must be equal to one of the allowed values/);
     expect(problems).toMatch(/must have required property 'activities'/);
     expect(problems).toMatch(/must have required property 'timings_ms'/);
@@ -85,7 +105,10 @@ describe('simulated Neo conformance with the Neo contract', () => {
     do {
       const path: string = `${TEMPLATE.replace('{name}', 'connectwise')}?page_size=4${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
       const answer = await check(path, 200);
-      const body = answer.body as { data: Array<{ run_id: string; status: string }>; meta: { pagination: { next_cursor: string | null; has_more: boolean } } };
+      const body = answer.body as {
+        data: Array<{ run_id: string; status: string }>;
+        meta: { pagination: { next_cursor: string | null; has_more: boolean } };
+      };
       ids.push(...body.data.map((r) => r.run_id));
       for (const r of body.data) statuses.add(r.status);
       expect(body.meta.pagination.has_more).toBe(body.meta.pagination.next_cursor !== null);
@@ -113,7 +136,10 @@ describe('simulated Neo conformance with the Neo contract', () => {
     expect(recent.data).toHaveLength(3);
     const older = (await check(`${base}?until=${encodeURIComponent(cut)}`, 200)).body as { data: unknown[] };
     expect(older.data).toHaveLength(4);
-    await admin(sim, 'POST', '/__sim/neo/integrations/kaseya/runs', { status: 'SUCCESS', startedAt: new Date(clock.now() - 31 * DAY).toISOString() });
+    await admin(sim, 'POST', '/__sim/neo/integrations/kaseya/runs', {
+      status: 'SUCCESS',
+      startedAt: new Date(clock.now() - 31 * DAY).toISOString(),
+    });
     expect(((await check(TEMPLATE.replace('{name}', 'kaseya'), 200)).body as { data: unknown[] }).data).toHaveLength(0);
   });
 
@@ -146,7 +172,7 @@ describe('simulated Neo conformance with the Neo contract', () => {
     await check(TEMPLATE.replace('{name}', 'connectwise'), 401, { token: 'neo_sk_wrong', code: 'invalid_token' });
   });
 
-  it('429 with Retry-After from Neo\'s own bucket; 500 from an injected fault', async () => {
+  it("429 with Retry-After from Neo's own bucket; 500 from an injected fault", async () => {
     await admin(sim, 'POST', '/__sim/rate-limit', { api: 'neo', burst: 1, refillPerSecond: 1 });
     await check(TEMPLATE.replace('{name}', 'connectwise'), 200);
     const limited = await check(TEMPLATE.replace('{name}', 'connectwise'), 429, { code: 'rate_limited' });

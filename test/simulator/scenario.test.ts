@@ -30,7 +30,11 @@ describe('named scenarios', () => {
     expect(summary.syncs.map((s) => s.latestStatus)).toEqual(['failed', 'completed']);
     const openErrors = allOpenErrors(world).reduce((sum, [, errors]) => sum + errors.length, 0);
     expect(openErrors).toBeGreaterThan(0);
-    const ids = [...summary.integrations.map((i) => i._id), ...summary.flows.flatMap((f) => [f._id, ...f.steps.map((s) => s.id)]), ...summary.syncs.map((s) => s._id)];
+    const ids = [
+      ...summary.integrations.map((i) => i._id),
+      ...summary.flows.flatMap((f) => [f._id, ...f.steps.map((s) => s.id)]),
+      ...summary.syncs.map((s) => s._id),
+    ];
     expect(ids.every((id) => OBJECT_ID.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });

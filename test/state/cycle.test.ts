@@ -52,7 +52,7 @@ describe('cycle claim', () => {
     expect(await store.beginCycle('t5', '2000', 60_000)).toEqual({ started: true });
   });
 
-  it('a claim whose owner is alive blocks; once its heartbeat is gone the next cycle takes over at once, and the old cycle\'s chunks are stale', async () => {
+  it("a claim whose owner is alive blocks; once its heartbeat is gone the next cycle takes over at once, and the old cycle's chunks are stale", async () => {
     await redis.set(keys.owner('alive'), '1', 'PX', 60_000);
     expect(await store.beginCycle('t6', '1000', 600_000, 'alive')).toEqual({ started: true });
     expect(await store.touchCycle('t6', '1000', 600_000, 'alive')).toBe(true);

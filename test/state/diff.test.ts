@@ -28,31 +28,52 @@ function run(runId: string, status: RunStatus, extra: Partial<Run> = {}): Run {
 }
 
 function snap(runId: string, status: RunStatus, firing: RunSnapshot['firing'] = {}, extra: Partial<RunSnapshot> = {}): RunSnapshot {
-  return { type: 'run', runId, status, firstSeenAt: new Date(T0 - HOUR).toISOString(), lastSuccessAt: new Date(T0 - HOUR).toISOString(), firing, ...extra };
+  return {
+    type: 'run',
+    runId,
+    status,
+    firstSeenAt: new Date(T0 - HOUR).toISOString(),
+    lastSuccessAt: new Date(T0 - HOUR).toISOString(),
+    firing,
+    ...extra,
+  };
 }
 
 const failing = { SyncFailed: { since: 'x', episode: 'r1' } };
 const names = (events: { labels: { kind: string }; status: string; update?: boolean }[]) =>
   events.map((e) => `${e.labels.kind}:${e.update ? 'update' : e.status}`);
 
-const partial = (runId: string, failed: number, extra: Partial<Run> = {}) => run(runId, 'succeeded', { counts: { read: 10, written: 10 - failed, failed }, ...extra });
+const partial = (runId: string, failed: number, extra: Partial<Run> = {}) =>
+  run(runId, 'succeeded', { counts: { read: 10, written: 10 - failed, failed }, ...extra });
 const partialOpen = { SyncPartial: { since: 'x', episode: 'r1' } };
 
 describe('diffRun: SyncPartial', () => {
   it.each<[string, RunSnapshot | undefined, Run, AlertRules, string[]]>([
     // case                                         previous                            observed                 rules                                expect
-    ['first observation, succeeded with failures',  undefined,                          partial('r1', 3),        rules,                               ['SyncPartial:firing']],
-    ['succeeded clean',                             snap('r0', 'succeeded'),            partial('r1', 0),        rules,                               []],
-    ['same partial run again',                      snap('r1', 'succeeded', partialOpen), partial('r1', 3),      rules,                               []],
-    ['a newer partial run',                         snap('r1', 'succeeded', partialOpen), partial('r2', 5),      rules,                               ['SyncPartial:update']],
-    ['a clean run resolves it',                     snap('r1', 'succeeded', partialOpen), partial('r2', 0),      rules,                               ['SyncPartial:resolved']],
-    ['under minRecords: quiet',                     snap('r0', 'succeeded'),            partial('r1', 2),        { ...rules, minPartialRecords: 3 },  []],
-    ['at minRecords: fires',                        snap('r0', 'succeeded'),            partial('r1', 3),        { ...rules, minPartialRecords: 3 },  ['SyncPartial:firing']],
-    ['under minRecords resolves an open one',       snap('r1', 'succeeded', partialOpen), partial('r2', 1),      { ...rules, minPartialRecords: 3 },  ['SyncPartial:resolved']],
-    ['a failed run keeps it (SyncFailed fires)',    snap('r1', 'succeeded', partialOpen), run('r2', 'failed'),   rules,                               ['SyncFailed:firing']],
-    ['a running run keeps it',                      snap('r1', 'succeeded', partialOpen), run('r2', 'running'),  rules,                               []],
-    ['failed records on a failed run: no SyncPartial', undefined,                       run('r1', 'failed', { counts: { failed: 4 } }), rules,        ['SyncFailed:firing']],
-    ['no counts at all (a platform without them)',  undefined,                          run('r1', 'succeeded', { counts: {} }), rules,                []],
+    ['first observation, succeeded with failures', undefined, partial('r1', 3), rules, ['SyncPartial:firing']],
+    ['succeeded clean', snap('r0', 'succeeded'), partial('r1', 0), rules, []],
+    ['same partial run again', snap('r1', 'succeeded', partialOpen), partial('r1', 3), rules, []],
+    ['a newer partial run', snap('r1', 'succeeded', partialOpen), partial('r2', 5), rules, ['SyncPartial:update']],
+    ['a clean run resolves it', snap('r1', 'succeeded', partialOpen), partial('r2', 0), rules, ['SyncPartial:resolved']],
+    ['under minRecords: quiet', snap('r0', 'succeeded'), partial('r1', 2), { ...rules, minPartialRecords: 3 }, []],
+    ['at minRecords: fires', snap('r0', 'succeeded'), partial('r1', 3), { ...rules, minPartialRecords: 3 }, ['SyncPartial:firing']],
+    [
+      'under minRecords resolves an open one',
+      snap('r1', 'succeeded', partialOpen),
+      partial('r2', 1),
+      { ...rules, minPartialRecords: 3 },
+      ['SyncPartial:resolved'],
+    ],
+    ['a failed run keeps it (SyncFailed fires)', snap('r1', 'succeeded', partialOpen), run('r2', 'failed'), rules, ['SyncFailed:firing']],
+    ['a running run keeps it', snap('r1', 'succeeded', partialOpen), run('r2', 'running'), rules, []],
+    [
+      'failed records on a failed run: no SyncPartial',
+      undefined,
+      run('r1', 'failed', { counts: { failed: 4 } }),
+      rules,
+      ['SyncFailed:firing'],
+    ],
+    ['no counts at all (a platform without them)', undefined, run('r1', 'succeeded', { counts: {} }), rules, []],
   ])('%s', (_case, prev, observed, r, expected) => {
     expect(names(diffRun(prev, observed, T0, r).events)).toEqual(expected);
   });
@@ -72,19 +93,19 @@ describe('diffRun: SyncPartial', () => {
 describe('diffRun: SyncFailed', () => {
   it.each<[string, RunSnapshot | undefined, Run, string[]]>([
     // case                                   previous                       observed                 expect
-    ['first observation, succeeded',          undefined,                     run('r1', 'succeeded'), []],
-    ['first observation, failed (start-up)',  undefined,                     run('r1', 'failed'),    ['SyncFailed:firing']],
-    ['first observation, running',            undefined,                     run('r1', 'running'),   []],
-    ['succeeded -> failed',                   snap('r0', 'succeeded'),       run('r1', 'failed'),    ['SyncFailed:firing']],
-    ['failed -> same failed run',             snap('r1', 'failed', failing), run('r1', 'failed'),    []],
-    ['failed -> a newer failed run',          snap('r1', 'failed', failing), run('r2', 'failed'),    ['SyncFailed:update']],
-    ['failed -> succeeded',                   snap('r1', 'failed', failing), run('r2', 'succeeded'), ['SyncFailed:resolved']],
-    ['failed -> running (retry in progress)', snap('r1', 'failed', failing), run('r2', 'running'),   []],
-    ['failed -> queued',                      snap('r1', 'failed', failing), run('r2', 'queued'),    []],
-    ['failed -> canceled',                    snap('r1', 'failed', failing), run('r2', 'canceled'),  []],
-    ['failed -> unknown status',              snap('r1', 'failed', failing), run('r2', 'unknown'),   []],
-    ['succeeded -> unknown status',           snap('r1', 'succeeded'),       run('r2', 'unknown'),   []],
-    ['succeeded -> canceled',                 snap('r1', 'succeeded'),       run('r2', 'canceled'),  []],
+    ['first observation, succeeded', undefined, run('r1', 'succeeded'), []],
+    ['first observation, failed (start-up)', undefined, run('r1', 'failed'), ['SyncFailed:firing']],
+    ['first observation, running', undefined, run('r1', 'running'), []],
+    ['succeeded -> failed', snap('r0', 'succeeded'), run('r1', 'failed'), ['SyncFailed:firing']],
+    ['failed -> same failed run', snap('r1', 'failed', failing), run('r1', 'failed'), []],
+    ['failed -> a newer failed run', snap('r1', 'failed', failing), run('r2', 'failed'), ['SyncFailed:update']],
+    ['failed -> succeeded', snap('r1', 'failed', failing), run('r2', 'succeeded'), ['SyncFailed:resolved']],
+    ['failed -> running (retry in progress)', snap('r1', 'failed', failing), run('r2', 'running'), []],
+    ['failed -> queued', snap('r1', 'failed', failing), run('r2', 'queued'), []],
+    ['failed -> canceled', snap('r1', 'failed', failing), run('r2', 'canceled'), []],
+    ['failed -> unknown status', snap('r1', 'failed', failing), run('r2', 'unknown'), []],
+    ['succeeded -> unknown status', snap('r1', 'succeeded'), run('r2', 'unknown'), []],
+    ['succeeded -> canceled', snap('r1', 'succeeded'), run('r2', 'canceled'), []],
   ])('%s', (_case, prev, observed, expected) => {
     expect(names(diffRun(prev, observed, T0, rules).events)).toEqual(expected);
   });
@@ -105,11 +126,22 @@ describe('diffRun: SyncFailed', () => {
   });
 
   it('the firing event carries labels, run id, counts, error text and the link', () => {
-    const [event] = diffRun(undefined, run('r9', 'failed', { error: 'boom', link: 'https://integrator.io/x' }), T0, { ...rules, severity: { SyncFailed: 'info' } }).events;
+    const [event] = diffRun(undefined, run('r9', 'failed', { error: 'boom', link: 'https://integrator.io/x' }), T0, {
+      ...rules,
+      severity: { SyncFailed: 'info' },
+    }).events;
     expect(event).toMatchObject({
       fingerprint: 'SyncFailed:celigo/prod/sync/s1',
       status: 'firing',
-      labels: { target: 'prod', provider: 'celigo', kind: 'SyncFailed', severity: 'info', resource: 'celigo/prod/sync/s1', integration: 'i1', sync: 's1' },
+      labels: {
+        target: 'prod',
+        provider: 'celigo',
+        kind: 'SyncFailed',
+        severity: 'info',
+        resource: 'celigo/prod/sync/s1',
+        integration: 'i1',
+        sync: 's1',
+      },
       annotations: { runId: 'r9', error: 'boom', counts: { read: 10, written: 10, failed: 0 }, link: 'https://integrator.io/x' },
       transitionId: 'SyncFailed:celigo/prod/sync/s1|firing|r9',
     });
@@ -130,14 +162,14 @@ describe('diffRun: SyncStuck', () => {
   const longRunning = run('r1', 'running', { startedAt: new Date(T0 - 3 * HOUR).toISOString() });
   const stuck = { SyncStuck: { since: 'x', episode: 'r1' } };
   it.each<[string, RunSnapshot | undefined, Run, AlertRules, string[]]>([
-    ['running shorter than stuckAfter',     undefined,                      run('r1', 'running'),  rules, []],
-    ['running longer than stuckAfter',      snap('r1', 'running'),          longRunning,           rules, ['SyncStuck:firing']],
-    ['still stuck',                         snap('r1', 'running', stuck),   longRunning,           rules, []],
-    ['stuck run ended with success',        snap('r1', 'running', stuck),   run('r1', 'succeeded'), rules, ['SyncStuck:resolved']],
-    ['stuck run ended with failure',        snap('r1', 'running', stuck),   run('r1', 'failed'),   rules, ['SyncStuck:resolved', 'SyncFailed:firing']],
-    ['a different run is now running',      snap('r1', 'running', stuck),   run('r2', 'running'),  rules, ['SyncStuck:resolved']],
-    ['no stuckAfter configured',            undefined,                      longRunning,           { ...rules, stuckAfterMs: undefined }, []],
-    ['unknown status keeps it open',        snap('r1', 'running', stuck),   run('r1', 'unknown'),  rules, []],
+    ['running shorter than stuckAfter', undefined, run('r1', 'running'), rules, []],
+    ['running longer than stuckAfter', snap('r1', 'running'), longRunning, rules, ['SyncStuck:firing']],
+    ['still stuck', snap('r1', 'running', stuck), longRunning, rules, []],
+    ['stuck run ended with success', snap('r1', 'running', stuck), run('r1', 'succeeded'), rules, ['SyncStuck:resolved']],
+    ['stuck run ended with failure', snap('r1', 'running', stuck), run('r1', 'failed'), rules, ['SyncStuck:resolved', 'SyncFailed:firing']],
+    ['a different run is now running', snap('r1', 'running', stuck), run('r2', 'running'), rules, ['SyncStuck:resolved']],
+    ['no stuckAfter configured', undefined, longRunning, { ...rules, stuckAfterMs: undefined }, []],
+    ['unknown status keeps it open', snap('r1', 'running', stuck), run('r1', 'unknown'), rules, []],
   ])('%s', (_case, prev, observed, r, expected) => {
     expect(names(diffRun(prev, observed, T0, r).events).sort()).toEqual([...expected].sort());
   });
@@ -147,35 +179,69 @@ describe('diffRun: SyncStale', () => {
   const stale = { SyncStale: { since: 'x', episode: 'y' } };
   const old = (h: number) => new Date(T0 - h * HOUR).toISOString();
   it.each<[string, RunSnapshot | undefined, Run, string[]]>([
-    ['last success within successWithin',  snap('r1', 'succeeded', {}, { lastSuccessAt: old(1) }), run('r2', 'running'), []],
-    ['last success too long ago',          snap('r1', 'succeeded', {}, { lastSuccessAt: old(7) }), run('r2', 'failed', { endedAt: old(0.5) }), ['SyncStale:firing', 'SyncFailed:firing']],
-    ['first observation: old success',     undefined, run('r1', 'succeeded', { endedAt: old(8) }), ['SyncStale:firing']],
-    ['never succeeded since first seen, within the window', snap('r1', 'failed', {}, { lastSuccessAt: undefined, firstSeenAt: old(1) }), run('r1', 'failed'), ['SyncFailed:firing']],
-    ['never succeeded since first seen, past the window',   snap('r1', 'running', {}, { lastSuccessAt: undefined, firstSeenAt: old(7) }), run('r1', 'running'), ['SyncStale:firing']],
-    ['stale, then a run succeeded',        snap('r1', 'failed', stale, { lastSuccessAt: old(8) }), run('r2', 'succeeded', { endedAt: old(0.1) }), ['SyncStale:resolved']],
-    ['stale and still no success',         snap('r1', 'failed', stale, { lastSuccessAt: old(8) }), run('r2', 'running'), []],
+    ['last success within successWithin', snap('r1', 'succeeded', {}, { lastSuccessAt: old(1) }), run('r2', 'running'), []],
+    [
+      'last success too long ago',
+      snap('r1', 'succeeded', {}, { lastSuccessAt: old(7) }),
+      run('r2', 'failed', { endedAt: old(0.5) }),
+      ['SyncStale:firing', 'SyncFailed:firing'],
+    ],
+    ['first observation: old success', undefined, run('r1', 'succeeded', { endedAt: old(8) }), ['SyncStale:firing']],
+    [
+      'never succeeded since first seen, within the window',
+      snap('r1', 'failed', {}, { lastSuccessAt: undefined, firstSeenAt: old(1) }),
+      run('r1', 'failed'),
+      ['SyncFailed:firing'],
+    ],
+    [
+      'never succeeded since first seen, past the window',
+      snap('r1', 'running', {}, { lastSuccessAt: undefined, firstSeenAt: old(7) }),
+      run('r1', 'running'),
+      ['SyncStale:firing'],
+    ],
+    [
+      'stale, then a run succeeded',
+      snap('r1', 'failed', stale, { lastSuccessAt: old(8) }),
+      run('r2', 'succeeded', { endedAt: old(0.1) }),
+      ['SyncStale:resolved'],
+    ],
+    ['stale and still no success', snap('r1', 'failed', stale, { lastSuccessAt: old(8) }), run('r2', 'running'), []],
   ])('%s', (_case, prev, observed, expected) => {
     expect(names(diffRun(prev, observed, T0, rules).events).sort()).toEqual([...expected].sort());
   });
 });
 
 function step(openErrors: number, lastErrorAt?: string): StepErrors {
-  return { key: 'celigo/prod/step/f1/e1', provider: 'celigo', target: 'prod', flowId: 'f1', flowName: 'Orders to NetSuite', stepId: 'e1', integrationId: 'i1', openErrors, ...(lastErrorAt ? { lastErrorAt } : {}) };
+  return {
+    key: 'celigo/prod/step/f1/e1',
+    provider: 'celigo',
+    target: 'prod',
+    flowId: 'f1',
+    flowName: 'Orders to NetSuite',
+    stepId: 'e1',
+    integrationId: 'i1',
+    openErrors,
+    ...(lastErrorAt ? { lastErrorAt } : {}),
+  };
 }
-const stepSnap = (openErrors: number, firing = false): StepSnapshot => ({ type: 'step', openErrors, firing: firing ? { FlowErrors: { since: 'x', episode: 'e' } } : {} });
+const stepSnap = (openErrors: number, firing = false): StepSnapshot => ({
+  type: 'step',
+  openErrors,
+  firing: firing ? { FlowErrors: { since: 'x', episode: 'e' } } : {},
+});
 
 describe('diffStep: FlowErrors', () => {
   it.each<[string, StepSnapshot | undefined, StepErrors, number, string[], number | undefined]>([
     // case                                 previous            observed       minNew expect                    delta
-    ['first observation, no errors',         undefined,          step(0),       1, [],                         undefined],
-    ['first observation, open errors',       undefined,          step(4, 'a'),  1, ['FlowErrors:firing'],      4],
-    ['0 -> 3',                               stepSnap(0),        step(3, 'a'),  1, ['FlowErrors:firing'],      3],
-    ['0 -> 3 below minNew 5',                stepSnap(0),        step(3, 'a'),  5, [],                         undefined],
-    ['3 -> 3 while firing',                  stepSnap(3, true),  step(3, 'a'),  1, [],                         undefined],
-    ['3 -> 5 while firing (update)',         stepSnap(3, true),  step(5, 'b'),  1, ['FlowErrors:update'],      2],
-    ['5 -> 2 while firing (fewer, not zero)', stepSnap(5, true), step(2, 'b'),  1, [],                         undefined],
-    ['2 -> 0 while firing',                  stepSnap(2, true),  step(0),       1, ['FlowErrors:resolved'],    -2],
-    ['0 -> 0',                               stepSnap(0),        step(0),       1, [],                         undefined],
+    ['first observation, no errors', undefined, step(0), 1, [], undefined],
+    ['first observation, open errors', undefined, step(4, 'a'), 1, ['FlowErrors:firing'], 4],
+    ['0 -> 3', stepSnap(0), step(3, 'a'), 1, ['FlowErrors:firing'], 3],
+    ['0 -> 3 below minNew 5', stepSnap(0), step(3, 'a'), 5, [], undefined],
+    ['3 -> 3 while firing', stepSnap(3, true), step(3, 'a'), 1, [], undefined],
+    ['3 -> 5 while firing (update)', stepSnap(3, true), step(5, 'b'), 1, ['FlowErrors:update'], 2],
+    ['5 -> 2 while firing (fewer, not zero)', stepSnap(5, true), step(2, 'b'), 1, [], undefined],
+    ['2 -> 0 while firing', stepSnap(2, true), step(0), 1, ['FlowErrors:resolved'], -2],
+    ['0 -> 0', stepSnap(0), step(0), 1, [], undefined],
   ])('%s', (_case, prev, observed, minNew, expected, delta) => {
     const { events } = diffStep(prev, observed, T0, { ...rules, minNewErrors: minNew });
     expect(names(events)).toEqual(expected);
@@ -191,7 +257,13 @@ describe('diffStep: FlowErrors', () => {
   });
 
   it('labels name the flow and the step', () => {
-    expect(diffStep(undefined, step(1, 'a'), T0, rules).events[0]?.labels).toMatchObject({ kind: 'FlowErrors', flow: 'f1', step: 'e1', integration: 'i1', severity: 'warning' });
+    expect(diffStep(undefined, step(1, 'a'), T0, rules).events[0]?.labels).toMatchObject({
+      kind: 'FlowErrors',
+      flow: 'f1',
+      step: 'e1',
+      integration: 'i1',
+      severity: 'warning',
+    });
   });
 });
 
@@ -246,7 +318,9 @@ describe('diff over an observation', () => {
 
   it('applies per-resource rules (successWithin only for matching syncs)', () => {
     const old = run('r1', 'succeeded', { endedAt: new Date(T0 - 8 * HOUR).toISOString() });
-    const { events } = diff({ runs: {}, steps: {} }, { runs: [old], stepErrors: [] }, T0, (r) => (r.integrationId === 'other' ? rules : { ...rules, successWithinMs: undefined }));
+    const { events } = diff({ runs: {}, steps: {} }, { runs: [old], stepErrors: [] }, T0, (r) =>
+      r.integrationId === 'other' ? rules : { ...rules, successWithinMs: undefined },
+    );
     expect(events).toEqual([]);
   });
 });
@@ -256,10 +330,18 @@ describe('diffTarget: TargetMisconfigured', () => {
   const notConnected = { resource: 'halopsa', code: 'integration_not_connected', message: 'integration halopsa is not connected' };
   const noSync = { resource: 'm365', code: 'integration_does_not_sync', message: 'integration m365 does not sync' };
   it.each<[string, Array<typeof notConnected>[], string[][]]>([
-    ['one problem, seen on every poll: fires once',      [[notConnected], [notConnected], [notConnected]],   [['TargetMisconfigured:firing'], [], []]],
-    ['problem fixed: resolves once',                     [[notConnected], [], []],                           [['TargetMisconfigured:firing'], ['TargetMisconfigured:resolved'], []]],
-    ['a second problem appears: one update',             [[notConnected], [notConnected, noSync], [noSync, notConnected]], [['TargetMisconfigured:firing'], ['TargetMisconfigured:update'], []]],
-    ['no problems at all',                               [[], []],                                           [[], []]],
+    [
+      'one problem, seen on every poll: fires once',
+      [[notConnected], [notConnected], [notConnected]],
+      [['TargetMisconfigured:firing'], [], []],
+    ],
+    ['problem fixed: resolves once', [[notConnected], [], []], [['TargetMisconfigured:firing'], ['TargetMisconfigured:resolved'], []]],
+    [
+      'a second problem appears: one update',
+      [[notConnected], [notConnected, noSync], [noSync, notConnected]],
+      [['TargetMisconfigured:firing'], ['TargetMisconfigured:update'], []],
+    ],
+    ['no problems at all', [[], []], [[], []]],
   ])('%s', (_case, polls, expected) => {
     let prev: TargetSnapshot | undefined;
     const seen = polls.map((problems, i) => {
@@ -294,28 +376,30 @@ describe('resourcesOutOfScope', () => {
   const scope = [{ namespace: 'celigo/prod/step/', owners: ['f1', 'f2'] }];
   it.each<[string, string, boolean]>([
     // key                                   why                                   gone
-    ['celigo/prod/step/f1/e1',              'its flow is still in scope',          false],
-    ['celigo/prod/step/f2/i9',              'its flow is still in scope',          false],
-    ['celigo/prod/step/f3/e1',              'its flow left',                       true],
-    ['celigo/prod/sync/s1',                 'another namespace: not judged',       false],
-    ['celigo/other/step/f3/e1',             'another target: not judged',          false],
-    ['celigo/prod/step/f10/e1',             'an id that only starts like one kept', true],
+    ['celigo/prod/step/f1/e1', 'its flow is still in scope', false],
+    ['celigo/prod/step/f2/i9', 'its flow is still in scope', false],
+    ['celigo/prod/step/f3/e1', 'its flow left', true],
+    ['celigo/prod/sync/s1', 'another namespace: not judged', false],
+    ['celigo/other/step/f3/e1', 'another target: not judged', false],
+    ['celigo/prod/step/f10/e1', 'an id that only starts like one kept', true],
   ])('%s (%s)', (key, _why, gone) => {
     expect(resourcesOutOfScope([key], scope)).toEqual(gone ? [key] : []);
   });
 
   it.each<[string, string, string | undefined, boolean]>([
     // key                      why                                            its snapshot's integration  gone
-    ['celigo/prod/sync/s1',     'its integration is still polled',             'i1',                       false],
-    ['celigo/prod/sync/s2',     'its integration is no longer polled',         'i9',                       true],
-    ['celigo/prod/sync/s3',     'integration unknown (an older snapshot): kept', undefined,                false],
-    ['celigo/prod/step/f1/e1',  'steps are judged by their flow, as before',   undefined,                  false],
+    ['celigo/prod/sync/s1', 'its integration is still polled', 'i1', false],
+    ['celigo/prod/sync/s2', 'its integration is no longer polled', 'i9', true],
+    ['celigo/prod/sync/s3', 'integration unknown (an older snapshot): kept', undefined, false],
+    ['celigo/prod/step/f1/e1', 'steps are judged by their flow, as before', undefined, false],
   ])('syncs owned by their integration: %s (%s)', (key, _why, integration, gone) => {
     const byIntegration = [...scope, { namespace: 'celigo/prod/sync/', owners: ['i1', 'i2'], ownedBy: 'integration' as const }];
     expect(resourcesOutOfScope([key], byIntegration, () => integration)).toEqual(gone ? [key] : []);
   });
 
   it('an empty scope (no flows left) retires every step', () => {
-    expect(resourcesOutOfScope(['celigo/prod/step/f1/e1', 'celigo/prod/sync/s1'], [{ namespace: 'celigo/prod/step/', owners: [] }])).toEqual(['celigo/prod/step/f1/e1']);
+    expect(
+      resourcesOutOfScope(['celigo/prod/step/f1/e1', 'celigo/prod/sync/s1'], [{ namespace: 'celigo/prod/step/', owners: [] }]),
+    ).toEqual(['celigo/prod/step/f1/e1']);
   });
 });

@@ -40,7 +40,20 @@ retryPolicies:
     maxAttempts: 3
     backoff: { initial: 30s, max: 5m }
 `,
-    { scenario: { seed: 7, entities: { integrations: [{ name: 'Orders', flows: [{ name: 'Orders', imports: 1, openErrors: 0 }], syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }] }] } } },
+    {
+      scenario: {
+        seed: 7,
+        entities: {
+          integrations: [
+            {
+              name: 'Orders',
+              flows: [{ name: 'Orders', imports: 1, openErrors: 0 }],
+              syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }],
+            },
+          ],
+        },
+      },
+    },
   );
   await rig.polls(1);
 }, 60_000);
@@ -66,8 +79,19 @@ describe('the Redis key map', () => {
     const world = await rig.admin('/world', undefined, 'GET');
     const flow = world.flows[0];
     await rig.admin(`/syncs/${world.syncs[0]._id}/fail`, { numErrors: 2, message: 'warehouse suspended' });
-    await rig.admin(`/flows/${flow._id}/steps/${flow.steps[0].id}/errors`, { count: 3, classification: 'intermittent', withRetryDataKey: true, code: '503', message: 'Read timed out', retryAt: null });
-    await waitFor('a [FIRING] SyncFailed notification', async () => rig.transitions().some((t) => t.kind === 'SyncFailed' && t.status === 'firing') || undefined, 60_000);
+    await rig.admin(`/flows/${flow._id}/steps/${flow.steps[0].id}/errors`, {
+      count: 3,
+      classification: 'intermittent',
+      withRetryDataKey: true,
+      code: '503',
+      message: 'Read timed out',
+      retryAt: null,
+    });
+    await waitFor(
+      'a [FIRING] SyncFailed notification',
+      async () => rig.transitions().some((t) => t.kind === 'SyncFailed' && t.status === 'firing') || undefined,
+      60_000,
+    );
     await waitFor('a retry that succeeded', async () => rig.logs.some((l) => l.msg === 'retried records succeeded') || undefined, 60_000);
     await rig.polls(1);
 
@@ -79,7 +103,23 @@ describe('the Redis key map', () => {
 
     // The run did write the families it should (so the check above saw something).
     const seen = new Set(keys.flatMap((k) => families.filter((f) => f.pattern.test(k)).map((f) => f.name)));
-    for (const family of ['snapshots', 'target', 'cycle', 'owner', 'bucket', 'alerting.tx', 'alerting.firing', 'alerting.groups', 'alerting.group.meta', 'alerting.group.nlog', 'retry.budget', 'retry.stats', 'bullmq.poll', 'bullmq.notify', 'bullmq.retry']) {
+    for (const family of [
+      'snapshots',
+      'target',
+      'cycle',
+      'owner',
+      'bucket',
+      'alerting.tx',
+      'alerting.firing',
+      'alerting.groups',
+      'alerting.group.meta',
+      'alerting.group.nlog',
+      'retry.budget',
+      'retry.stats',
+      'bullmq.poll',
+      'bullmq.notify',
+      'bullmq.retry',
+    ]) {
       expect(seen, `a key of the family ${family}`).toContain(family);
     }
   }, 120_000);
@@ -98,7 +138,18 @@ describe('the Redis key map', () => {
 
   it('keeps the key names of existing deployments', () => {
     const k = keyspace('syncwatch');
-    expect([k.snapshots('t'), k.alertHistory, k.demo, k.alerting.firing, k.alerting.silences, k.alerting.group('g').delivery, k.alerting.targetGroups('t'), k.retry.lock('r'), k.retry.cooldown('t', 'flow', 'f'), k.retry.stats(7)]).toEqual([
+    expect([
+      k.snapshots('t'),
+      k.alertHistory,
+      k.demo,
+      k.alerting.firing,
+      k.alerting.silences,
+      k.alerting.group('g').delivery,
+      k.alerting.targetGroups('t'),
+      k.retry.lock('r'),
+      k.retry.cooldown('t', 'flow', 'f'),
+      k.retry.stats(7),
+    ]).toEqual([
       '{syncwatch}:snap:t',
       '{syncwatch}:alerts:history',
       '{syncwatch}:demo',

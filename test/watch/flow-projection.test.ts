@@ -18,7 +18,19 @@ let redis: Awaited<ReturnType<typeof testRedis>>;
 beforeAll(async () => {
   redis = await testRedis('flow-projection');
   // 100 flows of ~120 kB each: one full page is ~12 MB.
-  sim = await startSimulator({ port: 0, scenario: { seed: 9, integrations: 10, flowsPerIntegration: 10, syncIntegrations: 0, errorStepRatio: 0, flowDescriptionBytes: 120_000, airweave: { syncs: 0 }, neo: { integrations: [] } } });
+  sim = await startSimulator({
+    port: 0,
+    scenario: {
+      seed: 9,
+      integrations: 10,
+      flowsPerIntegration: 10,
+      syncIntegrations: 0,
+      errorStepRatio: 0,
+      flowDescriptionBytes: 120_000,
+      airweave: { syncs: 0 },
+      neo: { integrations: [] },
+    },
+  });
 });
 afterAll(async () => {
   await sim.close();
@@ -30,12 +42,30 @@ it('a large account whose full flow documents exceed the response cap is still p
   expect((await full.arrayBuffer()).byteLength).toBeGreaterThan(10 * 1024 * 1024);
 
   const keys = keyspace(redis.prefix);
-  const target = { name: 'big', provider: 'celigo' as const, baseUrl: sim.url, token: 'sim-token', interval: 60_000, requestsPerSecond: 1000, failuresBeforeAlert: 1 };
-  const watch = new Watch({ targets: [target], redis: redis.redis, keys, store: new StateStore(redis.redis, keys), logger: createLogger({ level: 'silent' }) });
+  const target = {
+    name: 'big',
+    provider: 'celigo' as const,
+    baseUrl: sim.url,
+    token: 'sim-token',
+    interval: 60_000,
+    requestsPerSecond: 1000,
+    failuresBeforeAlert: 1,
+  };
+  const watch = new Watch({
+    targets: [target],
+    redis: redis.redis,
+    keys,
+    store: new StateStore(redis.redis, keys),
+    logger: createLogger({ level: 'silent' }),
+  });
   const events: AlertEvent[] = [];
   const steps: StepErrors[] = [];
   try {
-    await watch.cycle('big', '1', { chunks: async () => {}, events: async (e) => void events.push(...e), observation: (o) => void steps.push(...o.stepErrors) });
+    await watch.cycle('big', '1', {
+      chunks: async () => {},
+      events: async (e) => void events.push(...e),
+      observation: (o) => void steps.push(...o.stepErrors),
+    });
   } finally {
     await watch.close();
   }

@@ -37,7 +37,15 @@ describe('Neo: a run listed late', () => {
     const r = await testRedis('watch-neo-overlap');
     cleanup = r.cleanup;
     const now = () => clock;
-    sim = await startSimulator({ port: 0, now, scenario: { seed: 3, integrations: 0, neo: { runIntervalMinutes: 60, integrations: [{ name: 'connectwise', history: ['SUCCESS', 'SUCCESS'] }] } } });
+    sim = await startSimulator({
+      port: 0,
+      now,
+      scenario: {
+        seed: 3,
+        integrations: 0,
+        neo: { runIntervalMinutes: 60, integrations: [{ name: 'connectwise', history: ['SUCCESS', 'SUCCESS'] }] },
+      },
+    });
     const loaded = await loadConfigFromString(
       `redis: { url: "${r.url}", prefix: "${r.prefix}" }
 targets:
@@ -50,7 +58,14 @@ route: { receiver: log }
     );
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const keys = keyspace(r.prefix);
-    watch = new Watch({ targets: loaded.config.targets, redis: r.redis, keys, store: new StateStore(r.redis, keys), logger: createLogger({ level: 'silent' }), now });
+    watch = new Watch({
+      targets: loaded.config.targets,
+      redis: r.redis,
+      keys,
+      store: new StateStore(r.redis, keys),
+      logger: createLogger({ level: 'silent' }),
+      now,
+    });
   });
 
   afterAll(async () => {
@@ -63,7 +78,12 @@ route: { receiver: log }
     expect(await cycle()).toEqual([]);
     const polledAt = clock;
     // The row appears now, but says it started a minute before the poll that just ran.
-    const late = await simAdmin<{ run_id: string }>(sim.url, '/neo/integrations/connectwise/runs', { status: 'FAILURE', startedAt: iso(polledAt - MINUTE), finishedAt: iso(polledAt - 30_000), newRun: true });
+    const late = await simAdmin<{ run_id: string }>(sim.url, '/neo/integrations/connectwise/runs', {
+      status: 'FAILURE',
+      startedAt: iso(polledAt - MINUTE),
+      finishedAt: iso(polledAt - 30_000),
+      newRun: true,
+    });
     expect(await cycle()).toEqual([`SyncFailed neo/neo/sync/connectwise firing run=${late.run_id}`]);
     // Still inside the overlap on the next poll, and after it: never again.
     expect(await cycle()).toEqual([]);

@@ -15,7 +15,16 @@ beforeAll(async () => {
   redis = await testRedis('once-partial');
   sim = await startSimulator({
     port: 0,
-    scenario: { seed: 3, entities: { integrations: [{ name: 'Data warehouse', syncs: [{ name: 'Snowflake', tables: ['accounts', 'contacts'], history: ['completed'] }] }] }, airweave: { syncs: 0 }, neo: { integrations: [] } },
+    scenario: {
+      seed: 3,
+      entities: {
+        integrations: [
+          { name: 'Data warehouse', syncs: [{ name: 'Snowflake', tables: ['accounts', 'contacts'], history: ['completed'] }] },
+        ],
+      },
+      airweave: { syncs: 0 },
+      neo: { integrations: [] },
+    },
   });
 });
 afterAll(async () => {
@@ -26,7 +35,12 @@ afterAll(async () => {
 it('prints the SyncPartial with the failed tables and the first error messages', async () => {
   const world = await simAdmin<{ integrations: Array<{ _id: string; syncIds: string[] }> }>(sim.url, '/world', undefined, 'GET');
   const [integration] = world.integrations;
-  await simAdmin(sim.url, `/syncs/${integration!.syncIds[0]}/succeed`, { numErrors: 2, failedTables: ['contacts'], code: 'NULL_VALUE', message: 'NULL result in a non-nullable column EMAIL' });
+  await simAdmin(sim.url, `/syncs/${integration!.syncIds[0]}/succeed`, {
+    numErrors: 2,
+    failedTables: ['contacts'],
+    code: 'NULL_VALUE',
+    message: 'NULL result in a non-nullable column EMAIL',
+  });
   // A sync-only integration: watched because the target lists it.
   const loaded = await loadConfigFromString(
     `

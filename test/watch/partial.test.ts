@@ -47,11 +47,25 @@ beforeAll(async () => {
               { name: 'Billing', tables: ['invoices', 'payments'], history: ['completed'] },
             ],
           },
-          { name: 'Back office', flows: [{ name: 'Ledger', imports: 1, openErrors: 0 }], syncs: [{ name: 'Ledger sync', history: ['completed'] }] },
+          {
+            name: 'Back office',
+            flows: [{ name: 'Ledger', imports: 1, openErrors: 0 }],
+            syncs: [{ name: 'Ledger sync', history: ['completed'] }],
+          },
         ],
       },
-      airweave: { entities: [{ name: 'GitHub', history: ['completed'] }, { name: 'Notion', history: ['completed'] }] },
-      neo: { integrations: [{ name: 'connectwise', history: ['SUCCESS'] }, { name: 'autotask', history: ['SUCCESS'] }] },
+      airweave: {
+        entities: [
+          { name: 'GitHub', history: ['completed'] },
+          { name: 'Notion', history: ['completed'] },
+        ],
+      },
+      neo: {
+        integrations: [
+          { name: 'connectwise', history: ['SUCCESS'] },
+          { name: 'autotask', history: ['SUCCESS'] },
+        ],
+      },
     },
   });
   world = await admin<World>('/world', undefined, 'GET');
@@ -70,7 +84,11 @@ async function cycle(target: AnyTarget): Promise<AlertEvent[]> {
   const events: AlertEvent[] = [];
   const watch = new Watch({ targets: [target], redis: redis.redis, keys, store: new StateStore(redis.redis, keys), logger });
   try {
-    await watch.cycle(target.name, String(1_000_000 + ++serial), { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)), retired: (_e, reopened) => alerting.alerting.reopen(reopened) });
+    await watch.cycle(target.name, String(1_000_000 + ++serial), {
+      chunks: async () => {},
+      events: async (e) => (events.push(...e), alerting.ingest(e)),
+      retired: (_e, reopened) => alerting.alerting.reopen(reopened),
+    });
   } finally {
     await watch.close();
   }
@@ -78,13 +96,25 @@ async function cycle(target: AnyTarget): Promise<AlertEvent[]> {
 }
 
 const base = { baseUrl: '', interval: 60_000, requestsPerSecond: 200, failuresBeforeAlert: 1 };
-const celigo = (over: Record<string, unknown> = {}): AnyTarget => ({ ...base, name: 'shop', provider: 'celigo', baseUrl: sim.url, token: 'sim-token', ...over });
+const celigo = (over: Record<string, unknown> = {}): AnyTarget => ({
+  ...base,
+  name: 'shop',
+  provider: 'celigo',
+  baseUrl: sim.url,
+  token: 'sim-token',
+  ...over,
+});
 const brief = (events: AlertEvent[]) => events.map((e) => `${e.labels.kind}:${e.status}${e.update ? ':update' : ''}`);
 
 describe('Celigo Data Loader', () => {
   it('a job completed with errors raises SyncPartial with the tables and first messages; a clean run resolves it', async () => {
     expect(brief(await cycle(celigo()))).toEqual([]);
-    await admin(`/syncs/${syncNamed('Warehouse')}/succeed`, { numErrors: 5, failedTables: ['contacts', 'orders'], code: 'STRING_TOO_LONG', message: 'String is too long for column EMAIL' });
+    await admin(`/syncs/${syncNamed('Warehouse')}/succeed`, {
+      numErrors: 5,
+      failedTables: ['contacts', 'orders'],
+      code: 'STRING_TOO_LONG',
+      message: 'String is too long for column EMAIL',
+    });
 
     const fired = await cycle(celigo());
     expect(brief(fired)).toEqual(['SyncPartial:firing']);
@@ -113,7 +143,12 @@ describe('Celigo Data Loader', () => {
   });
 
   it('SyncFailed names the failed tables and the first error messages, not only a count', async () => {
-    await admin(`/syncs/${syncNamed('Billing')}/fail`, { numErrors: 2, failedTables: ['payments'], code: 'WAREHOUSE_SUSPENDED', message: 'Snowflake: warehouse suspended' });
+    await admin(`/syncs/${syncNamed('Billing')}/fail`, {
+      numErrors: 2,
+      failedTables: ['payments'],
+      code: 'WAREHOUSE_SUSPENDED',
+      message: 'Snowflake: warehouse suspended',
+    });
     const fired = await cycle(celigo());
     expect(brief(fired)).toEqual(['SyncFailed:firing']);
     expect(fired[0]!.annotations.error).toContain('2 error(s) in 1 table(s): payments (2)');
@@ -123,7 +158,10 @@ describe('Celigo Data Loader', () => {
   });
 
   it('a sync-only integration is watched when the target lists it, and forgotten when it no longer does', async () => {
-    const added = await admin<{ _id: string; syncIds: string[] }>('/integrations', { name: 'Warehouse only', syncs: [{ name: 'DL', history: ['completed', 'failed'] }] });
+    const added = await admin<{ _id: string; syncIds: string[] }>('/integrations', {
+      name: 'Warehouse only',
+      syncs: [{ name: 'DL', history: ['completed', 'failed'] }],
+    });
     // Found through flows only: the integration has none, so its failed sync goes unseen.
     expect(brief(await cycle(celigo()))).toEqual([]);
 
@@ -187,20 +225,36 @@ describe('Celigo Data Loader', () => {
 });
 
 describe('Neo', () => {
-  const neo = (integrations: string[]): AnyTarget => ({ ...base, name: 'neo', provider: 'neo', baseUrl: sim.url, token: 'sim-token', integrations });
+  const neo = (integrations: string[]): AnyTarget => ({
+    ...base,
+    name: 'neo',
+    provider: 'neo',
+    baseUrl: sim.url,
+    token: 'sim-token',
+    integrations,
+  });
 
   it('a SUCCESS run with failures[] raises SyncPartial with the per-resource failures; a clean run resolves it', async () => {
     expect(brief(await cycle(neo(['connectwise', 'autotask'])))).toEqual([]);
     await admin('/neo/integrations/connectwise/runs', {
       status: 'SUCCESS',
       newRun: true,
-      failures: [{ resource_label: 'Ticket Types', parent_label: 'Board 444', reason: 'permission_denied', error_message: 'The API member cannot read this board' }],
+      failures: [
+        {
+          resource_label: 'Ticket Types',
+          parent_label: 'Board 444',
+          reason: 'permission_denied',
+          error_message: 'The API member cannot read this board',
+        },
+      ],
     });
     const fired = await cycle(neo(['connectwise', 'autotask']));
     expect(brief(fired)).toEqual(['SyncPartial:firing']);
     expect(fired[0]!.annotations.summary).toBe('sync connectwise succeeded with 1 failed record(s)');
     expect(fired[0]!.annotations.error).toContain('Ticket Types (Board 444): permission_denied: The API member cannot read this board');
-    expect(fired[0]!.annotations.failedRecords).toEqual([expect.objectContaining({ resource: 'Ticket Types', reason: 'permission_denied' })]);
+    expect(fired[0]!.annotations.failedRecords).toEqual([
+      expect.objectContaining({ resource: 'Ticket Types', reason: 'permission_denied' }),
+    ]);
 
     await admin('/neo/integrations/connectwise/runs', { status: 'SUCCESS', newRun: true });
     expect(brief(await cycle(neo(['connectwise', 'autotask'])))).toEqual(['SyncPartial:resolved']);
@@ -216,7 +270,14 @@ describe('Neo', () => {
 });
 
 describe('Airweave', () => {
-  const airweave = (over: Record<string, unknown> = {}): AnyTarget => ({ ...base, name: 'aw', provider: 'airweave', baseUrl: sim.url, apiKey: 'sim-token', ...over });
+  const airweave = (over: Record<string, unknown> = {}): AnyTarget => ({
+    ...base,
+    name: 'aw',
+    provider: 'airweave',
+    baseUrl: sim.url,
+    apiKey: 'sim-token',
+    ...over,
+  });
   let syncs: Array<{ id: string; name: string; sourceConnectionId: string }>;
   beforeAll(async () => {
     syncs = (await admin<{ syncs: typeof syncs }>('/airweave', undefined, 'GET')).syncs;

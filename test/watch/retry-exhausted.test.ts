@@ -22,12 +22,28 @@ let pipeline: Pipeline;
 let flow: { _id: string; steps: Array<{ id: string }> };
 
 beforeAll(async () => {
-  pipeline = await startPipeline('watch-retry-exhausted', { receivers: [{ name: 'log', log: {} }], route: route({ receiver: 'log', groupWait: 0 }) });
+  pipeline = await startPipeline('watch-retry-exhausted', {
+    receivers: [{ name: 'log', log: {} }],
+    route: route({ receiver: 'log', groupWait: 0 }),
+  });
   sim = await startSimulator({
     port: 0,
     now,
     rateLimit: { burst: 1_000_000, refillPerSecond: 1_000_000 },
-    scenario: { seed: 11, entities: { integrations: [{ name: 'Orders', flows: [{ name: 'Orders to NetSuite', imports: 1, openErrors: 0 }, { name: 'Quiet', imports: 1, openErrors: 0 }] }] } },
+    scenario: {
+      seed: 11,
+      entities: {
+        integrations: [
+          {
+            name: 'Orders',
+            flows: [
+              { name: 'Orders to NetSuite', imports: 1, openErrors: 0 },
+              { name: 'Quiet', imports: 1, openErrors: 0 },
+            ],
+          },
+        ],
+      },
+    },
   });
   const world = await admin<{ flows: Array<{ _id: string; name: string; steps: Array<{ id: string }> }> }>(sim, 'GET', '/__sim/world');
   flow = world.flows.find((f) => f.name === 'Orders to NetSuite')!;
@@ -46,13 +62,30 @@ async function firingMetric(kind: string): Promise<number> {
 }
 
 it('RetryExhausted is counted in syncwatch_alerts_firing and resolves once when its flow leaves the scope', async () => {
-  const base: WatchTarget & { token: string } = { name: 'shop', provider: 'celigo', baseUrl: sim.url, token: 'sim-token', interval: 5 * MINUTE, requestsPerSecond: 1000, failuresBeforeAlert: 3 };
-  const retryPolicies = [policy({ name: 'flaky', match: { classification: ['rate_limit'] }, action: 'retry_with_backoff', minAge: 0, maxAttempts: 3 })];
+  const base: WatchTarget & { token: string } = {
+    name: 'shop',
+    provider: 'celigo',
+    baseUrl: sim.url,
+    token: 'sim-token',
+    interval: 5 * MINUTE,
+    requestsPerSecond: 1000,
+    failuresBeforeAlert: 3,
+  };
+  const retryPolicies = [
+    policy({ name: 'flaky', match: { classification: ['rate_limit'] }, action: 'retry_with_backoff', minAge: 0, maxAttempts: 3 }),
+  ];
   const events: AlertEvent[] = [];
   let n = 0;
   async function cycle(target: WatchTarget): Promise<AlertEvent[]> {
     const from = events.length;
-    const watch = new Watch({ targets: [target], redis: pipeline.redis, keys: pipeline.keys, store: new StateStore(pipeline.redis, pipeline.keys), logger: quietLogger, now });
+    const watch = new Watch({
+      targets: [target],
+      redis: pipeline.redis,
+      keys: pipeline.keys,
+      store: new StateStore(pipeline.redis, pipeline.keys),
+      logger: quietLogger,
+      now,
+    });
     const sink: WatchSink = {
       chunks: async () => {},
       // As the daemon: every transition goes through alerting (which takes each id once).
@@ -83,7 +116,12 @@ it('RetryExhausted is counted in syncwatch_alerts_firing and resolves once when 
   }
 
   await admin(sim, 'POST', '/__sim/retry-behaviour', { flowId: flow._id, outcome: 'fail' });
-  await admin(sim, 'POST', `/__sim/flows/${flow._id}/steps/${flow.steps[1]!.id}/errors`, { occurredAt: new Date(now()).toISOString(), count: 4, classification: 'rate_limit', message: 'Too many requests' });
+  await admin(sim, 'POST', `/__sim/flows/${flow._id}/steps/${flow.steps[1]!.id}/errors`, {
+    occurredAt: new Date(now()).toISOString(),
+    count: 4,
+    classification: 'rate_limit',
+    message: 'Too many requests',
+  });
   let exhausted: AlertEvent | undefined;
   for (let minute = 0; minute <= 120 && !exhausted; minute += 5) {
     exhausted = (await cycle(base)).find((e) => e.labels.kind === 'RetryExhausted');
@@ -102,7 +140,11 @@ it('RetryExhausted is counted in syncwatch_alerts_firing and resolves once when 
   expect(await firingMetric('RetryExhausted')).toBe(0);
   expect(await firingMetric('FlowErrors')).toBe(0);
   // The log receiver says so.
-  await expect.poll(() => pipeline.lines.some((l) => l.alert?.status === 'resolved' && l.alert?.labels?.kind === 'RetryExhausted'), { timeout: 10_000 }).toBe(true);
+  await expect
+    .poll(() => pipeline.lines.some((l) => l.alert?.status === 'resolved' && l.alert?.labels?.kind === 'RetryExhausted'), {
+      timeout: 10_000,
+    })
+    .toBe(true);
 
   // Steady: nothing resolves twice.
   current += 5 * MINUTE;

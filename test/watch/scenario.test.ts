@@ -77,7 +77,8 @@ async function loadConfig(text: string): Promise<Config> {
   return result.config;
 }
 
-const post = (sim: Simulator, path: string, body: unknown = {}, method = 'POST') => simAdmin<Record<string, unknown>>(sim.url, path, body, method);
+const post = (sim: Simulator, path: string, body: unknown = {}, method = 'POST') =>
+  simAdmin<Record<string, unknown>>(sim.url, path, body, method);
 
 /** A sink that keeps what one cycle produced, in order (and hands the transitions to alerting, as the daemon does). */
 function collectingSink(alerting?: WatchAlerting): WatchSink & { collected: { chunks: ChunkJob[]; events: AlertEvent[] } } {
@@ -95,7 +96,8 @@ function collectingSink(alerting?: WatchAlerting): WatchSink & { collected: { ch
 }
 
 /** One transition as a line: kind, resource, status (update), run id — what a table row checks. */
-const show = (e: AlertEvent) => `${e.labels.kind} ${e.labels.resource} ${e.status}${e.update ? ' update' : ''}${e.annotations.runId ? ` run=${e.annotations.runId}` : ''}`;
+const show = (e: AlertEvent) =>
+  `${e.labels.kind} ${e.labels.resource} ${e.status}${e.update ? ' update' : ''}${e.annotations.runId ? ` run=${e.annotations.runId}` : ''}`;
 
 /** Every key under the prefix with its type, value and whether it expires. */
 async function dumpKeys(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
@@ -185,7 +187,9 @@ describe('a scenario over many cycles, with an injected clock', () => {
   it('a first cycle records every resource and raises nothing', async () => {
     expect(await cycle()).toEqual([]);
     const snap = await snapshotHash();
-    expect(Object.keys(snap).sort()).toEqual([key.orders, key.stuck, key.nightly, key.step, `celigo/${TARGET}/step/${FLOW}/${EXPORT_STEP}`].sort());
+    expect(Object.keys(snap).sort()).toEqual(
+      [key.orders, key.stuck, key.nightly, key.step, `celigo/${TARGET}/step/${FLOW}/${EXPORT_STEP}`].sort(),
+    );
     const target = JSON.parse((await redis.get(keys.target(TARGET)))!);
     expect(target).toMatchObject({ failures: 0, lastOutcome: 'success', lastPollAt: new Date(clock).toISOString() });
   });
@@ -236,9 +240,21 @@ describe('a scenario over many cycles, with an injected clock', () => {
   });
 
   it('rising open errors fire FlowErrors with delta, total and the newest samples first', async () => {
-    await post(sim, `/flows/${FLOW}/steps/${IMPORT_STEP}/errors`, { count: 3, classification: 'value', source: 'application', code: 'E_VALUE', message: 'quantity is not a number' });
+    await post(sim, `/flows/${FLOW}/steps/${IMPORT_STEP}/errors`, {
+      count: 3,
+      classification: 'value',
+      source: 'application',
+      code: 'E_VALUE',
+      message: 'quantity is not a number',
+    });
     clock += 1000;
-    await post(sim, `/flows/${FLOW}/steps/${IMPORT_STEP}/errors`, { count: 2, classification: 'intermittent', source: 'connection', code: 'E_TIMEOUT', message: 'socket hang up' });
+    await post(sim, `/flows/${FLOW}/steps/${IMPORT_STEP}/errors`, {
+      count: 2,
+      classification: 'intermittent',
+      source: 'connection',
+      code: 'E_TIMEOUT',
+      message: 'socket hang up',
+    });
     const events = await cycle();
     expect(events.map(show)).toEqual([`FlowErrors ${key.step} firing`]);
     const [event] = events;
@@ -258,7 +274,12 @@ describe('a scenario over many cycles, with an injected clock', () => {
   });
 
   it('more errors while firing are an update with the new delta and total', async () => {
-    await post(sim, `/flows/${FLOW}/steps/${IMPORT_STEP}/errors`, { count: 2, classification: 'rate_limit', code: 'E_429', message: 'too many requests' });
+    await post(sim, `/flows/${FLOW}/steps/${IMPORT_STEP}/errors`, {
+      count: 2,
+      classification: 'rate_limit',
+      code: 'E_429',
+      message: 'too many requests',
+    });
     const events = await cycle();
     expect(events.map(show)).toEqual([`FlowErrors ${key.step} firing update`]);
     expect(events[0]!.annotations).toMatchObject({ delta: 2, total: 7 });
@@ -379,16 +400,20 @@ describe('syncwatch once', () => {
     expect(out.targets).toHaveLength(1);
     const [t] = out.targets;
     expect(t).toMatchObject({ target: TARGET, provider: 'celigo' });
-    expect(t!.runs.map((r) => [r.resourceId, r.status]).sort()).toEqual([
-      [ORDERS_SYNC, 'failed'],
-      [STUCK_SYNC, 'succeeded'],
-      [NIGHTLY_SYNC, 'succeeded'],
-    ].sort());
+    expect(t!.runs.map((r) => [r.resourceId, r.status]).sort()).toEqual(
+      [
+        [ORDERS_SYNC, 'failed'],
+        [STUCK_SYNC, 'succeeded'],
+        [NIGHTLY_SYNC, 'succeeded'],
+      ].sort(),
+    );
     expect(t!.stepErrors.find((s) => s.stepId === IMPORT_STEP)).toMatchObject({ flowId: FLOW, openErrors: 2 });
-    expect(t!.events.map(show).sort()).toEqual([
-      `FlowErrors celigo/${TARGET}/step/${FLOW}/${IMPORT_STEP} firing`,
-      `SyncFailed celigo/${TARGET}/sync/${ORDERS_SYNC} firing run=${job._id}`,
-    ].sort());
+    expect(t!.events.map(show).sort()).toEqual(
+      [
+        `FlowErrors celigo/${TARGET}/step/${FLOW}/${IMPORT_STEP} firing`,
+        `SyncFailed celigo/${TARGET}/sync/${ORDERS_SYNC} firing run=${job._id}`,
+      ].sort(),
+    );
 
     expect(await dumpKeys(redis, prefix)).toEqual(before);
 

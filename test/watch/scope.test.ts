@@ -20,7 +20,23 @@ const logger = createLogger({ level: 'silent' });
 beforeAll(async () => {
   redis = await testRedis('watch-scope');
   alerting = watchAlerting(redis.url, redis.redis, keyspace(redis.prefix));
-  sim = await startSimulator({ port: 0, scenario: { seed: 5, entities: { integrations: [{ name: 'Shop', flows: [{ name: 'Orders', imports: 1, openErrors: [0, 3] }, { name: 'Quiet', imports: 1, openErrors: 0 }] }] } } });
+  sim = await startSimulator({
+    port: 0,
+    scenario: {
+      seed: 5,
+      entities: {
+        integrations: [
+          {
+            name: 'Shop',
+            flows: [
+              { name: 'Orders', imports: 1, openErrors: [0, 3] },
+              { name: 'Quiet', imports: 1, openErrors: 0 },
+            ],
+          },
+        ],
+      },
+    },
+  });
   const world = (await (await fetch(`${sim.url}/__sim/world`)).json()) as { flows: Array<{ _id: string; name: string }> };
   flowId = world.flows.find((f) => f.name === 'Orders')!._id;
 });
@@ -35,7 +51,11 @@ async function cycle(target: WatchTarget & { token: string }, n: number): Promis
   const events: AlertEvent[] = [];
   const watch = new Watch({ targets: [target], redis: redis.redis, keys, store: new StateStore(redis.redis, keys), logger });
   try {
-    await watch.cycle(target.name, String(1_000_000 + n), { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)), retired: (_e, reopened) => alerting.alerting.reopen(reopened) });
+    await watch.cycle(target.name, String(1_000_000 + n), {
+      chunks: async () => {},
+      events: async (e) => (events.push(...e), alerting.ingest(e)),
+      retired: (_e, reopened) => alerting.alerting.reopen(reopened),
+    });
   } finally {
     await watch.close();
   }
@@ -43,7 +63,15 @@ async function cycle(target: WatchTarget & { token: string }, n: number): Promis
 }
 
 it('excluding a flow with an open FlowErrors alert resolves it once and forgets its steps', async () => {
-  const base = { name: 'shop', provider: 'celigo' as const, baseUrl: sim.url, token: 'sim-token', interval: 60_000, requestsPerSecond: 100, failuresBeforeAlert: 3 };
+  const base = {
+    name: 'shop',
+    provider: 'celigo' as const,
+    baseUrl: sim.url,
+    token: 'sim-token',
+    interval: 60_000,
+    requestsPerSecond: 100,
+    failuresBeforeAlert: 3,
+  };
   const first = await cycle(base, 1);
   expect(first.map((e) => `${e.labels.kind}:${e.status}:${e.labels.flow}`)).toEqual([`FlowErrors:firing:${flowId}`]);
   expect(await cycle(base, 2)).toEqual([]);

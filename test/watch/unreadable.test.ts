@@ -59,7 +59,11 @@ describe('one flow answering truncated JSON in a chunk of three', () => {
   async function cycle(): Promise<AlertEvent[]> {
     clock += 60_000;
     const events: AlertEvent[] = [];
-    const sink: WatchSink = { chunks: async () => {}, events: async (e) => (events.push(...e), alerting.ingest(e)), retired: (_e, reopened) => alerting.alerting.reopen(reopened) };
+    const sink: WatchSink = {
+      chunks: async () => {},
+      events: async (e) => (events.push(...e), alerting.ingest(e)),
+      retired: (_e, reopened) => alerting.alerting.reopen(reopened),
+    };
     await watch.cycle(TARGET, `c${++n}`, sink);
     return events;
   }
@@ -72,7 +76,19 @@ describe('one flow answering truncated JSON in a chunk of three', () => {
     sim = await startSimulator({
       port: 0,
       now,
-      scenario: { seed: 5, entities: { integrations: [{ id: INTEGRATION, name: 'Shop', flows: [1, 2, 3].map((i) => ({ id: flow(i), name: `Flow ${i}`, exports: [step(i)], imports: 0, openErrors: 0 })), syncs: [] }] } },
+      scenario: {
+        seed: 5,
+        entities: {
+          integrations: [
+            {
+              id: INTEGRATION,
+              name: 'Shop',
+              flows: [1, 2, 3].map((i) => ({ id: flow(i), name: `Flow ${i}`, exports: [step(i)], imports: 0, openErrors: 0 })),
+              syncs: [],
+            },
+          ],
+        },
+      },
     });
     const loaded = await loadConfigFromString(
       `redis: { url: "${url}", prefix: "${prefix}" }
@@ -96,7 +112,11 @@ route: { receiver: log }
       store,
       logger,
       now,
-      instruments: { apiHook: () => () => {}, pollFinished: () => {}, resourceUnreadable: (target, kind) => void counted.push(`${target} ${kind}`) },
+      instruments: {
+        apiHook: () => () => {},
+        pollFinished: () => {},
+        resourceUnreadable: (target, kind) => void counted.push(`${target} ${kind}`),
+      },
     });
     small = new Watch({ targets: loaded.config.targets, redis, keys, store, logger, now });
   });
@@ -115,14 +135,21 @@ route: { receiver: log }
   });
 
   it('flow 2 answers truncated JSON: its neighbours still alert, its own alert neither resolves nor changes, no TargetDown', async () => {
-    await post('/faults', { path: `^/v1/flows/${flow(2)}/errors$`, status: 200, body: TRUNCATED, headers: { 'content-type': 'application/json' } });
+    await post('/faults', {
+      path: `^/v1/flows/${flow(2)}/errors$`,
+      status: 200,
+      body: TRUNCATED,
+      headers: { 'content-type': 'application/json' },
+    });
     await post(`/flows/${flow(2)}/steps/${step(2)}/errors`, undefined, 'DELETE'); // unseen: it must not resolve
     await post(`/flows/${flow(1)}/steps/${step(1)}/errors`, { count: 1 });
     await post(`/flows/${flow(3)}/steps/${step(3)}/errors`, { count: 4 });
     expect((await cycle()).map(show).sort()).toEqual([`FlowErrors ${stepKey(1)} firing`, `FlowErrors ${stepKey(3)} firing`]);
     const target = await store.loadTarget(TARGET);
     expect(target).toMatchObject({ lastOutcome: 'success', failures: 0, unreadableCount: 1 });
-    expect(target!.unreadable).toEqual([{ resource: unitKey(2), name: 'Flow 2', kind: 'malformed', message: expect.stringMatching(/not valid JSON/) }]);
+    expect(target!.unreadable).toEqual([
+      { resource: unitKey(2), name: 'Flow 2', kind: 'malformed', message: expect.stringMatching(/not valid JSON/) },
+    ]);
     expect((await alerting.firing()).map((a) => a.fingerprint)).toContain(`FlowErrors:${stepKey(2)}`);
     expect(counted).toEqual([`${TARGET} malformed`]);
   });
@@ -130,7 +157,10 @@ route: { receiver: log }
   it('unreadable for failuresBeforeAlert cycles in a row: one ResourceUnreadable warning, never TargetDown', async () => {
     const events = await cycle();
     expect(events.map(show)).toEqual([`ResourceUnreadable ${unitKey(2)} firing`]);
-    expect(events[0]).toMatchObject({ labels: { severity: 'warning', target: TARGET }, annotations: { errorKind: 'malformed', failures: 2, name: 'Flow 2' } });
+    expect(events[0]).toMatchObject({
+      labels: { severity: 'warning', target: TARGET },
+      annotations: { errorKind: 'malformed', failures: 2, name: 'Flow 2' },
+    });
     expect(await cycle()).toEqual([]);
     expect((await store.loadTarget(TARGET))?.firing.TargetDown).toBeUndefined();
     expect(counted).toHaveLength(3);
@@ -143,15 +173,19 @@ route: { receiver: log }
     expect((await store.loadTarget(TARGET))?.unreadable).toBeUndefined();
   });
 
-  it('every resource unreadable (flow summaries and the integration\'s sync jobs): that is the target failing — TargetDown after failuresBeforeAlert', async () => {
+  it("every resource unreadable (flow summaries and the integration's sync jobs): that is the target failing — TargetDown after failuresBeforeAlert", async () => {
     await post('/faults', { path: '^/v1/(flows/[^/]+/errors|integrations/[^/]+/syncJobs/latest)$', status: 200, body: TRUNCATED });
     expect((await cycle()).map(show)).toEqual([]);
-    expect(await store.loadTarget(TARGET)).toMatchObject({ lastOutcome: 'failure', failures: 1, lastError: { kind: 'upstream', message: expect.stringMatching(/none of the 4 resource\(s\) could be read/) } });
+    expect(await store.loadTarget(TARGET)).toMatchObject({
+      lastOutcome: 'failure',
+      failures: 1,
+      lastError: { kind: 'upstream', message: expect.stringMatching(/none of the 4 resource\(s\) could be read/) },
+    });
     expect((await cycle()).map(show)).toContain(`TargetDown celigo/${TARGET} firing`);
     await post('/faults', undefined, 'DELETE');
   });
 
-  it('maxResponseBytes is the target\'s own cap: a flow answering more than it is unreadable (oversized), the others are read', async () => {
+  it("maxResponseBytes is the target's own cap: a flow answering more than it is unreadable (oversized), the others are read", async () => {
     const big = JSON.stringify({ flowErrors: [{ _expOrImpId: step(3), numError: 0, padding: 'x'.repeat(5000) }] });
     await post('/faults', { path: `^/v1/flows/${flow(3)}/errors$`, status: 200, body: big });
     const events: AlertEvent[] = [];
@@ -159,6 +193,10 @@ route: { receiver: log }
     await post('/faults', undefined, 'DELETE');
     const target = await store.loadTarget('small');
     expect(target).toMatchObject({ lastOutcome: 'success', unreadableCount: 1 });
-    expect(target!.unreadable![0]).toMatchObject({ resource: `celigo/small/step/${flow(3)}`, kind: 'oversized', message: expect.stringContaining('larger than 4096 bytes') });
+    expect(target!.unreadable![0]).toMatchObject({
+      resource: `celigo/small/step/${flow(3)}`,
+      kind: 'oversized',
+      message: expect.stringContaining('larger than 4096 bytes'),
+    });
   });
 });

@@ -21,10 +21,20 @@ export function emailError(e: unknown): NotifyError {
     return new NotifyError(message, { retryable: err.responseCode < 500, code: String(err.responseCode), cause: e });
   }
   // No SMTP answer: the server may have accepted the mail before the connection broke.
-  return new NotifyError(message, { retryable: true, code: err.code && CONNECTION_CODES.has(err.code) ? err.code : (err.code ?? 'smtp'), outcomeUnknown: true, cause: e });
+  return new NotifyError(message, {
+    retryable: true,
+    code: err.code && CONNECTION_CODES.has(err.code) ? err.code : (err.code ?? 'smtp'),
+    outcomeUnknown: true,
+    cause: e,
+  });
 }
 
-export const EMAIL_GUARANTEE: DeliveryGuarantee = { guarantee: 'at-least-once', why: 'SMTP cannot be asked what it already accepted: a mail interrupted after acceptance is sent again with the same Message-ID, which mail clients show once' };
+export const EMAIL_GUARANTEE: DeliveryGuarantee = {
+  guarantee: 'at-least-once',
+  why:
+    'SMTP cannot be asked what it already accepted: a mail interrupted after acceptance is sent again ' +
+    'with the same Message-ID, which mail clients show once',
+};
 
 /** E-mail's part of a group's delivery record: the first message's id and the thread's references. */
 interface EmailThread {
@@ -34,7 +44,9 @@ interface EmailThread {
 
 function emailThreadOf(record: DeliveryRecord | undefined): EmailThread | undefined {
   const t = record?.email as Partial<EmailThread> | undefined;
-  return typeof t?.messageId === 'string' && Array.isArray(t.references) ? { messageId: t.messageId, references: t.references.filter((r): r is string => typeof r === 'string') } : undefined;
+  return typeof t?.messageId === 'string' && Array.isArray(t.references)
+    ? { messageId: t.messageId, references: t.references.filter((r): r is string => typeof r === 'string') }
+    : undefined;
 }
 
 export function createEmailNotifier(config: EmailReceiverConfig, deps: NotifierDeps): Notifier {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { LogReceiverConfig } from './config.ts';
 import type { AlertEvent } from '../../alert/model.ts';
 import { transitionState } from '../format.ts';
-import type { Notifier, NotifierDeps } from '../types.ts';
+import type { Notifier } from '../types.ts';
 
 export function logTransition(log: Logger, event: AlertEvent, extra: Record<string, unknown> = {}): void {
   const { labels, annotations } = event;

@@ -12,13 +12,38 @@ export { renderSlack, escapeMrkdwn, SLACK_LIMITS } from './render.ts';
 
 /** `ok:false` errors that waiting will not fix: logged and counted, not retried. */
 export const NON_HEALING_SLACK_ERRORS = new Set([
-  'invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission',
-  'missing_scope', 'not_allowed_token_type', 'access_denied', 'team_access_not_granted', 'ekm_access_denied',
-  'org_login_required', 'two_factor_setup_required', 'channel_not_found', 'not_in_channel', 'is_archived',
-  'restricted_action', 'invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text',
-  'invalid_arguments', 'invalid_arg_name', 'invalid_charset', 'invalid_form_data', 'invalid_post_type',
-  'missing_post_type', 'method_deprecated', 'deprecated_endpoint', 'message_not_found',
-  'cant_update_message', 'edit_window_closed',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'no_permission',
+  'missing_scope',
+  'not_allowed_token_type',
+  'access_denied',
+  'team_access_not_granted',
+  'ekm_access_denied',
+  'org_login_required',
+  'two_factor_setup_required',
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'restricted_action',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'no_text',
+  'invalid_arguments',
+  'invalid_arg_name',
+  'invalid_charset',
+  'invalid_form_data',
+  'invalid_post_type',
+  'missing_post_type',
+  'method_deprecated',
+  'deprecated_endpoint',
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
 ]);
 
 /** The original message cannot be updated: post the resolution as a new message instead. */
@@ -31,15 +56,30 @@ export function slackError(e: unknown): NotifyError {
     return new NotifyError(`slack answered ok:false (${code})`, { retryable: !NON_HEALING_SLACK_ERRORS.has(code), code, cause: e });
   }
   if (e instanceof WebAPIRateLimitedError) {
-    return new NotifyError(`slack rate-limited the call (retry after ${e.retryAfter}s)`, { retryable: true, retryAfterMs: e.retryAfter * 1000, code: '429', cause: e });
+    return new NotifyError(`slack rate-limited the call (retry after ${e.retryAfter}s)`, {
+      retryable: true,
+      retryAfterMs: e.retryAfter * 1000,
+      code: '429',
+      cause: e,
+    });
   }
   if (e instanceof WebAPIHTTPError) {
     const after = parseRetryAfterMs(e.headers['retry-after'], Date.now());
-    return new NotifyError(`slack answered HTTP ${e.statusCode}`, { retryable: retryableStatus(e.statusCode), code: String(e.statusCode), ...(after !== undefined ? { retryAfterMs: after } : {}), cause: e });
+    return new NotifyError(`slack answered HTTP ${e.statusCode}`, {
+      retryable: retryableStatus(e.statusCode),
+      code: String(e.statusCode),
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+      cause: e,
+    });
   }
   if (e instanceof WebAPIRequestError) {
     // No answer (timeout, reset): Slack may have posted the message all the same.
-    return new NotifyError(`slack request failed: ${e.original.message}`, { retryable: true, code: 'request', outcomeUnknown: true, cause: e });
+    return new NotifyError(`slack request failed: ${e.original.message}`, {
+      retryable: true,
+      code: 'request',
+      outcomeUnknown: true,
+      cause: e,
+    });
   }
   return new NotifyError(`slack: ${e instanceof Error ? e.message : String(e)}`, { retryable: true, outcomeUnknown: true, cause: e });
 }
@@ -58,12 +98,20 @@ interface HistoryMessage {
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
-const carries = (id: string) => (m: HistoryMessage) => m.metadata?.event_type === SLACK_METADATA_EVENT && m.metadata.event_payload?.notification_id === id;
+const carries = (id: string) => (m: HistoryMessage) =>
+  m.metadata?.event_type === SLACK_METADATA_EVENT && m.metadata.event_payload?.notification_id === id;
 
-const WEBHOOK_AT_LEAST_ONCE = 'an incoming webhook cannot be asked what it already posted: a send interrupted after Slack took it may be posted twice (use token + channel for exactly-once)';
-const nameNotId = (channel: string) => `channel "${channel}" is a name: conversations.history needs the channel ID (C…) to look for a message whose send was interrupted, so a retry may post it twice`;
-const MISSING_SCOPE = 'the token lacks the history scope (channels:history, or groups:history for a private channel): an interrupted send cannot be looked up, so a retry may post it twice';
-const EXACTLY_ONCE = 'each message carries its notification id in metadata; an interrupted send is looked up in the channel history before it is retried';
+const WEBHOOK_AT_LEAST_ONCE =
+  'an incoming webhook cannot be asked what it already posted: a send interrupted after Slack took it may be posted twice ' +
+  '(use token + channel for exactly-once)';
+const nameNotId = (channel: string) =>
+  `channel "${channel}" is a name: conversations.history needs the channel ID (C…) ` +
+  'to look for a message whose send was interrupted, so a retry may post it twice';
+const MISSING_SCOPE =
+  'the token lacks the history scope (channels:history, or groups:history for a private channel): ' +
+  'an interrupted send cannot be looked up, so a retry may post it twice';
+const EXACTLY_ONCE =
+  'each message carries its notification id in metadata; an interrupted send is looked up in the channel history before it is retried';
 
 /** What the configuration alone says about the guarantee; undefined when only Slack can tell (the token's scopes). */
 export function slackStaticGuarantee(config: SlackReceiverConfig): DeliveryGuarantee | undefined {
@@ -127,18 +175,27 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
       if (thread && n.status === 'resolved') return { found: false };
       const channel = thread?.channel ?? channelId;
       if (!channel) {
-        deps.logger.warn({ receiver: deps.name, why: nameNotId(config.channel) }, 'cannot look for an earlier attempt: the channel is a name, not an ID; sending again');
+        deps.logger.warn(
+          { receiver: deps.name, why: nameNotId(config.channel) },
+          'cannot look for an earlier attempt: the channel is a name, not an ID; sending again',
+        );
         return { found: false };
       }
       try {
         const ts = await findPosted(n, channel, thread?.ts);
         if (ts === undefined) return { found: false };
         if (thread) return { found: true, record: previous };
-        return { found: true, record: n.status === 'resolved' ? { ...previous, slack: undefined } : { ...previous, slack: { channel, ts } } };
+        return {
+          found: true,
+          record: n.status === 'resolved' ? { ...previous, slack: undefined } : { ...previous, slack: { channel, ts } },
+        };
       } catch (e) {
         const err = slackError(e);
         if (err.code === 'missing_scope') {
-          deps.logger.warn({ receiver: deps.name, why: MISSING_SCOPE }, 'cannot look for an earlier attempt: the token lacks the history scope; sending again');
+          deps.logger.warn(
+            { receiver: deps.name, why: MISSING_SCOPE },
+            'cannot look for an earlier attempt: the token lacks the history scope; sending again',
+          );
           return { found: false };
         }
         throw err;
@@ -173,7 +230,10 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
           } catch (e) {
             const err = slackError(e);
             if (!err.code || !UPDATE_GONE.has(err.code)) throw err;
-            deps.logger.warn({ receiver: deps.name, code: err.code }, 'could not update the original slack message; posting the resolution');
+            deps.logger.warn(
+              { receiver: deps.name, code: err.code },
+              'could not update the original slack message; posting the resolution',
+            );
             await post(n, 'alerts');
           }
           return { ...previous, slack: undefined };
@@ -195,14 +255,29 @@ function incomingWebhook(url: string, deps: NotifierDeps): Notifier {
       const message = renderSlack(n, n.reason === 'update' ? 'transitions' : 'alerts');
       let res: Response;
       try {
-        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), redirect: 'error', signal: AbortSignal.timeout(15_000) });
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(message),
+          redirect: 'error',
+          signal: AbortSignal.timeout(15_000),
+        });
       } catch (e) {
-        throw new NotifyError(`slack webhook request failed: ${e instanceof Error ? e.message : String(e)}`, { retryable: true, code: 'request', outcomeUnknown: true, cause: e });
+        throw new NotifyError(`slack webhook request failed: ${e instanceof Error ? e.message : String(e)}`, {
+          retryable: true,
+          code: 'request',
+          outcomeUnknown: true,
+          cause: e,
+        });
       }
       const body = await res.text().catch(() => '');
       if (!res.ok) {
         const after = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
-        throw new NotifyError(`slack webhook answered HTTP ${res.status} (${body.slice(0, 100)})`, { retryable: retryableStatus(res.status), code: String(res.status), ...(after !== undefined ? { retryAfterMs: after } : {}) });
+        throw new NotifyError(`slack webhook answered HTTP ${res.status} (${body.slice(0, 100)})`, {
+          retryable: retryableStatus(res.status),
+          code: String(res.status),
+          ...(after !== undefined ? { retryAfterMs: after } : {}),
+        });
       }
       return previous;
     },

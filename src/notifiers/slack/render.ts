@@ -2,7 +2,18 @@
 // escaped for mrkdwn — `&`, `<`, `>` — so `<!channel>` or `<@U123>` arrive as text, never as a
 // mention, and everything is cut to Slack's limits.
 import type { AlertEvent, Notification } from '../../alert/model.ts';
-import { errorText, facts, kindsOf, notificationState, resourceName, safeLink, TEST_NOTICE, title, topErrors, transitionState } from '../format.ts';
+import {
+  errorText,
+  facts,
+  kindsOf,
+  notificationState,
+  resourceName,
+  safeLink,
+  TEST_NOTICE,
+  title,
+  topErrors,
+  transitionState,
+} from '../format.ts';
 
 export const SLACK_LIMITS = {
   header: 150,
@@ -63,11 +74,14 @@ function headerText(n: Notification, alerts: readonly AlertEvent[]): string {
 
 /** The blocks of one alert: text, fields, and a button when there is a link. */
 export function alertBlocks(event: AlertEvent): Block[] {
-  const head = `*${transitionState(event)}* · *${escapeAndCut(event.labels.kind, 100)}* · *${escapeAndCut(resourceName(event), 300)}*\n${escapeAndCut(event.annotations.summary, 1000)}`;
+  const head =
+    `*${transitionState(event)}* · *${escapeAndCut(event.labels.kind, 100)}* · *${escapeAndCut(resourceName(event), 300)}*\n` +
+    escapeAndCut(event.annotations.summary, 1000);
   let body = head;
   const top = topErrors(event);
   if (top) {
-    const list = (pairs: Array<[string, number]>) => pairs.map(([v, n]) => `\`${escapeAndCut(v.replace(/`/g, "'"), 60)}\` ×${n}`).join(', ');
+    const list = (pairs: Array<[string, number]>) =>
+      pairs.map(([v, n]) => `\`${escapeAndCut(v.replace(/`/g, "'"), 60)}\` ×${n}`).join(', ');
     if (top.classifications.length > 0) body += `\n*Top classifications:* ${list(top.classifications)}`;
     if (top.codes.length > 0) body += `\n*Top codes:* ${list(top.codes)}`;
   }
@@ -93,7 +107,9 @@ export function alertBlocks(event: AlertEvent): Block[] {
  * message, a reminder, the final update) or only what changed (a thread reply).
  */
 export function renderSlack(n: Notification, show: 'alerts' | 'transitions' = 'alerts'): SlackMessage {
-  const alerts = latestPerAlert(show === 'transitions' && n.transitions.length > 0 ? n.transitions : n.alerts.length > 0 ? n.alerts : n.transitions);
+  const alerts = latestPerAlert(
+    show === 'transitions' && n.transitions.length > 0 ? n.transitions : n.alerts.length > 0 ? n.alerts : n.transitions,
+  );
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: headerText(n, alerts), emoji: true } }];
   const trailer: Block[] = [];
   if (n.reason === 'test') trailer.push(context(TEST_NOTICE));

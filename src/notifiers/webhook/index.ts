@@ -9,7 +9,12 @@ export const SIGNATURE_HEADER = 'X-Syncwatch-Signature';
 /** The notification id, the same on every retry of one notification: receivers dedupe on it. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
-export const WEBHOOK_GUARANTEE: DeliveryGuarantee = { guarantee: 'at-least-once', why: `a send interrupted after the receiver took it is sent again, with the same ${IDEMPOTENCY_HEADER} header and notificationId (and alert fingerprints), so the receiver can drop the repeat` };
+export const WEBHOOK_GUARANTEE: DeliveryGuarantee = {
+  guarantee: 'at-least-once',
+  why:
+    `a send interrupted after the receiver took it is sent again, with the same ${IDEMPOTENCY_HEADER} header ` +
+    'and notificationId (and alert fingerprints), so the receiver can drop the repeat',
+};
 
 export function createWebhookNotifier(config: WebhookReceiverConfig, deps: NotifierDeps): Notifier {
   return {
@@ -18,7 +23,7 @@ export function createWebhookNotifier(config: WebhookReceiverConfig, deps: Notif
     async send(n, previous) {
       const body = JSON.stringify(webhookPayload(n, config.maxAlerts));
       const headers: Record<string, string> = {
-        ...(config.headers ?? {}),
+        ...config.headers,
         'content-type': 'application/json',
         'user-agent': 'syncwatch',
         [IDEMPOTENCY_HEADER]: notificationId(n),
@@ -28,12 +33,21 @@ export function createWebhookNotifier(config: WebhookReceiverConfig, deps: Notif
       try {
         res = await fetch(config.url, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(15_000) });
       } catch (e) {
-        throw new NotifyError(`webhook request failed: ${e instanceof Error ? e.message : String(e)}`, { retryable: true, code: 'request', outcomeUnknown: true, cause: e });
+        throw new NotifyError(`webhook request failed: ${e instanceof Error ? e.message : String(e)}`, {
+          retryable: true,
+          code: 'request',
+          outcomeUnknown: true,
+          cause: e,
+        });
       }
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) {
         const after = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
-        throw new NotifyError(`webhook answered HTTP ${res.status}`, { retryable: retryableStatus(res.status), code: String(res.status), ...(after !== undefined ? { retryAfterMs: after } : {}) });
+        throw new NotifyError(`webhook answered HTTP ${res.status}`, {
+          retryable: retryableStatus(res.status),
+          code: String(res.status),
+          ...(after !== undefined ? { retryAfterMs: after } : {}),
+        });
       }
       return previous;
     },

@@ -1,6 +1,6 @@
 // Alertmanager's webhook payload (version "4"), so receivers built for Alertmanager work as-is.
 import { createHmac } from 'node:crypto';
-import { labelSetOf, type AlertEvent, type LabelSet, type Notification } from '../../alert/model.ts';
+import { labelSetOf, type LabelSet, type Notification } from '../../alert/model.ts';
 import { alertFingerprint, stringAnnotations } from '../../alert/alertmanager.ts';
 import { notificationId } from '../types.ts';
 

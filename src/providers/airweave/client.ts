@@ -18,7 +18,10 @@ export class AirweaveClient {
   constructor(private readonly http: HttpClient) {}
 
   /** The newest jobs of one source connection, newest first (as the API orders them). */
-  async sourceConnectionJobs(sourceConnectionId: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<AirweaveSourceConnectionJob[]> {
+  async sourceConnectionJobs(
+    sourceConnectionId: string,
+    options: { limit?: number; signal?: AbortSignal } = {},
+  ): Promise<AirweaveSourceConnectionJob[]> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SOURCE_CONNECTION_JOBS_LIMIT) {
       throw new SyncwatchError('config', `limit must be 1–${MAX_SOURCE_CONNECTION_JOBS_LIMIT}, got ${limit}`);
@@ -36,7 +39,9 @@ export class AirweaveClient {
    * Every sync job of the organisation, page by page: `skip`/`limit` until a page comes back
    * shorter than `limit`. `statuses` is the repeatable `status` filter (lower-case values).
    */
-  async *syncJobPages(options: { pageSize?: number; statuses?: readonly string[]; signal?: AbortSignal; maxPages?: number } = {}): AsyncIterable<AirweaveSyncJob[]> {
+  async *syncJobPages(
+    options: { pageSize?: number; statuses?: readonly string[]; signal?: AbortSignal; maxPages?: number } = {},
+  ): AsyncIterable<AirweaveSyncJob[]> {
     const limit = options.pageSize ?? MAX_SYNC_JOBS_PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SYNC_JOBS_PAGE_SIZE) {
       throw new SyncwatchError('config', `page size must be 1–${MAX_SYNC_JOBS_PAGE_SIZE}, got ${limit}`);

@@ -89,7 +89,12 @@ function toRun(target: string, view: JobView, status: RunStatus): Run {
   return run;
 }
 
-export function sourceConnectionJobToRun(target: string, sourceConnectionId: string, job: AirweaveSourceConnectionJob, logger: Logger): Run {
+export function sourceConnectionJobToRun(
+  target: string,
+  sourceConnectionId: string,
+  job: AirweaveSourceConnectionJob,
+  logger: Logger,
+): Run {
   const error = errorText(job.error, job.error_details);
   return toRun(
     target,
@@ -132,7 +137,9 @@ export function syncJobToRun(target: string, job: AirweaveSyncJob, logger: Logge
 const isCompleted = (raw: string) => airweaveRunStatus(raw) === 'succeeded';
 
 /** The latest job of each sync_id (by created_at, then started_at; ties: the one listed first). */
-export function latestJobsBySync(jobs: readonly AirweaveSyncJob[]): Map<string, { latest: AirweaveSyncJob; latestCompleted?: AirweaveSyncJob }> {
+export function latestJobsBySync(
+  jobs: readonly AirweaveSyncJob[],
+): Map<string, { latest: AirweaveSyncJob; latestCompleted?: AirweaveSyncJob }> {
   const when = (j: AirweaveSyncJob) => j.created_at ?? j.started_at ?? '';
   const bySync = new Map<string, { latest: AirweaveSyncJob; latestCompleted?: AirweaveSyncJob }>();
   for (const job of jobs) {
@@ -142,21 +149,38 @@ export function latestJobsBySync(jobs: readonly AirweaveSyncJob[]): Map<string, 
       continue;
     }
     if (when(job) > when(entry.latest)) entry.latest = job;
-    if (isCompleted(job.status) && (entry.latestCompleted === undefined || when(job) > when(entry.latestCompleted))) entry.latestCompleted = job;
+    if (isCompleted(job.status) && (entry.latestCompleted === undefined || when(job) > when(entry.latestCompleted)))
+      entry.latestCompleted = job;
   }
   return bySync;
 }
 
-async function observeSourceConnections(client: AirweaveClient, target: AirweaveTarget, ids: readonly string[], ctx: PollContext): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
+async function observeSourceConnections(
+  client: AirweaveClient,
+  target: AirweaveTarget,
+  ids: readonly string[],
+  ctx: PollContext,
+): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
   const runs: Run[] = [];
   const problems: ConfigProblem[] = [];
   type Result = { id: string; jobs: AirweaveSourceConnectionJob[] } | { id: string; problem: ConfigProblem };
   const results = await mapConcurrent(ids, CONCURRENCY, async (id): Promise<Result> => {
     try {
-      return { id, jobs: await client.sourceConnectionJobs(id, { limit: SOURCE_CONNECTION_JOBS_LIMIT, ...(ctx.signal ? { signal: ctx.signal } : {}) }) };
+      return {
+        id,
+        jobs: await client.sourceConnectionJobs(id, { limit: SOURCE_CONNECTION_JOBS_LIMIT, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
+      };
     } catch (e) {
       if (isSyncwatchError(e, 'not-found')) {
-        return { id, problem: { resource: id, status: 404, ...(e.code ? { code: e.code } : {}), message: `source connection ${id} does not exist in this Airweave organisation (check sourceConnections)` } };
+        return {
+          id,
+          problem: {
+            resource: id,
+            status: 404,
+            ...(e.code ? { code: e.code } : {}),
+            message: `source connection ${id} does not exist in this Airweave organisation (check sourceConnections)`,
+          },
+        };
       }
       throw e;
     }
@@ -186,7 +210,13 @@ export const airweaveProvider: Provider<AirweaveTarget> = {
     const client = new AirweaveClient(ctx.http);
     const observedAt = new Date(ctx.now()).toISOString();
     if (target.sourceConnections === undefined) {
-      return { target: target.name, provider: 'airweave', observedAt, runs: await observeOrganisation(client, target, ctx), stepErrors: [] };
+      return {
+        target: target.name,
+        provider: 'airweave',
+        observedAt,
+        runs: await observeOrganisation(client, target, ctx),
+        stepErrors: [],
+      };
     }
     const { runs, problems } = await observeSourceConnections(client, target, [...new Set(target.sourceConnections)], ctx);
     const observation: Observation = { target: target.name, provider: 'airweave', observedAt, runs, stepErrors: [] };
@@ -196,7 +226,9 @@ export const airweaveProvider: Provider<AirweaveTarget> = {
   // Source connections removed from the configuration are forgotten (the organisation-wide listing
   // watches every sync); the `entities` steps of earlier versions are retired once.
   scope: (target) => [
-    ...(target.sourceConnections === undefined ? [] : [{ namespace: `${resourceKey('airweave', target.name, 'sync')}/`, owners: [...target.sourceConnections] }]),
+    ...(target.sourceConnections === undefined
+      ? []
+      : [{ namespace: `${resourceKey('airweave', target.name, 'sync')}/`, owners: [...target.sourceConnections] }]),
     { namespace: `${resourceKey('airweave', target.name, OLD_ENTITIES_STEPS)}/`, owners: [] },
   ],
 };

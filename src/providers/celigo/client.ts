@@ -38,7 +38,9 @@ export type RunFlowOutcome =
   | { outcome: 'rejected'; reason: string };
 
 const jobIdOf = (value: unknown): string | undefined =>
-  value !== null && typeof value === 'object' && typeof (value as { _jobId?: unknown })._jobId === 'string' ? (value as { _jobId: string })._jobId : undefined;
+  value !== null && typeof value === 'object' && typeof (value as { _jobId?: unknown })._jobId === 'string'
+    ? (value as { _jobId: string })._jobId
+    : undefined;
 
 /** A flow run's answer: one object, an array of per-export runs, or `{error}` (the Flows document). */
 export function runFlowOutcome(body: unknown): RunFlowOutcome {
@@ -74,7 +76,12 @@ export class CeligoClient {
   /** Every flow of the account, page by page (Link header; 204 when the account has none). */
   async *flowPages(signal?: AbortSignal): AsyncIterable<CeligoFlow[]> {
     const query = { include: FLOW_LIST_FIELDS.join(',') };
-    for await (const page of this.http.paginateLink<unknown>({ path: '/v1/flows', endpoint: 'GET /v1/flows', query, ...(signal ? { signal } : {}) })) {
+    for await (const page of this.http.paginateLink<unknown>({
+      path: '/v1/flows',
+      endpoint: 'GET /v1/flows',
+      query,
+      ...(signal ? { signal } : {}),
+    })) {
       yield parseWire(z.array(celigoFlow), page, 'GET /v1/flows');
     }
   }
@@ -128,7 +135,11 @@ export class CeligoClient {
 
   async *openErrorPagesOfStep(flowId: string, stepId: string, signal?: AbortSignal): AsyncIterable<CeligoStepError[]> {
     const pages = this.http.paginateBody<unknown>(
-      { path: `/v1/flows/${id(flowId)}/${id(stepId)}/errors`, endpoint: 'GET /v1/flows/{id}/{stepId}/errors', ...(signal ? { signal } : {}) },
+      {
+        path: `/v1/flows/${id(flowId)}/${id(stepId)}/errors`,
+        endpoint: 'GET /v1/flows/{id}/{stepId}/errors',
+        ...(signal ? { signal } : {}),
+      },
       { items: 'errors', next: 'nextPageURL' },
     );
     for await (const page of pages) yield parseWire(z.array(celigoStepError), page, 'step errors');
@@ -137,7 +148,11 @@ export class CeligoClient {
   /** Resolved errors of one flow step, page by page (`nextPageURL`), with `resolvedAt` and `resolvedBy`. */
   async *resolvedErrorPagesOfStep(flowId: string, stepId: string, signal?: AbortSignal): AsyncIterable<CeligoResolvedError[]> {
     const pages = this.http.paginateBody<unknown>(
-      { path: `/v1/flows/${id(flowId)}/${id(stepId)}/resolved`, endpoint: 'GET /v1/flows/{id}/{stepId}/resolved', ...(signal ? { signal } : {}) },
+      {
+        path: `/v1/flows/${id(flowId)}/${id(stepId)}/resolved`,
+        endpoint: 'GET /v1/flows/{id}/{stepId}/resolved',
+        ...(signal ? { signal } : {}),
+      },
       { items: 'resolved', next: 'nextPageURL' },
     );
     for await (const page of pages) yield parseWire(z.array(celigoResolvedError), page, 'resolved step errors');
@@ -168,7 +183,12 @@ export class CeligoClient {
    * Re-submit records by retryDataKey. `withBackoff` uses the platform's exponential-decay variant.
    * Keys must be at most MAX_RETRY_KEYS_PER_CALL: batching is the caller's decision (budget, ledger).
    */
-  async retry(flowId: string, stepId: string, retryDataKeys: readonly string[], options: { withBackoff?: boolean; signal?: AbortSignal } = {}): Promise<RetryOutcome> {
+  async retry(
+    flowId: string,
+    stepId: string,
+    retryDataKeys: readonly string[],
+    options: { withBackoff?: boolean; signal?: AbortSignal } = {},
+  ): Promise<RetryOutcome> {
     if (retryDataKeys.length === 0) return { outcome: 'no-op' };
     if (retryDataKeys.length > MAX_RETRY_KEYS_PER_CALL) {
       throw new SyncwatchError('config', `at most ${MAX_RETRY_KEYS_PER_CALL} retryDataKeys per call, got ${retryDataKeys.length}`);

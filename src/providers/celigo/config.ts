@@ -10,18 +10,48 @@ const DEFAULT_BASE_URL = 'https://api.integrator.io';
  * may name others (the platform may send values no document lists); validate warns about those.
  */
 const ERROR_CLASSIFICATIONS = [
-  'connection', 'duplicate', 'governance', 'intermittent', 'missing',
-  'parse', 'value', 'rate_limit', 'too_large', 'none',
-  'validation', 'data', 'system',
+  'connection',
+  'duplicate',
+  'governance',
+  'intermittent',
+  'missing',
+  'parse',
+  'value',
+  'rate_limit',
+  'too_large',
+  'none',
+  'validation',
+  'data',
+  'system',
 ] as const;
 
 /** Celigo's error `source` values: the 24 of `GET /v1/errors/filterMetadata`, and `user` seen on error records. */
 const ERROR_SOURCES = [
-  'internal', 'application', 'connection', 'resource', 'transformation', 'output_filter',
-  'input_filter', 'import_filter', 'lookup', 'mapping', 'response_mapping', 'pre_save_page_hook',
-  'pre_parse_hook', 'pre_map_hook', 'post_map_hook', 'post_submit_hook', 'post_response_map_hook',
-  'post_aggregate_hook', 'pre_send_hook_ss', 'pre_map_hook_ss', 'post_map_hook_ss',
-  'post_submit_hook_ss', 'tool_input', 'tool_output', 'user',
+  'internal',
+  'application',
+  'connection',
+  'resource',
+  'transformation',
+  'output_filter',
+  'input_filter',
+  'import_filter',
+  'lookup',
+  'mapping',
+  'response_mapping',
+  'pre_save_page_hook',
+  'pre_parse_hook',
+  'pre_map_hook',
+  'post_map_hook',
+  'post_submit_hook',
+  'post_response_map_hook',
+  'post_aggregate_hook',
+  'pre_send_hook_ss',
+  'pre_map_hook_ss',
+  'post_map_hook_ss',
+  'post_submit_hook_ss',
+  'tool_input',
+  'tool_output',
+  'user',
 ] as const;
 
 const target = z.strictObject({

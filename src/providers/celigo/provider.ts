@@ -3,14 +3,14 @@
 // integrations) are exported so the watch loop can fan a large account out over several jobs.
 import { mapConcurrent } from '../../concurrency.ts';
 import { isSyncwatchError, unreadableKind } from '../../errors.ts';
-import { resourceKey, type Observation, type OpenError, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
+import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider, RunDetail } from '../types.ts';
 import { CeligoClient } from './client.ts';
 import { celigoRemediator, toOpenError } from './remediate.ts';
 import { celigoRunStatus } from './status.ts';
-import type { CeligoFlow, CeligoStepError, CeligoSyncError, CeligoSyncJob, CeligoSyncJobFamily } from './wire.ts';
+import type { CeligoFlow, CeligoSyncError, CeligoSyncJob, CeligoSyncJobFamily } from './wire.ts';
 
 /** The part of a Celigo target's configuration the provider reads. */
 export interface CeligoTarget {
@@ -79,7 +79,8 @@ export async function flowsInScope(client: CeligoClient, target: CeligoTarget, s
 /** The readable unit of a flow's open-error summary (its step keys start with it). */
 export const flowSummaryKey = (target: CeligoTarget, flowId: string) => resourceKey('celigo', target.name, 'step', flowId);
 /** The readable unit of an integration's latest sync jobs. */
-export const integrationSyncsKey = (target: CeligoTarget, integrationId: string) => resourceKey('celigo', target.name, 'integration', integrationId);
+export const integrationSyncsKey = (target: CeligoTarget, integrationId: string) =>
+  resourceKey('celigo', target.name, 'integration', integrationId);
 
 /**
  * A resource whose answer arrived but cannot be read (bad JSON, cut short, too large, a 5xx of its
@@ -94,7 +95,13 @@ function collectUnreadable(e: unknown, unreadable: UnreadableResource[] | undefi
 }
 
 /** Open-error counts of every step of the given flows. A flow deleted since it was listed is skipped. */
-export async function observeFlowSteps(client: CeligoClient, target: CeligoTarget, flows: ReadonlyArray<Pick<CeligoFlow, '_id' | 'name' | '_integrationId'>>, ctx: PollContext, unreadable?: UnreadableResource[]): Promise<StepErrors[]> {
+export async function observeFlowSteps(
+  client: CeligoClient,
+  target: CeligoTarget,
+  flows: ReadonlyArray<Pick<CeligoFlow, '_id' | 'name' | '_integrationId'>>,
+  ctx: PollContext,
+  unreadable?: UnreadableResource[],
+): Promise<StepErrors[]> {
   const perFlow = await mapConcurrent(flows, CONCURRENCY, async (flow) => {
     try {
       const steps = await client.flowErrorSummary(flow._id, ctx.signal);
@@ -140,7 +147,12 @@ export async function observeSyncs(
     } catch (e) {
       if (isSyncwatchError(e, 'not-found')) {
         if (target.integrations?.includes(integrationId)) {
-          problems.push({ resource: integrationId, status: 404, ...(e.code ? { code: e.code } : {}), message: `integration ${integrationId} does not exist in this account (check integrations)` });
+          problems.push({
+            resource: integrationId,
+            status: 404,
+            ...(e.code ? { code: e.code } : {}),
+            message: `integration ${integrationId} does not exist in this account (check integrations)`,
+          });
         } else {
           ctx.logger.warn({ target: target.name, integration: integrationId, code: e.code }, 'integration not found; skipped');
         }
@@ -171,14 +183,25 @@ export interface CeligoChunk {
  * Split the flows in scope into chunks; each integration's syncs are read by exactly one chunk.
  * Configured integrations no flow brought in go to the last chunk (or one of their own).
  */
-export function planChunks(flows: readonly CeligoFlow[], size = FLOWS_PER_CHUNK, configuredIntegrations: readonly string[] = []): CeligoChunk[] {
+export function planChunks(
+  flows: readonly CeligoFlow[],
+  size = FLOWS_PER_CHUNK,
+  configuredIntegrations: readonly string[] = [],
+): CeligoChunk[] {
   const chunks: CeligoChunk[] = [];
   const assigned = new Set<string>();
   for (let i = 0; i < flows.length; i += size) {
     const part = flows.slice(i, i + size);
     const integrationIds = integrationIdsOf(part).filter((id) => !assigned.has(id));
     integrationIds.forEach((id) => assigned.add(id));
-    chunks.push({ flows: part.map((f) => ({ _id: f._id, ...(f.name ? { name: f.name } : {}), ...(f._integrationId ? { _integrationId: f._integrationId } : {}) })), integrationIds });
+    chunks.push({
+      flows: part.map((f) => ({
+        _id: f._id,
+        ...(f.name ? { name: f.name } : {}),
+        ...(f._integrationId ? { _integrationId: f._integrationId } : {}),
+      })),
+      integrationIds,
+    });
   }
   const rest = [...new Set(configuredIntegrations)].filter((id) => !assigned.has(id));
   if (rest.length > 0) {
@@ -196,11 +219,20 @@ export const SYNC_ERRORS_SHOWN = 5;
 export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly CeligoSyncError[], shown = SYNC_ERRORS_SHOWN): RunDetail {
   const tables = (family.tables ?? []).filter((t) => (t.numErrors ?? 0) > 0);
   const total = family.numErrors ?? tables.reduce((n, t) => n + (t.numErrors ?? 0), 0);
-  const perTable: RunFailure[] = tables.map((t) => ({ resource: t.tableName ?? t._id ?? 'unknown table', reason: t.status ?? 'errors', message: `${t.numErrors} error(s)`, count: t.numErrors ?? 0 }));
+  const perTable: RunFailure[] = tables.map((t) => ({
+    resource: t.tableName ?? t._id ?? 'unknown table',
+    reason: t.status ?? 'errors',
+    message: `${t.numErrors} error(s)`,
+    count: t.numErrors ?? 0,
+  }));
   // The first distinct messages (table, code, text), each with how often it repeats.
   const distinct = new Map<string, { failure: RunFailure; times: number }>();
   for (const e of errors) {
-    const failure: RunFailure = { resource: e.tableName ?? 'unknown table', reason: e.code === undefined ? 'error' : String(e.code), message: e.message ?? '' };
+    const failure: RunFailure = {
+      resource: e.tableName ?? 'unknown table',
+      reason: e.code === undefined ? 'error' : String(e.code),
+      message: e.message ?? '',
+    };
     const key = JSON.stringify([failure.resource, failure.reason, failure.message]);
     const seen = distinct.get(key);
     if (seen) seen.times++;
@@ -208,8 +240,17 @@ export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly Celi
   }
   const groups = [...distinct.values()];
   const first = groups.slice(0, shown).map((g) => g.failure);
-  const lines = [`${total} error(s)${tables.length > 0 ? ` in ${tables.length} table(s): ${tables.map((t) => `${t.tableName ?? t._id} (${t.numErrors})`).join(', ')}` : ''}`];
-  lines.push(...groups.slice(0, shown).map(({ failure: f, times }) => `- ${f.resource}: ${f.reason}: ${f.message}${times > 1 ? ` (×${times})` : ''}`));
+  const lines = [
+    `${total} error(s)` +
+      (tables.length > 0
+        ? ` in ${tables.length} table(s): ${tables.map((t) => `${t.tableName ?? t._id} (${t.numErrors})`).join(', ')}`
+        : ''),
+  ];
+  lines.push(
+    ...groups
+      .slice(0, shown)
+      .map(({ failure: f, times }) => `- ${f.resource}: ${f.reason}: ${f.message}${times > 1 ? ` (×${times})` : ''}`),
+  );
   if (groups.length > shown) lines.push(`… and ${groups.length - shown} more`);
   return { error: lines.join('\n'), failures: [...perTable, ...first] };
 }
@@ -221,8 +262,19 @@ async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx:
     observeSyncs(client, target, chunk.integrationIds, ctx, unreadable),
     observeFlowSteps(client, target, chunk.flows, ctx, unreadable),
   ]);
-  const attempted = [...chunk.integrationIds.map((id) => integrationSyncsKey(target, id)), ...chunk.flows.map((f) => flowSummaryKey(target, f._id))];
-  const observation: Observation = { target: target.name, provider: 'celigo', observedAt: new Date(ctx.now()).toISOString(), runs, stepErrors, attempted, unreadable };
+  const attempted = [
+    ...chunk.integrationIds.map((id) => integrationSyncsKey(target, id)),
+    ...chunk.flows.map((f) => flowSummaryKey(target, f._id)),
+  ];
+  const observation: Observation = {
+    target: target.name,
+    provider: 'celigo',
+    observedAt: new Date(ctx.now()).toISOString(),
+    runs,
+    stepErrors,
+    attempted,
+    unreadable,
+  };
   if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
   return observation;
 }
@@ -243,13 +295,23 @@ export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
   // Steps belong to flows, syncs to integrations: a flow that left the account or the target's
   // include/exclude takes its steps along; an integration no longer polled, its syncs.
   scope: (target, chunks) => [
-    { namespace: `${resourceKey('celigo', target.name, 'step')}/`, owners: (chunks as CeligoChunk[]).flatMap((c) => c.flows.map((f) => f._id)) },
-    { namespace: `${resourceKey('celigo', target.name, 'sync')}/`, owners: (chunks as CeligoChunk[]).flatMap((c) => c.integrationIds), ownedBy: 'integration' },
+    {
+      namespace: `${resourceKey('celigo', target.name, 'step')}/`,
+      owners: (chunks as CeligoChunk[]).flatMap((c) => c.flows.map((f) => f._id)),
+    },
+    {
+      namespace: `${resourceKey('celigo', target.name, 'sync')}/`,
+      owners: (chunks as CeligoChunk[]).flatMap((c) => c.integrationIds),
+      ownedBy: 'integration',
+    },
   ],
   async runDetail(_target, run, ctx) {
     if (run.kind !== 'sync' || (run.counts.failed ?? 0) === 0) return undefined;
     const client = new CeligoClient(ctx.http);
-    const [family, errors] = await Promise.all([client.syncJobFamily(run.runId, ctx.signal), client.syncJobErrors(run.runId, undefined, ctx.signal)]);
+    const [family, errors] = await Promise.all([
+      client.syncJobFamily(run.runId, ctx.signal),
+      client.syncJobErrors(run.runId, undefined, ctx.signal),
+    ]);
     return syncJobDetail(family, errors);
   },
   async errorSamples(_target, step, limit, ctx) {
@@ -264,4 +326,3 @@ export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
     return [];
   },
 };
-

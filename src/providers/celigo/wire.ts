@@ -75,7 +75,12 @@ export const celigoSyncError = z.object({
 });
 export type CeligoSyncError = z.infer<typeof celigoSyncError>;
 
-export const celigoJob = z.object({ _id: z.string(), _userId: z.string().optional(), type: z.string().optional(), status: z.string().optional() });
+export const celigoJob = z.object({
+  _id: z.string(),
+  _userId: z.string().optional(),
+  type: z.string().optional(),
+  status: z.string().optional(),
+});
 export type CeligoJob = z.infer<typeof celigoJob>;
 
 export const celigoSyncRunResponse = z.object({ syncId: z.string(), flowExecutionGroupId: z.string() });

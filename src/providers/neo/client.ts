@@ -45,7 +45,10 @@ export class NeoClient {
       const parsed = neoSyncRunsPage.safeParse(res.body);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
-        throw new SyncwatchError('upstream', `${label}: unexpected response (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'})`);
+        throw new SyncwatchError(
+          'upstream',
+          `${label}: unexpected response (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'})`,
+        );
       }
       yield parsed.data.data;
       const pagination = parsed.data.meta.pagination;

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type RunStatus } from '../../model.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
-import type { PollContext, Provider } from '../types.ts';
+import type { Provider } from '../types.ts';
 import { MAX_NEO_PAGE_SIZE, NEO_MAX_WINDOW_MS, NeoClient } from './client.ts';
 import { neoRunStatus } from './status.ts';
 import type { NeoSyncRun } from './wire.ts';
@@ -91,15 +91,17 @@ export function runErrorText(run: NeoSyncRun, failures: readonly RunFailure[], s
 
 export function syncRunToRun(target: string, integration: string, run: NeoSyncRun, logger: Logger): Run {
   const status = neoRunStatus(run.status);
-  if (status === 'unknown') logger.warn({ target, integration, run: run.run_id, status: run.status }, 'unknown Neo run status; kept as unknown');
+  if (status === 'unknown')
+    logger.warn({ target, integration, run: run.run_id, status: run.status }, 'unknown Neo run status; kept as unknown');
   const failures = failuresOf(run);
-  const counts = run.activities.length === 0
-    ? {}
-    : {
-        read: run.activities.reduce((n, a) => n + a.total_count, 0),
-        written: run.activities.reduce((n, a) => n + a.synced_count, 0),
-        failed: failures.length,
-      };
+  const counts =
+    run.activities.length === 0
+      ? {}
+      : {
+          read: run.activities.reduce((n, a) => n + a.total_count, 0),
+          written: run.activities.reduce((n, a) => n + a.synced_count, 0),
+          failed: failures.length,
+        };
   const result: Run = {
     key: resourceKey('neo', target, 'sync', integration),
     provider: 'neo',
@@ -141,9 +143,13 @@ export const neoProvider: Provider<NeoTarget> = {
     const runs: Run[] = [];
     const problems: ConfigProblem[] = [];
     // A handful of integrations per target: one after the other keeps the request rate gentle.
-    for (const integration of [...new Set(target.integrations)]) {
+    for (const integration of new Set(target.integrations)) {
       try {
-        const found = await client.listSyncRuns(integration, { since, pageSize: MAX_NEO_PAGE_SIZE, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        const found = await client.listSyncRuns(integration, {
+          since,
+          pageSize: MAX_NEO_PAGE_SIZE,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
         const latest = latestRun(found);
         if (latest !== undefined) runs.push(syncRunToRun(target.name, integration, latest, ctx.logger));
       } catch (e) {
@@ -152,7 +158,13 @@ export const neoProvider: Provider<NeoTarget> = {
         problems.push({ resource: integration, status: 404, ...(e.code ? { code: e.code } : {}), message: describe(integration) });
       }
     }
-    const observation: Observation = { target: target.name, provider: 'neo', observedAt: new Date(now).toISOString(), runs, stepErrors: [] };
+    const observation: Observation = {
+      target: target.name,
+      provider: 'neo',
+      observedAt: new Date(now).toISOString(),
+      runs,
+      stepErrors: [],
+    };
     if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
     return observation;
   },

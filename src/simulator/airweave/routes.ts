@@ -38,7 +38,13 @@ const sourceConnectionJobs: AirweaveHandler = ({ world, params, query }) => {
   }
   const sync = world.syncOfSourceConnection(id);
   if (sync === undefined) return airweaveError(404, `Source connection ${id} not found`);
-  return { status: 200, body: world.jobsOf(sync).slice(0, limit).map((job) => world.sourceConnectionJob(job)) };
+  return {
+    status: 200,
+    body: world
+      .jobsOf(sync)
+      .slice(0, limit)
+      .map((job) => world.sourceConnectionJob(job)),
+  };
 };
 
 const listSyncJobs: AirweaveHandler = ({ world, query }) => {
@@ -50,7 +56,8 @@ const listSyncJobs: AirweaveHandler = ({ world, query }) => {
   if (!INTEGER.test(limitText) || limit < 1 || limit > 100) return airweaveError(400, 'limit must be an integer between 1 and 100');
   const statuses = query.getAll('status');
   const invalid = statuses.find((s) => !(AIRWEAVE_SYNC_JOB_STATUSES as readonly string[]).includes(s));
-  if (invalid !== undefined) return airweaveError(400, `Invalid status value: ${invalid}. Valid values: ${AIRWEAVE_SYNC_JOB_STATUSES.join(', ')}`);
+  if (invalid !== undefined)
+    return airweaveError(400, `Invalid status value: ${invalid}. Valid values: ${AIRWEAVE_SYNC_JOB_STATUSES.join(', ')}`);
   let jobs = world.allJobs().map((job) => world.syncJob(job));
   if (statuses.length > 0) jobs = jobs.filter((j) => statuses.includes(j.status));
   return { status: 200, body: jobs.slice(skip, skip + limit) };
@@ -67,7 +74,13 @@ export interface AirweaveRoute {
 export type AirweaveAuthScheme = 'x-api-key' | 'bearer';
 
 const ROUTE_TABLE: Array<AirweaveRoute & { handler: AirweaveHandler; auth: AirweaveAuthScheme }> = [
-  { method: 'GET', template: '/source-connections/{source_connection_id}/jobs', statuses: [200, 404, 422], handler: sourceConnectionJobs, auth: 'x-api-key' },
+  {
+    method: 'GET',
+    template: '/source-connections/{source_connection_id}/jobs',
+    statuses: [200, 404, 422],
+    handler: sourceConnectionJobs,
+    auth: 'x-api-key',
+  },
   { method: 'GET', template: '/v1/sync/jobs', statuses: [200, 400], handler: listSyncJobs, auth: 'bearer' },
 ];
 
@@ -76,9 +89,15 @@ export function airweaveAuthScheme(template: string | undefined): AirweaveAuthSc
   return ROUTE_TABLE.find((r) => r.template === template)?.auth;
 }
 
-export const AIRWEAVE_ROUTES: readonly AirweaveRoute[] = ROUTE_TABLE.map(({ method, template, statuses }) => ({ method, template, statuses }));
+export const AIRWEAVE_ROUTES: readonly AirweaveRoute[] = ROUTE_TABLE.map(({ method, template, statuses }) => ({
+  method,
+  template,
+  statuses,
+}));
 
-export const COMPILED_AIRWEAVE_ROUTES: ReadonlyArray<CompiledRoute<AirweaveHandler>> = ROUTE_TABLE.map((r) => compileRoute(r.method, r.template, r.handler));
+export const COMPILED_AIRWEAVE_ROUTES: ReadonlyArray<CompiledRoute<AirweaveHandler>> = ROUTE_TABLE.map((r) =>
+  compileRoute(r.method, r.template, r.handler),
+);
 
 /** Paths the Airweave part of the simulator answers (everything else belongs to Celigo or Neo). */
 export function isAirweavePath(pathname: string): boolean {

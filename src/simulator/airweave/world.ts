@@ -116,7 +116,14 @@ export interface AirweaveJobOptions {
 
 export interface AirweaveSummary {
   organizationId: string;
-  syncs: Array<{ id: string; sourceConnectionId: string; name: string; latestJobId?: string; latestStatus?: AirweaveJobStatus; jobs: number }>;
+  syncs: Array<{
+    id: string;
+    sourceConnectionId: string;
+    name: string;
+    latestJobId?: string;
+    latestStatus?: AirweaveJobStatus;
+    jobs: number;
+  }>;
 }
 
 const MINUTE = 60_000;
@@ -231,7 +238,12 @@ export class AirweaveWorld {
   /** Admin: appends a job with any status (default completed), created now. */
   appendJob(syncId: string, o: AirweaveJobOptions): AirweaveJobRecord {
     const sync = this.requireSync(syncId);
-    return this.addJob(sync, o.startedAt !== undefined ? Date.parse(o.startedAt) : this.now(), { scheduled: false, ...o }, this.rng('append'));
+    return this.addJob(
+      sync,
+      o.startedAt !== undefined ? Date.parse(o.startedAt) : this.now(),
+      { scheduled: false, ...o },
+      this.rng('append'),
+    );
   }
 
   /** Admin: a new pending or running job (default running). */

@@ -154,7 +154,8 @@ function flowAndStep(ctx: ApiContext): { flow: Flow; stepId: string } | Reply {
   if (flow === undefined) return notFound('Flow', flowId);
   const stepId = ctx.params._stepId;
   if (stepId === undefined) return { flow, stepId: '' };
-  if (ctx.world.stepKind(flow, stepId) === undefined) return apiError(404, 'invalid_ref', `Step ${stepId} is not part of flow ${flow._id}`, '_stepId');
+  if (ctx.world.stepKind(flow, stepId) === undefined)
+    return apiError(404, 'invalid_ref', `Step ${stepId} is not part of flow ${flow._id}`, '_stepId');
   return { flow, stepId };
 }
 
@@ -301,7 +302,8 @@ const runSync: ApiHandler = (ctx) => {
     return apiError(400, 'invalid_parameter', 'runType must be "normal" or "resync"', 'runType');
   }
   if (sync.disabled) return apiError(422, 'invalid_sync', `Sync ${syncId} is disabled`);
-  if (ctx.world.hasRunningJob(syncId)) return apiError(409, 'sync_job_already_queued', `A job is already queued or running for sync ${syncId}`);
+  if (ctx.world.hasRunningJob(syncId))
+    return apiError(409, 'sync_job_already_queued', `A job is already queued or running for sync ${syncId}`);
   const job = ctx.world.runSync(syncId, runType ?? 'normal');
   return json(200, { syncId, flowExecutionGroupId: job.flowExecutionGroupId });
 };

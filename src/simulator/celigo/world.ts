@@ -386,7 +386,14 @@ export class World {
           return round === 0 ? name : `${name} ${round + 1}`;
         });
         const partial = syncIndex >= s.failedSyncs + s.runningSyncs && syncIndex < s.failedSyncs + s.runningSyncs + s.partialSyncs;
-        this.addSync(integration, { id: this.nextId('sync'), name: cycledName(s.names.syncs, syncIndex), disabled: false, tables, history, ...(partial ? { latest: { numErrors: 4, failedTables: tables.slice(0, 2) } } : {}) });
+        this.addSync(integration, {
+          id: this.nextId('sync'),
+          name: cycledName(s.names.syncs, syncIndex),
+          disabled: false,
+          tables,
+          history,
+          ...(partial ? { latest: { numErrors: 4, failedTables: tables.slice(0, 2) } } : {}),
+        });
       }
     }
   }
@@ -424,7 +431,11 @@ export class World {
       disabled: spec.disabled ?? false,
       tables,
       history,
-      latest: { ...(spec.errors !== undefined ? { numErrors: spec.errors } : {}), ...(spec.failedTables ? { failedTables: spec.failedTables } : {}), ...(spec.message ? { message: spec.message } : {}) },
+      latest: {
+        ...(spec.errors !== undefined ? { numErrors: spec.errors } : {}),
+        ...(spec.failedTables ? { failedTables: spec.failedTables } : {}),
+        ...(spec.message ? { message: spec.message } : {}),
+      },
     });
   }
 
@@ -636,12 +647,19 @@ export class World {
    * Resolves open errors by hand, as a person would (`PUT …/resolved` in the UI): they move to the
    * resolved list with `resolvedBy` = that person's user id (default: another user than the API's).
    */
-  resolveByHand(flowId: string, stepId: string, o: { errorIds?: string[]; retryDataKeys?: string[]; resolvedBy?: string }): ResolvedFlowStepError[] {
+  resolveByHand(
+    flowId: string,
+    stepId: string,
+    o: { errorIds?: string[]; retryDataKeys?: string[]; resolvedBy?: string },
+  ): ResolvedFlowStepError[] {
     const state = this.stepState(flowId, stepId);
     const ids = o.errorIds === undefined ? undefined : new Set(o.errorIds);
     const keys = o.retryDataKeys === undefined ? undefined : new Set(o.retryDataKeys);
     const chosen = state.open.filter(
-      (e) => (ids === undefined && keys === undefined) || ids?.has(e.error.errorId) || (e.error.retryDataKey !== undefined && keys?.has(e.error.retryDataKey)),
+      (e) =>
+        (ids === undefined && keys === undefined) ||
+        ids?.has(e.error.errorId) ||
+        (e.error.retryDataKey !== undefined && keys?.has(e.error.retryDataKey)),
     );
     const resolvedAt = iso(this.now());
     const resolvedBy = o.resolvedBy ?? this.personId;
@@ -978,9 +996,7 @@ export class World {
       table.status = failedIndex >= 0 && status === 'failed' ? 'failed' : 'completed';
       // The job's errors spread over its failed tables as evenly as they divide.
       table.numErrors =
-        failedIndex < 0
-          ? 0
-          : Math.floor(numErrors / failedTables.length) + (failedIndex < numErrors % failedTables.length ? 1 : 0);
+        failedIndex < 0 ? 0 : Math.floor(numErrors / failedTables.length) + (failedIndex < numErrors % failedTables.length ? 1 : 0);
       table.numLoadedRecords = Math.max(0, table.numExtractedRecords - table.numErrors);
       for (let n = 0; n < Math.min(table.numErrors, MAX_ERROR_RECORDS_PER_JOB); n++) {
         record.errors.push({

@@ -18,7 +18,13 @@ export interface NeoContext {
 export type NeoHandler = (ctx: NeoContext) => Reply;
 
 /** `{error: {code, message}, meta: {request_id}}`. */
-export function neoError(status: number, code: string, message: string, requestId: string | null, details?: Record<string, unknown>): Reply {
+export function neoError(
+  status: number,
+  code: string,
+  message: string,
+  requestId: string | null,
+  details?: Record<string, unknown>,
+): Reply {
   return { status, body: { error: { code, message, ...(details === undefined ? {} : { details }) }, meta: { request_id: requestId } } };
 }
 
@@ -38,8 +44,10 @@ const listSyncRuns: NeoHandler = ({ world, params, query, now, requestId }) => {
   const name = params.name ?? '';
   const integration = world.getIntegration(name);
   if (integration === undefined) return neoError(404, 'unknown_integration', `Unknown integration: ${name}`, requestId);
-  if (integration.state === 'not_connected') return neoError(404, 'integration_not_connected', `Integration ${name} is not connected for this tenant`, requestId);
-  if (integration.state === 'does_not_sync') return neoError(404, 'integration_does_not_sync', `Integration ${name} does not run scheduled syncs`, requestId);
+  if (integration.state === 'not_connected')
+    return neoError(404, 'integration_not_connected', `Integration ${name} is not connected for this tenant`, requestId);
+  if (integration.state === 'does_not_sync')
+    return neoError(404, 'integration_does_not_sync', `Integration ${name} does not run scheduled syncs`, requestId);
 
   const time = (key: 'since' | 'until'): number | undefined | 'invalid' => {
     const text = query.get(key);
@@ -53,7 +61,8 @@ const listSyncRuns: NeoHandler = ({ world, params, query, now, requestId }) => {
   const until = untilValue ?? now;
   const since = sinceValue ?? until - NEO_MAX_WINDOW_MS;
   if (since > until) return neoError(400, 'bad_request', 'since must not be after until', requestId);
-  if (until - since > NEO_MAX_WINDOW_MS) return neoError(400, 'window_too_large', 'The since..until window may span at most 30 days', requestId);
+  if (until - since > NEO_MAX_WINDOW_MS)
+    return neoError(400, 'window_too_large', 'The since..until window may span at most 30 days', requestId);
 
   const sizeText = query.get('page_size') ?? '50';
   const pageSize = Number(sizeText);
@@ -93,7 +102,9 @@ const ROUTE_TABLE: Array<NeoRoute & { handler: NeoHandler }> = [
 
 export const NEO_ROUTES: readonly NeoRoute[] = ROUTE_TABLE.map(({ method, template, statuses }) => ({ method, template, statuses }));
 
-export const COMPILED_NEO_ROUTES: ReadonlyArray<CompiledRoute<NeoHandler>> = ROUTE_TABLE.map((r) => compileRoute(r.method, r.template, r.handler));
+export const COMPILED_NEO_ROUTES: ReadonlyArray<CompiledRoute<NeoHandler>> = ROUTE_TABLE.map((r) =>
+  compileRoute(r.method, r.template, r.handler),
+);
 
 export function isNeoPath(pathname: string): boolean {
   return pathname.startsWith('/public-api/');

@@ -43,7 +43,13 @@ export interface NeoSimIntegration {
 /** What a run appended through the admin API looks like. */
 export interface NeoRunOptions {
   status: NeoRunStatus;
-  failures?: Array<{ resource_label: string; parent_label?: string | null; reason: string; error_message: string; activity_label?: string }>;
+  failures?: Array<{
+    resource_label: string;
+    parent_label?: string | null;
+    reason: string;
+    error_message: string;
+    activity_label?: string;
+  }>;
   error?: string | null;
   dashboardMessage?: string | null;
   startedAt?: string;
@@ -60,9 +66,27 @@ export const NEO_MAX_WINDOW_MS = 30 * 24 * 60 * 60_000;
 const MINUTE = 60_000;
 const ACTIVITIES = ['PSA Metadata', 'PSA Contacts', 'PSA Tickets'] as const;
 const SAMPLE_FAILURES: Array<Omit<NeoSyncEntityFailure, 'parent_label'> & { parent_label: string | null; activity: string }> = [
-  { activity: 'PSA Metadata', resource_label: 'Ticket Types', parent_label: 'Board 444', reason: 'permission_denied', error_message: 'The API member lacks access to ticket types on board 444' },
-  { activity: 'PSA Contacts', resource_label: 'Contacts', parent_label: 'Acme Corp', reason: 'validation_error', error_message: 'Contact 1182 has no e-mail address' },
-  { activity: 'PSA Tickets', resource_label: 'Tickets', parent_label: null, reason: 'rate_limited', error_message: 'PSA answered 429 after 5 attempts' },
+  {
+    activity: 'PSA Metadata',
+    resource_label: 'Ticket Types',
+    parent_label: 'Board 444',
+    reason: 'permission_denied',
+    error_message: 'The API member lacks access to ticket types on board 444',
+  },
+  {
+    activity: 'PSA Contacts',
+    resource_label: 'Contacts',
+    parent_label: 'Acme Corp',
+    reason: 'validation_error',
+    error_message: 'Contact 1182 has no e-mail address',
+  },
+  {
+    activity: 'PSA Tickets',
+    resource_label: 'Tickets',
+    parent_label: null,
+    reason: 'rate_limited',
+    error_message: 'PSA answered 429 after 5 attempts',
+  },
 ];
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -125,7 +149,12 @@ export class NeoWorld {
     const latest = integration.runs[integration.runs.length - 1];
     if (!o.newRun && latest !== undefined && latest.status === 'RUNNING' && o.status !== 'RUNNING') {
       const finished = this.makeRun(name, { ...o, startedAt: latest.started_at ?? iso(this.now()) }, rng, 0);
-      Object.assign(latest, { ...finished, run_id: latest.run_id, temporal_run_id: latest.temporal_run_id, temporal_workflow_id: latest.temporal_workflow_id });
+      Object.assign(latest, {
+        ...finished,
+        run_id: latest.run_id,
+        temporal_run_id: latest.temporal_run_id,
+        temporal_workflow_id: latest.temporal_workflow_id,
+      });
       return latest;
     }
     const run = this.makeRun(name, { ...o, startedAt: o.startedAt ?? iso(this.now()) }, rng, 0);
@@ -144,7 +173,8 @@ export class NeoWorld {
       reason: f.reason,
       error_message: f.error_message,
     }));
-    for (let k = 0; k < generatedFailures; k++) failures.push({ ...(SAMPLE_FAILURES[k % SAMPLE_FAILURES.length] as (typeof SAMPLE_FAILURES)[number]) });
+    for (let k = 0; k < generatedFailures; k++)
+      failures.push({ ...(SAMPLE_FAILURES[k % SAMPLE_FAILURES.length] as (typeof SAMPLE_FAILURES)[number]) });
     const activities: NeoSyncActivity[] =
       o.status === 'SKIPPED'
         ? []
@@ -170,7 +200,8 @@ export class NeoWorld {
       started_at: o.startedAt,
       finished_at: finished,
       error: o.error === undefined ? defaultError : o.error,
-      dashboard_message: o.dashboardMessage === undefined ? (o.status === 'SKIPPED' ? 'Skipped: previous sync still running' : null) : o.dashboardMessage,
+      dashboard_message:
+        o.dashboardMessage === undefined ? (o.status === 'SKIPPED' ? 'Skipped: previous sync still running' : null) : o.dashboardMessage,
       activities,
     };
   }
@@ -179,7 +210,12 @@ export class NeoWorld {
     return {
       integrations: [...this.integrations.values()].map((i) => {
         const latest = i.runs[i.runs.length - 1];
-        return { name: i.name, state: i.state, runs: i.runs.length, ...(latest === undefined ? {} : { latestRunId: latest.run_id, latestStatus: latest.status }) };
+        return {
+          name: i.name,
+          state: i.state,
+          runs: i.runs.length,
+          ...(latest === undefined ? {} : { latestRunId: latest.run_id, latestStatus: latest.status }),
+        };
       }),
     };
   }

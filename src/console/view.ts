@@ -1,5 +1,6 @@
 // The console's HTML, as pure functions of the daemon's status: targets, firing alerts, history,
 // silences, retry activity. Every value from a platform goes through `html` (escaped).
+import { ALERT_KINDS } from '../alert/model.ts';
 import type { FiringAlertStatus } from '../alerting/dispatcher.ts';
 import { formatMatcher } from '../alerting/alertmanager.ts';
 import { silenceState, type Silence } from '../alerting/silence.ts';
@@ -64,10 +65,18 @@ function alerts(as: FiringAlertStatus[], silences: Silence[], hs: HistoryEntry[]
   return html`<section id="alerts"><h2>Firing alerts (${as.length})</h2>${as.length === 0 ? html`<p>Nothing is firing.</p>` : html`<table><thead><tr><th>Kind</th><th>Severity</th><th>Resource</th><th>Since</th><th>Newest error</th><th>State</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}</section>`;
 }
 
-function history(hs: HistoryEntry[], filter: { target?: string; kind?: string }): Html {
+/** The history's filter form (a plain GET, so the ?target=&kind= links and this form are one thing). */
+function filterForm(targetNames: string[], kinds: string[], filter: { target?: string; kind?: string }): Html {
+  const options = (all: string[], chosen: string | undefined) => [...new Set([...all, ...(chosen ? [chosen] : [])])].sort().map((v) => html`<option value="${v}"${v === chosen ? html` selected` : ''}>${v}</option>`);
+  return html`<form method="get" action="/" class="filter" id="history-filter"><label>Target <select name="target"><option value="">any</option>${options(targetNames, filter.target)}</select></label> <label>Kind <select name="kind"><option value="">any</option>${options(kinds, filter.kind)}</select></label> <button type="submit">Filter</button></form>`;
+}
+
+const link = (param: 'kind' | 'target', value: string) => (value ? html`<a href="/?${param}=${encodeURIComponent(value)}#history">${value}</a>` : html`—`);
+
+function history(hs: HistoryEntry[], filter: { target?: string; kind?: string }, targetNames: string[], kinds: string[]): Html {
   const filtered = filter.target || filter.kind ? html` <a href="/">(filtered: ${[filter.target, filter.kind].filter(Boolean).join(', ')} — show all)</a>` : '';
-  return html`<section id="history"><h2>History${filtered}</h2>${hs.length === 0 ? html`<p>No transitions yet.</p>` : html`<table><thead><tr><th>At</th><th>Transition</th><th>Kind</th><th>Target</th><th>Resource</th><th>Error</th></tr></thead><tbody>
-${hs.map((h) => html`<tr data-transition="${h.transition}" data-kind="${h.kind}"><td>${when(h.at)}</td><td>${h.transition}${h.receiver ? html` → ${h.receiver}` : ''}</td><td><a href="/?kind=${encodeURIComponent(h.kind)}#history">${h.kind}</a></td><td><a href="/?target=${encodeURIComponent(h.target)}#history">${h.target}</a></td><td>${h.name || h.resource}</td><td class="error">${h.error}</td></tr>`)}</tbody></table>`}</section>`;
+  return html`<section id="history"><h2>History${filtered}</h2>${filterForm(targetNames, kinds, filter)}${hs.length === 0 ? html`<p>No transitions yet.</p>` : html`<table><thead><tr><th>At</th><th>Transition</th><th>Kind</th><th>Target</th><th>Resource</th><th>Error</th></tr></thead><tbody>
+${hs.map((h) => html`<tr data-transition="${h.transition}" data-kind="${h.kind}"><td>${when(h.at)}</td><td>${h.transition}${h.receiver ? html`${h.transition.startsWith('silence') ? ' by ' : ' → '}${h.receiver}` : ''}</td><td>${link('kind', h.kind)}</td><td>${link('target', h.target)}</td><td>${h.name || h.resource}</td><td class="error">${h.error}</td></tr>`)}</tbody></table>`}</section>`;
 }
 
 function silencesView(ss: Silence[], now: number, csrf: string): Html {
@@ -90,7 +99,7 @@ ${ps.map((p) => {
 
 /** The part that refreshes by itself. */
 export function liveView(d: ConsoleData): Html {
-  return html`${alerts(d.alerts, d.silences, d.history)}${targets(d.targets)}${history(d.history, d.filter ?? {})}${silencesView(d.silences, d.now, d.csrf)}${retries(d.retryPolicies)}`;
+  return html`${alerts(d.alerts, d.silences, d.history)}${targets(d.targets)}${history(d.history, d.filter ?? {}, d.targets.map((t) => t.name), [...ALERT_KINDS])}${silencesView(d.silences, d.now, d.csrf)}${retries(d.retryPolicies)}`;
 }
 
 export function consoleBody(d: ConsoleData, user: string | undefined, query = ''): Html {

@@ -204,6 +204,7 @@ async function startWorking(config: Config, options: DaemonOptions, connection: 
             lastOutcome: snap?.lastOutcome ?? null,
             consecutiveFailures: snap?.failures ?? 0,
             ...(snap?.lastError ? { lastError: snap.lastError } : {}),
+            ...(snap?.lastCycle ? { lastCycle: snap.lastCycle } : {}),
             unreadable: { count: snap?.unreadableCount ?? 0, resources: snap?.unreadable ?? [] },
           };
         }),

@@ -17,6 +17,8 @@ export interface TargetStatus {
   lastOutcome: string | null;
   consecutiveFailures: number;
   lastError?: { kind: string; message: string };
+  /** The last complete cycle: requests it made, resources (runs, steps) it observed. */
+  lastCycle?: { requests: number; resources: number };
 }
 
 export interface ConsoleData {
@@ -34,10 +36,10 @@ export interface ConsoleData {
 const when = (iso: string | null | undefined) => (iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>` : html`—`);
 
 function targets(ts: TargetStatus[]): Html {
-  return html`<section id="targets"><h2>Targets</h2><table><thead><tr><th>Target</th><th>Provider</th><th>Last poll</th><th>Outcome</th><th>Next due</th></tr></thead><tbody>
+  return html`<section id="targets"><h2>Targets</h2><table><thead><tr><th>Target</th><th>Provider</th><th>Last poll</th><th>Outcome</th><th>Next due</th><th>Requests (last cycle)</th><th>Resources watched</th></tr></thead><tbody>
 ${ts.map((t) => {
   const next = t.lastPollAt ? new Date(Date.parse(t.lastPollAt) + t.intervalSeconds * 1000).toISOString() : null;
-  return html`<tr class="${t.lastOutcome === 'failure' ? 'bad' : ''}"><td>${t.name}</td><td>${t.provider}</td><td>${when(t.lastPollAt)}</td><td>${t.lastOutcome ?? 'not yet'}${t.consecutiveFailures > 0 ? html` (${t.consecutiveFailures} failed in a row)` : ''}${t.lastError ? html`<div class="error">${t.lastError.kind}: ${t.lastError.message}</div>` : ''}</td><td>${when(next)}</td></tr>`;
+  return html`<tr class="${t.lastOutcome === 'failure' ? 'bad' : ''}"><td>${t.name}</td><td>${t.provider}</td><td>${when(t.lastPollAt)}</td><td>${t.lastOutcome ?? 'not yet'}${t.consecutiveFailures > 0 ? html` (${t.consecutiveFailures} failed in a row)` : ''}${t.lastError ? html`<div class="error">${t.lastError.kind}: ${t.lastError.message}</div>` : ''}</td><td>${when(next)}</td><td data-requests>${t.lastCycle?.requests ?? '—'}</td><td data-resources>${t.lastCycle?.resources ?? '—'}</td></tr>`;
 })}</tbody></table></section>`;
 }
 

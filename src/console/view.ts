@@ -90,13 +90,20 @@ ${ss.map((s) => {
 })}</tbody></table>`}</section>`;
 }
 
+function retryDetail(p: PolicyStatus): Html {
+  const batches = p.latestBatches.length === 0 ? html`<p class="muted">No batches yet.</p>` : html`<table><thead><tr><th>At</th><th>Target</th><th>What</th><th>Records</th><th>Outcome</th><th>Platform job</th></tr></thead><tbody>${p.latestBatches.map((b) => html`<tr data-batch><td>${when(b.at)}</td><td>${b.target}</td><td>${b.what} · ${b.resource}</td><td>${b.records}</td><td>${b.outcome}</td><td>${b.job ?? ''}</td></tr>`)}</tbody></table>`;
+  const more = p.backoff.count > p.backoff.units.length ? html`<li class="muted">… and ${p.backoff.count - p.backoff.units.length} more</li>` : '';
+  const backoff = p.backoff.count === 0 ? html`<p class="muted">Nothing in backoff.</p>` : html`<ul>${p.backoff.units.map((u) => html`<li data-backoff><code>${u.unit}</code> (${u.resource}) — next attempt from ${when(u.next)}</li>`)}${more}</ul>`;
+  return html`<div class="policy" data-policy="${p.name}"><h3>${p.name}: latest batches</h3>${batches}<h3>${p.name}: in backoff (${p.backoff.count})</h3>${backoff}</div>`;
+}
+
 function retries(ps: PolicyStatus[]): Html {
   if (ps.length === 0) return html`<section id="retries"><h2>Retry activity</h2><p>No retry policies configured.</p></section>`;
   return html`<section id="retries"><h2>Retry activity (last hour)</h2><table><thead><tr><th>Policy</th><th>Action</th><th>Submitted</th><th>Succeeded</th><th>Failed</th><th>Skipped for budget</th><th>Budget / h</th></tr></thead><tbody>
 ${ps.map((p) => {
   const c = p.lastHour;
   return html`<tr><td>${p.name}${p.dryRun ? ' (dry run)' : ''}</td><td>${p.action}</td><td>${c.submitted}</td><td>${c.succeeded}</td><td>${c.failed}</td><td>${c.skipped_budget}</td><td>${p.recordsPerHour}</td></tr>`;
-})}</tbody></table></section>`;
+})}</tbody></table>${ps.map(retryDetail)}</section>`;
 }
 
 /** The part that refreshes by itself. */

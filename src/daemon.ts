@@ -257,6 +257,7 @@ async function startWorking(
             lastOutcome: snap?.lastOutcome ?? null,
             consecutiveFailures: snap?.failures ?? 0,
             ...(snap?.lastError ? { lastError: snap.lastError } : {}),
+            ...(snap?.lastCycle ? { lastCycle: snap.lastCycle } : {}),
             unreadable: { count: snap?.unreadableCount ?? 0, resources: snap?.unreadable ?? [] },
           };
         }),

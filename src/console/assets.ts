@@ -6,6 +6,10 @@ export const CONSOLE_JS = `(() => {
   if (!live) return;
   const every = 2000;
   async function refresh() {
+    // Someone is using a form in the live part (the history filter): leave it be until they are done.
+    const active = document.activeElement;
+    const busy = active && live.contains(active) && active.matches('input, select, textarea');
+    if (busy) { setTimeout(refresh, every); return; }
     try {
       const res = await fetch(live.dataset.src, { credentials: 'same-origin', headers: { accept: 'text/html' } });
       if (res.ok) {
@@ -41,6 +45,7 @@ a.button, button { display: inline-block; padding: .25rem .6rem; border: 1px sol
   background: #fff; color: inherit; text-decoration: none; cursor: pointer; font: inherit; }
 form.silence, main.login form { display: grid; gap: .8rem; max-width: 40rem; }
 form.silence label, main.login label { display: grid; gap: .3rem; }
-textarea, input { font: inherit; padding: .3rem; }
+textarea, input, select { font: inherit; padding: .3rem; }
+form.filter { margin: 0 0 .6rem; display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; }
 @media (max-width: 700px) { th:nth-child(4), td:nth-child(4) { display: none; } }
 `;

@@ -203,6 +203,6 @@ export function createGate(options: {
     describe: () =>
       auth
         ? `the console, /api and /status need a login (${auth.users.length} user(s))${auth.token ? ' or the bearer token' : ''}`
-        : 'no server.auth: the console and /api answer loopback clients only (set server.auth to open them to the network)',
+        : 'console and API: loopback only (no server.auth; other clients get 403 — set server.auth to open them to the network)',
   };
 }

@@ -1,6 +1,7 @@
 // The alert history: fired / updated / resolved transitions in a capped Redis stream, so every
 // replica shows the same. A transition is recorded once (by its id) even when a chunk is re-processed.
 import type { NotificationOutcome } from '../alerting/dispatcher.ts';
+import type { Silence } from '../alerting/silence.ts';
 import type { AlertEvent, Notification } from '../alert/model.ts';
 import type { Keyspace } from '../state/keys.ts';
 import type { RedisClient as Redis } from '../state/redis.ts';
@@ -11,8 +12,8 @@ const SEEN_SECONDS = 7 * 24 * 3600;
 
 export interface HistoryEntry {
   at: string;
-  transition: 'fired' | 'updated' | 'resolved' | 'notified' | 'delivery failed' | 'dropped';
-  /** notified / delivery failed / dropped: the receiver. */
+  transition: 'fired' | 'updated' | 'resolved' | 'notified' | 'delivery failed' | 'dropped' | 'silence created' | 'silence expired';
+  /** notified / delivery failed / dropped: the receiver. silence created / expired: its author. */
   receiver?: string;
   kind: string;
   target: string;
@@ -96,4 +97,48 @@ export async function readHistory(
     if (out.length >= (options.count ?? 50)) break;
   }
   return out;
+}
+
+/** A silence's equality matcher on one label ('' when it has none): kind is also Alertmanager's alertname. */
+function matched(s: Silence, ...labels: string[]): string {
+  for (const l of labels) {
+    const v = s.match[l] ?? s.matchers?.find((m) => m.name === l && m.isEqual && !m.isRegex)?.value;
+    if (v) return v;
+  }
+  return '';
+}
+
+/**
+ * Silences as history: created (at its start) and expired (at its end, once passed). They are read
+ * from the silences every replica shares (console, amtool, Grafana and `syncwatch silence add` write
+ * there), so nothing has to remember to record them; config silences have no moment and are left out.
+ */
+export function silenceHistory(silences: readonly Silence[], now: number): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  for (const s of silences) {
+    if (s.source !== 'runtime') continue;
+    const base = {
+      kind: matched(s, 'alertname', 'kind'),
+      target: matched(s, 'target'),
+      resource: matched(s, 'resource'),
+      name: s.comment ?? '',
+      severity: matched(s, 'severity'),
+      error: '',
+      ...(s.createdBy ? { receiver: s.createdBy } : {}),
+    };
+    out.push({ at: s.startsAt, transition: 'silence created', ...base });
+    if (Date.parse(s.endsAt) <= now) out.push({ at: s.endsAt, transition: 'silence expired', ...base });
+  }
+  return out;
+}
+
+/** Newest first, at most `count`, only the entries the filter (target, kind) keeps. */
+export function mergeHistory(
+  entries: readonly HistoryEntry[],
+  more: readonly HistoryEntry[],
+  filter: { target?: string; kind?: string },
+  count = 50,
+): HistoryEntry[] {
+  const keep = (e: HistoryEntry) => (!filter.target || e.target === filter.target) && (!filter.kind || e.kind === filter.kind);
+  return [...entries, ...more.filter(keep)].sort((a, b) => b.at.localeCompare(a.at)).slice(0, count);
 }

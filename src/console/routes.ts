@@ -10,7 +10,7 @@ import type { PolicyStatus } from '../retry/retrier.ts';
 import type { Keyspace } from '../state/keys.ts';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
-import { readHistory } from './history.ts';
+import { mergeHistory, readHistory, silenceHistory } from './history.ts';
 import { html, page } from './html.ts';
 import { consoleBody, liveView, silenceForm, type ConsoleData, type TargetStatus } from './view.ts';
 
@@ -37,7 +37,7 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
       ...(req.query.get('target') ? { target: req.query.get('target')! } : {}),
       ...(req.query.get('kind') ? { kind: req.query.get('kind')! } : {}),
     };
-    const history = await readHistory(deps.redis, deps.keys, { count: 50, ...filter });
+    const history = mergeHistory(await readHistory(deps.redis, deps.keys, { count: 50, ...filter }), silenceHistory(runtime, t), filter);
     return { ...status, silences: [...deps.configSilences, ...runtime.reverse()], history, now: t, csrf: req.csrf ?? '', filter };
   }
 

@@ -1,5 +1,6 @@
 // The console's HTML, as pure functions of the daemon's status: targets, firing alerts, history,
 // silences, retry activity. Every value from a platform goes through `html` (escaped).
+import { ALERT_KINDS } from '../alert/model.ts';
 import type { FiringAlertStatus } from '../alerting/dispatcher.ts';
 import { formatMatcher } from '../alerting/alertmanager.ts';
 import { silenceState, type Silence } from '../alerting/silence.ts';
@@ -16,6 +17,8 @@ export interface TargetStatus {
   lastOutcome: string | null;
   consecutiveFailures: number;
   lastError?: { kind: string; message: string };
+  /** The last complete cycle: requests it made, resources (runs, steps) it observed. */
+  lastCycle?: { requests: number; resources: number };
 }
 
 export interface ConsoleData {
@@ -44,6 +47,8 @@ function targets(ts: TargetStatus[]): Html {
           <th>Last poll</th>
           <th>Outcome</th>
           <th>Next due</th>
+          <th>Requests (last cycle)</th>
+          <th>Resources watched</th>
         </tr>
       </thead>
       <tbody>
@@ -57,6 +62,8 @@ function targets(ts: TargetStatus[]): Html {
             <td>${when(t.lastPollAt)}</td>
             <td>${t.lastOutcome ?? 'not yet'}${inARow}${error}</td>
             <td>${when(next)}</td>
+            <td data-requests>${t.lastCycle?.requests ?? '—'}</td>
+            <td data-resources>${t.lastCycle?.resources ?? '—'}</td>
           </tr>`;
         })}
       </tbody>
@@ -126,14 +133,42 @@ function alerts(as: FiringAlertStatus[], silences: Silence[], hs: HistoryEntry[]
   </section>`;
 }
 
-function history(hs: HistoryEntry[], filter: { target?: string; kind?: string }): Html {
+/** The history's filter form (a plain GET, so the ?target=&kind= links and this form are one thing). */
+function filterForm(targetNames: string[], kinds: string[], filter: { target?: string; kind?: string }): Html {
+  const options = (all: string[], chosen: string | undefined) =>
+    [...new Set([...all, ...(chosen ? [chosen] : [])])]
+      .sort()
+      .map((v) => html`<option value="${v}" ${v === chosen ? html` selected` : ''}>${v}</option>`);
+  return html`<form method="get" action="/" class="filter" id="history-filter">
+    <label
+      >Target
+      <select name="target">
+        <option value="">any</option>
+        ${options(targetNames, filter.target)}
+      </select></label
+    >
+    <label
+      >Kind
+      <select name="kind">
+        <option value="">any</option>
+        ${options(kinds, filter.kind)}
+      </select></label
+    >
+    <button type="submit">Filter</button>
+  </form>`;
+}
+
+const link = (param: 'kind' | 'target', value: string) =>
+  value ? html`<a href="/?${param}=${encodeURIComponent(value)}#history">${value}</a>` : html`—`;
+
+function history(hs: HistoryEntry[], filter: { target?: string; kind?: string }, targetNames: string[], kinds: string[]): Html {
   const filtered =
     filter.target || filter.kind
       ? html` <a href="/">(filtered: ${[filter.target, filter.kind].filter(Boolean).join(', ')} — show all)</a>`
       : '';
   return html`<section id="history">
     <h2>History${filtered}</h2>
-    ${
+    ${filterForm(targetNames, kinds, filter)}${
       hs.length === 0
         ? html`<p>No transitions yet.</p>`
         : html`<table>
@@ -152,9 +187,9 @@ function history(hs: HistoryEntry[], filter: { target?: string; kind?: string })
                 (h) =>
                   html`<tr data-transition="${h.transition}" data-kind="${h.kind}">
                     <td>${when(h.at)}</td>
-                    <td>${h.transition}${h.receiver ? html` → ${h.receiver}` : ''}</td>
-                    <td><a href="/?kind=${encodeURIComponent(h.kind)}#history">${h.kind}</a></td>
-                    <td><a href="/?target=${encodeURIComponent(h.target)}#history">${h.target}</a></td>
+                    <td>${h.transition}${h.receiver ? html`${h.transition.startsWith('silence') ? ' by ' : ' → '}${h.receiver}` : ''}</td>
+                    <td>${link('kind', h.kind)}</td>
+                    <td>${link('target', h.target)}</td>
                     <td>${h.name || h.resource}</td>
                     <td class="error">${h.error}</td>
                   </tr>`,
@@ -208,6 +243,53 @@ function silencesView(ss: Silence[], now: number, csrf: string): Html {
   </section>`;
 }
 
+function retryDetail(p: PolicyStatus): Html {
+  const batches =
+    p.latestBatches.length === 0
+      ? html`<p class="muted">No batches yet.</p>`
+      : html`<table>
+          <thead>
+            <tr>
+              <th>At</th>
+              <th>Target</th>
+              <th>What</th>
+              <th>Records</th>
+              <th>Outcome</th>
+              <th>Platform job</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${p.latestBatches.map(
+              (b) =>
+                html`<tr data-batch>
+                  <td>${when(b.at)}</td>
+                  <td>${b.target}</td>
+                  <td>${b.what} · ${b.resource}</td>
+                  <td>${b.records}</td>
+                  <td>${b.outcome}</td>
+                  <td>${b.job ?? ''}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`;
+  const more =
+    p.backoff.count > p.backoff.units.length ? html`<li class="muted">… and ${p.backoff.count - p.backoff.units.length} more</li>` : '';
+  const backoff =
+    p.backoff.count === 0
+      ? html`<p class="muted">Nothing in backoff.</p>`
+      : html`<ul>
+          ${p.backoff.units.map(
+            (u) => html`<li data-backoff><code>${u.unit}</code> (${u.resource}) — next attempt from ${when(u.next)}</li>`,
+          )}${more}
+        </ul>`;
+  return html`<div class="policy" data-policy="${p.name}">
+    <h3>${p.name}: latest batches</h3>
+    ${batches}
+    <h3>${p.name}: in backoff (${p.backoff.count})</h3>
+    ${backoff}
+  </div>`;
+}
+
 function retries(ps: PolicyStatus[]): Html {
   if (ps.length === 0)
     return html`<section id="retries">
@@ -243,18 +325,18 @@ function retries(ps: PolicyStatus[]): Html {
         })}
       </tbody>
     </table>
+    ${ps.map(retryDetail)}
   </section>`;
 }
 
 /** The part that refreshes by itself. */
 export function liveView(d: ConsoleData): Html {
-  return html`${[
-    alerts(d.alerts, d.silences, d.history),
-    targets(d.targets),
-    history(d.history, d.filter ?? {}),
-    silencesView(d.silences, d.now, d.csrf),
-    retries(d.retryPolicies),
-  ]}`;
+  return html`${alerts(d.alerts, d.silences, d.history)}${targets(d.targets)}${history(
+    d.history,
+    d.filter ?? {},
+    d.targets.map((t) => t.name),
+    [...ALERT_KINDS],
+  )}${silencesView(d.silences, d.now, d.csrf)}${retries(d.retryPolicies)}`;
 }
 
 export function consoleBody(d: ConsoleData, user: string | undefined, query = ''): Html {

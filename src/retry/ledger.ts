@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Keyspace, RetryKeys } from '../state/keys.ts';
 import { defineScripts } from '../state/scripts.ts';
+import { parseJson } from '../json.ts';
 
 /** The errors' own purge window is 30 days; the ledger outlives it. */
 export const LEDGER_TTL_MS = 35 * 24 * 3600_000;
@@ -72,7 +73,7 @@ export function policyBackoffMs(n: number, backoff: { initial: number; factor: n
   return Math.min(Math.floor(backoff.initial * backoff.factor ** Math.max(0, n - 1)), backoff.max);
 }
 
-// KEYS: ledger, budget, active. ARGV: now, budgetLimit, budgetTtlMs, ledgerTtlMs, policy,
+// KEYS: ledger, budget, active, the policy's backoff set. ARGV: now, budgetLimit, budgetTtlMs, ledgerTtlMs, policy,
 // maxAttempts, initial, factor, max, claimId, activeMember, then (unit, eid, records, ids JSON or '')*.
 // Answers one {status, previous} per unit: claimed | waiting | exhausted | budget.
 const CLAIM = `
@@ -101,6 +102,7 @@ for i = 12, #ARGV, 4 do
       p = ARGV[5], max = maxAttempts, r = records, c = ARGV[10]}
     if ids ~= '' then entry.ids = cjson.decode(ids) end
     redis.call('HSET', KEYS[1], unit, cjson.encode(entry))
+    redis.call('ZADD', KEYS[4], now + delay, ARGV[11] .. '|' .. unit)
     out[#out + 1] = {'claimed', raw or ''}
     claimed = true
   end
@@ -109,6 +111,8 @@ if claimed then
   redis.call('SET', KEYS[2], used, 'PX', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
   redis.call('SADD', KEYS[3], ARGV[11])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+  redis.call('PEXPIRE', KEYS[4], ARGV[4])
 end
 return out
 `;
@@ -310,6 +314,7 @@ export class RetryLedger {
       this.keys.ledger(params.resource),
       this.budgetKey(params.target, params.policy, params.now),
       this.keys.active(params.target),
+      this.keys.backoff(params.policy),
     ];
     const raw = (await this.scripts.syncwatchRetryClaim(keys, ...args)) as Array<[string, string]>;
     return raw.map(([status, previous]) => ({ status: status as ClaimStatus, previous }));
@@ -327,6 +332,8 @@ export class RetryLedger {
       [this.keys.ledger(params.resource), this.budgetKey(params.target, params.policy, params.now)],
       ...args,
     );
+    // Nothing was attempted: they are not in backoff (they were eligible, so due, before the claim).
+    await this.redis.zrem(this.keys.backoff(params.policy), ...claimed.map((c) => `${params.resource}|${c.unit}`));
   }
 
   /** Sets `st` (e.g. noop after a 204) or `u` (the submitting user) on this claim's entries. */
@@ -417,6 +424,39 @@ export class RetryLedger {
     await this.redis.multi().hincrby(key, `${policy}|${target}|${outcome}`, records).pexpire(key, STATS_TTL_MS).exec();
   }
 
+  /** A batch the platform took (or answered 204 to): kept in the policy's capped list of latest batches. */
+  async recordBatch(policy: string, batch: RetryBatch): Promise<void> {
+    const key = this.keys.batches(policy);
+    await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(batch))
+      .ltrim(key, 0, BATCHES_KEPT - 1)
+      .pexpire(key, LEDGER_TTL_MS)
+      .exec();
+  }
+
+  /** A policy's latest batches (newest first) and the units in backoff at `now` (soonest due first, at most `limit`). */
+  async activity(policy: string, now: number, limit = BACKOFF_SHOWN): Promise<RetryActivity> {
+    const [batches, due, count] =
+      (await this.redis
+        .pipeline()
+        .lrange(this.keys.batches(policy), 0, BATCHES_KEPT - 1)
+        .zrangebyscore(this.keys.backoff(policy), `(${now}`, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
+        .zcount(this.keys.backoff(policy), `(${now}`, '+inf')
+        .exec()) ?? [];
+    const units: RetryActivity['backoff']['units'] = [];
+    const flat = (due?.[1] as string[] | undefined) ?? [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const member = flat[i]!;
+      const bar = member.indexOf('|');
+      units.push({ resource: member.slice(0, bar), unit: member.slice(bar + 1), next: new Date(Number(flat[i + 1])).toISOString() });
+    }
+    return {
+      latestBatches: ((batches?.[1] as string[] | undefined) ?? []).flatMap((b) => parseJson<RetryBatch>(b) ?? []),
+      backoff: { count: Number(count?.[1] ?? 0), units },
+    };
+  }
+
   /** Records per policy, target and outcome over the 60 minutes up to `now`. */
   async lastHour(now: number): Promise<Map<string, Map<string, Record<RetryOutcomeName, number>>>> {
     const minute = Math.floor(now / MINUTE_MS);
@@ -437,6 +477,28 @@ export class RetryLedger {
     }
     return byPolicy;
   }
+}
+
+/** The latest batches kept per policy, and the units in backoff shown. */
+export const BATCHES_KEPT = 10;
+export const BACKOFF_SHOWN = 20;
+
+export interface RetryBatch {
+  at: string;
+  target: string;
+  /** The step (records), flow or sync it was for. */
+  resource: string;
+  what: 'records' | 'flow re-run' | 'sync re-run';
+  records: number;
+  outcome: 'queued' | 'no-op';
+  /** The platform's job (or run group) id, when it gave one. */
+  job?: string;
+}
+
+export interface RetryActivity {
+  latestBatches: RetryBatch[];
+  /** How many units are in backoff, and the first few (soonest due first). */
+  backoff: { count: number; units: Array<{ resource: string; unit: string; next: string }> };
 }
 
 export function emptyCounts(): Record<RetryOutcomeName, number> {

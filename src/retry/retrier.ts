@@ -19,7 +19,16 @@ import {
 } from '../providers/index.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
-import { emptyCounts, RetryLedger, type ClaimParams, type LedgerEntry, type RetryOutcomeName, type Verdict } from './ledger.ts';
+import {
+  emptyCounts,
+  RetryLedger,
+  type ClaimParams,
+  type LedgerEntry,
+  type RetryActivity,
+  type RetryBatch,
+  type RetryOutcomeName,
+  type Verdict,
+} from './ledger.ts';
 import {
   eligibility,
   keyedOldestFirst,
@@ -90,6 +99,9 @@ export interface PolicyStatus {
   /** Records over the last 60 minutes, all targets together and per target. */
   lastHour: Record<RetryOutcomeName, number>;
   byTarget: Record<string, Record<RetryOutcomeName, number>>;
+  /** The latest batches (newest first) and what is in backoff (soonest due first). */
+  latestBatches: RetryActivity['latestBatches'];
+  backoff: RetryActivity['backoff'];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -192,8 +204,10 @@ export class Retrier {
 
   /** Each policy's last 60 minutes, for /status. */
   async status(): Promise<PolicyStatus[]> {
-    const byPolicy = await this.ledger.lastHour(this.now());
-    return this.policies.map((p) => {
+    const now = this.now();
+    const byPolicy = await this.ledger.lastHour(now);
+    const activity = await Promise.all(this.policies.map((p) => this.ledger.activity(p.name, now)));
+    return this.policies.map((p, i) => {
       const byTarget: Record<string, Record<RetryOutcomeName, number>> = Object.fromEntries(
         byPolicy.get(p.name) ?? new Map<string, Record<RetryOutcomeName, number>>(),
       );
@@ -207,6 +221,7 @@ export class Retrier {
         recordsPerHour: p.config.budget.recordsPerHour,
         lastHour,
         byTarget,
+        ...activity[i]!,
       };
     });
   }
@@ -493,6 +508,12 @@ class JobRun {
         );
         log.debug({ retryDataKeys: keys }, 'retry batch keys');
         await this.count(job.target, policy.name, 'submitted', keys.length);
+        await this.batch(job, policy, {
+          what: 'records',
+          records: keys.length,
+          outcome: 'queued',
+          ...(outcome.jobId ? { job: String(outcome.jobId) } : {}),
+        });
         // Who submitted: the platform resolves a successful retry in this user's name.
         if (outcome.submittedBy !== undefined) await this.ledger.mark(job.resource, this.claimId, 'u', outcome.submittedBy, keys);
       } else if (outcome.outcome === 'no-op') {
@@ -501,6 +522,7 @@ class JobRun {
         // run they are dropped without an outcome, as nothing was retried.
         log.info({ count: keys.length }, 'retry batch was a no-op (204): none of the keys is open any more');
         await this.ledger.mark(job.resource, this.claimId, 'st', 'noop', keys);
+        await this.batch(job, policy, { what: 'records', records: keys.length, outcome: 'no-op' });
       } else {
         // 422 inactive_flow: nothing was attempted. Undo the claims and the budget; pause until the
         // backoff's initial delay has passed.
@@ -513,6 +535,20 @@ class JobRun {
       }
     }
     return false;
+  }
+
+  /** A submitted batch into the policy's latest batches (the console's retry activity). */
+  private async batch(
+    job: { target: string; resource: string },
+    policy: CompiledPolicy,
+    batch: Omit<RetryBatch, 'at' | 'target' | 'resource'>,
+  ): Promise<void> {
+    await this.ledger.recordBatch(policy.name, {
+      at: new Date(this.now).toISOString(),
+      target: job.target,
+      resource: job.resource,
+      ...batch,
+    });
   }
 
   /** Claims one slice's records in the ledger (atomically, before anything is sent); over-budget ones counted. */
@@ -573,6 +609,12 @@ class JobRun {
     if (outcome.outcome === 'queued') {
       log.info({ count: eligible.length, jobIds: outcome.jobIds }, 'flow re-run submitted');
       await this.count(job.target, policy.name, 'submitted', eligible.length);
+      await this.batch(job, policy, {
+        what: 'flow re-run',
+        records: eligible.length,
+        outcome: 'queued',
+        ...(outcome.jobIds?.length ? { job: outcome.jobIds.join(', ') } : {}),
+      });
       return false;
     }
     await this.ledger.rollback(params, claimed);
@@ -660,6 +702,12 @@ class JobRun {
     if (outcome.outcome === 'queued') {
       log.info({ count: 1, flowExecutionGroupId: outcome.runGroupId }, 'sync re-run submitted');
       await this.count(job.target, policy.name, 'submitted', 1);
+      await this.batch(job, policy, {
+        what: 'sync re-run',
+        records: 1,
+        outcome: 'queued',
+        ...(outcome.runGroupId ? { job: String(outcome.runGroupId) } : {}),
+      });
       return;
     }
     await this.ledger.rollback(params, claimed);

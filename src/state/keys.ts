@@ -42,6 +42,8 @@
 //   retry:exhausted:<resource>       JSON {since, transitionId} of a firing RetryExhausted
 //   retry:active:<target>            set of resources with ledger entries or a firing alert
 //   retry:stats:<minute>             hash `<policy>|<target>|<outcome>` → records (for /status)
+//   retry:backoff:<policy>           sorted set: `resource|unit` by its next allowed attempt (the console)
+//   retry:batches:<policy>           list (capped): the latest batches submitted, newest first
 import { createHash } from 'node:crypto';
 
 export function hashTagged(prefix: string): string {
@@ -106,6 +108,10 @@ export function keyspace(prefix: string) {
       exhausted: (resource: string) => `${r}:exhausted:${resource}`,
       active: (target: string) => `${r}:active:${target}`,
       stats: (minute: number) => `${r}:stats:${minute}`,
+      /** Per policy: `resource|unit` scored by its next allowed attempt (what is in backoff). */
+      backoff: (policy: string) => `${r}:backoff:${policy}`,
+      /** Per policy: the latest batches submitted, newest first (a capped list). */
+      batches: (policy: string) => `${r}:batches:${policy}`,
     },
   };
 }

@@ -49,6 +49,8 @@ export interface TargetSnapshot {
   /** Units the last complete poll could not read (at most UNREADABLE_SHOWN), and how many in all. */
   unreadable?: Array<{ resource: string; name: string; kind: string; message: string }>;
   unreadableCount?: number;
+  /** The last complete cycle: requests it made, resources (runs, steps) it observed. */
+  lastCycle?: { requests: number; resources: number };
   firing: { TargetDown?: Firing; TargetMisconfigured?: Firing };
 }
 

@@ -294,6 +294,9 @@ export interface ChunkExtras {
   /** Readable units the chunk asked for, and those it could not read. */
   attempted?: number;
   unreadable?: Array<{ resource: string; name: string; kind: string; message: string }>;
+  /** Requests the chunk made (the first also its plan's), resources (runs, steps) it observed. */
+  requests?: number;
+  resources?: number;
 }
 
 // KEYS: done set, failed set, cycle hash, inflight. ARGV: chunk, total, ok, failure JSON, ttl seconds,

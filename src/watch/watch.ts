@@ -35,6 +35,29 @@ export interface ChunkJob {
   index: number;
   total: number;
   chunk: Chunk;
+  /** On the first chunk: the requests the cycle's plan made (counted into the cycle's total). */
+  planRequests?: number;
+}
+
+/** What a cycle cost and covered: the requests it made, the resources (runs, steps) it observed. */
+export interface CycleWork {
+  requests: number;
+  resources: number;
+}
+
+/** The same client, counting the requests made through it (one per call, retries included in the call). */
+function counting(client: HttpClient, counter: { requests: number }): HttpClient {
+  const counted = Object.create(client) as HttpClient;
+  counted.request = <T>(opts: Parameters<HttpClient['request']>[0]) => {
+    counter.requests++;
+    return client.request.call(counted, opts) as ReturnType<typeof client.request<T>>;
+  };
+  return counted;
+}
+
+/** A cycle's work from its chunks' extras. */
+export function cycleWork(extras: readonly ChunkExtras[]): CycleWork {
+  return { requests: extras.reduce((n, e) => n + (e.requests ?? 0), 0), resources: extras.reduce((n, e) => n + (e.resources ?? 0), 0) };
 }
 
 /** Where a cycle's results go: the daemon enqueues jobs; `once` collects. */
@@ -148,9 +171,9 @@ export class Watch {
     return client;
   }
 
-  private pollContext(target: WatchTarget, signal?: AbortSignal): PollContext {
+  private pollContext(target: WatchTarget, signal?: AbortSignal, counter?: { requests: number }): PollContext {
     return {
-      http: this.http(target),
+      http: counter ? counting(this.http(target), counter) : this.http(target),
       logger: this.deps.logger.child({ target: target.name }),
       now: this.now,
       ...(signal ? { signal } : {}),
@@ -175,19 +198,29 @@ export class Watch {
         'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts',
       );
     let chunks: Chunk[];
+    const counter = { requests: 0 };
     try {
-      chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal)) : [null];
+      chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal, counter)) : [null];
     } catch (e) {
       this.deps.logger.warn({ target: target.name, cycle, err: describeError(e) }, 'poll failed');
-      await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle);
+      await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle, { requests: counter.requests, resources: 0 });
       return;
     }
     if (provider.scope) await this.forgetOutOfScope(target, provider.scope(target, chunks), cycle, sink);
     if (chunks.length === 0) {
-      await this.finishPoll(target, { ok: true }, sink, cycle);
+      await this.finishPoll(target, { ok: true }, sink, cycle, { requests: counter.requests, resources: 0 });
       return;
     }
-    await sink.chunks(chunks.map((chunk, index) => ({ target: target.name, cycle, index, total: chunks.length, chunk })));
+    await sink.chunks(
+      chunks.map((chunk, index) => ({
+        target: target.name,
+        cycle,
+        index,
+        total: chunks.length,
+        chunk,
+        ...(index === 0 && counter.requests > 0 ? { planRequests: counter.requests } : {}),
+      })),
+    );
   }
 
   /**
@@ -229,7 +262,8 @@ export class Watch {
   async chunk(job: ChunkJob, sink: WatchSink, signal?: AbortSignal): Promise<AlertEvent[]> {
     const target = this.target(job.target);
     const provider = this.provider(target);
-    const ctx = this.pollContext(target, signal);
+    const counter = { requests: job.planRequests ?? 0 };
+    const ctx = this.pollContext(target, signal, counter);
     const whole = !(provider.observeChunk && job.chunk !== null);
     // A chunk of a cycle that no longer holds the target (taken over after its owner died, or
     // expired) would apply an older observation on top of newer state: it is dropped.
@@ -260,7 +294,7 @@ export class Watch {
       } else {
         const error = describeError(e);
         this.deps.logger.warn({ target: target.name, cycle: job.cycle, chunk: job.index, err: error }, 'poll chunk failed');
-        await this.settleChunk(target, job, false, error, sink);
+        await this.settleChunk(target, job, false, error, sink, { requests: counter.requests });
         return [];
       }
     }
@@ -309,6 +343,8 @@ export class Watch {
       this.deps.logger.warn({ target: target.name, cycle: job.cycle, err: describeError(e) }, 'retry planning failed');
     }
     const extras: ChunkExtras = {
+      requests: counter.requests,
+      resources: observation.runs.length + observation.stepErrors.length,
       ...(problems ? { problems } : {}),
       ...(whole ? { pollSince: pollSinceAfter(pollStartedAt, observation) } : {}),
       ...(attempted.length > 0
@@ -345,11 +381,17 @@ export class Watch {
         { target: target.name, cycle: job.cycle, chunks: job.total, failedChunks: result.failed },
         'poll cycle complete',
       );
-    await this.finishPoll(target, cycleOutcome(result.failed, result.firstFailure, result.extras), sink, job.cycle);
+    await this.finishPoll(
+      target,
+      cycleOutcome(result.failed, result.firstFailure, result.extras),
+      sink,
+      job.cycle,
+      cycleWork(result.extras),
+    );
   }
 
   /** A whole cycle's outcome → TargetDown transitions and the target's last-poll record. */
-  private async finishPoll(target: WatchTarget, outcome: CycleOutcome, sink: WatchSink, cycle: string): Promise<void> {
+  private async finishPoll(target: WatchTarget, outcome: CycleOutcome, sink: WatchSink, cycle: string, work?: CycleWork): Promise<void> {
     // A scheduled cycle is named by the millisecond it was due: its duration runs from there.
     const started = Number(cycle);
     this.deps.instruments?.pollFinished(
@@ -372,6 +414,7 @@ export class Watch {
       next.unreadable = unreadable.slice(0, UNREADABLE_SHOWN);
       next.unreadableCount = unreadable.length;
     }
+    if (work) next.lastCycle = work;
     await sink.events(events);
     await this.deps.store.save(target.name, { runs: {}, steps: {} }, new Map(), next);
   }

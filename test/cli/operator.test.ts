@@ -206,6 +206,8 @@ describe('log format', () => {
     expect(line.raw).not.toMatch(/^\{/);
     // The time and level are a short prefix; the message comes before the fields.
     expect(line.raw).toMatch(/^\S+ INFO:? +syncwatch running\b/);
+    // No server.auth in this config: the start-up line says plainly that the console and API are loopback only.
+    expect(line.raw).toContain('console and API: loopback only (no server.auth');
     expect(daemon.lines.every((l) => l.raw !== undefined)).toBe(true);
     expect((await daemon.stop()).code).toBe(0);
   }, 60_000);

@@ -112,7 +112,7 @@ describe('with server.auth', () => {
 describe('without server.auth', () => {
   it('answers loopback clients only, and says so', async () => {
     const gate = createGate({ auth: undefined, redis: redis.redis, keys: keyspace(redis.prefix), secureCookies: false });
-    expect(gate.describe()).toMatch(/loopback clients only/);
+    expect(gate.describe()).toMatch(/^console and API: loopback only \(no server\.auth/);
     const req = (remoteAddress: string, method = 'GET', headers = {}) => ({
       method,
       path: '/api/v2/alerts',

@@ -120,12 +120,17 @@ it.skipIf(!haveChromium)(
       'notified → ops-log',
     );
     expect(await page.locator('#alerts tr[data-kind="SyncFailed"]').count()).toBe(0);
-    // The history filters by kind (and by target), and keeps refreshing with the filter.
-    await page.goto(`${rig.daemon.url}/?kind=SyncFailed`);
+    // The history also shows the silence: created from the alert, then expired.
+    expect(await page.locator('#history tr[data-kind="SyncFailed"][data-transition="silence created"]').count()).toBe(1);
+    expect(await page.locator('#history tr[data-kind="SyncFailed"][data-transition="silence expired"]').count()).toBe(1);
+    // The history's filter form narrows it by kind (and by target), and it keeps refreshing with the filter.
+    await page.locator('#history-filter select[name="kind"]').selectOption('SyncFailed');
+    await page.locator('#history-filter button', { hasText: 'Filter' }).click();
+    await page.waitForURL(/\?target=&kind=SyncFailed$/);
     const kinds = await page.locator('#history tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
     expect(kinds.length).toBeGreaterThan(0);
     expect(new Set(kinds)).toEqual(new Set(['SyncFailed']));
-    expect(await page.locator('#live').getAttribute('data-src')).toBe('/console/live?kind=SyncFailed');
+    expect(await page.locator('#live').getAttribute('data-src')).toBe('/console/live?target=&kind=SyncFailed');
     expect(dialogs).toEqual([]);
   },
   180_000,

@@ -355,6 +355,51 @@ describe('batches, pages and budget', () => {
   });
 });
 
+describe('retry activity (the console)', () => {
+  it("lists each policy's latest batches and what is in backoff, with the next attempt time", async () => {
+    retrier = newRetrier([
+      policy({
+        name: 'shown',
+        match: { classification: ['rate_limit'] },
+        action: 'retry_with_backoff',
+        minAge: 0,
+        maxAttempts: 3,
+        backoff: { initial: 15 * MINUTE, factor: 2, max: 4 * HOUR },
+      }),
+    ]);
+    await admin(sim, 'POST', '/__sim/retry-behaviour', { flowId: flowNamed('Orders to NetSuite')._id, outcome: 'fail' });
+    const { created } = await addErrors('Orders to NetSuite', { count: 4, classification: 'rate_limit', message: 'Too many requests' });
+    await poll();
+
+    const [first] = await retrier.status();
+    expect(first?.latestBatches).toEqual([
+      {
+        at: iso(START),
+        target: TARGET,
+        resource: stepKey('Orders to NetSuite'),
+        what: 'records',
+        records: 4,
+        outcome: 'queued',
+        job: expect.any(String),
+      },
+    ]);
+    expect(first?.backoff.count).toBe(4);
+    expect(first?.backoff.units.map((u) => u.unit).sort()).toEqual(created.map((e) => e.retryDataKey).sort());
+    expect(new Set(first?.backoff.units.map((u) => `${u.resource} ${u.next}`))).toEqual(
+      new Set([`${stepKey('Orders to NetSuite')} ${iso(START + 15 * MINUTE)}`]),
+    );
+
+    // Past the backoff: nothing is waiting any more until the second attempt puts them back (30 min).
+    clock.advance(15 * MINUTE);
+    expect((await retrier.status())[0]?.backoff.count).toBe(0);
+    await poll();
+    await poll();
+    const [second] = await retrier.status();
+    expect(second?.latestBatches.map((b) => b.at)).toEqual([iso(START + 15 * MINUTE), iso(START)]);
+    expect(second?.backoff.units[0]?.next).toBe(iso(START + 45 * MINUTE));
+  });
+});
+
 describe("the platform's answers", () => {
   it('422 inactive_flow: skipped_disabled, no attempt burned, retried once the flow is enabled again', async () => {
     retrier = newRetrier([policy({ name: 'archive', match: { flows: ['Archive'] }, action: 'retry', minAge: 0, maxAttempts: 1 })]);
@@ -365,6 +410,8 @@ describe("the platform's answers", () => {
     expect(total('submitted')).toBe(0);
     expect(await retrier.ledger.entries(stepKey('Archive'))).toEqual(new Map());
     expect(retryPosts(await stats())).toBe(1);
+    // Nothing was attempted: not in backoff, no batch.
+    expect((await retrier.status())[0]).toMatchObject({ latestBatches: [], backoff: { count: 0, units: [] } });
 
     await poll(); // paused: a disabled flow is not asked again at once
     expect(retryPosts(await stats())).toBe(1);

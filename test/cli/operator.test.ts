@@ -1,10 +1,13 @@
 // What an operator sees when something around syncwatch is wrong: a port taken, no Redis, a wrong
 // token, a receiver that refuses — one clear line and a non-zero exit, never a stack; and the
 // everyday commands: --help everywhere, silences with their state, readable logs on request.
-// Every check runs the real bin/syncwatch.js as a child process against real Redis and the simulator.
+// Every check runs the real bin/syncwatch.js as a child process against real Redis and the simulator,
+// except the per-command --help texts, which call the same main() in this process.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli.ts';
+import { processors } from '../../workers/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { admin, deploymentConfig, smallWorld, SYNC, syncFp } from '../chaos/helpers.ts';
 import { Daemon, DaemonProcess, runCli, useDaemonSuite, writeConfig } from '../harness/daemon.ts';
@@ -42,8 +45,24 @@ describe('--help', () => {
     for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
   });
 
+  // The same main() bin/syncwatch.js runs (the case above runs the real process), in this process:
+  // eight more node start-ups would prove nothing more.
+  async function cliInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+    try {
+      const code = await main(args, { processors });
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  }
+
   it.each([...COMMANDS, 'silence add', 'silence expire'])('syncwatch %s --help shows its options and an example', async (command) => {
-    const r = await runCli([...command.split(' '), '--help']);
+    const r = await cliInProcess([...command.split(' '), '--help']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`usage: syncwatch ${command.split(' ')[0]}`);

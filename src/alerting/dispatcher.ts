@@ -24,6 +24,11 @@ export const TRANSITION_TTL_SECONDS = 8 * 24 * 3600;
 export const NLOG_TTL_SECONDS = 8 * 24 * 3600;
 const KEEP_DELIVERY_JOBS_SECONDS = 7 * 24 * 3600;
 const KEEP_FLUSH_JOBS_SECONDS = 24 * 3600;
+/**
+ * A notification committed this long ago without a delivery job was lost with its job (Redis
+ * restored from an older copy, or wiped between commit and enqueue); younger, it may still be on its way.
+ */
+export const LOST_DELIVERY_AFTER_MS = 60_000;
 
 export type NotificationOutcome = 'success' | 'failure' | 'dropped';
 
@@ -140,7 +145,7 @@ export class Dispatcher {
       .hlen(gk.alerts)
       .exec()) as [[null, Record<string, string>], [null, number], [null, number]];
     const meta = metaFlat ?? {};
-    if (meta.inflight) return;
+    if (meta.inflight && !(await this.releaseLostDelivery(groupId, meta))) return;
     const route = this.routeOf(meta.route);
     if (!route) return;
     const now = this.now();
@@ -168,6 +173,27 @@ export class Dispatcher {
       removeOnComplete: { age: KEEP_FLUSH_JOBS_SECONDS },
       removeOnFail: { age: KEEP_FLUSH_JOBS_SECONDS },
     });
+  }
+
+  /**
+   * A group waits for its delivery in flight, whose completion plans the next flush. If that
+   * delivery's job is gone, the group would wait forever: its notification is delivered after all
+   * (a new job), or, when the notification is gone too, the group is released. True when released.
+   */
+  private async releaseLostDelivery(groupId: string, meta: Record<string, string>): Promise<boolean> {
+    const seq = meta.inflight!;
+    if (this.now() - Number(meta.inflightAt ?? 0) < LOST_DELIVERY_AFTER_MS) return false;
+    if (await this.deps.notifyQueue.getJob(`deliver-${groupId}-${seq}`)) return false;
+    const gk = this.k.group(groupId);
+    const log = this.deps.logger.child({ group: meta.groupKey ?? groupId, seq });
+    if (await this.deps.redis.hexists(gk.notifs, seq)) {
+      log.warn('a committed notification had no delivery job (Redis restored or wiped?); delivering it now');
+      await this.enqueueDelivery(groupId, seq, meta.receiver ?? this.routeOf(meta.route)?.receiver ?? '');
+      return false;
+    }
+    const released = Number(await this.scripts.syncwatchDeliveryRelease([gk.meta], seq)) === 1;
+    if (released) log.warn('the notification in flight is gone (Redis restored or wiped?); the group is released');
+    return released;
   }
 
   private routeOf(id: string | undefined): Route | undefined {

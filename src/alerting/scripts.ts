@@ -77,7 +77,7 @@ end
 redis.call('HINCRBY', KEYS[1], 'ver', 1)
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[6], ARGV[5], ARGV[6])
-  redis.call('HSET', KEYS[1], 'seq', ARGV[5], 'inflight', ARGV[5], 'lastSentAt', ARGV[4])
+  redis.call('HSET', KEYS[1], 'seq', ARGV[5], 'inflight', ARGV[5], 'inflightAt', ARGV[4], 'lastSentAt', ARGV[4])
   redis.call('HDEL', KEYS[1], 'firstAt')
 end
 if redis.call('HLEN', KEYS[2]) == 0 then
@@ -98,7 +98,17 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 if ARGV[3] == '-' then redis.call('DEL', KEYS[3]) elseif ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
 redis.call('HDEL', KEYS[4], ARGV[1])
-if redis.call('HGET', KEYS[1], 'inflight') == ARGV[1] then redis.call('HDEL', KEYS[1], 'inflight') end
+if redis.call('HGET', KEYS[1], 'inflight') == ARGV[1] then redis.call('HDEL', KEYS[1], 'inflight', 'inflightAt') end
+return 1
+`;
+
+/**
+ * Release a group from a delivery that can never complete (its notification is gone), if it is
+ * still the one in flight. KEYS: meta. ARGV: seq. Returns 1 when released.
+ */
+export const RELEASE = `
+if redis.call('HGET', KEYS[1], 'inflight') ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], 'inflight', 'inflightAt')
 return 1
 `;
 
@@ -109,4 +119,5 @@ export const ALERTING_SCRIPTS = {
   syncwatchFlushClaim: CLAIM,
   syncwatchFlushCommit: COMMIT,
   syncwatchDeliveryComplete: COMPLETE,
+  syncwatchDeliveryRelease: RELEASE,
 };

@@ -4,6 +4,7 @@
 import type { ReceiverConfigOf } from '../fields/fields.ts';
 import { emailReceiverConfig } from './email/config.ts';
 import { logReceiverConfig } from './log/config.ts';
+import { pagerdutyReceiverConfig } from './pagerduty/config.ts';
 import { slackReceiverConfig } from './slack/config.ts';
 import { webhookReceiverConfig } from './webhook/config.ts';
 
@@ -11,6 +12,7 @@ export const receiverConfigs = {
   slack: slackReceiverConfig,
   email: emailReceiverConfig,
   webhook: webhookReceiverConfig,
+  pagerduty: pagerdutyReceiverConfig,
   log: logReceiverConfig,
 } as const;
 

@@ -3,6 +3,7 @@
 import type { ReceiverConfig } from './configs.ts';
 import { createEmailNotifier, EMAIL_GUARANTEE } from './email/index.ts';
 import { createLogNotifier } from './log/index.ts';
+import { createPagerDutyNotifier, PAGERDUTY_GUARANTEE } from './pagerduty/index.ts';
 import { createSlackNotifier, slackStaticGuarantee } from './slack/index.ts';
 import type { DeliveryGuarantee, Notifier, NotifierDeps } from './types.ts';
 import { createWebhookNotifier, WEBHOOK_GUARANTEE } from './webhook/index.ts';
@@ -13,6 +14,7 @@ export const notifierKinds = {
   slack: (config: KindConfig<'slack'>, deps: NotifierDeps) => createSlackNotifier(config, deps),
   email: (config: KindConfig<'email'>, deps: NotifierDeps) => createEmailNotifier(config, deps),
   webhook: (config: KindConfig<'webhook'>, deps: NotifierDeps) => createWebhookNotifier(config, deps),
+  pagerduty: (config: KindConfig<'pagerduty'>, deps: NotifierDeps) => createPagerDutyNotifier(config, deps),
   log: (config: KindConfig<'log'>, deps: NotifierDeps) => createLogNotifier(deps.logger, config, deps.name),
 } as const;
 
@@ -51,5 +53,6 @@ export function staticGuarantee(receiver: ReceiverConfig): DeliveryGuarantee | u
   if (receiver.slack) return slackStaticGuarantee(receiver.slack);
   if (receiver.email) return EMAIL_GUARANTEE;
   if (receiver.webhook) return WEBHOOK_GUARANTEE;
+  if (receiver.pagerduty) return PAGERDUTY_GUARANTEE;
   return undefined;
 }

@@ -6,6 +6,7 @@ import { emailReceiverConfig } from './email/config.ts';
 import { logReceiverConfig } from './log/config.ts';
 import { pagerdutyReceiverConfig } from './pagerduty/config.ts';
 import { slackReceiverConfig } from './slack/config.ts';
+import { teamsReceiverConfig } from './teams/config.ts';
 import { webhookReceiverConfig } from './webhook/config.ts';
 
 export const receiverConfigs = {
@@ -13,6 +14,7 @@ export const receiverConfigs = {
   email: emailReceiverConfig,
   webhook: webhookReceiverConfig,
   pagerduty: pagerdutyReceiverConfig,
+  teams: teamsReceiverConfig,
   log: logReceiverConfig,
 } as const;
 

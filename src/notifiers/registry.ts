@@ -5,6 +5,7 @@ import { createEmailNotifier, EMAIL_GUARANTEE } from './email/index.ts';
 import { createLogNotifier } from './log/index.ts';
 import { createPagerDutyNotifier, PAGERDUTY_GUARANTEE } from './pagerduty/index.ts';
 import { createSlackNotifier, slackStaticGuarantee } from './slack/index.ts';
+import { createTeamsNotifier, TEAMS_GUARANTEE } from './teams/index.ts';
 import type { DeliveryGuarantee, Notifier, NotifierDeps } from './types.ts';
 import { createWebhookNotifier, WEBHOOK_GUARANTEE } from './webhook/index.ts';
 
@@ -15,6 +16,7 @@ export const notifierKinds = {
   email: (config: KindConfig<'email'>, deps: NotifierDeps) => createEmailNotifier(config, deps),
   webhook: (config: KindConfig<'webhook'>, deps: NotifierDeps) => createWebhookNotifier(config, deps),
   pagerduty: (config: KindConfig<'pagerduty'>, deps: NotifierDeps) => createPagerDutyNotifier(config, deps),
+  teams: (config: KindConfig<'teams'>, deps: NotifierDeps) => createTeamsNotifier(config, deps),
   log: (config: KindConfig<'log'>, deps: NotifierDeps) => createLogNotifier(deps.logger, config, deps.name),
 } as const;
 
@@ -54,5 +56,6 @@ export function staticGuarantee(receiver: ReceiverConfig): DeliveryGuarantee | u
   if (receiver.email) return EMAIL_GUARANTEE;
   if (receiver.webhook) return WEBHOOK_GUARANTEE;
   if (receiver.pagerduty) return PAGERDUTY_GUARANTEE;
+  if (receiver.teams) return TEAMS_GUARANTEE;
   return undefined;
 }

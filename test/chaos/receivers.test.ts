@@ -165,6 +165,46 @@ describe('PagerDuty across replicas', () => {
   }, 120_000);
 });
 
+describe('PagerDuty refusing an event', () => {
+  it('400 invalid event: dropped, not retried, logged once without the routing key, counted in notifications_dropped_total{reason="invalid_event"}', async () => {
+    const pd = await startFakePagerDuty();
+    closers.push(() => pd.close());
+    const sim = await startSimulator({ port: 0, scenario: smallWorld(64) });
+    closers.push(() => sim.close());
+    const name = 'pd400';
+    const prefix = `${suite.filePrefix}-${name}`;
+    const routingKey = 'R0123456789abcdef0123456789abcde';
+    const config = deploymentConfig({
+      redisUrl: suite.redisUrl,
+      prefix,
+      name,
+      baseUrl: sim.url,
+      receivers: [{ name: 'pager', pagerduty: { routingKey, url: pd.url } }],
+    });
+    closers.push(config.remove);
+    const notify = notifyQueue(suite.redis, prefix);
+    closers.push(() => notify.close());
+    const daemon = await Daemon.start(name, config.file);
+    const context = tails([daemon]);
+    await polledAfter(daemon, 0, 'success', context);
+
+    pd.failNext(1, { status: 400 });
+    await admin(sim, `/syncs/${SYNC}/fail`);
+    await eventually('the drop', async () => (await metric(daemon.url, 'syncwatch_notifications_total', { outcome: 'dropped' })) >= 1, {
+      context,
+    });
+    await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
+    expect(pd.calls.map((c) => c.status)).toEqual([400]);
+    expect(await metric(daemon.url, 'syncwatch_notifications_dropped_total', { receiver: 'pager', reason: 'invalid_event' })).toBe(1);
+    expect(await metric(daemon.url, 'syncwatch_notifications_total', { receiver: 'pager', outcome: 'failure' })).toBe(0);
+    const drops = daemon.lines.filter((l) => /notification dropped/.test(String(l.msg)));
+    expect(drops, context()).toHaveLength(1);
+    expect(drops[0]!.err).toMatchObject({ code: 'invalid_event', message: expect.stringContaining("'payload.summary' is missing") });
+    expect(daemon.lines.some((l) => JSON.stringify(l).includes(routingKey))).toBe(false);
+    expect((await daemon.stop()).code).toBe(0);
+  }, 120_000);
+});
+
 describe('hostile alert text', () => {
   let p: Pipeline | undefined;
   afterEach(async () => {

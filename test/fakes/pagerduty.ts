@@ -93,7 +93,15 @@ export async function startFakePagerDuty(): Promise<FakePagerDuty> {
     const script = scripted.shift();
     if (script) {
       const headers: Record<string, string> = script.retryAfter !== undefined ? { 'retry-after': String(script.retryAfter) } : {};
-      return answer(script.status, script.status === 429 ? undefined : { status: 'error', message: 'Internal Server Error' }, headers);
+      const bodies: Record<number, unknown> = {
+        400: { status: 'invalid event', message: 'Event object is invalid', errors: ["'payload.summary' is missing or blank"] },
+        429: undefined,
+      };
+      return answer(
+        script.status,
+        script.status in bodies ? bodies[script.status] : { status: 'error', message: 'Internal Server Error' },
+        headers,
+      );
     }
     const errors = validateEvent(raw);
     if (errors.length > 0) return answer(400, { status: 'invalid event', message: 'Event object is invalid', errors });

@@ -184,6 +184,7 @@ describe('through the pipeline', () => {
     await waitFor('the pipeline idle', () => p!.alerting.dispatcher.idle());
     expect(pd.calls.map((c) => c.status)).toEqual([400]);
     expect(p.outcomes).toEqual([['pd', 'dropped']]);
+    expect(p.drops).toEqual([['pd', 'invalid_event']]);
     const drops = p.lines.filter((l) => /notification dropped/.test(String(l.msg)));
     expect(drops).toHaveLength(1);
     expect(drops[0]!.err).toMatchObject({ code: 'invalid_event', message: expect.stringContaining("'routing_key'") });

@@ -200,6 +200,7 @@ describe('through the pipeline', () => {
     await waitFor('the pipeline idle', () => p!.alerting.dispatcher.idle());
     expect(teams.calls.map((c) => c.status)).toEqual([status]);
     expect(p.outcomes).toEqual([['chat', 'dropped']]);
+    expect(p.drops).toEqual([['chat', String(status)]]);
     const drops = p.lines.filter((l) => /notification dropped/.test(String(l.msg)));
     expect(drops).toHaveLength(1);
     expect(drops[0]!.err).toMatchObject({ code: String(status) });

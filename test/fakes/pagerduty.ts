@@ -27,7 +27,8 @@ export interface FakePagerDuty {
   pages: string[];
   /** dedup_key → open or resolved. */
   alerts: Map<string, 'triggered' | 'resolved'>;
-  failNext(times: number, answer: { status: number; retryAfter?: number }): void;
+  /** The next `times` events (after `after` answered normally) get this answer. */
+  failNext(times: number, answer: { status: number; retryAfter?: number }, after?: number): void;
   down(): void;
   recover(): void;
   close(): Promise<void>;
@@ -70,7 +71,7 @@ export function validateEvent(raw: string): string[] {
 
 export async function startFakePagerDuty(): Promise<FakePagerDuty> {
   const calls: PagerDutyCall[] = [];
-  const scripted: Array<{ status: number; retryAfter?: number }> = [];
+  const scripted: Array<{ status: number; retryAfter?: number } | null> = [];
   const alerts = new Map<string, 'triggered' | 'resolved'>();
   const pages: string[] = [];
   let isDown = false;
@@ -122,7 +123,8 @@ export async function startFakePagerDuty(): Promise<FakePagerDuty> {
     accepted: (action) => calls.filter((c) => c.status === 202 && (action === undefined || c.body?.event_action === action)),
     pages,
     alerts,
-    failNext(times, a) {
+    failNext(times, a, after = 0) {
+      for (let i = 0; i < after; i++) scripted.push(null);
       for (let i = 0; i < times; i++) scripted.push(a);
     },
     down: () => void (isDown = true),

@@ -177,6 +177,17 @@ describe('through the pipeline', () => {
     expect(pd.pages).toHaveLength(1);
   });
 
+  it('a group of three alerts, PagerDuty answers 429 at the second event: the retry resumes there (the first is not sent again)', async () => {
+    p = await pipeline('resume');
+    pd.failNext(1, { status: 429, retryAfter: 0 }, 1);
+    await p.alerting.ingest(['r1', 'r2', 'r3'].map((id) => alertOf('SyncFailed', { id })));
+    await waitFor('three triggers', () => pd.accepted('trigger').length === 3);
+    await waitFor('the pipeline idle', () => p!.alerting.dispatcher.idle());
+    expect(pd.calls.map((c) => c.status)).toEqual([202, 429, 202, 202]);
+    expect(new Set(pd.accepted('trigger').map((c) => c.body.dedup_key)).size).toBe(3);
+    expect(pd.pages).toHaveLength(3);
+  });
+
   it('400 invalid event: dropped, not retried, counted as dropped, logged once, without the routing key', async () => {
     p = await pipeline('400', BAD_KEY);
     await p.alerting.ingest([alertOf('SyncFailed', { id: 'bad' })]);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseJson } from '../../json.ts';
 import { postJson, type PostAnswer } from '../post.ts';
-import { NotifyError, retryableStatus, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
+import { notificationId, NotifyError, retryableStatus, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { PAGERDUTY_EVENTS_URL, type PagerDutyReceiverConfig } from './config.ts';
 import { pagerdutyEvents, type PagerDutyEvent } from './event.ts';
 
@@ -32,8 +32,15 @@ function describe(answer: PostAnswer, routingKey: string): string {
   return body.split(routingKey).join('[routing key]').slice(0, 300);
 }
 
+/** Notifications whose events were partly taken, remembered per process so a retry resumes (bounded). */
+const RESUME_LIMIT = 1000;
+
 export function createPagerDutyNotifier(config: PagerDutyReceiverConfig, deps: NotifierDeps): Notifier {
   const url = config.url ?? PAGERDUTY_EVENTS_URL;
+  // Events PagerDuty already took, per notification id: a retry in this process resumes after them
+  // (a big group that hit 429 half-way does not start over and hit it again). Another process
+  // starts over, which repeats them harmlessly (same dedup_key).
+  const taken = new Map<string, Set<string>>();
   const options = { routingKey: config.routingKey, ...(config.source !== undefined ? { source: config.source } : {}) };
   const sendEvent = async (event: PagerDutyEvent): Promise<'ok' | string> => {
     const answer = await postJson('pagerduty', url, JSON.stringify(event));
@@ -52,11 +59,25 @@ export function createPagerDutyNotifier(config: PagerDutyReceiverConfig, deps: N
     async send(n, previous) {
       const events = pagerdutyEvents(n, options);
       const invalid: string[] = [];
-      // In order, one at a time: a failure leaves the rest to the retry, which repeats the ones
-      // already taken harmlessly (same dedup_key).
-      for (const event of events) {
-        const outcome = await sendEvent(event);
-        if (outcome !== 'ok') invalid.push(outcome);
+      const id = notificationId(n);
+      const done = taken.get(id) ?? new Set<string>();
+      taken.delete(id);
+      // In order, one at a time: a failure leaves the rest to the retry.
+      for (const [i, event] of events.entries()) {
+        const key = `${i}:${event.event_action}:${event.dedup_key}`;
+        if (done.has(key)) continue;
+        let outcome: string;
+        try {
+          outcome = await sendEvent(event);
+        } catch (e) {
+          if (done.size > 0) {
+            if (taken.size >= RESUME_LIMIT) taken.delete(taken.keys().next().value!);
+            taken.set(id, done);
+          }
+          throw e;
+        }
+        if (outcome === 'ok') done.add(key);
+        else invalid.push(outcome);
       }
       if (invalid.length > 0) {
         throw new NotifyError(

@@ -174,6 +174,7 @@ describe('through the pipeline', () => {
     const retry = p.lines.find((l) => l.msg === 'delivery failed; will retry');
     expect(retry).toMatchObject({ err: { code: '429' } });
     expect(retry!.retryInMs).toBeGreaterThanOrEqual(1000);
+    await waitFor('the pipeline idle', () => p!.alerting.dispatcher.idle());
     expect(pd.pages).toHaveLength(1);
   });
 

@@ -87,7 +87,7 @@ export function customDetails(event: AlertEvent, n: Notification): Record<string
         }
       : {}),
     ...(a.failedRecords?.length ? { failedRecords: a.failedRecords.slice(0, PAGERDUTY_LIMITS.samples) } : {}),
-    group: n.groupKey,
+    groupKey: n.groupKey,
     notificationId: notificationId(n),
   };
   if (n.reason === 'test') details.test = TEST_NOTICE;

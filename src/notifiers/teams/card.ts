@@ -60,14 +60,15 @@ export function cutText(s: string, max: number): string {
 const noFunctions = (s: string) => s.replace(/\{\{/g, '{\u200B{').replace(/\}\}/g, '}\u200B}');
 
 /**
- * Text for a TextBlock or a Fact (Teams' markdown subset: bold, italic, lists, links): every
- * markdown character is backslash-escaped, a line that would start a list is escaped too, and
- * `<`/`>` are escaped so nothing reads as a tag or an `<at>` mention.
+ * Text for a TextBlock or a Fact (Teams' markdown subset: bold, italic, lists, links): the
+ * characters that open those (`* _ ~ \` [ ] #`, and `\` itself) are backslash-escaped, a line that
+ * would start a list is escaped too, and `<`/`>` so nothing reads as a tag or an `<at>` mention.
+ * Parentheses stay: with `[`/`]` escaped they cannot make a link.
  */
 export function escapeTeams(s: string): string {
   return noFunctions(
     s
-      .replace(/[\\`*_~[\]()<>#|!]/g, '\\$&')
+      .replace(/[\\`*_~[\]<>#]/g, '\\$&')
       .replace(/^(\s*)([-+])(?=\s)/gm, '$1\\$2')
       .replace(/^(\s*\d+)\.(?=\s)/gm, '$1\\.'),
   );

@@ -16,6 +16,7 @@ import { startFakePagerDuty, validateEvent, type FakePagerDuty } from '../fakes/
 import { waitFor } from '../fakes/wait.ts';
 import { alertOf, HOSTILE_ERROR } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
+import { deliverOnSimulatedClock } from '../alerting/simulated-clock.ts';
 
 const KEY = 'R0123456789abcdef0123456789abcde'; // 32 characters, as PagerDuty's integration keys
 const BAD_KEY = KEY.slice(1); // 31: PagerDuty answers 400 "invalid event"
@@ -205,6 +206,28 @@ describe('through the pipeline', () => {
 });
 
 describe('the receiver down 2 minutes with the default retry schedule', () => {
+  it('the real pipeline on a simulated clock: every attempt within the 2 minutes refused, the first after them delivers, once', async () => {
+    const { attempts, outcomes } = await deliverOnSimulatedClock({
+      tag: `h-pd-pagerduty-2min-${process.pid}`,
+      receiver: receiver(),
+      alert: alertOf('SyncFailed', { id: 'two-minutes' }),
+      before: (t) => (t < 120_000 ? pd.down() : pd.recover()),
+    });
+    // 0, 1, 3, 7, 15, 31, 63 s refused; 127 s delivered.
+    const refused = attempts.filter((a) => a.result === 'will retry');
+    expect(refused.length).toBeGreaterThanOrEqual(7);
+    expect(refused.every((a) => a.at < 120_000)).toBe(true);
+    expect(pd.calls.filter((c) => c.status === 503)).toHaveLength(refused.length);
+    const last = attempts.at(-1)!;
+    expect(last.result).toBe('sent');
+    expect(last.at).toBeGreaterThanOrEqual(120_000);
+    expect(last.at).toBeLessThanOrEqual(120_000 + 15 * 60_000);
+    expect(pd.accepted('trigger')).toHaveLength(1);
+    expect(pd.pages).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'success')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'dropped')).toHaveLength(0);
+  });
+
   it('is still retried after 2 minutes (24 h window), and the first attempt after it comes within the 15-minute cap', () => {
     const plan = deliveryRetryPlan();
     let at = 0;

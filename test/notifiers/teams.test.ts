@@ -12,6 +12,7 @@ import { staticGuarantee } from '../../src/notifiers/registry.ts';
 import { ADAPTIVE_CARD, escapeTeams, renderTeams, TEAMS_LIMITS } from '../../src/notifiers/teams/index.ts';
 import { alertOf, HOSTILE_ERROR } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
+import { deliverOnSimulatedClock } from '../alerting/simulated-clock.ts';
 import { cardProblems, startFakeTeams, type FakeTeams } from '../fakes/teams.ts';
 import { waitFor } from '../fakes/wait.ts';
 
@@ -205,6 +206,25 @@ describe('through the pipeline', () => {
     expect(drops).toHaveLength(1);
     expect(drops[0]!.err).toMatchObject({ code: String(status) });
     expect(JSON.stringify(p.lines)).not.toContain(teams.signature);
+  });
+});
+
+describe('the webhook down 2 minutes with the default retry schedule', () => {
+  it('the real pipeline on a simulated clock: refused while down, the first attempt after 2 minutes posts the card, once', async () => {
+    const { attempts, outcomes } = await deliverOnSimulatedClock({
+      tag: `h-pd-teams-2min-${process.pid}`,
+      receiver: receiver(),
+      alert: alertOf('SyncFailed', { id: 'two-minutes' }),
+      before: (t) => (t < 120_000 ? teams.down() : teams.recover()),
+    });
+    const refused = attempts.filter((a) => a.result === 'will retry');
+    expect(refused.length).toBeGreaterThanOrEqual(7);
+    expect(refused.every((a) => a.at < 120_000)).toBe(true);
+    expect(attempts.at(-1)).toMatchObject({ result: 'sent', at: expect.any(Number) });
+    expect(attempts.at(-1)!.at).toBeGreaterThanOrEqual(120_000);
+    expect(attempts.at(-1)!.at).toBeLessThanOrEqual(120_000 + 15 * 60_000);
+    expect(teams.cards()).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'success')).toHaveLength(1);
   });
 });
 

@@ -17,6 +17,7 @@ import { waitFor } from '../fakes/wait.ts';
 import { alertOf, HOSTILE_ERROR } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
 import { deliverOnSimulatedClock } from '../alerting/simulated-clock.ts';
+import { runCli, writeConfig } from '../harness/daemon.ts';
 
 const KEY = 'R0123456789abcdef0123456789abcde'; // 32 characters, as PagerDuty's integration keys
 const BAD_KEY = KEY.slice(1); // 31: PagerDuty answers 400 "invalid event"
@@ -265,6 +266,24 @@ describe('test-alert and configuration', () => {
     expect(staticGuarantee(receiver())).toEqual(guarantee);
     expect(lines.join('')).not.toContain(KEY);
   });
+
+  it('`syncwatch test-alert --receiver pd` (the command): exit 0, says sent and at-least-once; the key in no output', async () => {
+    const c = writeConfig({
+      targets: [{ name: 'prod', provider: 'celigo', token: 't' }],
+      receivers: [receiver()],
+      route: { receiver: 'pd' },
+    });
+    try {
+      const r = await runCli(['test-alert', '--config', c.file, '--receiver', 'pd']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('test alert sent to pd');
+      expect(r.stdout).toMatch(/receiver pd: delivery is at-least-once: .*dedup_key/);
+      expect(pd.accepted().map((c) => c.body.event_action)).toEqual(['trigger', 'resolve']);
+      expect(r.stdout + r.stderr).not.toContain(KEY);
+    } finally {
+      c.remove();
+    }
+  }, 60_000);
 
   it('test-alert against an invalid key throws a NotifyError that names the problem, not the key', async () => {
     const { logger } = collect();

@@ -13,6 +13,7 @@ import { ADAPTIVE_CARD, escapeTeams, renderTeams, TEAMS_LIMITS } from '../../src
 import { alertOf, HOSTILE_ERROR } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
 import { deliverOnSimulatedClock } from '../alerting/simulated-clock.ts';
+import { runCli, writeConfig } from '../harness/daemon.ts';
 import { cardProblems, startFakeTeams, type FakeTeams } from '../fakes/teams.ts';
 import { waitFor } from '../fakes/wait.ts';
 
@@ -247,6 +248,26 @@ describe('test-alert and configuration', () => {
     expect(staticGuarantee(receiver())).toEqual(guarantee);
     expect(lines.join('')).not.toContain(teams.signature);
   });
+
+  it('`syncwatch test-alert --receiver chat` (the command): exit 0, one card; a refusal exits 1 naming the status, never the URL secret', async () => {
+    const write = (url: string) =>
+      writeConfig({ targets: [{ name: 'prod', provider: 'celigo', token: 't' }], receivers: [receiver(url)], route: { receiver: 'chat' } });
+    const ok = write(teams.url);
+    const gone = write(teams.url.replace('/workflows/0a1b2c3d/', '/workflows/deleted/'));
+    try {
+      const r = await runCli(['test-alert', '--config', ok.file, '--receiver', 'chat']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/receiver chat: delivery is at-least-once: /);
+      expect(teams.cards()).toHaveLength(1);
+      const refused = await runCli(['test-alert', '--config', gone.file, '--receiver', 'chat']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/receiver "chat" refused the test alert: .*404/);
+      expect(r.stdout + r.stderr + refused.stdout + refused.stderr).not.toContain(teams.signature);
+    } finally {
+      ok.remove();
+      gone.remove();
+    }
+  }, 60_000);
 
   it('loads a teams receiver; a URL that is not http(s) is a problem at its line', async () => {
     const yaml = (teamsConfig: string) =>

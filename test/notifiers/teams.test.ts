@@ -190,6 +190,16 @@ describe('through the pipeline', () => {
     expect(teams.cards()).toHaveLength(1);
   });
 
+  it('an incoming webhook (the older connector) answers 200: that is delivered too, once', async () => {
+    p = await pipeline('legacy200');
+    teams.failNext(1, { status: 200 });
+    await p.alerting.ingest([alertOf('SyncFailed', { id: 'legacy' })]);
+    await waitFor('the delivery', () => p!.outcomes.length === 1);
+    await waitFor('the pipeline idle', () => p!.alerting.dispatcher.idle());
+    expect(teams.calls.map((c) => c.status)).toEqual([200]);
+    expect(p.outcomes).toEqual([['chat', 'success']]);
+  });
+
   it.each([
     ['a 400 from the workflow', 400],
     ['a deleted workflow (404)', 404],

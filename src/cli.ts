@@ -102,7 +102,7 @@ example:
   'test-alert': `usage: syncwatch test-alert [--config FILE] --receiver NAME
 
 Send a clearly marked test message straight to one receiver (no Redis, no grouping). Exit 1 with
-the receiver's answer when it refuses.
+the receiver's answer when it refuses. PagerDuty: a [TEST] alert is triggered and resolved at once.
 
 options:
   -c, --config FILE     the configuration (default: SYNCWATCH_CONFIG)

@@ -129,8 +129,9 @@ async function startWorking(
     logger,
     ...(config.server.externalUrl ? { externalURL: config.server.externalUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
-    onNotification(receiver, outcome, n) {
+    onNotification(receiver, outcome, n, reason) {
       metrics.notifications.inc({ receiver, outcome });
+      if (outcome === 'dropped') metrics.notificationsDropped.inc({ receiver, reason: reason ?? 'unknown' });
       if (n)
         web
           .recordDelivery(receiver, outcome, n)

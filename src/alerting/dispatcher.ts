@@ -43,8 +43,12 @@ export interface DispatcherDeps {
   now?: () => number;
   retry?: DeliveryRetryOptions;
   externalURL?: string;
-  /** `syncwatch_notifications_total{receiver,outcome}`: called once per delivery attempt outcome. */
-  onNotification?: (receiver: string, outcome: NotificationOutcome, notification?: Notification) => void;
+  /**
+   * `syncwatch_notifications_total{receiver,outcome}`: called once per delivery attempt outcome; a
+   * drop says why (`syncwatch_notifications_dropped_total{receiver,reason}`): the receiver's error
+   * code (`invalid_event`, `400`, `channel_not_found`, …), `retry_window`, `no_receiver` or `missing`.
+   */
+  onNotification?: (receiver: string, outcome: NotificationOutcome, notification?: Notification, reason?: string) => void;
 }
 
 export interface DeliveryLogEntry {
@@ -351,7 +355,7 @@ export class Dispatcher {
         { state: 'dropped', receiver, attempt: 0, at: new Date(this.now()).toISOString(), reason: n ? 'no such receiver' : 'missing' },
         '',
       );
-      this.deps.onNotification?.(receiver, 'dropped');
+      this.deps.onNotification?.(receiver, 'dropped', undefined, n ? 'no_receiver' : 'missing');
       await this.planFlush(groupId);
       return 'dropped';
     }
@@ -378,7 +382,7 @@ export class Dispatcher {
           { state: 'dropped', receiver, attempt, at: new Date(this.now()).toISOString(), reason: err.code ?? err.message },
           '',
         );
-        this.deps.onNotification?.(receiver, 'dropped', n);
+        this.deps.onNotification?.(receiver, 'dropped', n, err.retryable ? 'retry_window' : (err.code ?? 'refused'));
         await this.planFlush(groupId);
         return 'dropped';
       }

@@ -32,8 +32,8 @@ export interface AlertingOptions {
   retry?: DeliveryRetryOptions;
   /** syncwatch's own URL, for the webhook payload's externalURL. */
   externalURL?: string;
-  /** Counts `syncwatch_notifications_total{receiver,outcome}`. */
-  onNotification?: (receiver: string, outcome: NotificationOutcome, notification?: Notification) => void;
+  /** Counts `syncwatch_notifications_total{receiver,outcome}` (and why a notification was dropped). */
+  onNotification?: (receiver: string, outcome: NotificationOutcome, notification?: Notification, reason?: string) => void;
 }
 
 export interface Alerting {

@@ -66,6 +66,12 @@ export class Metrics {
     labelNames: ['receiver', 'outcome'],
     registers: [this.registry],
   });
+  readonly notificationsDropped = new Counter({
+    name: 'syncwatch_notifications_dropped_total',
+    help: 'Notifications dropped (not delivered, not retried), by receiver and reason (its error code, retry_window, no_receiver).',
+    labelNames: ['receiver', 'reason'],
+    registers: [this.registry],
+  });
   readonly resourceErrors = new Counter({
     name: 'syncwatch_resource_errors_total',
     help: 'Resources whose answer could not be read in a poll (their state kept), by reason.',

@@ -4,13 +4,17 @@
 import type { ReceiverConfigOf } from '../fields/fields.ts';
 import { emailReceiverConfig } from './email/config.ts';
 import { logReceiverConfig } from './log/config.ts';
+import { pagerdutyReceiverConfig } from './pagerduty/config.ts';
 import { slackReceiverConfig } from './slack/config.ts';
+import { teamsReceiverConfig } from './teams/config.ts';
 import { webhookReceiverConfig } from './webhook/config.ts';
 
 export const receiverConfigs = {
   slack: slackReceiverConfig,
   email: emailReceiverConfig,
   webhook: webhookReceiverConfig,
+  pagerduty: pagerdutyReceiverConfig,
+  teams: teamsReceiverConfig,
   log: logReceiverConfig,
 } as const;
 

@@ -3,7 +3,9 @@
 import type { ReceiverConfig } from './configs.ts';
 import { createEmailNotifier, EMAIL_GUARANTEE } from './email/index.ts';
 import { createLogNotifier } from './log/index.ts';
+import { createPagerDutyNotifier, PAGERDUTY_GUARANTEE } from './pagerduty/index.ts';
 import { createSlackNotifier, slackStaticGuarantee } from './slack/index.ts';
+import { createTeamsNotifier, TEAMS_GUARANTEE } from './teams/index.ts';
 import type { DeliveryGuarantee, Notifier, NotifierDeps } from './types.ts';
 import { createWebhookNotifier, WEBHOOK_GUARANTEE } from './webhook/index.ts';
 
@@ -13,6 +15,8 @@ export const notifierKinds = {
   slack: (config: KindConfig<'slack'>, deps: NotifierDeps) => createSlackNotifier(config, deps),
   email: (config: KindConfig<'email'>, deps: NotifierDeps) => createEmailNotifier(config, deps),
   webhook: (config: KindConfig<'webhook'>, deps: NotifierDeps) => createWebhookNotifier(config, deps),
+  pagerduty: (config: KindConfig<'pagerduty'>, deps: NotifierDeps) => createPagerDutyNotifier(config, deps),
+  teams: (config: KindConfig<'teams'>, deps: NotifierDeps) => createTeamsNotifier(config, deps),
   log: (config: KindConfig<'log'>, deps: NotifierDeps) => createLogNotifier(deps.logger, config, deps.name),
 } as const;
 
@@ -51,5 +55,7 @@ export function staticGuarantee(receiver: ReceiverConfig): DeliveryGuarantee | u
   if (receiver.slack) return slackStaticGuarantee(receiver.slack);
   if (receiver.email) return EMAIL_GUARANTEE;
   if (receiver.webhook) return WEBHOOK_GUARANTEE;
+  if (receiver.pagerduty) return PAGERDUTY_GUARANTEE;
+  if (receiver.teams) return TEAMS_GUARANTEE;
   return undefined;
 }

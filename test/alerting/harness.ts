@@ -16,6 +16,8 @@ export interface Pipeline {
   queue: Queue;
   lines: Array<Record<string, any>>;
   outcomes: Array<[string, NotificationOutcome]>;
+  /** Dropped notifications: receiver and reason (its error code, `retry_window`, …). */
+  drops: Array<[string, string]>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startPipeline(
     }),
   );
   const outcomes: Pipeline['outcomes'] = [];
+  const drops: Pipeline['drops'] = [];
   const alerting = createAlerting({
     config: { receivers: config.receivers, route: config.route, silences: config.silences ?? [] },
     redis,
@@ -61,7 +64,10 @@ export async function startPipeline(
     notifyQueue: queue,
     logger,
     retry: { initialMs: 100, maxMs: 400, retryForMs: 120_000 },
-    onNotification: (receiver, outcome) => outcomes.push([receiver, outcome]),
+    onNotification: (receiver, outcome, _n, reason) => {
+      outcomes.push([receiver, outcome]);
+      if (outcome === 'dropped') drops.push([receiver, reason ?? '']);
+    },
   });
   const worker = new Worker('notify', alerting.processor, { connection, prefix: keys.prefix, concurrency: 4 });
   worker.on('error', () => {});
@@ -72,6 +78,7 @@ export async function startPipeline(
     queue,
     lines,
     outcomes,
+    drops,
     async close() {
       await worker.close(true);
       await queue.obliterate({ force: true }).catch(() => {});

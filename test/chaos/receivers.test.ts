@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { alertOf } from '../alerting/fixtures.ts';
 import { route, startPipeline, type Pipeline } from '../alerting/harness.ts';
+import { startFakePagerDuty } from '../fakes/pagerduty.ts';
 import { startFakeSlack } from '../fakes/slack.ts';
 import { startFakeSmtp } from '../fakes/smtp.ts';
 import { Daemon, eventually, useDaemonSuite } from '../harness/daemon.ts';
@@ -111,6 +112,95 @@ describe('receivers down', () => {
       context(),
     ).toEqual(['FIRING', 'RESOLVED']);
     expect(await metric(daemon.url, 'syncwatch_notifications_total', { receiver: 'mail', outcome: 'success' })).toBe(2);
+    expect((await daemon.stop()).code).toBe(0);
+  }, 120_000);
+});
+
+describe('PagerDuty across replicas', () => {
+  it('three replicas share the work: a failing sync pages once (one trigger), its recovery resolves once', async () => {
+    const pd = await startFakePagerDuty();
+    closers.push(() => pd.close());
+    const sim = await startSimulator({ port: 0, scenario: smallWorld(63) });
+    closers.push(() => sim.close());
+    const name = 'pdreplicas';
+    const prefix = `${suite.filePrefix}-${name}`;
+    const config = deploymentConfig({
+      redisUrl: suite.redisUrl,
+      prefix,
+      name,
+      baseUrl: sim.url,
+      receivers: [{ name: 'pager', pagerduty: { routingKey: 'R0123456789abcdef0123456789abcde', url: pd.url } }],
+    });
+    closers.push(config.remove);
+    const notify = notifyQueue(suite.redis, prefix);
+    closers.push(() => notify.close());
+    const daemons = await Promise.all(['p1', 'p2', 'p3'].map((label) => Daemon.start(label, config.file)));
+    const context = tails(daemons);
+    await polledAfter(daemons[0]!, 0, 'success', context);
+
+    await admin(sim, `/syncs/${SYNC}/fail`);
+    await eventually('the trigger', () => pd.accepted('trigger').length >= 1, { context });
+    await admin(sim, `/syncs/${SYNC}/succeed`);
+    await eventually('the resolve', () => pd.accepted('resolve').length >= 1, { context });
+    await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
+    // A few more cycles, polled by any replica: nothing more may reach PagerDuty.
+    const since = Date.now();
+    for (const d of daemons) await polledAfter(d, since, 'success', context);
+    await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
+
+    const key = pd.accepted('trigger')[0]!.body.dedup_key as string;
+    expect(
+      pd.calls.map((c) => [c.status, c.body.event_action, c.body.dedup_key]),
+      context(),
+    ).toEqual([
+      [202, 'trigger', key],
+      [202, 'resolve', key],
+    ]);
+    expect(pd.pages).toEqual([key]);
+    expect(pd.accepted('trigger')[0]!.body.payload).toMatchObject({ class: 'SyncFailed', severity: 'critical', source: name });
+    let sent = 0;
+    for (const d of daemons) sent += await metric(d.url, 'syncwatch_notifications_total', { receiver: 'pager', outcome: 'success' });
+    expect(sent).toBe(2);
+    for (const d of daemons) expect((await d.stop()).code).toBe(0);
+  }, 120_000);
+});
+
+describe('PagerDuty refusing an event', () => {
+  it('400 invalid event: dropped, not retried, logged once without the routing key, counted in notifications_dropped_total{reason="invalid_event"}', async () => {
+    const pd = await startFakePagerDuty();
+    closers.push(() => pd.close());
+    const sim = await startSimulator({ port: 0, scenario: smallWorld(64) });
+    closers.push(() => sim.close());
+    const name = 'pd400';
+    const prefix = `${suite.filePrefix}-${name}`;
+    const routingKey = 'R0123456789abcdef0123456789abcde';
+    const config = deploymentConfig({
+      redisUrl: suite.redisUrl,
+      prefix,
+      name,
+      baseUrl: sim.url,
+      receivers: [{ name: 'pager', pagerduty: { routingKey, url: pd.url } }],
+    });
+    closers.push(config.remove);
+    const notify = notifyQueue(suite.redis, prefix);
+    closers.push(() => notify.close());
+    const daemon = await Daemon.start(name, config.file);
+    const context = tails([daemon]);
+    await polledAfter(daemon, 0, 'success', context);
+
+    pd.failNext(1, { status: 400 });
+    await admin(sim, `/syncs/${SYNC}/fail`);
+    await eventually('the drop', async () => (await metric(daemon.url, 'syncwatch_notifications_total', { outcome: 'dropped' })) >= 1, {
+      context,
+    });
+    await eventually('the notify queue to be idle', () => notifyIdle(notify), { context });
+    expect(pd.calls.map((c) => c.status)).toEqual([400]);
+    expect(await metric(daemon.url, 'syncwatch_notifications_dropped_total', { receiver: 'pager', reason: 'invalid_event' })).toBe(1);
+    expect(await metric(daemon.url, 'syncwatch_notifications_total', { receiver: 'pager', outcome: 'failure' })).toBe(0);
+    const drops = daemon.lines.filter((l) => /notification dropped/.test(String(l.msg)));
+    expect(drops, context()).toHaveLength(1);
+    expect(drops[0]!.err).toMatchObject({ code: 'invalid_event', message: expect.stringContaining("'payload.summary' is missing") });
+    expect(daemon.lines.some((l) => JSON.stringify(l).includes(routingKey))).toBe(false);
     expect((await daemon.stop()).code).toBe(0);
   }, 120_000);
 });

@@ -7,4 +7,6 @@ export const EXAMPLE_ENV = {
   SMTP_USER: 'smtp-user-dummy',
   SMTP_PASS: 'smtp-pass-dummy',
   WEBHOOK_SECRET: 'webhook-secret-dummy',
+  PAGERDUTY_ROUTING_KEY: 'pdroutingkeydummy000000000000000',
+  TEAMS_WEBHOOK_URL: 'https://example.logic.azure.com/workflows/dummy/triggers/manual/paths/invoke?sig=dummy',
 };

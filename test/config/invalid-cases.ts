@@ -185,12 +185,12 @@ export const INVALID_CASES: InvalidCase[] = [
   {
     name: 'receiver with no kind',
     yaml: lines(...TARGET, 'receivers:', '  - name: oncall', ...ROUTE),
-    expected: ['6:5 receivers[0]: needs exactly one of slack, email, webhook, log'],
+    expected: ['6:5 receivers[0]: needs exactly one of slack, email, webhook, pagerduty, teams, log'],
   },
   {
     name: 'receiver with two kinds',
     yaml: lines(...TARGET, ...RECEIVER, '    log: {}', ...ROUTE),
-    expected: ['6:5 receivers[0]: has slack and log: give exactly one of slack, email, webhook, log'],
+    expected: ['6:5 receivers[0]: has slack and log: give exactly one of slack, email, webhook, pagerduty, teams, log'],
   },
   {
     name: 'duplicate receiver name',

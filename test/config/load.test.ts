@@ -72,6 +72,11 @@ describe('the example config', () => {
         },
       },
       { name: 'incident-hook', webhook: { url: 'https://hooks.example.com/syncwatch', hmacSecret: 'webhook-secret-dummy' } },
+      { name: 'data-pager', pagerduty: { routingKey: 'pdroutingkeydummy000000000000000' } },
+      {
+        name: 'data-teams',
+        teams: { webhookUrl: 'https://example.logic.azure.com/workflows/dummy/triggers/manual/paths/invoke?sig=dummy' },
+      },
     ]);
 
     expect(config.route).toEqual({
@@ -83,7 +88,9 @@ describe('the example config', () => {
       sendResolved: true,
       routes: [
         { match: { kind: 'SyncFailed', severity: 'critical' }, receiver: 'data-email', continue: true, routes: [] },
-        { match: { kind: 'TargetDown' }, receiver: 'incident-hook', continue: false, routes: [] },
+        { match: { kind: 'TargetDown' }, receiver: 'incident-hook', continue: true, routes: [] },
+        { match: { severity: 'critical' }, receiver: 'data-pager', continue: true, routes: [] },
+        { match: { kind: 'FlowErrors' }, receiver: 'data-teams', continue: false, routes: [] },
       ],
     });
 
@@ -134,6 +141,8 @@ describe('the example config', () => {
       '68:15 receivers[1].email.smtp.user: environment variable SMTP_USER is not set',
       '69:15 receivers[1].email.smtp.pass: environment variable SMTP_PASS is not set',
       '73:19 receivers[2].webhook.hmacSecret: environment variable WEBHOOK_SECRET is not set',
+      '76:19 receivers[3].pagerduty.routingKey: environment variable PAGERDUTY_ROUTING_KEY is not set',
+      '81:19 receivers[4].teams.webhookUrl: environment variable TEAMS_WEBHOOK_URL is not set',
     ]);
   });
 });
@@ -355,7 +364,7 @@ describe('validateConfigFile', () => {
     expect(await validateConfigFile(EXAMPLE, {}, out)).toBe(2);
     expect(text.stdout).toBe('');
     const printed = text.stderr.trim().split('\n');
-    expect(printed).toHaveLength(7);
+    expect(printed).toHaveLength(9);
     for (const line of printed) expect(line).toMatch(new RegExp(`^${escapeRegExp(EXAMPLE)}:\\d+:\\d+ [\\w.\\[\\]]+: .+$`));
   });
 });

@@ -60,7 +60,9 @@ describe('a receiver kind added by a folder and a registry line', () => {
     ]);
 
     const none = await loadConfigFromString(yaml(''), 'syncwatch.yaml', {}, { schema });
-    expect(none.ok ? [] : none.problems.map((p) => p.message)).toContain('needs exactly one of slack, email, webhook, log, dummy');
+    expect(none.ok ? [] : none.problems.map((p) => p.message)).toContain(
+      'needs exactly one of slack, email, webhook, pagerduty, teams, log, dummy',
+    );
   });
 
   it('without the registry line the default schema refuses the kind', async () => {

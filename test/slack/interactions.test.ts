@@ -204,6 +204,9 @@ describe('Slack buttons on the daemon', () => {
     expect(status.alerts.find((a) => a.fingerprint === syncFp(SYNC_ACK))?.acknowledged?.by).toBe('alice');
 
     // Reminders: the control alert gets two more after the ack; the acknowledged one none.
+    // (counted after one more reminder of the other alert, so a flush that was under way at the click is behind us)
+    const controlAtAck = reminders(control.ts).length;
+    await eventually('a reminder of the other alert', () => reminders(control.ts).length > controlAtAck, { context });
     const ackedBefore = reminders(acked.ts).length;
     const controlBefore = reminders(control.ts).length;
     await eventually('two more reminders of the other alert', () => reminders(control.ts).length >= controlBefore + 2, { context });
@@ -342,12 +345,19 @@ describe('Slack buttons on the daemon', () => {
     ).toHaveLength(1);
   }, 90_000);
 
-  it('Retry now on a failed Data Loader sync re-runs it once and says so in the thread', async () => {
-    await admin(sim, `/syncs/${SYNC_RETRY}/run-behaviour`, { behaviour: 'hold' });
+  it('Retry now on a failed Data Loader sync re-runs it once (the built-in retry-now rules) and says so in the thread', async () => {
+    const runs = async () =>
+      ((await admin(sim, '/stats', undefined, 'GET')) as { byEndpoint: Record<string, Record<string, number>> }).byEndpoint[
+        'POST /v1/syncs/{_syncId}/run'
+      ]?.['200'] ?? 0;
+    const before = await runs();
     const m = await fired(SYNC_RETRY);
+    const alert = (await daemon.status()).alerts.find((a) => a.fingerprint === syncFp(SYNC_RETRY));
     const body = click(m, 'syncwatch_retry', syncFp(SYNC_RETRY), ALICE, 'sync-retry');
     expect(await post(body, sign(body))).toBe(200);
     const reply = await eventually('the reply', () => slack.threadOf(m.ts).find((r) => r.text?.startsWith('Retry now by')), { context });
     expect(reply.text).toContain('Queued a run of the sync (policy retry-now).');
+    expect(await runs()).toBe(before + 1);
+    expect(alert, 'the alert was firing when clicked').toBeDefined();
   }, 60_000);
 });

@@ -9,6 +9,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSilences } from '../../src/alerting/index.ts';
+import {
+  actionButtons,
+  blocksWithOutcome,
+  checkSlackSignature,
+  MAX_BUTTON_VALUE,
+  parseSlackClick,
+} from '../../src/notifiers/slack/interactive.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { keyspace } from '../../src/state/keys.ts';
 import { admin, id } from '../chaos/helpers.ts';
@@ -360,4 +367,50 @@ describe('Slack buttons on the daemon', () => {
     expect(await runs()).toBe(before + 1);
     expect(alert, 'the alert was firing when clicked').toBeDefined();
   }, 60_000);
+});
+
+describe('Slack request signing and payloads (pure)', () => {
+  const body = 'payload=%7B%7D';
+  const at = 1_800_000_000;
+  const signed = (secret: string, ts: number) => ({
+    timestamp: String(ts),
+    signature: `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`,
+  });
+  it.each([
+    ['the right secret, now', signed(SECRET, at), at, 'ok'],
+    ["the second receiver's secret", signed('other', at), at, 'ok'],
+    ['4 min 59 s old', signed(SECRET, at - 299), at, 'ok'],
+    ['5 min 1 s old', signed(SECRET, at - 301), at, 'stale'],
+    ['5 min 1 s in the future', signed(SECRET, at + 301), at, 'stale'],
+    ['a wrong secret', signed('wrong', at), at, 'bad'],
+    ['no signature', { timestamp: String(at), signature: undefined }, at, 'bad'],
+    ['a timestamp that is not a number', { timestamp: 'soon', signature: signed(SECRET, at).signature }, at, 'bad'],
+    ['a v1 signature', { timestamp: String(at), signature: signed(SECRET, at).signature.replace('v0=', 'v1=') }, at, 'bad'],
+  ] as const)('%s → %s', (_case, headers, now, want) => {
+    expect(checkSlackSignature([SECRET, 'other'], headers, body, now * 1000).check).toBe(want);
+  });
+
+  it('ignores what is not a click on our buttons, and never puts more than Slack allows in a button', () => {
+    expect(parseSlackClick('payload=not-json')).toEqual({ ignored: 'not a block_actions payload' });
+    const other = { type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'someone_else', type: 'button' }] };
+    expect(parseSlackClick(`payload=${encodeURIComponent(JSON.stringify(other))}`)).toMatchObject({
+      ignored: expect.stringContaining('not one of'),
+    });
+    const alert = { fingerprint: `FlowErrors:${'x'.repeat(MAX_BUTTON_VALUE)}`, startsAt: '2026-01-01T00:00:00.000Z' };
+    expect(actionButtons(alert as never, true)).toEqual([]);
+  });
+
+  it('shows an outcome under the alert acted on, without the button that did it', () => {
+    const blocks = [
+      { type: 'section', text: { type: 'mrkdwn', text: 'a' } },
+      { type: 'actions', block_id: 'b1', elements: [{ action_id: 'syncwatch_ack' }, { action_id: 'syncwatch_silence_1h' }] },
+      { type: 'divider' },
+    ];
+    expect(blocksWithOutcome(blocks, 'b1', 'done', ['ack'])).toEqual([
+      blocks[0],
+      { type: 'actions', block_id: 'b1', elements: [{ action_id: 'syncwatch_silence_1h' }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'done' }] },
+      blocks[2],
+    ]);
+  });
 });

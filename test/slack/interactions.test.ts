@@ -209,6 +209,7 @@ describe('Slack buttons on the daemon', () => {
     ).toBeUndefined();
     const status = (await daemon.status()) as unknown as { alerts: Array<{ fingerprint: string; acknowledged?: { by: string } }> };
     expect(status.alerts.find((a) => a.fingerprint === syncFp(SYNC_ACK))?.acknowledged?.by).toBe('alice');
+    expect(await (await fetch(`${daemon.url}/`)).text(), 'the console shows it').toMatch(/acknowledged by alice/);
 
     // Reminders: the control alert gets two more after the ack; the acknowledged one none.
     // (counted after one more reminder of the other alert, so a flush that was under way at the click is behind us)

@@ -43,6 +43,7 @@ let sim: Simulator;
 let slack: FakeSlack;
 let daemon: Daemon;
 let removeConfig: () => void;
+let configFile: string;
 let keys: ReturnType<typeof keyspace>;
 let context: () => string;
 
@@ -91,6 +92,7 @@ beforeAll(async () => {
     ],
   });
   removeConfig = config.remove;
+  configFile = config.file;
   daemon = await Daemon.start('daemon', config.file);
   context = () => daemon.tail(25);
 }, 120_000);
@@ -163,8 +165,8 @@ function sign(body: string, options: { secret?: string; timestamp?: number } = {
   return { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature };
 }
 
-async function post(body: string, headers: Record<string, string>): Promise<number> {
-  const res = await fetch(`${daemon.url}/slack/interactions`, {
+async function post(body: string, headers: Record<string, string>, to: Daemon = daemon): Promise<number> {
+  const res = await fetch(`${to.url}/slack/interactions`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body,
@@ -306,14 +308,16 @@ describe('Slack buttons on the daemon', () => {
     expect((await listSilences(redis.redis, keys)).filter((s) => s.createdBy === 'mallory')).toEqual([]);
   }, 60_000);
 
-  it('Retry now: two clicks within a second submit once; a record in backoff or over budget is not submitted and the thread says why', async () => {
+  it('Retry now: two clicks within a second, on two replicas, submit once; a record in backoff or over budget is not submitted and the thread says why', async () => {
     // The retried record fails again (it comes back with a new errorId): it is then in its policy's backoff.
     await admin(sim, '/retry-behaviour', { flowId: FLOW, stepId: STEP, outcome: 'fail' });
     await admin(sim, `/flows/${FLOW}/steps/${STEP}/errors`, { count: 2, withRetryDataKey: true, message: 'Read timed out', retryAt: null });
     const m = await messageOf(STEP_FP);
     const a = click(m, 'syncwatch_retry', STEP_FP, ALICE, 'retry-a');
     const b = click(m, 'syncwatch_retry', STEP_FP, BOB, 'retry-b');
-    expect(await Promise.all([post(a, sign(a)), post(b, sign(b))])).toEqual([200, 200]);
+    // The two clicks reach two replicas (Slack's requests go to whichever the load balancer picks).
+    const replica = await Daemon.start('replica', configFile);
+    expect(await Promise.all([post(a, sign(a)), post(b, sign(b), replica)])).toEqual([200, 200]);
     const replies = await eventually(
       'two replies in the thread',
       () => (slack.threadOf(m.ts).filter((r) => r.text?.startsWith('Retry now by')).length >= 2 ? slack.threadOf(m.ts) : undefined),

@@ -29,10 +29,13 @@ const TARGET = 'shop';
 const INTEGRATION = id('a', 1);
 const FLOW = id('f', 1);
 const STEP = id('e', 1);
+const DRY_FLOW = id('f', 2);
+const DRY_STEP = id('e', 2);
 const SYNCS = [1, 2, 3, 4, 5].map((n) => id('b', n));
 const [SYNC_ACK, SYNC_CONTROL, SYNC_GUARD, SYNC_REFUSED, SYNC_RETRY] = SYNCS as [string, string, string, string, string];
 const syncFp = (sync: string) => `SyncFailed:celigo/${TARGET}/sync/${sync}`;
 const STEP_FP = `FlowErrors:celigo/${TARGET}/step/${FLOW}/${STEP}`;
+const DRY_FP = `FlowErrors:celigo/${TARGET}/step/${DRY_FLOW}/${DRY_STEP}`;
 
 const ALICE = { id: 'U0ALICE', name: 'alice' };
 const BOB = { id: 'U0BOB', name: 'bob' }; // allowed through the user group
@@ -61,7 +64,10 @@ beforeAll(async () => {
           {
             id: INTEGRATION,
             name: 'Shop',
-            flows: [{ id: FLOW, name: 'Orders', exports: [STEP], imports: 0, openErrors: 0 }],
+            flows: [
+              { id: FLOW, name: 'Orders', exports: [STEP], imports: 0, openErrors: 0 },
+              { id: DRY_FLOW, name: 'Refunds', exports: [DRY_STEP], imports: 0, openErrors: 0 },
+            ],
             syncs: SYNCS.map((s, i) => ({ id: s, name: `Sync ${i + 1}`, history: ['completed' as const] })),
           },
         ],
@@ -89,6 +95,7 @@ beforeAll(async () => {
     retryPolicies: [
       // minAge 1h: the scheduled retry leaves the records alone; only Retry now (which does not wait for minAge) sends.
       { name: 'orders', match: { flows: [FLOW] }, action: 'retry', minAge: '1h', maxAttempts: 3, budget: { recordsPerHour: 1 } },
+      { name: 'refunds', match: { flows: [DRY_FLOW] }, action: 'retry', minAge: '1h', dryRun: true },
     ],
   });
   removeConfig = config.remove;
@@ -356,6 +363,22 @@ describe('Slack buttons on the daemon', () => {
       ((await admin(sim, '/retries', undefined, 'GET')) as unknown as Array<{ flowId: string }>).filter((r) => r.flowId === FLOW),
     ).toHaveLength(1);
   }, 90_000);
+
+  it('Retry now under a dryRun policy submits nothing and says so in the thread', async () => {
+    await admin(sim, `/flows/${DRY_FLOW}/steps/${DRY_STEP}/errors`, {
+      count: 1,
+      withRetryDataKey: true,
+      message: 'Read timed out',
+      retryAt: null,
+    });
+    const m = await messageOf(DRY_FP);
+    const body = click(m, 'syncwatch_retry', DRY_FP, ALICE, 'dry');
+    expect(await post(body, sign(body))).toBe(200);
+    const reply = await eventually('the reply', () => slack.threadOf(m.ts).find((r) => r.text?.startsWith('Retry now by')), { context });
+    expect(reply.text).toContain('Dry run: would have retried 1 record; nothing submitted (policy refunds has dryRun: true).');
+    const retries = (await admin(sim, '/retries', undefined, 'GET')) as unknown as Array<{ flowId: string }>;
+    expect(retries.filter((r) => r.flowId === DRY_FLOW)).toEqual([]);
+  }, 60_000);
 
   it('Retry now on a failed Data Loader sync re-runs it once (the built-in retry-now rules) and says so in the thread', async () => {
     const runs = async () =>

@@ -70,7 +70,7 @@ describe('silences', () => {
 });
 
 describe('acknowledgements', () => {
-  it('an acknowledged alert gets no reminder, and its group looks again a repeatInterval later (no flush loop)', async () => {
+  it('an acknowledged alert gets no reminder, its group looks again a repeatInterval later (no flush loop); a new episode reminds again', async () => {
     const repeat = 400;
     p = await startPipeline('ack', {
       receivers: [{ name: 'log', log: {} }],
@@ -95,6 +95,13 @@ describe('acknowledgements', () => {
     ).toHaveLength(1);
     const [status] = await pipe.alerting.alertsForStatus();
     expect(status?.acknowledged).toMatchObject({ by: 'alice' });
+    const reminders = () => pipe.lines.filter((l) => String(l.msg).startsWith('[REMINDER]')).length;
+    expect(reminders()).toBe(0);
+
+    // It fires again (a new episode): not acknowledged, so its reminders come back.
+    await pipe.alerting.ingest([{ ...alertOf('SyncFailed', { id: 's1', tx: 'episode-2' }), startsAt: '2026-05-01T12:00:00.000Z' }]);
+    await waitFor('a reminder of the new episode', () => reminders() > 0);
+    expect((await pipe.alerting.alertsForStatus())[0]?.acknowledged).toBeUndefined();
   });
 });
 

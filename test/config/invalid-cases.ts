@@ -202,6 +202,22 @@ export const INVALID_CASES: InvalidCase[] = [
     ],
   },
   {
+    name: 'slack buttons on an incoming webhook',
+    yaml: lines(
+      ...TARGET,
+      'receivers:',
+      '  - name: oncall',
+      '    slack:',
+      '      webhookUrl: https://hooks.slack.com/x',
+      '      interactive: { signingSecret: s }',
+      ...ROUTE,
+    ),
+    expected: [
+      '9:20 receivers[0].slack.interactive: buttons need the Web API (token + channel): ' +
+        'an incoming webhook cannot update the message a click came from',
+    ],
+  },
+  {
     name: 'receiver with no kind',
     yaml: lines(...TARGET, 'receivers:', '  - name: oncall', ...ROUTE),
     expected: ['6:5 receivers[0]: needs exactly one of slack, email, webhook, log'],

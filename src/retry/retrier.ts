@@ -360,7 +360,7 @@ export class Retrier {
       if (held.exhausted > 0)
         lines.push(`Not submitted: ${n(held.exhausted)} out of attempts (maxAttempts ${policy.maxAttempts}, policy ${name}).`);
       if (c.skipped_budget > 0)
-        lines.push(`Not submitted: ${n(c.skipped_budget)} over budget (${policy.budget.recordsPerHour} records per hour, policy ${name}).`);
+        lines.push(`Not submitted: ${n(c.skipped_budget)} over budget (${n(policy.budget.recordsPerHour)} per hour, policy ${name}).`);
       if (held.cooldown) lines.push(`Not re-run: the last run is less than its cooldown ago (policy ${name}).`);
       if (c.skipped_platform_retry > 0) lines.push(`Not submitted: ${n(c.skipped_platform_retry)} the platform retries itself first.`);
       if (c.skipped_disabled > 0) lines.push(`Not submitted: ${n(c.skipped_disabled)} — the flow or sync is disabled.`);

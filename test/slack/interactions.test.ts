@@ -341,7 +341,7 @@ describe('Slack buttons on the daemon', () => {
       texts.join('\n---\n'),
     ).toHaveLength(1);
     expect(texts.join('\n'), 'the budget of 1 record per hour is said').toContain(
-      '1 record over budget (1 records per hour, policy orders)',
+      '1 record over budget (1 record per hour, policy orders)',
     );
     const second = texts.find((t) => !t.includes('Submitted'))!;
     expect(second).toMatch(/Not submitted: 1 record in backoff until \d{4}-\d\d-\d\dT|a retry of this is running right now/);

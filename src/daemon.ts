@@ -16,6 +16,7 @@ import { Watch, type WatchSink } from './watch/watch.ts';
 import { createRetrier, type Emit, type Retrier } from './retry/index.ts';
 import type { Alerting } from './alerting/index.ts';
 import { createWeb } from './console/index.ts';
+import { createInteractions } from './interact/index.ts';
 
 /** How often the daemon checks that every target's poll schedule is still in Redis. */
 const SCHEDULE_CHECK_MS = 30_000;
@@ -129,6 +130,8 @@ async function startWorking(
     logger,
     ...(config.server.externalUrl ? { externalURL: config.server.externalUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
+    // Slack's Retry now button: only where the retrier has something to run (made below, asked at send time).
+    canRetry: (alert) => retrier.covers(alert),
     onNotification(receiver, outcome, n, reason) {
       metrics.notifications.inc({ receiver, outcome });
       if (outcome === 'dropped') metrics.notificationsDropped.inc({ receiver, reason: reason ?? 'unknown' });
@@ -175,6 +178,15 @@ async function startWorking(
     httpFor: (name) => watch.http(watch.target(name)),
     emit: (events) => sink.events(events),
     onRecords: (target, policy, outcome, n) => metrics.retryRecords.inc({ target, policy, outcome }, n),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const interactions = createInteractions({
+    config,
+    redis: connection,
+    keys,
+    logger,
+    retryNow: (alert) => retrier.retryNow(alert),
+    onInteraction: (action, outcome) => metrics.slackInteractions.inc({ action, outcome }),
     ...(options.now ? { now: options.now } : {}),
   });
   sink.retries = (observation, cycle) => retrier.plan(observation, cycle).then(() => undefined);
@@ -266,7 +278,7 @@ async function startWorking(
       return { targets, alerts: await alerting.alertsForStatus(), retryPolicies: await retrier.status() };
     },
     metrics: () => metrics.scrape(),
-    routes: () => web.routes,
+    routes: () => [interactions.routes, ...web.routes],
     gate: () => web.gate,
   };
   logger.info({ url: server.url, targets: config.targets.map((t) => t.name), access: web.gate.describe() }, 'syncwatch running');
@@ -279,6 +291,7 @@ async function startWorking(
       closing ??= (async () => {
         clearInterval(scheduleCheck);
         connection.off('ready', checkSchedules);
+        await interactions.settled(); // clicks answered already finish their work
         await Promise.all(workers.map((w) => w.close())); // in-flight jobs finish first
         await owner.stop();
         await server.close();

@@ -9,6 +9,7 @@ import type { RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { Keyspace } from '../state/keys.ts';
 import { isNotifyError, NotifyError, type DeliveryRecord, type Notifier } from '../notifiers/types.ts';
+import { acksOf } from './ack.ts';
 import { planFlush } from './flush.ts';
 import { downTargets, isInhibited } from './inhibit.ts';
 import { deliveryRetryPlan, nextDelay, type DeliveryRetryOptions } from './retry.ts';
@@ -69,6 +70,8 @@ export interface FiringAlertStatus {
   silencedBy: string[];
   /** Still tracked, not sent: its target's TargetDown is firing. */
   inhibited: boolean;
+  /** Someone acknowledged this episode (Slack's Acknowledge): no reminders for it. */
+  acknowledged?: { by: string; at: string };
 }
 
 type FlushData = { groupId: string; at: number };
@@ -161,7 +164,10 @@ export class Dispatcher {
     if (pendingLen > 0 || (options.wake && alertsLen > 0)) {
       candidates.push(last !== undefined ? Math.max(now, last + route.groupInterval) : Math.max(now, firstAt + route.groupWait));
     }
-    if (alertsLen > 0 && last !== undefined) candidates.push(Math.max(now, last + route.repeatInterval));
+    if (alertsLen > 0 && last !== undefined) {
+      const checked = meta.repeatCheckedAt ? Math.min(Number(meta.repeatCheckedAt), now) : 0;
+      candidates.push(Math.max(now, Math.max(last, checked) + route.repeatInterval));
+    }
     const wakeAt = options.wakeAt ?? (meta.wakeAt ? Number(meta.wakeAt) : undefined);
     if (wakeAt !== undefined && alertsLen > 0) candidates.push(Math.max(now, wakeAt));
     if (candidates.length === 0) return;
@@ -216,8 +222,10 @@ export class Dispatcher {
   async alertsForStatus(): Promise<FiringAlertStatus[]> {
     const now = this.now();
     const { silences, down, firing } = await this.muting(now);
+    const acks = await acksOf(this.deps.redis, this.deps.keys, firing);
     return firing
       .map((a) => {
+        const ack = acks.get(a.fingerprint);
         const by = silencesMatching(silences, labelSetOf(a), now).map((s) => s.id);
         return {
           fingerprint: a.fingerprint,
@@ -227,6 +235,7 @@ export class Dispatcher {
           silenced: by.length > 0,
           silencedBy: by,
           inhibited: isInhibited(a, down),
+          ...(ack ? { acknowledged: { by: ack.by, at: ack.at } } : {}),
         };
       })
       .sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.fingerprint.localeCompare(b.fingerprint));
@@ -264,6 +273,9 @@ export class Dispatcher {
     const silencedBy = (a: AlertEvent) => silencesMatching(silences, labelSetOf(a), now);
     const muted = (a: AlertEvent) => silencedBy(a).length > 0 || isInhibited(a, down);
     const last = meta.lastSentAt ? Number(meta.lastSentAt) : undefined;
+    const firingNow = [...alerts.values()].filter((a) => a.status === 'firing');
+    const acked = new Set((await acksOf(redis, this.deps.keys, firingNow)).keys());
+    const repeatDue = last !== undefined && now >= last + route.repeatInterval;
     const plan = planFlush({
       alerts,
       notified: new Set(notifiedList),
@@ -271,7 +283,8 @@ export class Dispatcher {
       muted,
       sendResolved: route.sendResolved,
       first: last === undefined,
-      repeatDue: last !== undefined && now >= last + route.repeatInterval,
+      repeatDue,
+      acked,
     });
     const seq = plan.notification ? String(Number(meta.seq ?? 0) + 1) : '';
     const groupLabels = parse<LabelSet>(meta.groupLabels) ?? {};
@@ -308,6 +321,9 @@ export class Dispatcher {
         );
     }
     if (committed) await this.enqueueDelivery(groupId, committed, meta.receiver ?? route.receiver);
+    // A reminder was due and none went out (every firing alert muted or acknowledged): the next
+    // one is due a repeatInterval from now, not at once again.
+    else if (outcome === 'ok' && repeatDue) await redis.hset(gk.meta, 'repeatCheckedAt', now);
     // A silenced alert becomes notifiable when its silence ends: wake the group then.
     // Kept in the group so whichever plan comes next (this one, or the delivery's) honours it.
     const ends = [...alerts.values()].filter((a) => a.status === 'firing').flatMap((a) => silencedBy(a).map((s) => Date.parse(s.endsAt)));

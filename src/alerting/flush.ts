@@ -16,6 +16,8 @@ export interface FlushInput {
   first: boolean;
   /** repeatInterval has passed since the last notification. */
   repeatDue: boolean;
+  /** Alerts whose current episode someone acknowledged (Slack's Acknowledge): they need no reminder. */
+  acked?: ReadonlySet<string>;
 }
 
 export interface FlushPlan {
@@ -67,6 +69,8 @@ export function planFlush(input: FlushInput): FlushPlan {
 
   let notification: FlushPlan['notification'];
   if (transitions.length > 0) notification = { status, reason: input.first ? 'new' : 'update', alerts: view, transitions };
-  else if (input.repeatDue && firing.length > 0) notification = { status, reason: 'repeat', alerts: view, transitions: [] };
+  // A reminder only while some firing alert is not acknowledged; it shows the whole group all the same.
+  else if (input.repeatDue && firing.some((a) => !input.acked?.has(a.fingerprint)))
+    notification = { status, reason: 'repeat', alerts: view, transitions: [] };
   return { ...(notification ? { notification } : {}), announce, forget, dropped };
 }

@@ -16,6 +16,7 @@ import type { AlertEvent, Notification } from '../alert/model.ts';
 
 export { addSilence, expireSilence, formatSilence, listSilences, parseMatchers, type Silence } from './silence.ts';
 export { sendTestAlert, testNotification } from './test-alert.ts';
+export { acknowledge, acksOf, ACK_TTL_SECONDS, type Ack } from './ack.ts';
 export type { FiringAlertStatus, NotificationOutcome } from './dispatcher.ts';
 
 export interface AlertingOptions {
@@ -32,6 +33,8 @@ export interface AlertingOptions {
   retry?: DeliveryRetryOptions;
   /** syncwatch's own URL, for the webhook payload's externalURL. */
   externalURL?: string;
+  /** Whether Slack's "Retry now" can act on an alert (the daemon asks the retrier). */
+  canRetry?: (alert: AlertEvent) => boolean;
   /** Counts `syncwatch_notifications_total{receiver,outcome}` (and why a notification was dropped). */
   onNotification?: (receiver: string, outcome: NotificationOutcome, notification?: Notification, reason?: string) => void;
 }
@@ -50,7 +53,7 @@ export interface Alerting {
 
 export function createAlerting(options: AlertingOptions): Alerting {
   const { config, logger } = options;
-  const notifiers = new Map(createNotifiers(config.receivers, { logger }));
+  const notifiers = new Map(createNotifiers(config.receivers, { logger, ...(options.canRetry ? { canRetry: options.canRetry } : {}) }));
   for (const [name, notifier] of options.notifiers ?? []) notifiers.set(name, notifier);
   const dispatcher = new Dispatcher({
     redis: options.redis,

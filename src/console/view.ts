@@ -94,6 +94,7 @@ function alerts(as: FiringAlertStatus[], silences: Silence[], hs: HistoryEntry[]
       : a.inhibited
         ? html`<span class="muted">held back (TargetDown)</span>`
         : html`<span class="firing">firing</span>`;
+    const acked = a.acknowledged ? html`<div class="muted">acknowledged by ${a.acknowledged.by} ${when(a.acknowledged.at)}</div>` : '';
     const resource = a.annotations.link
       ? html`<a href="${a.annotations.link}" rel="noreferrer">${a.annotations.name ?? a.labels.resource}</a>`
       : html`${a.annotations.name ?? a.labels.resource}`;
@@ -104,7 +105,7 @@ function alerts(as: FiringAlertStatus[], silences: Silence[], hs: HistoryEntry[]
       <td>${a.labels.target}<br />${resource}</td>
       <td>${when(a.startsAt)}</td>
       <td class="error">${a.annotations.error ?? a.annotations.summary}</td>
-      <td>${state}${receivers}</td>
+      <td>${state}${acked}${receivers}</td>
       <td><a class="button" href="/console/silence/new?${q}">Silence…</a></td>
     </tr>`;
   });

@@ -78,6 +78,12 @@ export class Metrics {
     labelNames: ['target', 'kind'],
     registers: [this.registry],
   });
+  readonly slackInteractions = new Counter({
+    name: 'syncwatch_slack_interactions_total',
+    help: 'Slack button clicks, by action and outcome (done, refused, unauthorized, stale, replayed, failed, …).',
+    labelNames: ['action', 'outcome'],
+    registers: [this.registry],
+  });
   readonly retryRecords = new Counter({
     name: 'syncwatch_retry_records_total',
     help: 'Records handled by retry policies, by outcome.',

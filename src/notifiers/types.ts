@@ -2,7 +2,7 @@
 // src/notifiers/, each exporting a factory that returns a Notifier; registry.ts maps the config's
 // key to the factory. Nothing else switches on the kind.
 import type { Logger } from 'pino';
-import type { Notification } from '../alert/model.ts';
+import type { AlertEvent, Notification } from '../alert/model.ts';
 
 export type { Notification };
 
@@ -47,6 +47,8 @@ export interface NotifierDeps {
   logger: Logger;
   /** Receiver name from the config. */
   name: string;
+  /** Whether "Retry now" can act on this alert (a retry policy covers it): the interactive Slack receiver asks. */
+  canRetry?: (alert: AlertEvent) => boolean;
 }
 
 /**

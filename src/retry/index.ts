@@ -32,6 +32,9 @@ export {
   type RetrierOptions,
   type RetrierTarget,
   type RetryResult,
+  type RetryNowResult,
+  type HeldBack,
+  RETRY_NOW_SYNC_POLICY,
 } from './retrier.ts';
 
 export function createRetrier(options: RetrierOptions): Retrier {

@@ -18,7 +18,15 @@ import {
   type RetryRecordsOutcome,
 } from '../providers/index.ts';
 import type { Keyspace } from '../state/keys.ts';
-import { compilePolicies, matchPolicy, stepPolicies, syncPolicies, type CompiledPolicy, type MatchContext } from './match.ts';
+import {
+  compilePolicies,
+  compilePolicy,
+  matchPolicy,
+  stepPolicies,
+  syncPolicies,
+  type CompiledPolicy,
+  type MatchContext,
+} from './match.ts';
 import {
   emptyCounts,
   RetryLedger,
@@ -88,7 +96,38 @@ export interface RetryResult {
   events: AlertEvent[];
   /** Records by policy and outcome in this run. */
   counts: PolicyCounts;
+  /** Records (or reruns) the ledger held back, by policy: in backoff, out of attempts, in cooldown. */
+  held?: Record<string, HeldBack>;
 }
+
+export interface HeldBack {
+  waiting: number;
+  exhausted: number;
+  cooldown: boolean;
+}
+
+/** A manual retry ("Retry now" in Slack): what happened, said in one message. */
+export interface RetryNowResult {
+  /** Records (or reruns) sent to the platform by this click. */
+  submitted: number;
+  text: string;
+}
+
+/** Retry now waits this often this long for a running job of the same step to finish. */
+const RETRY_NOW_LOCK_TRIES = 20;
+const RETRY_NOW_LOCK_WAIT_MS = 250;
+
+/** A failed Data Loader sync that no rerun_sync policy covers is re-run by hand under these rules. */
+export const RETRY_NOW_SYNC_POLICY: RetryPolicyConfig = {
+  name: 'retry-now',
+  match: { targets: ['*'] },
+  action: 'rerun_sync',
+  minAge: 0,
+  maxAttempts: 3,
+  backoff: { initial: 15 * 60_000, factor: 2, max: 4 * 3600_000 },
+  budget: { recordsPerHour: 1000 },
+  dryRun: false,
+};
 
 export interface PolicyStatus {
   name: string;
@@ -154,8 +193,12 @@ export class Retrier {
     return jobs;
   }
 
-  /** One retry job. Events (RetryExhausted transitions) are passed to `emit` and returned. */
-  async process(job: RetryJob, emit: Emit | undefined = this.opts.emit): Promise<RetryResult> {
+  /**
+   * One retry job. Events (RetryExhausted transitions) are passed to `emit` and returned. `manual`:
+   * a person asked for it now (Retry now) — the same lock, ledger, attempts, budget and dry-run, only
+   * `minAge` is not waited for, and a failed sync no policy covers is re-run under RETRY_NOW_SYNC_POLICY.
+   */
+  async process(job: RetryJob, emit: Emit | undefined = this.opts.emit, manual = false): Promise<RetryResult> {
     const token = await this.ledger.lock(job.resource, this.lockTtlMs);
     if (token === undefined) {
       this.logger.debug({ target: job.target, resource: job.resource }, 'another job holds this step; skipped');
@@ -171,8 +214,9 @@ export class Retrier {
         );
         return { status: 'gone', events: [], counts: {} };
       }
-      const run = new JobRun(this, remediator, target.provider, this.opts, this.logger, this.now(), job);
+      const run = new JobRun(this, remediator, target.provider, this.opts, this.logger, this.now(), job, manual);
       const result = job.kind === 'step' ? await run.step(job) : await run.sync(job);
+      if (manual) result.held = Object.fromEntries(run.held);
       if (emit && result.events.length > 0) {
         try {
           await emit(result.events);
@@ -224,6 +268,107 @@ export class Retrier {
         ...activity[i]!,
       };
     });
+  }
+
+  /** The retry job "Retry now" runs for an alert: its flow step, or its failed sync; undefined when there is none. */
+  jobOf(alert: AlertEvent): RetryJob | undefined {
+    const l = alert.labels;
+    if (!this.canRemediate(l.provider)) return undefined;
+    const cycle = `now-${this.now()}`;
+    const integration = l.integration !== undefined ? { integrationId: l.integration } : {};
+    if ((l.kind === 'FlowErrors' || l.kind === 'RetryExhausted') && l.flow !== undefined && l.step !== undefined) {
+      const ctx = { target: l.target, flowId: l.flow, flowName: alert.annotations.name, stepId: l.step, integrationId: l.integration };
+      if (!stepPolicies(this.policies).some((p) => p.inScope(ctx))) return undefined;
+      return {
+        kind: 'step',
+        target: l.target,
+        cycle,
+        resource: l.resource,
+        flowId: l.flow,
+        flowName: alert.annotations.name ?? l.flow,
+        stepId: l.step,
+        ...integration,
+        openErrors: alert.annotations.total ?? 0,
+      };
+    }
+    if (l.kind === 'SyncFailed' && l.sync !== undefined && alert.annotations.runId !== undefined) {
+      const a = alert.annotations;
+      return {
+        kind: 'sync',
+        target: l.target,
+        cycle,
+        resource: l.resource,
+        syncId: l.sync,
+        name: a.name ?? l.sync,
+        ...integration,
+        runId: a.runId!,
+        status: 'failed',
+        ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
+        ...(a.error !== undefined ? { error: a.error } : {}),
+      };
+    }
+    return undefined;
+  }
+
+  /** Whether "Retry now" can act on this alert: a step policy covers its step, or it is a failed sync. */
+  covers(alert: AlertEvent): boolean {
+    return this.jobOf(alert) !== undefined;
+  }
+
+  /**
+   * Retry now: the alert's retry job, run once, at once, through the very code path of a scheduled
+   * one (`process`: lock, ledger, attempts, backoff, budget, dry run); answers what it did in words.
+   */
+  async retryNow(alert: AlertEvent): Promise<RetryNowResult> {
+    const job = this.jobOf(alert);
+    if (!job) return { submitted: 0, text: 'Nothing to retry: no retry policy covers this alert.' };
+    let result = await this.process(job, this.opts.emit, true);
+    // A scheduled run holds the step: wait for it (a few seconds at most), then go through the ledger.
+    for (let i = 0; i < RETRY_NOW_LOCK_TRIES && result.status === 'locked'; i++) {
+      await new Promise((r) => setTimeout(r, RETRY_NOW_LOCK_WAIT_MS));
+      result = await this.process(job, this.opts.emit, true);
+    }
+    if (result.status === 'locked')
+      return { submitted: 0, text: 'Not submitted: a retry of this is running right now (try again in a moment).' };
+    if (result.status === 'gone') return { submitted: 0, text: 'Nothing to retry: the flow, step or sync is gone.' };
+    const entries = await this.ledger.entries(job.resource);
+    const now = this.now();
+    const lines: string[] = [];
+    let submitted = 0;
+    const policies = new Set([...Object.keys(result.counts), ...Object.keys(result.held ?? {})]);
+    for (const name of policies) {
+      const c = result.counts[name] ?? emptyCounts();
+      const held = result.held?.[name] ?? { waiting: 0, exhausted: 0, cooldown: false };
+      const policy = this.policies.find((p) => p.name === name)?.config ?? RETRY_NOW_SYNC_POLICY;
+      const action = policy.action;
+      const n = (k: number, what = 'record') => `${k} ${what}${k === 1 ? '' : 's'}`;
+      submitted += c.submitted;
+      if (c.submitted > 0)
+        lines.push(
+          action === 'rerun_sync'
+            ? `Queued a run of the sync (policy ${name}).`
+            : action === 'rerun_flow'
+              ? `Queued a run of the flow for ${n(c.submitted)} (policy ${name}).`
+              : `Submitted ${n(c.submitted)} (policy ${name}).`,
+        );
+      if (c.dry_run > 0) lines.push(`Dry run: would have retried ${n(c.dry_run)}; nothing submitted (policy ${name} has dryRun: true).`);
+      if (held.waiting > 0) {
+        const next = [...entries.values()].filter((e) => e.p === name && e.next > now && e.n < e.max).map((e) => e.next);
+        const until = next.length > 0 ? ` until ${iso(Math.min(...next))}` : '';
+        lines.push(`Not submitted: ${n(held.waiting)} in backoff${until} (policy ${name}).`);
+      }
+      if (held.exhausted > 0)
+        lines.push(`Not submitted: ${n(held.exhausted)} out of attempts (maxAttempts ${policy.maxAttempts}, policy ${name}).`);
+      if (c.skipped_budget > 0)
+        lines.push(`Not submitted: ${n(c.skipped_budget)} over budget (${n(policy.budget.recordsPerHour)} per hour, policy ${name}).`);
+      if (held.cooldown) lines.push(`Not re-run: the last run is less than its cooldown ago (policy ${name}).`);
+      if (c.skipped_platform_retry > 0) lines.push(`Not submitted: ${n(c.skipped_platform_retry)} the platform retries itself first.`);
+      if (c.skipped_disabled > 0) lines.push(`Not submitted: ${n(c.skipped_disabled)} — the flow or sync is disabled.`);
+      if (c.not_queued > 0) lines.push(`Not queued: the platform accepted the run but queued none (another run in progress?).`);
+    }
+    if (lines.length === 0) lines.push('Nothing to retry: no open record a retry policy covers.');
+    this.logger.info({ target: job.target, resource: job.resource, submitted }, 'retry now');
+    return { submitted, text: lines.join('\n') };
   }
 
   /** Whether a provider has the remediation capability: only its targets get retry jobs. */
@@ -278,6 +423,8 @@ interface StepPass {
 /** The state of one job run (one clock reading, one claim id). */
 class JobRun {
   readonly counts: PolicyCounts = {};
+  /** What the ledger held back, by policy (told to the person who asked for a manual retry). */
+  readonly held = new Map<string, HeldBack>();
   readonly claimId = RetryLedger.newToken();
   private readonly ledger: RetryLedger;
   private readonly ctx: RemediationContext;
@@ -290,9 +437,22 @@ class JobRun {
     private readonly logger: Logger,
     private readonly now: number,
     job: RetryJob,
+    private readonly manual = false,
   ) {
     this.ledger = retrier.ledger;
     this.ctx = { http: opts.httpFor(job.target) };
+  }
+
+  private hold(policy: string, status: 'waiting' | 'exhausted' | 'cooldown', n = 1): void {
+    const h = this.held.get(policy) ?? { waiting: 0, exhausted: 0, cooldown: false };
+    if (status === 'cooldown') h.cooldown = true;
+    else h[status] += n;
+    this.held.set(policy, h);
+  }
+
+  /** A person asking now does not wait for minAge; every other rule holds. */
+  private minAge(policy: CompiledPolicy): number {
+    return this.manual ? 0 : policy.config.minAge;
   }
 
   private count(target: string, policy: string, outcome: RetryOutcomeName, records: number) {
@@ -447,7 +607,7 @@ class JobRun {
     const eligible: StepError[] = [];
     let platform = 0;
     for (const e of errors) {
-      const verdict = eligibility(e, policy.config.minAge, this.now);
+      const verdict = eligibility(e, this.minAge(policy), this.now);
       if (verdict === 'eligible') eligible.push(e);
       else if (verdict === 'platform_retry') platform++;
     }
@@ -562,6 +722,7 @@ class JobRun {
     results.forEach((r, j) => {
       if (r.status === 'claimed') claimed.push({ unit: slice[j]?.retryDataKey as string, previous: r.previous, records: 1 });
       else if (r.status === 'budget') overBudget++;
+      else this.hold(policy.name, r.status);
     });
     await this.count(job.target, policy.name, 'skipped_budget', overBudget);
     return claimed;
@@ -596,12 +757,14 @@ class JobRun {
       await this.count(job.target, policy.name, 'skipped_budget', eligible.length);
       return false;
     }
+    if (result?.status === 'waiting' || result?.status === 'exhausted') this.hold(policy.name, result.status, eligible.length);
     if (result?.status !== 'claimed') return false;
     const claimed = [{ unit, previous: result.previous, records: eligible.length }];
     // One rerun per flow per cooldown, whichever of its steps asked first.
     const cooldownKey = this.ledger.keys.cooldown(job.target, 'flow', job.flowId);
     if (!(await this.ledger.setOnce(cooldownKey, cooldown, this.now))) {
       await this.ledger.rollback(params, claimed);
+      this.hold(policy.name, 'cooldown');
       log.debug('flow re-run in cooldown; skipped');
       return false;
     }
@@ -640,9 +803,12 @@ class JobRun {
       integrationId: job.integrationId,
       integrationName: job.integrationName,
     };
-    const policy = matchPolicy(syncPolicies(this.retrier.policies), { message: job.error ?? '' }, ctx);
+    const policies = syncPolicies(this.retrier.policies);
+    // Retry now on a failed sync no policy covers: re-run it under the manual policy's rules.
+    if (this.manual) policies.push(compilePolicy(RETRY_NOW_SYNC_POLICY, this.retrier.policies.length));
+    const policy = matchPolicy(policies, { message: job.error ?? '' }, ctx);
     const exhausted = isSettled(job.status) ? await this.reconcileSync(job, policy) : await this.exhaustedUnits(job);
-    if (policy && job.status === 'failed' && eligibility({ occurredAt: job.endedAt }, policy.config.minAge, this.now) === 'eligible') {
+    if (policy && job.status === 'failed' && eligibility({ occurredAt: job.endedAt }, this.minAge(policy), this.now) === 'eligible') {
       await this.rerunSyncPolicy(
         job,
         policy,
@@ -692,10 +858,12 @@ class JobRun {
     const unit = RERUN_SYNC + policy.name;
     const [result] = await this.ledger.claim(params, [{ unit, eid: job.runId, records: 1 }]);
     if (result?.status === 'budget') await this.count(job.target, policy.name, 'skipped_budget', 1);
+    if (result?.status === 'waiting' || result?.status === 'exhausted') this.hold(policy.name, result.status);
     if (result?.status !== 'claimed') return;
     const claimed = [{ unit, previous: result.previous, records: 1 }];
     if (!(await this.ledger.setOnce(this.ledger.keys.cooldown(job.target, 'sync', job.syncId), cooldown, this.now))) {
       await this.ledger.rollback(params, claimed);
+      this.hold(policy.name, 'cooldown');
       return;
     }
     const outcome = await this.remediator.rerunSync(job.syncId, this.ctx);

@@ -32,6 +32,10 @@
 //                                    pending (list), flushes, notifs, nlog (the notification log),
 //                                    delivery (each receiver's opaque receipt)
 //   alerting:silences                hash: silence id → JSON Silence made at run time
+//   alerting:ack:<fingerprint>       string with a TTL: JSON {by, at, episode} — the alert's episode was
+//                                    acknowledged (Slack's Acknowledge): no reminders for it
+// slack interactivity (src/interact/)
+//   slack:seen:<sha1(signature)>     string with a TTL: this signed click was taken (a replay is refused)
 // retry (src/retry/ledger.ts)
 //   retry:lock:<resource>            string: one job per step/sync at a time (SET NX PX, token release)
 //   retry:ledger:<resource>          hash: unit (retryDataKey, or `~rerun_flow:<policy>` /
@@ -98,6 +102,12 @@ export function keyspace(prefix: string) {
         };
       },
       silences: `${a}:silences`,
+      /** string (expiring): an alert's episode was acknowledged (by fingerprint) */
+      ack: (fingerprint: string) => `${a}:ack:${fingerprint}`,
+    },
+    slack: {
+      /** string (expiring): a signed Slack request already taken (by its signature's digest) */
+      seen: (signature: string) => `${p}:slack:seen:${digest(signature)}`,
     },
     retry: {
       lock: (resource: string) => `${r}:lock:${resource}`,

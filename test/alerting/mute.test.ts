@@ -1,7 +1,7 @@
-// Silences (config and runtime, and their end), the TargetDown inhibition, /status flags, and the
-// log receiver's one line per transition.
+// Silences (config and runtime, and their end), acknowledgements, the TargetDown inhibition, /status
+// flags, and the log receiver's one line per transition.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addSilence, expireSilence, listSilences } from '../../src/alerting/index.ts';
+import { acknowledge, addSilence, expireSilence, listSilences } from '../../src/alerting/index.ts';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/slack.ts';
 import { waitFor } from '../fakes/wait.ts';
 import { alertOf } from './fixtures.ts';
@@ -66,6 +66,42 @@ describe('silences', () => {
     expect(await expireSilence(p.redis, p.keys, 'nope')).toBeUndefined();
     expect(await listSilences(p.redis, p.keys)).toEqual([]);
     await expect(addSilence(p.redis, p.keys, { match: {}, durationMs: 1000 })).rejects.toThrow('at least one label');
+  });
+});
+
+describe('acknowledgements', () => {
+  it('an acknowledged alert gets no reminder, its group looks again a repeatInterval later (no flush loop); a new episode reminds again', async () => {
+    const repeat = 400;
+    p = await startPipeline('ack', {
+      receivers: [{ name: 'log', log: {} }],
+      route: route({ receiver: 'log', groupWait: 0, groupInterval: 100, repeatInterval: repeat }),
+    });
+    const pipe = p;
+    const a = alertOf('SyncFailed', { id: 's1' });
+    await pipe.alerting.ingest([a]);
+    await waitFor('the first line', () => pipe.lines.filter((l) => l.alert).length === 1);
+    await acknowledge(pipe.redis, pipe.keys, a, { name: 'alice', userId: 'U0ALICE' }, Date.now());
+    const [gid] = await pipe.redis.smembers(pipe.keys.alerting.groups);
+    const meta = pipe.keys.alerting.group(gid!).meta;
+    // Read together: the reminder that was due and not sent, and the flush planned after it — a
+    // repeatInterval later, not at once (which would flush again and again while the ack lasts).
+    await waitFor('the next look planned a repeatInterval after the skipped reminder', async () => {
+      const [checked, next] = (await pipe.redis.hmget(meta, 'repeatCheckedAt', 'nextFlush')).map(Number);
+      return checked! > 0 && next! >= checked! + repeat;
+    });
+    expect(
+      pipe.lines.filter((l) => l.alert),
+      'no reminder',
+    ).toHaveLength(1);
+    const [status] = await pipe.alerting.alertsForStatus();
+    expect(status?.acknowledged).toMatchObject({ by: 'alice' });
+    const reminders = () => pipe.lines.filter((l) => String(l.msg).startsWith('[REMINDER]')).length;
+    expect(reminders()).toBe(0);
+
+    // It fires again (a new episode): not acknowledged, so its reminders come back.
+    await pipe.alerting.ingest([{ ...alertOf('SyncFailed', { id: 's1', tx: 'episode-2' }), startsAt: '2026-05-01T12:00:00.000Z' }]);
+    await waitFor('a reminder of the new episode', () => reminders() > 0);
+    expect((await pipe.alerting.alertsForStatus())[0]?.acknowledged).toBeUndefined();
   });
 });
 

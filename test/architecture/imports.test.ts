@@ -44,6 +44,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // floor 5: what people use: the Alertmanager API v2 and the web console
   api: [...TOOLS, 'alert', 'alerting', 'config', 'state'],
   console: [...TOOLS, 'alert', 'alerting', 'api', 'config', 'fields', 'notifiers', 'retry', 'state'],
+  interact: [...TOOLS, 'alert', 'alerting', 'api', 'config', 'notifiers', 'retry', 'state'],
   // floor 6: the process
   queues: [...TOOLS, 'state', 'watch', 'retry', 'alert'],
   server: [...TOOLS, 'log', 'api', 'console'],

@@ -4,6 +4,7 @@ export const EXAMPLE_ENV = {
   AIRWEAVE_API_KEY: 'airweave-key-dummy',
   NEO_API_KEY: 'neo-key-dummy',
   SLACK_BOT_TOKEN: 'xoxb-dummy',
+  SLACK_SIGNING_SECRET: 'slack-signing-secret-dummy',
   SMTP_USER: 'smtp-user-dummy',
   SMTP_PASS: 'smtp-pass-dummy',
   WEBHOOK_SECRET: 'webhook-secret-dummy',

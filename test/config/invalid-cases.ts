@@ -183,6 +183,41 @@ export const INVALID_CASES: InvalidCase[] = [
     expected: ['7:12 receivers[0].slack.channel: required'],
   },
   {
+    name: 'slack buttons without a signing secret',
+    yaml: lines(
+      ...TARGET,
+      'receivers:',
+      '  - name: oncall',
+      '    slack:',
+      '      token: xoxb-1',
+      '      channel: C0ALERTS',
+      '      interactive:',
+      '        allowedUsers: [U0ALICE]',
+      ...ROUTE,
+    ),
+    expected: [
+      "11:9 receivers[0].slack.interactive.signingSecret: required: buttons need the Slack app's signing secret to verify each click: " +
+        'find it at api.slack.com/apps → your app → "Basic Information" → "App Credentials" → "Signing Secret" ' +
+        '(put it in an environment variable, e.g. ${SLACK_SIGNING_SECRET})',
+    ],
+  },
+  {
+    name: 'slack buttons on an incoming webhook',
+    yaml: lines(
+      ...TARGET,
+      'receivers:',
+      '  - name: oncall',
+      '    slack:',
+      '      webhookUrl: https://hooks.slack.com/x',
+      '      interactive: { signingSecret: s }',
+      ...ROUTE,
+    ),
+    expected: [
+      '9:20 receivers[0].slack.interactive: buttons need the Web API (token + channel): ' +
+        'an incoming webhook cannot update the message a click came from',
+    ],
+  },
+  {
     name: 'receiver with no kind',
     yaml: lines(...TARGET, 'receivers:', '  - name: oncall', ...ROUTE),
     expected: ['6:5 receivers[0]: needs exactly one of slack, email, webhook, pagerduty, teams, log'],

@@ -62,7 +62,14 @@ describe('the example config', () => {
     expect(neo).toMatchObject({ provider: 'neo', token: 'neo-key-dummy', integrations: ['connectwise', 'autotask'], interval: 300_000 });
 
     expect(config.receivers).toEqual([
-      { name: 'data-oncall', slack: { token: 'xoxb-dummy', channel: '#data-alerts' } },
+      {
+        name: 'data-oncall',
+        slack: {
+          token: 'xoxb-dummy',
+          channel: '#data-alerts',
+          interactive: { signingSecret: 'slack-signing-secret-dummy', allowedUsers: ['U0123ABCD'], allowedUserGroups: ['S0456EFGH'] },
+        },
+      },
       {
         name: 'data-email',
         email: {
@@ -138,11 +145,12 @@ describe('the example config', () => {
       '41:13 targets[1].apiKey: environment variable AIRWEAVE_API_KEY is not set',
       '48:12 targets[2].token: environment variable NEO_API_KEY is not set',
       '56:14 receivers[0].slack.token: environment variable SLACK_BOT_TOKEN is not set',
-      '68:15 receivers[1].email.smtp.user: environment variable SMTP_USER is not set',
-      '69:15 receivers[1].email.smtp.pass: environment variable SMTP_PASS is not set',
-      '73:19 receivers[2].webhook.hmacSecret: environment variable WEBHOOK_SECRET is not set',
-      '76:19 receivers[3].pagerduty.routingKey: environment variable PAGERDUTY_ROUTING_KEY is not set',
-      '81:19 receivers[4].teams.webhookUrl: environment variable TEAMS_WEBHOOK_URL is not set',
+      '63:24 receivers[0].slack.interactive.signingSecret: environment variable SLACK_SIGNING_SECRET is not set',
+      '74:15 receivers[1].email.smtp.user: environment variable SMTP_USER is not set',
+      '75:15 receivers[1].email.smtp.pass: environment variable SMTP_PASS is not set',
+      '79:19 receivers[2].webhook.hmacSecret: environment variable WEBHOOK_SECRET is not set',
+      '82:19 receivers[3].pagerduty.routingKey: environment variable PAGERDUTY_ROUTING_KEY is not set',
+      '87:19 receivers[4].teams.webhookUrl: environment variable TEAMS_WEBHOOK_URL is not set',
     ]);
   });
 });
@@ -364,7 +372,7 @@ describe('validateConfigFile', () => {
     expect(await validateConfigFile(EXAMPLE, {}, out)).toBe(2);
     expect(text.stdout).toBe('');
     const printed = text.stderr.trim().split('\n');
-    expect(printed).toHaveLength(9);
+    expect(printed).toHaveLength(10);
     for (const line of printed) expect(line).toMatch(new RegExp(`^${escapeRegExp(EXAMPLE)}:\\d+:\\d+ [\\w.\\[\\]]+: .+$`));
   });
 });

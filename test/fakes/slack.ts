@@ -1,6 +1,7 @@
 // A local Slack Web API: chat.postMessage and chat.update (form or JSON bodies, as
-// @slack/web-api sends them), conversations.history and conversations.replies (with message
-// metadata when `include_all_metadata`), plus an incoming-webhook path. Records every call with its
+// @slack/web-api sends them; an update changes the kept message), conversations.history and conversations.replies (with message metadata when
+// `include_all_metadata`), usergroups.users.list (groups set by the test), plus an incoming-webhook
+// path and a response_url endpoint (`responseUrl(…)`) that records the ephemeral answers to clicks. Records every call with its
 // parsed body and every message posted in each channel (`#name` is answered as the channel ID
 // `C` + NAME); answers can be scripted: ok:false errors, 429 with Retry-After, 503 for a while, a
 // token without the history scope, and posts that are accepted but never answered.
@@ -25,7 +26,15 @@ export interface SlackMessage {
   ts: string;
   text?: string;
   thread_ts?: string;
+  blocks?: Array<Record<string, any>>;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
+/** What a click's response_url received. */
+export interface EphemeralAnswer {
+  /** The name given to `responseUrl(name)`: which click it answers. */
+  click: string;
+  body: { response_type?: string; text?: string; replace_original?: boolean };
 }
 
 export interface FakeSlack {
@@ -47,6 +56,13 @@ export interface FakeSlack {
   delivered(method?: string): SlackCall[];
   /** The next `times` calls answer this. */
   failNext(times: number, answer: { status?: number; error?: string; retryAfter?: number }): void;
+  /** usergroups.users.list answers these members for this group id. */
+  setUserGroup(groupId: string, members: string[]): void;
+  /** A response_url for one click (its answers land in `ephemeral`, named `click`). */
+  responseUrl(click: string): string;
+  ephemeral: EphemeralAnswer[];
+  /** Replies in the thread of this message (chat.postMessage with its thread_ts). */
+  threadOf(ts: string): SlackMessage[];
   /** Every call answers 503 until `recover()`. */
   down(): void;
   recover(): void;
@@ -78,6 +94,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const heldAnswers: Array<() => void> = [];
   let noHistoryScope = false;
   let tsCounter = 0;
+  const userGroups = new Map<string, string[]>();
+  const ephemeral: EphemeralAnswer[] = [];
   const channelId = (c: unknown) =>
     typeof c === 'string' && c.startsWith('#')
       ? `C${c
@@ -94,6 +112,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   });
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
+    const respond = /^\/respond\/([^/?]+)$/.exec(req.url ?? '');
+    if (respond && req.method === 'POST') {
+      ephemeral.push({ click: decodeURIComponent(respond[1]!), body: JSON.parse(raw || '{}') as EphemeralAnswer['body'] });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
     const method =
       (req.url ?? '/')
         .replace(/^\/api\//, '')
@@ -109,6 +134,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           ts: `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`,
           ...(body.text ? { text: body.text } : {}),
           ...(body.thread_ts ? { thread_ts: body.thread_ts } : {}),
+          ...(body.blocks ? { blocks: body.blocks } : {}),
           ...(body.metadata ? { metadata: body.metadata as unknown as SlackMessage['metadata'] } : {}),
         };
         messages.push(message);
@@ -142,7 +168,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           };
         }
       } else if (method === 'chat.update') {
+        const kept = messages.find((m) => m.ts === body.ts);
+        if (kept) {
+          if (body.text !== undefined) kept.text = body.text;
+          if (body.blocks) kept.blocks = body.blocks;
+        }
         script = { status: 200, body: { ok: true, channel: body.channel, ts: body.ts, text: body.text } };
+      } else if (method === 'usergroups.users.list') {
+        const members = userGroups.get(String(body.usergroup));
+        script = { status: 200, body: members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' } };
       } else if (method === 'webhook') {
         script = { status: 200, body: { ok: true } };
       } else {
@@ -181,6 +215,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         });
       }
     },
+    setUserGroup: (groupId, members) => void userGroups.set(groupId, [...members]),
+    responseUrl: (click) => `${url}/respond/${encodeURIComponent(click)}`,
+    ephemeral,
+    threadOf: (ts) => messages.filter((m) => m.thread_ts === ts),
     down: () => void (isDown = true),
     recover: () => void (isDown = false),
     close: () =>

@@ -5,7 +5,7 @@ import type { SlackReceiverConfig } from './config.ts';
 import type { Notification } from '../../alert/model.ts';
 import type { DeliveryRecord } from '../types.ts';
 import { notificationId, NotifyError, retryableStatus, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
-import { renderSlack } from './render.ts';
+import { renderSlack, type ButtonsFor } from './render.ts';
 import { parseRetryAfterMs } from '../../http/backoff.ts';
 
 export { renderSlack, escapeMrkdwn, SLACK_LIMITS } from './render.ts';
@@ -135,7 +135,7 @@ export function createSlackNotifier(config: SlackReceiverConfig, deps: NotifierD
   return 'webhookUrl' in config ? incomingWebhook(config.webhookUrl, deps) : webApi(config, deps);
 }
 
-function webApi(config: { token: string; channel: string; apiUrl?: string }, deps: NotifierDeps): Notifier {
+function webApi(config: Exclude<SlackReceiverConfig, { webhookUrl: string }>, deps: NotifierDeps): Notifier {
   const client = new WebClient(config.token, {
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/` } : {}),
     retryConfig: { retries: 0 },
@@ -145,8 +145,10 @@ function webApi(config: { token: string; channel: string; apiUrl?: string }, dep
   });
   // The channel's ID, as Slack answers it: from the config when it is one, else learnt from a post.
   let channelId = CHANNEL_ID.test(config.channel) ? config.channel : undefined;
+  // Buttons on firing alerts when the receiver is interactive; Retry now where a policy covers the alert.
+  const buttons: ButtonsFor | undefined = config.interactive ? (a) => ({ retry: deps.canRetry?.(a) ?? false }) : undefined;
   const post = async (n: Notification, show: 'alerts' | 'transitions', threadTs?: string) => {
-    const message = renderSlack(n, show);
+    const message = renderSlack(n, show, buttons);
     const res = await client.chat.postMessage({
       channel: config.channel,
       text: message.text,

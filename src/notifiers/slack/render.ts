@@ -2,6 +2,7 @@
 // escaped for mrkdwn — `&`, `<`, `>` — so `<!channel>` or `<@U123>` arrive as text, never as a
 // mention, and everything is cut to Slack's limits.
 import type { AlertEvent, Notification } from '../../alert/model.ts';
+import { actionButtons, alertBlockId } from './interactive.ts';
 import {
   errorText,
   facts,
@@ -72,8 +73,11 @@ function headerText(n: Notification, alerts: readonly AlertEvent[]): string {
   return cutText(`${emoji} [${state}${count}] ${kindsOf(alerts)}`, SLACK_LIMITS.header);
 }
 
-/** The blocks of one alert: text, fields, and a button when there is a link. */
-export function alertBlocks(event: AlertEvent): Block[] {
+/** Which buttons an alert gets: none (undefined), or Acknowledge and Silence, and Retry now when `retry`. */
+export type ButtonsFor = (event: AlertEvent) => { retry: boolean } | undefined;
+
+/** The blocks of one alert: text, fields, and buttons: a link, and the interactive ones when `buttons` says so. */
+export function alertBlocks(event: AlertEvent, buttons?: ButtonsFor, groupId?: string): Block[] {
   const head =
     `*${transitionState(event)}* · *${escapeAndCut(event.labels.kind, 100)}* · *${escapeAndCut(resourceName(event), 300)}*\n` +
     escapeAndCut(event.annotations.summary, 1000);
@@ -95,10 +99,14 @@ export function alertBlocks(event: AlertEvent): Block[] {
     .slice(0, SLACK_LIMITS.fields)
     .map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${escapeAndCut(value, SLACK_LIMITS.field - label.length - 3)}` }));
   blocks.push({ type: 'section', fields });
+  const elements: Block[] = [];
   const link = safeLink(event.annotations.link);
   if (link && link.length <= SLACK_LIMITS.url) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in the platform' }, url: link }] });
+    elements.push({ type: 'button', text: { type: 'plain_text', text: 'Open in the platform' }, url: link });
   }
+  const wanted = event.status === 'firing' ? buttons?.(event) : undefined;
+  if (wanted) elements.push(...actionButtons(event, wanted.retry, groupId));
+  if (elements.length > 0) blocks.push({ type: 'actions', ...(wanted ? { block_id: alertBlockId(event.fingerprint) } : {}), elements });
   return blocks;
 }
 
@@ -106,7 +114,7 @@ export function alertBlocks(event: AlertEvent): Block[] {
  * The message for a notification. `show` picks what it is about: the group's alerts (a new
  * message, a reminder, the final update) or only what changed (a thread reply).
  */
-export function renderSlack(n: Notification, show: 'alerts' | 'transitions' = 'alerts'): SlackMessage {
+export function renderSlack(n: Notification, show: 'alerts' | 'transitions' = 'alerts', buttons?: ButtonsFor): SlackMessage {
   const alerts = latestPerAlert(
     show === 'transitions' && n.transitions.length > 0 ? n.transitions : n.alerts.length > 0 ? n.alerts : n.transitions,
   );
@@ -117,7 +125,7 @@ export function renderSlack(n: Notification, show: 'alerts' | 'transitions' = 'a
   const room = SLACK_LIMITS.blocks - blocks.length - trailer.length - 1; // one for "and N more"
   let shown = 0;
   for (const alert of alerts) {
-    const next = [...(shown > 0 ? [{ type: 'divider' }] : []), ...alertBlocks(alert)];
+    const next = [...(shown > 0 ? [{ type: 'divider' }] : []), ...alertBlocks(alert, n.reason === 'test' ? undefined : buttons, n.groupId)];
     if (blocks.length - 1 + next.length > room) break;
     blocks.push(...next);
     shown++;

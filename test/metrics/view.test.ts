@@ -108,7 +108,9 @@ describe('the incrementally kept world view', () => {
       { [runKey('a')]: run('failed', '2025-03-01T10:00:00.500Z'), [runKey('b')]: run('succeeded', '2025-03-01T11:00:00.000Z') },
       { [stepKey('f1', 's1')]: step(0), [stepKey('f1', 's2')]: step(5) },
     );
+    const feedLength = await redis.xlen(keys.metricsFeed(T));
     await save({ [runKey('c')]: { ...run('running'), runId: 'another' } }, {});
+    expect(await redis.xlen(keys.metricsFeed(T)), 'a save that changes nothing metrics shows writes no feed entry').toBe(feedLength);
     expect(await scraped(early)).toEqual(await expected());
     expect(await scraped(earlyFlat)).toEqual(await expected(false));
 

@@ -10,6 +10,8 @@ if (!existsSync(cli)) {
   process.stderr.write('syncwatch: dist/ is missing: run `npm run build` (or `npm ci`, which builds it)\n');
   process.exit(1);
 }
+// Stack traces name the TypeScript lines (dist/ carries source maps).
+process.setSourceMapsEnabled(true);
 const { main } = await import(cli.href);
 const { processors } = await import(new URL('../dist/workers/index.js', import.meta.url).href);
 process.exitCode = await main(process.argv.slice(2), { processors });

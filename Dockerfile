@@ -1,10 +1,20 @@
 # syntax=docker/dockerfile:1
-# syncwatch: production dependencies only, non-root, tini as PID 1 so SIGTERM reaches the daemon.
+# syncwatch: compiled in a build stage; the runtime image runs dist/ (plain JavaScript) with production
+# dependencies only, non-root, tini as PID 1 so SIGTERM reaches the daemon.
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src ./src
+COPY workers ./workers
+RUN npm run build
 
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# --ignore-scripts: `prepare` builds dist/, which needs the dev dependencies (the build stage did it).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:22-bookworm-slim
 RUN apt-get update \
@@ -15,8 +25,7 @@ ENV NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
-COPY src ./src
-COPY workers ./workers
+COPY --from=build /app/dist ./dist
 COPY config ./config
 USER node
 EXPOSE 9464

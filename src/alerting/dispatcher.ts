@@ -114,7 +114,7 @@ export class Dispatcher {
     const toWake = new Set<string>();
     for (const event of events) {
       const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
-      const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups];
+      const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups, this.k.firingCounts];
       const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, this.now()];
       for (const g of groups) {
         const gk = this.k.group(g.groupId);

@@ -2,18 +2,42 @@
 // multi-key scripts stay legal on Redis Cluster.
 
 /**
- * Ingest one transition into its groups, once per transitionId.
- * KEYS: tx, firing, groups, then per group: meta, alerts, pending, targetGroups.
+ * Ingest one transition into its groups, once per transitionId. The firing index and its counts by
+ * `kind|severity` (what /metrics shows) change together; counts missing their `~built` mark (a
+ * deployment older than them) are first rebuilt from the index.
+ * KEYS: tx, firing, groups, firingCounts, then per group: meta, alerts, pending, targetGroups.
  * ARGV: ttlSeconds, eventJson, fingerprint, status, now, then per group: gid, receiver, route, groupKey, groupLabelsJson.
  * Returns 1 when the transition is new, 0 when it was seen before.
  */
 export const INGEST = `
 local fresh = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
 if not fresh then return 0 end
-if ARGV[4] == 'firing' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[2]) else redis.call('HDEL', KEYS[2], ARGV[3]) end
-local n = (#KEYS - 3) / 4
+local function countOf(json)
+  local ok, e = pcall(cjson.decode, json)
+  if not ok or type(e) ~= 'table' or type(e.labels) ~= 'table' then return nil end
+  return tostring(e.labels.kind) .. '|' .. tostring(e.labels.severity)
+end
+local function count(json, by)
+  local field = countOf(json)
+  if not field then return end
+  if redis.call('HINCRBY', KEYS[4], field, by) <= 0 then redis.call('HDEL', KEYS[4], field) end
+end
+if redis.call('HEXISTS', KEYS[4], '~built') == 0 then
+  redis.call('DEL', KEYS[4])
+  for _, json in ipairs(redis.call('HVALS', KEYS[2])) do count(json, 1) end
+  redis.call('HSET', KEYS[4], '~built', '1')
+end
+local before = redis.call('HGET', KEYS[2], ARGV[3])
+if before then count(before, -1) end
+if ARGV[4] == 'firing' then
+  redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
+  count(ARGV[2], 1)
+else
+  redis.call('HDEL', KEYS[2], ARGV[3])
+end
+local n = (#KEYS - 4) / 4
 for i = 0, n - 1 do
-  local meta, alerts, pending, tgroups = KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i], KEYS[7 + 4 * i]
+  local meta, alerts, pending, tgroups = KEYS[5 + 4 * i], KEYS[6 + 4 * i], KEYS[7 + 4 * i], KEYS[8 + 4 * i]
   local a = 6 + 5 * i
   redis.call('SADD', KEYS[3], ARGV[a])
   redis.call('SADD', tgroups, ARGV[a])

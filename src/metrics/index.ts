@@ -1,13 +1,15 @@
 // Prometheus metrics (names are a contract: DESIGN.md "Metrics"). Counters and histograms count
-// what this process did; gauges that describe the monitored world are read from Redis at scrape
-// time (cached briefly), so every replica reports the same truth and a restarted one is right at once.
+// what this process did; gauges that describe the monitored world come from Redis (cached briefly),
+// so every replica reports the same truth and a restarted one is right at once: the per-resource
+// ones from a view kept incrementally (./view.ts), the target and alert ones read per scrape
+// (O(targets + alert kinds)).
 import type { RedisClient as Redis } from '../state/redis.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertEvent } from '../alert/model.ts';
 import type { Keyspace } from '../state/keys.ts';
-import type { RunSnapshot, StepSnapshot, TargetSnapshot } from '../state/snapshot.ts';
-import { RUN_STATUSES } from '../model.ts';
+import type { TargetSnapshot } from '../state/snapshot.ts';
 import { parseJson } from '../json.ts';
+import { WorldView } from './view.ts';
 
 export interface MetricsTarget {
   name: string;
@@ -24,12 +26,6 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'completed', 'faile
 
 /** How long a Redis read of the world serves scrapes. */
 const WORLD_CACHE_MS = 1500;
-
-/** Parse a snapshot field name `provider/target/kind/id[/stepId]` into its ids. */
-function idsOf(resourceKey: string): { kind: string; id: string; stepId?: string } {
-  const [, , kind = '', id = '', stepId] = resourceKey.split('/');
-  return { kind, id, ...(stepId !== undefined ? { stepId } : {}) };
-}
 
 export class Metrics {
   readonly registry = new Registry();
@@ -92,6 +88,7 @@ export class Metrics {
   });
 
   private cache: { at: number; value: Promise<World> } | undefined;
+  private readonly view: WorldView;
 
   constructor(
     private readonly deps: {
@@ -103,6 +100,7 @@ export class Metrics {
       defaultMetrics?: boolean;
     },
   ) {
+    this.view = new WorldView(deps.redis, deps.keys, deps.targets);
     if (deps.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
       // prom-client names these gauges *_total, which promtool rejects; the per-type
@@ -112,38 +110,8 @@ export class Metrics {
     }
     const world = () => this.world();
     const registers = [this.registry];
-    new Gauge({
-      name: 'syncwatch_run_status',
-      help: 'Current status of the latest run of a sync or flow (1 for the current status).',
-      labelNames: ['target', 'kind', 'resource', 'status'],
-      registers,
-      async collect() {
-        this.reset();
-        for (const r of (await world()).runs)
-          for (const s of RUN_STATUSES) this.set({ target: r.target, kind: r.kind, resource: r.id, status: s }, r.status === s ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'syncwatch_run_last_success_timestamp_seconds',
-      help: 'When the latest successful run of a sync or flow ended.',
-      labelNames: ['target', 'kind', 'resource'],
-      registers,
-      async collect() {
-        this.reset();
-        for (const r of (await world()).runs)
-          if (r.lastSuccessAt !== undefined) this.set({ target: r.target, kind: r.kind, resource: r.id }, r.lastSuccessAt);
-      },
-    });
-    new Gauge({
-      name: 'syncwatch_flow_open_errors',
-      help: 'Open errors of a flow step (step="" when aggregated per flow).',
-      labelNames: ['target', 'flow', 'step'],
-      registers,
-      async collect() {
-        this.reset();
-        for (const s of (await world()).steps) this.set({ target: s.target, flow: s.flow, step: s.step }, s.openErrors);
-      },
-    });
+    // syncwatch_run_status, syncwatch_run_last_success_timestamp_seconds and syncwatch_flow_open_errors
+    // (one series per resource) are rendered by the incrementally kept view (./view.ts), not prom-client.
     new Gauge({
       name: 'syncwatch_alerts_firing',
       help: 'Alerts firing now, by kind and severity.',
@@ -151,13 +119,8 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        const counts = new Map<string, number>();
-        for (const a of (await world()).alerts) {
-          const key = `${a.labels.kind}\u0000${a.labels.severity}`;
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        }
-        for (const [key, n] of counts) {
-          const [kind = '', severity = ''] = key.split('\u0000');
+        for (const [key, n] of (await world()).alerts) {
+          const [kind = '', severity = ''] = key.split('|');
           this.set({ kind, severity }, n);
         }
       },
@@ -227,13 +190,15 @@ export class Metrics {
   }
 
   async scrape(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const body = await this.registry.metrics();
+    await this.world(); // the view is current (the registry's collects awaited the same read)
+    return { contentType: this.registry.contentType, body: `${body}\n${this.view.render()}` };
   }
 
   private world(): Promise<World> {
     const now = (this.deps.now ?? Date.now)();
     if (!this.cache || now - this.cache.at > WORLD_CACHE_MS) {
-      const value = readWorld(this.deps.redis, this.deps.keys, this.deps.targets);
+      const value = this.view.refresh().then(() => readWorld(this.deps.redis, this.deps.keys, this.deps.targets));
       this.cache = { at: now, value };
       value.catch(() => (this.cache = undefined));
     }
@@ -242,45 +207,26 @@ export class Metrics {
 }
 
 interface World {
-  runs: Array<{ target: string; kind: string; id: string; status: string; lastSuccessAt?: number }>;
-  steps: Array<{ target: string; flow: string; step: string; openErrors: number }>;
-  alerts: AlertEvent[];
+  /** Alerts firing by `kind|severity`. */
+  alerts: Map<string, number>;
   targets: Array<{ name: string; up: boolean; lastSuccessAt?: number }>;
 }
 
 const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
 
+/**
+ * What the target and alert gauges show: O(targets + kinds). The alert counts are kept by alerting's
+ * ingest beside its firing index; a deployment whose counts are not built yet (no transition since
+ * the upgrade) is counted from the index.
+ */
 async function readWorld(redis: Redis, keys: Keyspace, targets: readonly MetricsTarget[]): Promise<World> {
   const pipeline = redis.pipeline();
-  for (const t of targets) pipeline.hgetall(keys.snapshots(t.name));
   for (const t of targets) pipeline.get(keys.target(t.name));
-  pipeline.hvals(keys.alerting.firing);
+  pipeline.hgetall(keys.alerting.firingCounts);
   const results = (await pipeline.exec()) ?? [];
-  const world: World = { runs: [], steps: [], alerts: [], targets: [] };
+  const world: World = { alerts: new Map(), targets: [] };
   targets.forEach((t, i) => {
-    const hash = (results[i]?.[1] ?? {}) as Record<string, string>;
-    const perFlow = new Map<string, number>();
-    for (const [key, json] of Object.entries(hash)) {
-      const snap = parseJson<RunSnapshot | StepSnapshot>(json);
-      if (!snap) continue; // a corrupt entry
-      const ids = idsOf(key);
-      if (snap.type === 'run') {
-        const last = seconds(snap.lastSuccessAt);
-        world.runs.push({
-          target: t.name,
-          kind: ids.kind,
-          id: ids.id,
-          status: snap.status,
-          ...(last !== undefined ? { lastSuccessAt: last } : {}),
-        });
-      } else if (snap.type === 'step') {
-        if (t.perStep === false) perFlow.set(ids.id, (perFlow.get(ids.id) ?? 0) + snap.openErrors);
-        else world.steps.push({ target: t.name, flow: ids.id, step: ids.stepId ?? '', openErrors: snap.openErrors });
-      }
-    }
-    for (const [flow, openErrors] of perFlow) world.steps.push({ target: t.name, flow, step: '', openErrors });
-    const raw = results[targets.length + i]?.[1] as string | null | undefined;
-    const snap = parseJson<TargetSnapshot>(raw);
+    const snap = parseJson<TargetSnapshot>(results[i]?.[1] as string | null | undefined);
     const lastSuccess = seconds(snap?.lastSuccessAt);
     world.targets.push({
       name: t.name,
@@ -288,9 +234,16 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
       ...(lastSuccess !== undefined ? { lastSuccessAt: lastSuccess } : {}),
     });
   });
-  for (const json of (results[targets.length * 2]?.[1] ?? []) as string[]) {
-    const alert = parseJson<AlertEvent>(json);
-    if (alert) world.alerts.push(alert); // else a corrupt entry
+  const counts = (results[targets.length]?.[1] ?? {}) as Record<string, string>;
+  if (counts['~built'] !== undefined) {
+    for (const [key, n] of Object.entries(counts)) if (key !== '~built' && Number(n) > 0) world.alerts.set(key, Number(n));
+  } else {
+    for (const json of await redis.hvals(keys.alerting.firing)) {
+      const alert = parseJson<AlertEvent>(json);
+      if (!alert) continue; // a corrupt entry
+      const key = `${alert.labels.kind}|${alert.labels.severity}`;
+      world.alerts.set(key, (world.alerts.get(key) ?? 0) + 1);
+    }
   }
   return world;
 }

@@ -9,6 +9,9 @@
 // state (src/state/store.ts)
 //   snap:<target>                    hash: resource key → JSON ResourceSnapshot
 //   target:<target>                  string: JSON TargetSnapshot
+//   mfeed:<target>                   stream (capped): changes of the metrics view of snap:<target>, one
+//                                    entry per save (resource key → compact value, '-' when forgotten);
+//                                    every replica's /metrics view follows it (src/metrics/view.ts)
 // cycle bookkeeping (src/state/store.ts)
 //   cycle:<target>:<cycle>[:done|:failed]  hash + sets: which chunks of one poll cycle are done
 //   inflight:<target>                string: `cycle` or `cycle|owner` of the running cycle
@@ -26,6 +29,8 @@
 //   alerting:tx:<sha1(transition)>   string with a TTL: this transition was ingested (taken once)
 //   alerting:firing                  hash: fingerprint → JSON AlertEvent of every firing alert (the one
 //                                    index: /status, inhibition, metrics and retirement read it)
+//   alerting:firingCounts            hash: `kind|severity` → how many alerts firing (kept by ingest
+//                                    with the index; `~built` marks it complete), for /metrics
 //   alerting:groups                  set of every group id
 //   alerting:gtarget:<target>        set of the group ids holding alerts of a target
 //   alerting:g:<group>:<part>        one group: meta (hash), alerts (hash), notified (hash),
@@ -69,6 +74,8 @@ export function keyspace(prefix: string) {
     everything: `${p}:*`,
     snapshots: (target: string) => `${p}:snap:${target}`,
     target: (target: string) => `${p}:target:${target}`,
+    /** stream (capped): changes of the metrics view of a target's snapshots (src/state/metrics-view.ts) */
+    metricsFeed: (target: string) => `${p}:mfeed:${target}`,
     /** hash + sets tracking which chunks of one poll cycle are done */
     cycle: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}`,
     cycleDone: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:done`,
@@ -86,6 +93,8 @@ export function keyspace(prefix: string) {
     alerting: {
       tx: (transitionId: string) => `${a}:tx:${digest(transitionId)}`,
       firing: `${a}:firing`,
+      /** hash: `kind|severity` → alerts firing, kept with the index by ingest (`~built`: complete) */
+      firingCounts: `${a}:firingCounts`,
       groups: `${a}:groups`,
       targetGroups: (target: string) => `${a}:gtarget:${target}`,
       group: (gid: string) => {

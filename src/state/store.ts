@@ -11,6 +11,7 @@ import { parseJson } from '../json.ts';
 import type { RateLimiter } from '../http/types.ts';
 import { RedisTokenBucket } from './rate-limit.ts';
 import { defineScripts } from './scripts.ts';
+import { FEED_MAXLEN, GONE, viewChanges } from './metrics-view.ts';
 
 /** A firing alert of a resource about to be forgotten, with the episode its resolution is named by. */
 export type RetiringAlert = AlertEvent & { episode: string };
@@ -86,14 +87,18 @@ export class StateStore {
    */
   async save(target: string, next: Snapshots, raw: Map<string, string>, targetSnapshot?: TargetSnapshot): Promise<number> {
     const changed: string[] = [];
+    const written: Array<[string, ResourceSnapshot]> = [];
     for (const [key, snap] of [...Object.entries(next.runs), ...Object.entries(next.steps)]) {
       if (!snap) continue;
       const json = JSON.stringify(snap);
-      if (raw.get(key) !== json) changed.push(key, json);
+      if (raw.get(key) === json) continue;
+      changed.push(key, json);
+      written.push([key, snap]);
     }
     if (changed.length === 0 && !targetSnapshot) return 0;
     const multi = this.redis.multi();
     if (changed.length > 0) multi.hset(this.keys.snapshots(target), ...changed);
+    this.feed(multi, target, viewChanges(written, raw));
     if (targetSnapshot) multi.set(this.keys.target(target), JSON.stringify(targetSnapshot));
     await multi.exec();
     return changed.length / 2;
@@ -201,10 +206,23 @@ export class StateStore {
 
   /** Forget resources (their snapshots) and remember the scope digest. Their alerts resolve through alerting. */
   async forget(target: string, resourceKeys: readonly string[], scopeHash: string): Promise<void> {
-    if (resourceKeys.length > 0) await this.redis.hdel(this.keys.snapshots(target), ...resourceKeys);
+    if (resourceKeys.length > 0) {
+      const multi = this.redis.multi().hdel(this.keys.snapshots(target), ...resourceKeys);
+      this.feed(
+        multi,
+        target,
+        resourceKeys.flatMap((key) => [key, GONE]),
+      );
+      await multi.exec();
+    }
     const current = await this.loadTarget(target);
     const next: TargetSnapshot = current ? { ...current, scopeHash } : { type: 'target', failures: 0, scopeHash, firing: {} };
     await this.redis.set(this.keys.target(target), JSON.stringify(next));
+  }
+
+  /** Append a save's changes of the metrics view (`[key, value, …]`) to the target's feed, in the save's MULTI. */
+  private feed(multi: ReturnType<Redis['multi']>, target: string, changes: readonly string[]): void {
+    if (changes.length > 0) multi.xadd(this.keys.metricsFeed(target), 'MAXLEN', '~', String(FEED_MAXLEN), '*', ...changes);
   }
 
   /**

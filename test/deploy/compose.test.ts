@@ -79,4 +79,17 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^FROM node:22/m);
   });
+
+  it('compiles in a build stage; the runtime image runs dist/ without the TypeScript sources or tsx', () => {
+    expect(dockerfile).toMatch(/^FROM \S+ AS build$/m);
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(runtime).not.toMatch(/^COPY (src|workers)\b/m);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
+    const bin = readFileSync(join(root, 'bin/syncwatch.js'), 'utf8');
+    expect(bin).toContain('../dist/src/cli.js');
+    expect(bin).not.toMatch(/tsx|\.ts'/);
+  });
 });

@@ -157,7 +157,7 @@ const smallWorld = {
   },
 };
 
-// Three node processes each start tsx, Redis and BullMQ: on a loaded 2-core machine that alone can take
+// Three node processes each start syncwatch (dist/), Redis and BullMQ: on a loaded 2-core machine that can take
 // most of the default 30 s, so these tests get a wider ceiling (they wait for events, never for time).
 describe('replicas', { timeout: 90_000 }, () => {
   it('three daemons on one Redis notify every transition exactly once in total', async () => {

@@ -119,6 +119,11 @@ export interface Observation {
   attempted?: string[];
   /** The units among `attempted` whose answer could not be read. */
   unreadable?: UnreadableResource[];
+  /**
+   * Change-driven polling: the units read successfully, each with its change marker as the plan
+   * listed it (Celigo: a flow's `lastExecutedAt`). A unit's resources are keyed `<unit>/<id>`.
+   */
+  fetched?: Array<{ unit: string; version?: string }>;
 }
 
 export function resourceKey(provider: ProviderName, target: string, kind: string, ...ids: string[]): string {

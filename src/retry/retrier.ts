@@ -154,6 +154,15 @@ export class Retrier {
     return jobs;
   }
 
+  /**
+   * The resources of a target with a retry of ours in flight: records submitted and not yet seen
+   * resolved or given up on (the ledger's active set, one SMEMBERS). Change-driven polling looks
+   * at them every cycle.
+   */
+  async inFlight(target: string): Promise<Set<string>> {
+    return this.ledger.activeResources(target);
+  }
+
   /** One retry job. Events (RetryExhausted transitions) are passed to `emit` and returned. */
   async process(job: RetryJob, emit: Emit | undefined = this.opts.emit): Promise<RetryResult> {
     const token = await this.ledger.lock(job.resource, this.lockTtlMs);

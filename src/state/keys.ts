@@ -9,6 +9,8 @@
 // state (src/state/store.ts)
 //   snap:<target>                    hash: resource key → JSON ResourceSnapshot
 //   target:<target>                  string: JSON TargetSnapshot
+//   fetched:<target>                 hash: readable unit → `fetchedAt|open|version` of its last successful
+//                                    fetch (change-driven polling: src/providers/select.ts)
 // cycle bookkeeping (src/state/store.ts)
 //   cycle:<target>:<cycle>[:done|:failed]  hash + sets: which chunks of one poll cycle are done
 //   inflight:<target>                string: `cycle` or `cycle|owner` of the running cycle
@@ -65,6 +67,8 @@ export function keyspace(prefix: string) {
     everything: `${p}:*`,
     snapshots: (target: string) => `${p}:snap:${target}`,
     target: (target: string) => `${p}:target:${target}`,
+    /** hash: readable unit → its last successful fetch (`fetchedAt|open|version`), for change-driven polling */
+    fetched: (target: string) => `${p}:fetched:${target}`,
     /** hash + sets tracking which chunks of one poll cycle are done */
     cycle: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}`,
     cycleDone: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:done`,

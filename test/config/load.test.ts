@@ -128,12 +128,12 @@ describe('the example config', () => {
     const result = await loadConfig(EXAMPLE, {});
     expect(problemLines(result, EXAMPLE)).toEqual([
       '16:12 targets[0].token: environment variable CELIGO_TOKEN is not set',
-      '41:13 targets[1].apiKey: environment variable AIRWEAVE_API_KEY is not set',
-      '48:12 targets[2].token: environment variable NEO_API_KEY is not set',
-      '56:14 receivers[0].slack.token: environment variable SLACK_BOT_TOKEN is not set',
-      '68:15 receivers[1].email.smtp.user: environment variable SMTP_USER is not set',
-      '69:15 receivers[1].email.smtp.pass: environment variable SMTP_PASS is not set',
-      '73:19 receivers[2].webhook.hmacSecret: environment variable WEBHOOK_SECRET is not set',
+      '43:13 targets[1].apiKey: environment variable AIRWEAVE_API_KEY is not set',
+      '50:12 targets[2].token: environment variable NEO_API_KEY is not set',
+      '58:14 receivers[0].slack.token: environment variable SLACK_BOT_TOKEN is not set',
+      '70:15 receivers[1].email.smtp.user: environment variable SMTP_USER is not set',
+      '71:15 receivers[1].email.smtp.pass: environment variable SMTP_PASS is not set',
+      '75:19 receivers[2].webhook.hmacSecret: environment variable WEBHOOK_SECRET is not set',
     ]);
   });
 });

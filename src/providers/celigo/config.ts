@@ -69,11 +69,14 @@ const target = z
      * `lastExecutedAt`).
      */
     changeDriven: z.boolean().default(true),
-    /** Change-driven polling still fetches every flow at least this often, spread evenly over the cycles. */
-    sweepInterval: duration.prefault('10m'),
+    /**
+     * Change-driven polling still fetches every flow at least this often, spread evenly over the
+     * cycles. Default 10m, or the target's interval when that is longer.
+     */
+    sweepInterval: duration.optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.sweepInterval < t.interval)
+    if (t.sweepInterval !== undefined && t.sweepInterval < t.interval)
       ctx.addIssue({
         code: 'custom',
         path: ['sweepInterval'],

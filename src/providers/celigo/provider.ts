@@ -23,7 +23,7 @@ export interface CeligoTarget {
   integrations?: string[];
   /** Fetch a flow's errors only when it ran, has open errors or alerts, or its sweep turn came (default true). */
   changeDriven?: boolean;
-  /** Change-driven polling still fetches every flow at least this often (ms; default 10 minutes). */
+  /** Change-driven polling still fetches every flow at least this often (ms; default 10 minutes, or the interval when longer). */
   sweepInterval?: number;
 }
 
@@ -254,7 +254,7 @@ export function selectFlows(target: CeligoTarget, flows: readonly CeligoFlow[], 
     hot: hotFlowIds(target, hints.hot),
     now: hints.now,
     interval: hints.interval,
-    sweepInterval: target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS,
+    sweepInterval: Math.max(target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS, hints.interval),
   });
 }
 

@@ -390,7 +390,8 @@ export class Watch {
     await store.save(target.name, next, raw);
     await store.saveUnreadable(target.name, health.next);
     // Only now, with the summaries saved, are the units remembered as fetched: a chunk that fails
-    // before this line leaves them to be fetched again (a change is never lost).
+    // before this line leaves them to be fetched again (a change is never lost); an unreadable one
+    // is remembered as to be asked for again.
     if (observation.fetched && observation.fetched.length > 0) await store.saveFetched(target.name, fetchedUnits(observation, this.now()));
     try {
       await sink.retries?.(observation, job.cycle);
@@ -554,16 +555,19 @@ export class Watch {
   }
 }
 
-/** The units a chunk read, as change-driven polling remembers them: when, their change marker, and whether they had open errors. */
+/**
+ * The units a chunk asked for, as change-driven polling remembers them: when, their change marker,
+ * and whether they had open errors. One that could not be read is remembered as hot without a
+ * marker, so it is asked for again every cycle until it is read (its unreadable streak counts on).
+ */
 export function fetchedUnits(observation: Observation, now: number): FetchedUnit[] {
   const open = new Set<string>();
   for (const s of observation.stepErrors) if (s.openErrors > 0) open.add(s.key.slice(0, s.key.lastIndexOf('/')));
-  return (observation.fetched ?? []).map((f) => ({
-    unit: f.unit,
-    fetchedAt: now,
-    open: open.has(f.unit),
-    ...(f.version !== undefined ? { version: f.version } : {}),
-  }));
+  return (observation.fetched ?? []).map((f) =>
+    f.unread
+      ? { unit: f.unit, fetchedAt: now, open: true }
+      : { unit: f.unit, fetchedAt: now, open: open.has(f.unit), ...(f.version !== undefined ? { version: f.version } : {}) },
+  );
 }
 
 /** A poll's outcome, with the units a successful one could not read. */

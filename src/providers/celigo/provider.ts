@@ -340,9 +340,9 @@ async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx:
     ...chunk.flows.map((f) => flowSummaryKey(target, f._id)),
   ];
   const unread = new Set(unreadable.map((u) => u.key));
-  const fetched = chunk.flows.flatMap((f) => {
+  const fetched = chunk.flows.map((f) => {
     const unit = flowSummaryKey(target, f._id);
-    return unread.has(unit) ? [] : [{ unit, ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}) }];
+    return unread.has(unit) ? { unit, unread: true as const } : { unit, ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}) };
   });
   const observation: Observation = {
     target: target.name,

@@ -74,7 +74,9 @@ export const INVALID_CASES: InvalidCase[] = [
   {
     name: 'a sweep interval shorter than the interval',
     yaml: lines(...TARGET, '    interval: 5m', '    sweepInterval: 1m'),
-    expected: ["6:20 targets[0].sweepInterval: sweepInterval must be at least the target's interval (300s): every flow is swept once per sweepInterval"],
+    expected: [
+      "6:20 targets[0].sweepInterval: sweepInterval must be at least the target's interval (300s): every flow is swept once per sweepInterval",
+    ],
   },
   {
     name: 'zero interval',

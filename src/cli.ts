@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from './config/index.ts';
 import type { Processors } from './daemon.ts';
 import { SyncwatchError } from './errors.ts';
+import { parseDuration } from './fields/duration.ts';
 
 const USAGE = `usage: syncwatch <command> [options]      (syncwatch <command> --help for its options and an example)
 
@@ -65,6 +66,7 @@ example:
   syncwatch once --config syncwatch.yaml
 `,
   simulate: `usage: syncwatch simulate [--port N] [--host H] [--scenario NAME|FILE] [--token T] [--latency MS] [--story]
+                         [--activity FRACTION [--activity-interval DURATION]]
 
 The simulator of integrator.io, Airweave and Neo on its own; its admin API is under /__sim/.
 
@@ -75,6 +77,8 @@ options:
       --token T         the token it accepts (default sim-token)
       --latency MS      added to every answer
       --story           play the demo story against it (docker compose's demo uses --scenario demo --story)
+      --activity F      F of the enabled flows run every activity interval (0.05 = 5%; lastExecutedAt moves)
+      --activity-interval DURATION   how often (default 30s)
   -h, --help            this text
 
 example:
@@ -441,8 +445,20 @@ const commands: Record<string, Command> = {
       token: { type: 'string' },
       latency: { type: 'string' },
       story: { type: 'boolean' },
+      activity: { type: 'string' },
+      'activity-interval': { type: 'string' },
     });
     const port = values.port === undefined ? 4010 : Number(values.port);
+    const activity = values.activity === undefined ? undefined : Number(values.activity);
+    const activityIntervalMs = values['activity-interval'] === undefined ? 30_000 : parseDuration(values['activity-interval'] as string);
+    if (activity !== undefined && !(activity >= 0 && activity <= 1)) {
+      process.stderr.write(`syncwatch simulate: --activity must be a fraction between 0 and 1 (0.05 = 5% of the flows)\n`);
+      return EXIT.usage;
+    }
+    if (activityIntervalMs === undefined || activityIntervalMs <= 0) {
+      process.stderr.write(`syncwatch simulate: --activity-interval must be a duration like 30s\n`);
+      return EXIT.usage;
+    }
     const latencyMs = values.latency === undefined ? undefined : Number(values.latency);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       process.stderr.write(`syncwatch simulate: --port must be a port number\n`);
@@ -460,6 +476,7 @@ const commands: Record<string, Command> = {
       ...(values.scenario ? { scenario: values.scenario === 'demo' ? demo.DEMO_SCENARIO : (values.scenario as string) } : {}),
       ...(values.token ? { token: values.token as string } : {}),
       ...(latencyMs !== undefined ? { latencyMs } : {}),
+      ...(activity !== undefined ? { activity: { fraction: activity, intervalMs: activityIntervalMs } } : {}),
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EADDRINUSE') throw e;
       throw new SyncwatchError(

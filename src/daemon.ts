@@ -112,6 +112,8 @@ async function startWorking(
     logger,
     owner: owner.id,
     ...(options.now ? { now: options.now } : {}),
+    // Late-bound: the retrier is made below, and plans run only once the daemon is up.
+    retriesInFlight: (target) => retrier.inFlight(target),
     instruments: {
       apiHook: (target) => metrics.apiHook(target),
       pollFinished(target, outcome, seconds) {

@@ -119,6 +119,12 @@ export interface Observation {
   attempted?: string[];
   /** The units among `attempted` whose answer could not be read. */
   unreadable?: UnreadableResource[];
+  /**
+   * Change-driven polling: the units the chunk asked for, each with its change marker as the plan
+   * listed it (Celigo: a flow's `lastExecutedAt`); `unread` when its answer could not be read (it is
+   * asked for again next cycle). A unit's resources are keyed `<unit>/<id>`.
+   */
+  fetched?: Array<{ unit: string; version?: string; unread?: true }>;
 }
 
 export function resourceKey(provider: ProviderName, target: string, kind: string, ...ids: string[]): string {

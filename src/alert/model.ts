@@ -69,6 +69,11 @@ export interface AlertAnnotations {
   failures?: number;
   errorKind?: string;
   link?: string;
+  /**
+   * The resource's flow is disabled on the platform: not polled (its state is kept) until it is
+   * enabled again, so the alert stays as it is — set and cleared by an update (src/watch/watch.ts).
+   */
+  disabled?: boolean;
 }
 
 /** One alert transition. `firing` with `update: true` is new detail for an alert already firing. */

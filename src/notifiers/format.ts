@@ -53,6 +53,7 @@ export function facts(event: AlertEvent): Array<[string, string]> {
   if (counts) out.push(['Records', counts]);
   if (a.delta !== undefined || a.total !== undefined)
     out.push(['Open errors', `${a.total ?? '?'}${a.delta !== undefined ? ` (+${a.delta})` : ''}`]);
+  if (a.disabled) out.push(['Flow state', 'disabled on the platform: its errors are not re-read until it is enabled']);
   if (a.failures !== undefined) out.push(['Failed polls', `${a.failures}${a.errorKind ? ` (${a.errorKind})` : ''}`]);
   out.push(['Started', a.startedAt ?? event.startsAt]);
   if (event.endsAt) out.push(['Ended', event.endsAt]);

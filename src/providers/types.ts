@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { HttpClient } from '../http/client.ts';
 import type { Auth } from '../http/types.ts';
+import type { FetchReason, UnitMemory } from './select.ts';
 import type { Observation, OpenError, ProviderName, ResolvedError, RetryableError, Run, RunFailure, StepErrors } from '../model.ts';
 
 export interface PollContext {
@@ -31,6 +32,36 @@ export interface RunDetail {
 /** A part of one poll that can run as its own job (plain JSON: it travels through the queue). */
 export type Chunk = unknown;
 
+/**
+ * What the watch layer hands a plan for change-driven polling (provider-agnostic: readable units
+ * and resource keys, no alerts): what it remembers of each unit's last successful fetch, and the
+ * resources that must be looked at this cycle.
+ */
+export interface PlanHints {
+  /** The cycle's time (ms since the epoch). */
+  now: number;
+  /** The target's poll interval (ms). */
+  interval: number;
+  /** Per readable unit key (Celigo: `celigo/<target>/step/<flowId>`): its last successful fetch. */
+  memory: ReadonlyMap<string, UnitMemory>;
+  /**
+   * Keys of resources (or units) with open errors, a firing alert or a retry in flight: their
+   * units are fetched every cycle, so a resolution is seen within one interval.
+   */
+  hot: ReadonlySet<string>;
+}
+
+/** A planned poll: its chunks, and what it covers (see `Provider.scope`). */
+export interface Plan {
+  chunks: Chunk[];
+  /** Everything in scope, fetched this cycle or not: resources outside it are forgotten. */
+  scope?: Scope;
+  /** Units listed as disabled and not fetched (their state is kept), for the alerts on them. */
+  disabled?: string[];
+  /** Why units are fetched this cycle, counted (for logs). */
+  reasons?: Partial<Record<FetchReason, number>>;
+}
+
 export interface Provider<TTarget> {
   readonly name: ProviderName;
   /** How requests to this target authenticate. */
@@ -38,17 +69,17 @@ export interface Provider<TTarget> {
   /** One whole poll of the target. */
   observe(target: TTarget, ctx: PollContext): Promise<Observation>;
   /**
-   * For large accounts: split a poll into chunks that several replicas can observe in parallel.
-   * Providers without it are polled whole, as one chunk.
+   * For large accounts: split a poll into chunks that several replicas can observe in parallel, and
+   * (with hints) choose what this cycle reads at all. Providers without it are polled whole, as one chunk.
    */
-  plan?(target: TTarget, ctx: PollContext): Promise<Chunk[]>;
+  plan?(target: TTarget, ctx: PollContext, hints?: PlanHints): Promise<Plan>;
   observeChunk?(target: TTarget, chunk: Chunk, ctx: PollContext): Promise<Observation>;
   /**
-   * What a planned poll covers, so resources that left it (a flow deleted or newly excluded) stop
-   * being watched and their alerts resolve: for each key namespace (`celigo/<target>/step/`), the
-   * owner ids in scope (the segment after the namespace: flow ids).
+   * What a poll covers, so resources that left it (a flow deleted or newly excluded) stop being
+   * watched and their alerts resolve: for each key namespace (`neo/<target>/sync/`), the owner ids
+   * in scope (the segment after the namespace). A planned poll says so in its `Plan` instead.
    */
-  scope?(target: TTarget, chunks: Chunk[]): Scope;
+  scope?(target: TTarget): Scope;
   /**
    * Where a failed or partial run's records failed (Celigo: its job family and first errors). Asked
    * only for a run whose SyncFailed/SyncPartial fires and that reports failed records.

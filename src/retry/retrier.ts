@@ -194,6 +194,15 @@ export class Retrier {
   }
 
   /**
+   * The resources of a target with a retry of ours in flight: records submitted and not yet seen
+   * resolved or given up on (the ledger's active set, one SMEMBERS). Change-driven polling looks
+   * at them every cycle.
+   */
+  async inFlight(target: string): Promise<Set<string>> {
+    return this.ledger.activeResources(target);
+  }
+
+  /**
    * One retry job. Events (RetryExhausted transitions) are passed to `emit` and returned. `manual`:
    * a person asked for it now (Retry now) — the same lock, ledger, attempts, budget and dry-run, only
    * `minAge` is not waited for, and a failed sync no policy covers is re-run under RETRY_NOW_SYNC_POLICY.

@@ -311,6 +311,15 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
   },
   { method: 'GET', template: '/__sim/retries', handler: (s) => ok(s.world.retryLog) },
   {
+    // Scenario activity, once, now: that fraction of the enabled flows run (lastExecutedAt moves).
+    method: 'POST',
+    template: '/__sim/activity',
+    handler: (s, _p, body) => {
+      const parsed = parse(z.strictObject({ fraction: z.number().min(0).max(1) }), body);
+      return 'reply' in parsed ? parsed.reply : ok({ ran: s.world.runActivity(parsed.data.fraction) });
+    },
+  },
+  {
     method: 'GET',
     template: '/__sim/flows/{flowId}/runs',
     handler: withFlow((s, flowId) => ok(s.world.flowRuns.filter((r) => r.flowId === flowId))),

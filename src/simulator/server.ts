@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Clock for timestamps and the rate limiter; tests inject one. */
   now?: () => number;
+  /** Scenario activity: `fraction` of the enabled flows run every `intervalMs` (as `POST /__sim/activity`). */
+  activity?: { fraction: number; intervalMs: number };
 }
 
 export interface Simulator {
@@ -364,6 +366,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const activity = options.activity;
+  const activityTimer =
+    activity && activity.fraction > 0 ? setInterval(() => state.world.runActivity(activity.fraction), activity.intervalMs) : undefined;
+  activityTimer?.unref();
   let closed: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${port}`,
@@ -379,6 +385,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
+        clearInterval(activityTimer);
         state.releaseHanging();
         server.close((err) => (err === undefined ? resolve() : reject(err)));
         for (const socket of sockets) socket.destroy();

@@ -12,6 +12,8 @@
 //   mfeed:<target>                   stream (capped): changes of the metrics view of snap:<target>, one
 //                                    entry per save (resource key → compact value, '-' when forgotten);
 //                                    every replica's /metrics view follows it (src/metrics/view.ts)
+//   fetched:<target>                 hash: readable unit → `fetchedAt|open|version` of its last successful
+//                                    fetch (change-driven polling: src/providers/select.ts)
 // cycle bookkeeping (src/state/store.ts)
 //   cycle:<target>:<cycle>[:done|:failed]  hash + sets: which chunks of one poll cycle are done
 //   inflight:<target>                string: `cycle` or `cycle|owner` of the running cycle
@@ -76,6 +78,8 @@ export function keyspace(prefix: string) {
     target: (target: string) => `${p}:target:${target}`,
     /** stream (capped): changes of the metrics view of a target's snapshots (src/state/metrics-view.ts) */
     metricsFeed: (target: string) => `${p}:mfeed:${target}`,
+    /** hash: readable unit → its last successful fetch (`fetchedAt|open|version`), for change-driven polling */
+    fetched: (target: string) => `${p}:fetched:${target}`,
     /** hash + sets tracking which chunks of one poll cycle are done */
     cycle: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}`,
     cycleDone: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:done`,

@@ -4,7 +4,7 @@
 import type { RateLimiter } from '../http/types.ts';
 import type { Snapshots } from './diff.ts';
 import type { TargetSnapshot } from './snapshot.ts';
-import { StateStore, type ChunkExtras } from './store.ts';
+import { StateStore, type ChunkExtras, type FetchedUnit } from './store.ts';
 import type { UnreadableSnapshot } from './unreadable.ts';
 
 interface CycleProgress {
@@ -26,6 +26,15 @@ export class ReadOnlyStateStore extends StateStore {
   }
 
   override async saveUnreadable(_target: string, _next: Readonly<Record<string, UnreadableSnapshot | null>>): Promise<void> {}
+
+  /** `once` looks at everything: nothing counts as fetched already. */
+  override async loadFetched(): Promise<Map<string, FetchedUnit>> {
+    return new Map();
+  }
+
+  override async saveFetched(): Promise<void> {}
+
+  override async pruneFetched(): Promise<void> {}
 
   override async forget(_target: string, _resourceKeys: readonly string[], _scopeHash: string): Promise<void> {}
 

@@ -13,6 +13,26 @@ import { RedisTokenBucket } from './rate-limit.ts';
 import { defineScripts } from './scripts.ts';
 import { FEED_MAXLEN, GONE, viewChanges } from './metrics-view.ts';
 
+/** What change-driven polling remembers of a readable unit's last successful fetch. */
+export interface FetchedUnit {
+  unit: string;
+  /** When (ms). */
+  fetchedAt: number;
+  /** Whether it had open errors then: it is fetched every cycle until they are gone. */
+  open: boolean;
+  /** Its change marker as listed then (Celigo: `lastExecutedAt`). */
+  version?: string;
+}
+
+const encodeFetched = (u: FetchedUnit) => `${u.fetchedAt}|${u.open ? 1 : 0}|${u.version ?? ''}`;
+function decodeFetched(unit: string, value: string): FetchedUnit | undefined {
+  const [at, open, ...version] = value.split('|');
+  const fetchedAt = Number(at);
+  if (!Number.isFinite(fetchedAt)) return undefined;
+  const v = version.join('|');
+  return { unit, fetchedAt, open: open === '1', ...(v !== '' ? { version: v } : {}) };
+}
+
 /** A firing alert of a resource about to be forgotten, with the episode its resolution is named by. */
 export type RetiringAlert = AlertEvent & { episode: string };
 
@@ -201,6 +221,37 @@ export class StateStore {
     return alerts.map((a) => {
       const snap = parseJson<{ firing?: Record<string, { episode: string } | undefined> }>(snaps.get(a.labels.resource));
       return { ...a, episode: snap?.firing?.[a.labels.kind]?.episode ?? a.startsAt };
+    });
+  }
+
+  /** Every unit's last successful fetch (one HGETALL per plan). A corrupt entry reads as never fetched. */
+  async loadFetched(target: string): Promise<Map<string, FetchedUnit>> {
+    const all = await this.redis.hgetall(this.keys.fetched(target));
+    const out = new Map<string, FetchedUnit>();
+    for (const [unit, value] of Object.entries(all)) {
+      const entry = decodeFetched(unit, value);
+      if (entry) out.set(unit, entry);
+    }
+    return out;
+  }
+
+  /** Remember the units a chunk fetched and saved: one HSET. */
+  async saveFetched(target: string, units: readonly FetchedUnit[]): Promise<void> {
+    if (units.length === 0) return;
+    await this.redis.hset(this.keys.fetched(target), Object.fromEntries(units.map((u) => [u.unit, encodeFetched(u)])));
+  }
+
+  /** Forget what is remembered of units no longer in scope. */
+  async pruneFetched(target: string, inScope: (unit: string) => boolean): Promise<void> {
+    const gone = (await this.redis.hkeys(this.keys.fetched(target))).filter((u) => !inScope(u));
+    if (gone.length > 0) await this.redis.hdel(this.keys.fetched(target), ...gone);
+  }
+
+  /** The firing alerts of a target (alerting's index). */
+  async firingAlerts(target: string): Promise<AlertEvent[]> {
+    return (await this.redis.hvals(this.keys.alerting.firing)).flatMap((v) => {
+      const event = parseJson<AlertEvent>(v);
+      return event?.labels.target === target ? [event] : [];
     });
   }
 

@@ -11,11 +11,11 @@ import { HTTP_DEFAULTS, HttpClient } from '../http/client.ts';
 import type { Observation, ProviderName } from '../model.ts';
 import { isPartialObservationError, providers } from '../providers/index.ts';
 import { mapConcurrent } from '../concurrency.ts';
-import type { Chunk, PollContext, Provider, RunDetail, Scope } from '../providers/types.ts';
+import type { Chunk, Plan, PlanHints, PollContext, Provider, RunDetail, Scope } from '../providers/types.ts';
 import { diff, diffTarget, resourcesOutOfScope, retireAlerts, type PollOutcome } from '../state/diff.ts';
 import type { Keyspace } from '../state/keys.ts';
 import { diffUnreadable } from '../state/unreadable.ts';
-import type { ChunkExtras, StateStore } from '../state/store.ts';
+import type { ChunkExtras, FetchedUnit, StateStore } from '../state/store.ts';
 import { rulesForTarget, type RuleSettings } from './rules.ts';
 
 /** The part of a target's configuration the watch loop reads (config/ has the full type). */
@@ -129,6 +129,11 @@ export class Watch {
       instruments?: WatchInstruments;
       /** This process's heartbeat id (src/state/owner.ts): cycle claims name it, so a dead owner's claim is taken over at once. */
       owner?: string;
+      /**
+       * The resources of a target with a retry of ours in flight (the daemon: the retrier's ledger):
+       * change-driven polling looks at them every cycle.
+       */
+      retriesInFlight?: (target: string) => Promise<Iterable<string>>;
     },
   ) {}
 
@@ -197,16 +202,25 @@ export class Watch {
         { target: target.name, cycle, abandoned: claim.replaced.cycle, owner: claim.replaced.owner },
         'the process running the previous poll cycle is gone; that cycle is abandoned and this one starts',
       );
-    let chunks: Chunk[];
+    let plan: Plan;
+    let firing: AlertEvent[] = [];
     const counter = { requests: 0 };
     try {
-      chunks = provider.plan ? await provider.plan(target, this.pollContext(target, signal, counter)) : [null];
+      if (provider.plan) firing = await this.deps.store.firingAlerts(target.name);
+      plan = provider.plan
+        ? await provider.plan(target, this.pollContext(target, signal, counter), await this.planHints(target, firing))
+        : { chunks: [null] };
     } catch (e) {
       this.deps.logger.warn({ target: target.name, cycle, err: describeError(e) }, 'poll failed');
       await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle, { requests: counter.requests, resources: 0 });
       return;
     }
-    if (provider.scope) await this.forgetOutOfScope(target, provider.scope(target, chunks), cycle, sink);
+    const { chunks } = plan;
+    if (plan.reasons)
+      this.deps.logger.debug({ target: target.name, cycle, fetch: plan.reasons, disabled: plan.disabled?.length ?? 0 }, 'poll planned');
+    const scope = plan.scope ?? provider.scope?.(target);
+    if (scope) await this.forgetOutOfScope(target, scope, cycle, sink);
+    if (plan.disabled) await this.markDisabled(firing, plan.disabled, cycle, sink);
     if (chunks.length === 0) {
       await this.finishPoll(target, { ok: true }, sink, cycle, { requests: counter.requests, resources: 0 });
       return;
@@ -221,6 +235,41 @@ export class Watch {
         ...(index === 0 && counter.requests > 0 ? { planRequests: counter.requests } : {}),
       })),
     );
+  }
+
+  /**
+   * What change-driven polling needs to know (src/providers/select.ts): each unit's last successful
+   * fetch, and the resources to look at every cycle — units whose last fetch saw open errors,
+   * resources with a firing alert (alerting's index), and those with a retry of ours in flight.
+   */
+  private async planHints(target: WatchTarget, firing: readonly AlertEvent[]): Promise<PlanHints> {
+    const { store } = this.deps;
+    const [fetched, retrying] = await Promise.all([store.loadFetched(target.name), this.deps.retriesInFlight?.(target.name) ?? []]);
+    const hot = new Set<string>([...firing.map((a) => a.labels.resource), ...retrying]);
+    for (const [unit, seen] of fetched) if (seen.open) hot.add(unit);
+    return { now: this.now(), interval: target.interval, memory: fetched, hot };
+  }
+
+  /**
+   * A firing alert on a unit the plan skips as disabled says so (an update setting `disabled`), and
+   * says so no more once it is enabled again: its state is kept as it was, not re-read.
+   */
+  private async markDisabled(firing: readonly AlertEvent[], disabled: readonly string[], cycle: string, sink: WatchSink): Promise<void> {
+    const units = new Set(disabled);
+    const updates: AlertEvent[] = [];
+    for (const alert of firing) {
+      const resource = alert.labels.resource;
+      const isDisabled = units.has(resource) || units.has(resource.slice(0, resource.lastIndexOf('/')));
+      if (isDisabled === (alert.annotations.disabled === true)) continue;
+      const { disabled: _was, ...annotations } = alert.annotations;
+      updates.push({
+        ...alert,
+        update: true,
+        annotations: isDisabled ? { ...annotations, disabled: true } : annotations,
+        transitionId: `${alert.fingerprint}|${isDisabled ? 'disabled' : 'enabled'}|${cycle}`,
+      });
+    }
+    await sink.events(updates);
   }
 
   /**
@@ -251,6 +300,9 @@ export class Watch {
         firing.map((f) => firingTransitionId(f.fingerprint, f.episode)),
       );
     await store.forget(target.name, gone, digest);
+    // What change-driven polling remembers of units out of scope goes too (a unit is `<namespace><owner>`).
+    const units = new Set(scope.filter((s) => s.ownedBy !== 'integration').flatMap((s) => s.owners.map((o) => `${s.namespace}${o}`)));
+    await store.pruneFetched(target.name, (unit) => units.has(unit));
     if (gone.length > 0)
       this.deps.logger.info(
         { target: target.name, resources: gone.length, resolved: events.length },
@@ -337,6 +389,10 @@ export class Watch {
     await sink.events(events);
     await store.save(target.name, next, raw);
     await store.saveUnreadable(target.name, health.next);
+    // Only now, with the summaries saved, are the units remembered as fetched: a chunk that fails
+    // before this line leaves them to be fetched again (a change is never lost); an unreadable one
+    // is remembered as to be asked for again.
+    if (observation.fetched && observation.fetched.length > 0) await store.saveFetched(target.name, fetchedUnits(observation, this.now()));
     try {
       await sink.retries?.(observation, job.cycle);
     } catch (e) {
@@ -497,6 +553,21 @@ export class Watch {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
   }
+}
+
+/**
+ * The units a chunk asked for, as change-driven polling remembers them: when, their change marker,
+ * and whether they had open errors. One that could not be read is remembered as hot without a
+ * marker, so it is asked for again every cycle until it is read (its unreadable streak counts on).
+ */
+export function fetchedUnits(observation: Observation, now: number): FetchedUnit[] {
+  const open = new Set<string>();
+  for (const s of observation.stepErrors) if (s.openErrors > 0) open.add(s.key.slice(0, s.key.lastIndexOf('/')));
+  return (observation.fetched ?? []).map((f) =>
+    f.unread
+      ? { unit: f.unit, fetchedAt: now, open: true }
+      : { unit: f.unit, fetchedAt: now, open: open.has(f.unit), ...(f.version !== undefined ? { version: f.version } : {}) },
+  );
 }
 
 /** A poll's outcome, with the units a successful one could not read. */

@@ -207,6 +207,11 @@ describe('one bad resource', () => {
     await polledAfter(daemon, 0, 'success', context);
 
     up.set(new RegExp(`^(/api)?/v1/flows/${id('f', 1)}/errors$`), 'truncated');
+    // Flow 1 runs (cleanly), so change-driven polling asks for its summary — and finds it cut short;
+    // asked for again every cycle until it reads, its streak builds up.
+    expect(
+      (await fetch(`${sim.url}/v1/flows/${id('f', 1)}/run`, { method: 'POST', headers: { authorization: 'Bearer sim-token' } })).status,
+    ).toBe(200);
     await admin(sim, `/flows/${id('f', 2)}/steps/${id('e', 2)}/errors`, { count: 3 });
     await notified([daemon], `FlowErrors:celigo/${name}/step/${id('f', 2)}/${id('e', 2)} firing`);
     await notified([daemon], `ResourceUnreadable:celigo/${name}/step/${id('f', 1)} firing`);

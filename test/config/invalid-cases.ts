@@ -72,6 +72,13 @@ export const INVALID_CASES: InvalidCase[] = [
     expected: ['5:17 targets[0].stuckAfter: expected a duration like 30s, 10m, 6h'],
   },
   {
+    name: 'a sweep interval shorter than the interval',
+    yaml: lines(...TARGET, '    interval: 5m', '    sweepInterval: 1m'),
+    expected: [
+      "6:20 targets[0].sweepInterval: sweepInterval must be at least the target's interval (300s): every flow is swept once per sweepInterval",
+    ],
+  },
+  {
     name: 'zero interval',
     yaml: lines(...TARGET, '    interval: 0s'),
     expected: ['5:15 targets[0].interval: must be longer than 0'],

@@ -142,15 +142,15 @@ describe('the example config', () => {
     const result = await loadConfig(EXAMPLE, {});
     expect(problemLines(result, EXAMPLE)).toEqual([
       '16:12 targets[0].token: environment variable CELIGO_TOKEN is not set',
-      '41:13 targets[1].apiKey: environment variable AIRWEAVE_API_KEY is not set',
-      '48:12 targets[2].token: environment variable NEO_API_KEY is not set',
-      '56:14 receivers[0].slack.token: environment variable SLACK_BOT_TOKEN is not set',
-      '63:24 receivers[0].slack.interactive.signingSecret: environment variable SLACK_SIGNING_SECRET is not set',
-      '74:15 receivers[1].email.smtp.user: environment variable SMTP_USER is not set',
-      '75:15 receivers[1].email.smtp.pass: environment variable SMTP_PASS is not set',
-      '79:19 receivers[2].webhook.hmacSecret: environment variable WEBHOOK_SECRET is not set',
-      '82:19 receivers[3].pagerduty.routingKey: environment variable PAGERDUTY_ROUTING_KEY is not set',
-      '87:19 receivers[4].teams.webhookUrl: environment variable TEAMS_WEBHOOK_URL is not set',
+      '43:13 targets[1].apiKey: environment variable AIRWEAVE_API_KEY is not set',
+      '50:12 targets[2].token: environment variable NEO_API_KEY is not set',
+      '58:14 receivers[0].slack.token: environment variable SLACK_BOT_TOKEN is not set',
+      '65:24 receivers[0].slack.interactive.signingSecret: environment variable SLACK_SIGNING_SECRET is not set',
+      '76:15 receivers[1].email.smtp.user: environment variable SMTP_USER is not set',
+      '77:15 receivers[1].email.smtp.pass: environment variable SMTP_PASS is not set',
+      '81:19 receivers[2].webhook.hmacSecret: environment variable WEBHOOK_SECRET is not set',
+      '84:19 receivers[3].pagerduty.routingKey: environment variable PAGERDUTY_ROUTING_KEY is not set',
+      '89:19 receivers[4].teams.webhookUrl: environment variable TEAMS_WEBHOOK_URL is not set',
     ]);
   });
 });

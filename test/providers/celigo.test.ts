@@ -9,8 +9,11 @@ import {
   celigoProvider,
   celigoRunStatus,
   celigoUiBase,
+  FLOWS_PER_CHUNK,
+  integrationIdsOf,
   planChunks,
   syncJobDetail,
+  type CeligoChunk,
   type CeligoTarget,
 } from '../../src/providers/celigo/index.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
@@ -256,30 +259,48 @@ describe('celigoProvider', () => {
   });
 
   it("plans chunks that read every flow once and every integration's syncs once", async () => {
-    const chunks = (await celigoProvider.plan!(target(), ctx())) as ReturnType<typeof planChunks>;
-    const flows = chunks.flatMap((c) => c.flows.map((f) => f._id));
-    const integrations = chunks.flatMap((c) => c.integrationIds);
+    const { chunks, scope } = await celigoProvider.plan!(target(), ctx());
+    const planned = chunks as CeligoChunk[];
+    const flows = planned.flatMap((c) => c.flows.map((f) => f._id));
+    const integrations = planned.flatMap((c) => c.integrationIds);
     expect(flows.sort()).toEqual(world.flows.map((f) => f._id).sort());
     expect(new Set(integrations).size).toBe(integrations.length);
+    expect(scope?.[0]?.owners.sort()).toEqual(world.flows.map((f) => f._id).sort());
     const whole = await celigoProvider.observe(target(), ctx());
-    const parts = await Promise.all(chunks.map((c) => celigoProvider.observeChunk!(target(), c, ctx())));
+    const parts = await Promise.all(planned.map((c) => celigoProvider.observeChunk!(target(), c, ctx())));
     expect(parts.flatMap((p) => p.stepErrors).length).toBe(whole.stepErrors.length);
     expect(parts.flatMap((p) => p.runs).length).toBe(whole.runs.length);
   });
 
-  it('splits 250 flows into chunks of 100', () => {
+  it('splits 250 flows and 7 integrations into three even chunks of at most 100 requests', () => {
     const flows = Array.from({ length: 250 }, (_, i) => ({ _id: `f${i}`, _integrationId: `i${i % 7}` }));
-    expect(planChunks(flows).map((c) => c.flows.length)).toEqual([100, 100, 50]);
+    const chunks = planChunks(flows, integrationIdsOf(flows));
+    expect(chunks.map((c) => c.flows.length + c.integrationIds.length)).toEqual([85, 86, 86]);
+    expect(chunks.flatMap((c) => c.flows.map((f) => f._id))).toEqual(flows.map((f) => f._id));
+    expect(chunks.flatMap((c) => c.integrationIds)).toEqual(['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6']);
   });
 
-  it.each<[string, number, string[], string[][]]>([
-    // case                                          flows  configured        integrations per chunk
-    ['configured ids beside those of the flows', 150, ['i5', 'x1'], [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6'], ['x1']]],
-    ['a sync-only integration, no flows in scope', 0, ['x1', 'x1'], [['x1']]],
-    ['nothing configured', 100, [], [['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6']]],
-  ])('plans the syncs of configured integrations: %s', (_case, n, configured, expected) => {
-    const flows = Array.from({ length: n }, (_, i) => ({ _id: `f${i}`, _integrationId: `i${i % 7}` }));
-    expect(planChunks(flows, 100, configured).map((c) => c.integrationIds)).toEqual(expected);
+  it.each<[string, number, string[], number[][]]>([
+    // case                                          flows  integrations      [flows, integrations] per chunk
+    ['few flows to fetch, many integrations: integration-only chunks', 10, ['a', 'b', 'c'], [[10, 3]]],
+    [
+      'five flows beside 300 integrations',
+      5,
+      Array.from({ length: 300 }, (_, i) => `i${i}`),
+      [
+        [5, 71],
+        [0, 76],
+        [0, 76],
+        [0, 77],
+      ],
+    ],
+    ['a sync-only integration, no flows to fetch', 0, ['x1', 'x1'], [[0, 1]]],
+    ['nothing at all', 0, [], []],
+  ])('balances flows and integrations over chunks: %s', (_case, n, integrationIds, expected) => {
+    const flows = Array.from({ length: n }, (_, i) => ({ _id: `f${i}` }));
+    const chunks = planChunks(flows, integrationIds);
+    expect(chunks.map((c) => [c.flows.length, c.integrationIds.length])).toEqual(expected);
+    expect(Math.max(0, ...chunks.map((c) => c.flows.length + c.integrationIds.length))).toBeLessThanOrEqual(FLOWS_PER_CHUNK);
   });
 
   it("a sync job's detail: every table with errors, then the first messages", () => {

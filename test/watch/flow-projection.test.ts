@@ -26,6 +26,8 @@ beforeAll(async () => {
       flowsPerIntegration: 10,
       syncIntegrations: 0,
       errorStepRatio: 0,
+      // Every flow enabled: a disabled one is not fetched (change-driven polling), and this counts them all.
+      disabledFlows: 0,
       flowDescriptionBytes: 120_000,
       airweave: { syncs: 0 },
       neo: { integrations: [] },

@@ -193,8 +193,9 @@ describe('replicas', { timeout: 90_000 }, () => {
   });
 
   it('a daemon killed (SIGKILL) while it holds a chunk job: the other completes the cycle; nothing lost, nothing doubled', async () => {
-    // 320 flows → chunks of 100: [I0 flows] [I1 flows] [I2 flows] [I3 flows]; each integration's
-    // syncs are read by the chunk holding its flows. The chunk with flow X is the one that hangs.
+    // 320 flows and 4 integrations → four even chunks of 81 requests: flows 0–80, 81–161, 162–242,
+    // then flows 243–319 with the integrations' syncs (interval 1h: the sweep reads every flow every
+    // cycle). The chunk with flow X, the last, is the one that hangs.
     const sizes = [100, 100, 100, 20];
     let flowNo = 0;
     const integrations = sizes.map((size, i) => ({
@@ -214,13 +215,13 @@ describe('replicas', { timeout: 90_000 }, () => {
     const dep = await deployment(name, sim, { interval: '1h' });
     const flowKey = (n: number) => `FlowErrors:celigo/${name}/step/${id('f', n)}/${id('e', n)}`;
     const syncKey = (i: number) => `SyncFailed:celigo/${name}/sync/${id('b', i)}`;
-    const X = 150; // in chunk 1 (Integration 1)
+    const X = 300; // in chunk 3, with the syncs
 
     const a = await Daemon.start('A', dep.file);
     const context = tails([a]);
     await dep.cyclesAfter([a], 0, 1, context);
     const firstCycle = (await dep.completedCycles())[0]!;
-    const xChunkJobId = (cycle: number) => `chunk-${name}-${cycle}-1`;
+    const xChunkJobId = (cycle: number) => `chunk-${name}-${cycle}-3`;
     const planned = await dep.poll.getJob(xChunkJobId(firstCycle));
     expect((planned?.data as { chunk: { flows: Array<{ _id: string }> } } | undefined)?.chunk.flows.map((f) => f._id)).toContain(
       id('f', X),
@@ -231,23 +232,24 @@ describe('replicas', { timeout: 90_000 }, () => {
     const failed0 = await admin(sim, `/syncs/${id('b', 0)}/fail`);
     const failed1 = await admin(sim, `/syncs/${id('b', 1)}/fail`);
     for (const n of [5, X, 180, 250, 310]) await admin(sim, `/flows/${id('f', n)}/steps/${id('e', n)}/errors`, { count: 2 });
-    const fromOtherChunks = [
+    const fromOtherChunks = [`${flowKey(5)} firing`, `${flowKey(180)} firing`];
+    const fromChunkX = [
       `${syncKey(0)} firing run=${failed0._id}`,
-      `${flowKey(5)} firing`,
+      `${syncKey(1)} firing run=${failed1._id}`,
       `${flowKey(250)} firing`,
+      `${flowKey(X)} firing`,
       `${flowKey(310)} firing`,
     ];
-    const fromChunkX = [`${syncKey(1)} firing run=${failed1._id}`, `${flowKey(X)} firing`, `${flowKey(180)} firing`];
 
     const [next] = (await dep.poll.getDelayed()).filter((j) => j.name === 'plan');
     expect(next, 'the scheduler has a next plan job').toBeDefined();
     const cycle = Number(cycleOf(next!.id, 0));
     await next!.promote();
 
-    // A works through the cycle and hangs in chunk 1; the other chunks are notified.
+    // A works through the cycle and hangs in chunk 3; the other chunks are notified.
     for (const key of fromOtherChunks) await notified([a], key);
     await eventually(
-      'A to hang on flow X in chunk 1',
+      'A to hang on flow X in chunk 3',
       async () => {
         const faults = (await fetch(`${sim.url}/__sim/faults`).then((r) => r.json())) as Array<{ hits: number }>;
         return faults[0]!.hits >= 1;
@@ -255,7 +257,7 @@ describe('replicas', { timeout: 90_000 }, () => {
       { context },
     );
     await eventually(
-      'chunk 1 to be the only active poll job',
+      'chunk 3 to be the only active poll job',
       async () => {
         const active = await dep.poll.getActive();
         return active.length === 1 && active[0]!.id === xChunkJobId(cycle);

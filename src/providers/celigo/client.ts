@@ -68,7 +68,7 @@ const id = (s: string) => encodeURIComponent(s);
  * The flow fields a poll reads, asked for with `include` (summary projection, seed 004): `_id` and
  * `name` come always, so whole flow documents never fill the response cap on a large account.
  */
-export const FLOW_LIST_FIELDS = ['_integrationId', 'disabled'] as const;
+export const FLOW_LIST_FIELDS = ['_integrationId', 'disabled', 'lastExecutedAt'] as const;
 
 export class CeligoClient {
   constructor(private readonly http: HttpClient) {}

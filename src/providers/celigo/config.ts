@@ -1,5 +1,6 @@
 // A Celigo target in the config file (schema only: no client code here).
 import { z } from 'zod';
+import { duration } from '../../fields/duration.ts';
 import { secret, targetFields, text, type ProviderConfig } from '../../fields/fields.ts';
 
 const DEFAULT_BASE_URL = 'https://api.integrator.io';
@@ -54,13 +55,34 @@ const ERROR_SOURCES = [
   'user',
 ] as const;
 
-const target = z.strictObject({
-  ...targetFields('celigo', DEFAULT_BASE_URL),
-  token: secret,
-  flowErrors: z.strictObject({ minNew: z.int().min(1).default(1) }).prefault({}),
-  /** Integration ids whose Data Loader syncs are watched beyond those found through the flows in scope. */
-  integrations: z.array(text).optional(),
-});
+const target = z
+  .strictObject({
+    ...targetFields('celigo', DEFAULT_BASE_URL),
+    token: secret,
+    flowErrors: z.strictObject({ minNew: z.int().min(1).default(1) }).prefault({}),
+    /** Integration ids whose Data Loader syncs are watched beyond those found through the flows in scope. */
+    integrations: z.array(text).optional(),
+    /**
+     * Change-driven polling: a flow's open errors are fetched only when it ran since the last look
+     * (`lastExecutedAt` moved), has open errors, a firing alert or a retry in flight, or its turn in
+     * the rolling sweep came. `false` fetches every flow every cycle (a platform that misreports
+     * `lastExecutedAt`).
+     */
+    changeDriven: z.boolean().default(true),
+    /**
+     * Change-driven polling still fetches every flow at least this often, spread evenly over the
+     * cycles. Default 10m, or the target's interval when that is longer.
+     */
+    sweepInterval: duration.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.sweepInterval !== undefined && t.sweepInterval < t.interval)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sweepInterval'],
+        message: `sweepInterval must be at least the target's interval (${t.interval / 1000}s): every flow is swept once per sweepInterval`,
+      });
+  });
 
 export const celigoConfig = {
   provider: 'celigo',

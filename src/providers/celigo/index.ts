@@ -10,7 +10,12 @@ export {
 export {
   celigoProvider,
   planChunks,
+  planCeligo,
+  selectFlows,
+  hotFlowIds,
+  DEFAULT_SWEEP_INTERVAL_MS,
   FLOWS_PER_CHUNK,
+  type ChunkFlow,
   type CeligoChunk,
   flowInScope,
   flowsInScope,

@@ -6,7 +6,8 @@ import { isSyncwatchError, unreadableKind } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
-import type { PollContext, Provider, RunDetail } from '../types.ts';
+import { selectAll, selectUnits, type ListedUnit, type Selection } from '../select.ts';
+import type { Plan, PlanHints, PollContext, Provider, RunDetail, Scope } from '../types.ts';
 import { CeligoClient } from './client.ts';
 import { celigoRemediator, toOpenError } from './remediate.ts';
 import { celigoRunStatus } from './status.ts';
@@ -20,7 +21,14 @@ export interface CeligoTarget {
   exclude?: { integrations?: string[]; flows?: string[] };
   /** Integration ids whose Data Loader syncs are watched beyond those found through the flows in scope. */
   integrations?: string[];
+  /** Fetch a flow's errors only when it ran, has open errors or alerts, or its sweep turn came (default true). */
+  changeDriven?: boolean;
+  /** Change-driven polling still fetches every flow at least this often (ms; default 10 minutes, or the interval when longer). */
+  sweepInterval?: number;
 }
+
+/** The default of a Celigo target's `sweepInterval`. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** Requests one poll keeps in flight at once; the target's rate limiter still has the last word. */
 export const CONCURRENCY = 16;
@@ -170,46 +178,111 @@ export function integrationIdsOf(flows: ReadonlyArray<Pick<CeligoFlow, '_integra
   return [...new Set([...flows.flatMap((f) => (f._integrationId ? [f._integrationId] : [])), ...configured])];
 }
 
-/** Flows per chunk of a fanned-out poll: one summary request each, so ~100 requests a job. */
+/** Requests per chunk of a fanned-out poll (a flow's summary or an integration's syncs: one each), so ~100 a job. */
 export const FLOWS_PER_CHUNK = 100;
+
+/** A flow as a chunk carries it: what its summary's resources are named by, and its change marker as listed. */
+export type ChunkFlow = Pick<CeligoFlow, '_id' | 'name' | '_integrationId'> & { lastExecutedAt?: string };
 
 /** One chunk of a Celigo poll: some flows, and the integrations whose syncs it also reads. */
 export interface CeligoChunk {
-  flows: Array<Pick<CeligoFlow, '_id' | 'name' | '_integrationId'>>;
+  flows: ChunkFlow[];
   integrationIds: string[];
 }
 
 /**
- * Split the flows in scope into chunks; each integration's syncs are read by exactly one chunk.
- * Configured integrations no flow brought in go to the last chunk (or one of their own).
+ * Split a cycle's work — the flows to fetch, then the integrations whose syncs are read (every
+ * cycle, whatever flows are fetched) — into chunks of at most `size` requests, as even as can be:
+ * with few flows to fetch, integrations get chunks of their own rather than one lopsided chunk.
+ * Each flow and each integration is read by exactly one chunk.
  */
-export function planChunks(
-  flows: readonly CeligoFlow[],
-  size = FLOWS_PER_CHUNK,
-  configuredIntegrations: readonly string[] = [],
-): CeligoChunk[] {
+export function planChunks(flows: readonly ChunkFlow[], integrationIds: readonly string[], size = FLOWS_PER_CHUNK): CeligoChunk[] {
+  const integrations = [...new Set(integrationIds)];
+  const total = flows.length + integrations.length;
+  if (total === 0) return [];
+  const count = Math.ceil(total / size);
   const chunks: CeligoChunk[] = [];
-  const assigned = new Set<string>();
-  for (let i = 0; i < flows.length; i += size) {
-    const part = flows.slice(i, i + size);
-    const integrationIds = integrationIdsOf(part).filter((id) => !assigned.has(id));
-    integrationIds.forEach((id) => assigned.add(id));
+  for (let c = 0; c < count; c++) {
+    // Items [from, to) of flows-then-integrations: sizes differ by at most one.
+    const from = Math.floor((c * total) / count);
+    const to = Math.floor(((c + 1) * total) / count);
     chunks.push({
-      flows: part.map((f) => ({
-        _id: f._id,
-        ...(f.name ? { name: f.name } : {}),
-        ...(f._integrationId ? { _integrationId: f._integrationId } : {}),
-      })),
-      integrationIds,
+      flows: flows.slice(from, Math.min(to, flows.length)).map(chunkFlow),
+      integrationIds: integrations.slice(Math.max(0, from - flows.length), Math.max(0, to - flows.length)),
     });
   }
-  const rest = [...new Set(configuredIntegrations)].filter((id) => !assigned.has(id));
-  if (rest.length > 0) {
-    const last = chunks[chunks.length - 1];
-    if (last) last.integrationIds.push(...rest);
-    else chunks.push({ flows: [], integrationIds: rest });
-  }
   return chunks;
+}
+
+function chunkFlow(f: ChunkFlow | CeligoFlow): ChunkFlow {
+  return {
+    _id: f._id,
+    ...(f.name ? { name: f.name } : {}),
+    ...(f._integrationId ? { _integrationId: f._integrationId } : {}),
+    ...(f.lastExecutedAt ? { lastExecutedAt: f.lastExecutedAt } : {}),
+  };
+}
+
+/** The flow ids a hint's resource keys point at (`celigo/<target>/step/<flowId>[/<stepId>]`). */
+export function hotFlowIds(target: CeligoTarget, hot: Iterable<string>): Set<string> {
+  const ns = `${resourceKey('celigo', target.name, 'step')}/`;
+  const ids = new Set<string>();
+  for (const key of hot) if (key.startsWith(ns)) ids.add(key.slice(ns.length).split('/')[0]!);
+  return ids;
+}
+
+/**
+ * Which flows in scope a cycle fetches: with hints and `changeDriven` (the default), those that ran,
+ * are hot or whose sweep turn came (src/providers/select.ts); otherwise every flow. Memory and
+ * reasons are keyed by flow id here.
+ */
+export function selectFlows(target: CeligoTarget, flows: readonly CeligoFlow[], hints?: PlanHints): Selection {
+  const units: ListedUnit[] = flows.map((f) => ({
+    id: f._id,
+    ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}),
+    ...(f.disabled ? { disabled: true } : {}),
+  }));
+  if (!hints || target.changeDriven === false) return selectAll(units);
+  const memory = new Map<string, { version?: string; fetchedAt: number }>();
+  for (const f of flows) {
+    const seen = hints.memory.get(flowSummaryKey(target, f._id));
+    if (seen) memory.set(f._id, seen);
+  }
+  return selectUnits({
+    units,
+    memory,
+    hot: hotFlowIds(target, hints.hot),
+    now: hints.now,
+    interval: hints.interval,
+    sweepInterval: Math.max(target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS, hints.interval),
+  });
+}
+
+/** Everything a Celigo poll covers: every flow in scope (fetched this cycle or not) and every integration read. */
+function celigoScope(target: CeligoTarget, flows: readonly CeligoFlow[], integrationIds: readonly string[]): Scope {
+  // Steps belong to flows, syncs to integrations: a flow that left the account or the target's
+  // include/exclude takes its steps along; an integration no longer polled, its syncs.
+  return [
+    { namespace: `${resourceKey('celigo', target.name, 'step')}/`, owners: flows.map((f) => f._id) },
+    { namespace: `${resourceKey('celigo', target.name, 'sync')}/`, owners: [...integrationIds], ownedBy: 'integration' },
+  ];
+}
+
+/** Plan one cycle: list the flows in scope, choose those to fetch, chunk them with every integration's syncs. */
+export async function planCeligo(target: CeligoTarget, ctx: PollContext, hints?: PlanHints): Promise<Plan> {
+  const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
+  const integrationIds = integrationIdsOf(flows, target.integrations);
+  const selection = selectFlows(target, flows, hints);
+  const byId = new Map(flows.map((f) => [f._id, f]));
+  const chosen = selection.fetch.map((s) => chunkFlow(byId.get(s.id)!));
+  const reasons: NonNullable<Plan['reasons']> = {};
+  for (const s of selection.fetch) reasons[s.reason] = (reasons[s.reason] ?? 0) + 1;
+  return {
+    chunks: planChunks(chosen, integrationIds),
+    scope: celigoScope(target, flows, integrationIds),
+    disabled: selection.disabled.map((id) => flowSummaryKey(target, id)),
+    reasons,
+  };
 }
 
 /** Error messages a SyncFailed/SyncPartial of a Data Loader sync shows (all tables are listed). */
@@ -266,6 +339,11 @@ async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx:
     ...chunk.integrationIds.map((id) => integrationSyncsKey(target, id)),
     ...chunk.flows.map((f) => flowSummaryKey(target, f._id)),
   ];
+  const unread = new Set(unreadable.map((u) => u.key));
+  const fetched = chunk.flows.map((f) => {
+    const unit = flowSummaryKey(target, f._id);
+    return unread.has(unit) ? { unit, unread: true as const } : { unit, ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}) };
+  });
   const observation: Observation = {
     target: target.name,
     provider: 'celigo',
@@ -274,6 +352,7 @@ async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx:
     stepErrors,
     attempted,
     unreadable,
+    fetched,
   };
   if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
   return observation;
@@ -285,26 +364,10 @@ export const celigoProvider: Provider<CeligoTarget & { token: string }> = {
   remediate: celigoRemediator,
   async observe(target, ctx) {
     const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
-    return observeCeligoChunk(target, { flows, integrationIds: integrationIdsOf(flows, target.integrations) }, ctx);
+    return observeCeligoChunk(target, { flows: flows.map(chunkFlow), integrationIds: integrationIdsOf(flows, target.integrations) }, ctx);
   },
-  async plan(target, ctx) {
-    const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
-    return planChunks(flows, FLOWS_PER_CHUNK, target.integrations);
-  },
+  plan: planCeligo,
   observeChunk: (target, chunk, ctx) => observeCeligoChunk(target, chunk as CeligoChunk, ctx),
-  // Steps belong to flows, syncs to integrations: a flow that left the account or the target's
-  // include/exclude takes its steps along; an integration no longer polled, its syncs.
-  scope: (target, chunks) => [
-    {
-      namespace: `${resourceKey('celigo', target.name, 'step')}/`,
-      owners: (chunks as CeligoChunk[]).flatMap((c) => c.flows.map((f) => f._id)),
-    },
-    {
-      namespace: `${resourceKey('celigo', target.name, 'sync')}/`,
-      owners: (chunks as CeligoChunk[]).flatMap((c) => c.integrationIds),
-      ownedBy: 'integration',
-    },
-  ],
   async runDetail(_target, run, ctx) {
     if (run.kind !== 'sync' || (run.counts.failed ?? 0) === 0) return undefined;
     const client = new CeligoClient(ctx.http);

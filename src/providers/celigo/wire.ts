@@ -9,6 +9,8 @@ export const celigoFlow = z.object({
   name: z.string().optional(),
   _integrationId: z.string().optional(),
   disabled: z.boolean().optional(),
+  /** When the flow last ran (absent: never); change-driven polling fetches its errors when this moves. */
+  lastExecutedAt: z.string().nullish(),
 });
 export type CeligoFlow = z.infer<typeof celigoFlow>;
 

@@ -301,6 +301,9 @@ function cycledName(names: readonly string[], index: number): string {
   return round === 0 ? name : `${name} ${round + 1}`;
 }
 
+/** The share of activity runs that fail a record (the rest are clean). */
+export const ACTIVITY_FAILURE_CHANCE = 0.1;
+
 /** True for `count` of `total` indices, spread evenly (so disabled flows are not all in one place). */
 function spreadPick(index: number, count: number, total: number): boolean {
   if (count <= 0 || total <= 0) return false;
@@ -326,6 +329,7 @@ export class World {
   private stepErrors = new Map<string, StepErrorState>();
   private idCounters = new Map<IdKind, number>();
   private runtimeSerial = 0;
+  private activitySerial = 0;
   private retryRules: RetryRule[] = [];
   private syncRunBehaviours = new Map<string, SyncRunBehaviour>();
   private flowRunRules = new Map<string, FlowRunRule>();
@@ -631,7 +635,12 @@ export class World {
     });
   }
 
+  /**
+   * New open errors on a step: a run of the flow that failed on some records, so the flow's
+   * `lastExecutedAt` moves to now (change-driven polling sees it ran).
+   */
   addErrors(flowId: string, stepId: string, count: number, o: NewErrorOptions): FlowStepError[] {
+    this.markRan(flowId);
     const state = this.stepState(flowId, stepId);
     const created: FlowStepError[] = [];
     for (let n = 0; n < count; n++) {
@@ -667,6 +676,46 @@ export class World {
     state.open = state.open.filter((e) => !chosen.includes(e));
     for (const error of resolved) state.resolved.push({ seq: state.nextSeq++, error });
     return resolved;
+  }
+
+  /** The flow ran now: its `lastExecutedAt` moves. */
+  private markRan(flowId: string): void {
+    const flow = this.flowsById.get(flowId);
+    if (flow !== undefined) flow.lastExecutedAt = iso(this.now());
+  }
+
+  /**
+   * Scenario activity: `fraction` of the enabled flows (rounded) each run once, now, chosen by the
+   * scenario's PRNG (each call draws anew, deterministically). Most runs are clean: a clean run
+   * auto-resolves the flow's connection-level errors (those without a retryDataKey); one in
+   * ACTIVITY_FAILURE_CHANCE fails a record on one of its steps. Returns how many flows ran.
+   */
+  runActivity(fraction: number): number {
+    const pool = this.flows.filter((f) => !f.disabled);
+    const count = Math.min(pool.length, Math.round(Math.max(0, fraction) * pool.length));
+    const rng = Random.for(this.scenario.seed, 'activity', this.activitySerial++);
+    const now = this.now();
+    for (let i = 0; i < count; i++) {
+      // A partial Fisher-Yates shuffle: `count` distinct flows.
+      const j = rng.int(i, pool.length - 1);
+      [pool[i], pool[j]] = [pool[j] as Flow, pool[i] as Flow];
+      const flow = pool[i] as Flow;
+      flow.lastExecutedAt = iso(now);
+      const steps = this.stepsOf(flow);
+      if (rng.chance(ACTIVITY_FAILURE_CHANCE) && steps.length > 0) {
+        this.addErrors(flow._id, rng.pick(steps).id, 1, {});
+        continue;
+      }
+      for (const { id: stepId } of steps) {
+        const state = this.stepState(flow._id, stepId);
+        const recovered = state.open.filter((e) => e.error.retryDataKey === undefined);
+        if (recovered.length === 0) continue;
+        state.open = state.open.filter((e) => e.error.retryDataKey !== undefined);
+        for (const e of recovered)
+          state.resolved.push({ seq: state.nextSeq++, error: { ...e.error, resolvedAt: iso(now), resolvedBy: 'auto' } });
+      }
+    }
+    return count;
   }
 
   clearErrors(flowId: string, stepId: string): number {
@@ -717,6 +766,8 @@ export class World {
     const matched = state.open.filter((e) => e.error.retryDataKey !== undefined && wanted.has(e.error.retryDataKey));
     if (matched.length === 0) return undefined;
     const now = this.now();
+    // A retry runs the flow's step again on those records: the flow ran.
+    flow.lastExecutedAt = iso(now);
     for (const entry of matched) {
       const key = entry.error.retryDataKey;
       const outcome = this.retryOutcome(flow._id, stepId, key);

@@ -1,0 +1,268 @@
+// Issue 15: change-driven polling of Celigo flows, against the simulator and real Redis. A flow's
+// open-error summary is fetched when it ran (lastExecutedAt moved), while it has open errors, a
+// firing alert or a retry in flight, and on its turn in the rolling sweep; never when disabled.
+// Cycles are driven with an injected clock (one interval apart), not by waiting.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alert/model.ts';
+import { createLogger } from '../../src/log.ts';
+import { stableHash, sweepSlots } from '../../src/providers/select.ts';
+import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { keyspace } from '../../src/state/keys.ts';
+import { StateStore } from '../../src/state/store.ts';
+import { Watch, type WatchTarget } from '../../src/watch/watch.ts';
+import { testRedis } from '../harness/redis.ts';
+import { simAdmin } from '../harness/sim-admin.ts';
+import { watchAlerting, type WatchAlerting } from './alerting.ts';
+
+const MIN = 60_000;
+const INTERVAL = MIN;
+const SWEEP = 10 * MIN;
+const SLOTS = sweepSlots(INTERVAL, SWEEP);
+/** The first cycle's time: the start of a sweep (slot 0). */
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+
+type Target = WatchTarget & { token: string; changeDriven?: boolean; sweepInterval?: number };
+
+let sim: Simulator;
+let redis: Awaited<ReturnType<typeof testRedis>>;
+let alerting: WatchAlerting;
+let clock = T0;
+let n = 0;
+let enabled: string[] = [];
+let disabledFlow = '';
+const stepsOf = new Map<string, string[]>();
+const logger = createLogger({ level: 'silent' });
+let retrying: string[] = [];
+
+const target = (o: Partial<Target> = {}): Target => ({
+  name: 'cd',
+  provider: 'celigo',
+  baseUrl: sim.url,
+  token: 'sim-token',
+  interval: INTERVAL,
+  requestsPerSecond: 1000,
+  failuresBeforeAlert: 3,
+  sweepInterval: SWEEP,
+  ...o,
+});
+
+beforeAll(async () => {
+  redis = await testRedis('h-cd-change-driven');
+  alerting = watchAlerting(redis.url, redis.redis, keyspace(redis.prefix));
+  sim = await startSimulator({
+    port: 0,
+    now: () => clock,
+    rateLimit: { burst: 1_000_000, refillPerSecond: 1_000_000 },
+    scenario: {
+      seed: 15,
+      baseTime: new Date(T0 - 5 * MIN).toISOString(),
+      integrations: 10,
+      flowsPerIntegration: 20,
+      stepsPerFlow: 2,
+      exportsPerFlow: 1,
+      disabledFlows: 1,
+      errorStepRatio: 0,
+      syncIntegrations: 0,
+    },
+  });
+  const world = await simAdmin<{ flows: Array<{ _id: string; disabled: boolean; steps: Array<{ id: string }> }> }>(
+    sim.url,
+    '/world',
+    undefined,
+    'GET',
+  );
+  enabled = world.flows.filter((f) => !f.disabled).map((f) => f._id);
+  disabledFlow = world.flows.find((f) => f.disabled)!._id;
+  for (const f of world.flows)
+    stepsOf.set(
+      f._id,
+      f.steps.map((s) => s.id),
+    );
+});
+afterAll(async () => {
+  await sim.close();
+  await alerting.close();
+  await redis.cleanup();
+});
+
+/** One cycle, one interval after the last: the flows whose summaries were fetched, and the transitions. */
+async function cycle(t: Target = target()): Promise<{ fetched: Set<string>; asked: Set<string>; events: AlertEvent[]; slot: Set<string> }> {
+  clock = T0 + n * INTERVAL;
+  const slot = new Set(enabled.filter((id) => stableHash(id) % SLOTS === n % SLOTS));
+  n++;
+  const keys = keyspace(redis.prefix);
+  const fetched = new Set<string>();
+  const asked = new Set<string>(); // asked for, but the answer could not be read
+  const events: AlertEvent[] = [];
+  const watch = new Watch({
+    targets: [t],
+    redis: redis.redis,
+    keys,
+    store: new StateStore(redis.redis, keys),
+    logger,
+    now: () => clock,
+    retriesInFlight: async () => retrying,
+  });
+  try {
+    await watch.cycle(t.name, String(clock), {
+      chunks: async () => {},
+      events: async (e) => (events.push(...e), alerting.ingest(e)),
+      observation: (o) =>
+        o.fetched?.forEach((f) => void (f.unread ? asked.add(f.unit.split('/').at(-1)!) : fetched.add(f.unit.split('/').at(-1)!))),
+      retired: (_e, reopened) => alerting.alerting.reopen(reopened),
+    });
+  } finally {
+    await watch.close();
+  }
+  return { fetched, asked, events, slot };
+}
+
+/** A flow that is not in the sweep slot of the next `ahead` cycles. */
+function quietFlow(ahead: number, not: string[] = []): string {
+  const busy = new Set(Array.from({ length: ahead }, (_, k) => (n + k) % SLOTS));
+  return enabled.find((id) => !busy.has(stableHash(id) % SLOTS) && !not.includes(id))!;
+}
+
+const sorted = (s: Iterable<string>) => [...s].sort();
+const kinds = (events: AlertEvent[]) => events.map((e) => `${e.labels.kind}:${e.status}${e.update ? ':update' : ''}`);
+
+describe('change-driven polling', () => {
+  it('the first cycle fetches every enabled flow; the disabled one is not fetched', async () => {
+    const { fetched } = await cycle();
+    expect(sorted(fetched)).toEqual(sorted(enabled));
+    expect(fetched.has(disabledFlow)).toBe(false);
+  });
+
+  it('a flow that did not run is not fetched (beyond its sweep turn); a flow that ran is', async () => {
+    const quiet = await cycle();
+    expect(sorted(quiet.fetched)).toEqual(sorted(quiet.slot));
+
+    const ran = quietFlow(1);
+    const res = await fetch(`${sim.url}/v1/flows/${ran}/run`, { method: 'POST', headers: { authorization: 'Bearer sim-token' } });
+    expect(res.status).toBe(200);
+    const next = await cycle();
+    expect(sorted(next.fetched)).toEqual(sorted([...next.slot, ran]));
+    // Seen once: the cycle after, it is quiet again.
+    const after = await cycle();
+    expect(after.fetched.has(ran) && !after.slot.has(ran)).toBe(false);
+  });
+
+  it('a flow with open errors is fetched every cycle until they are gone; a hand resolution resolves its alert next cycle', async () => {
+    const flow = quietFlow(6);
+    const step = stepsOf.get(flow)![1]!;
+    await simAdmin(sim.url, `/flows/${flow}/steps/${step}/errors`, { count: 2, classification: 'value' });
+    const failed = await cycle();
+    expect(failed.fetched.has(flow)).toBe(true);
+    expect(kinds(failed.events)).toEqual(['FlowErrors:firing']);
+    for (let k = 0; k < 3; k++) {
+      const still = await cycle();
+      expect(sorted(still.fetched)).toEqual(sorted(new Set([...still.slot, flow])));
+      expect(still.events).toEqual([]);
+    }
+    // Resolved by a person: the flow does not run, yet the next cycle sees it.
+    await simAdmin(sim.url, `/flows/${flow}/steps/${step}/resolve`, {});
+    const resolved = await cycle();
+    expect(resolved.fetched.has(flow)).toBe(true);
+    expect(kinds(resolved.events)).toEqual(['FlowErrors:resolved']);
+    const quiet = await cycle();
+    expect(quiet.fetched.has(flow)).toBe(false);
+  });
+
+  it('a sweep covers every flow within sweepInterval, each cycle about its share', async () => {
+    const seen = new Set<string>();
+    const perCycle: number[] = [];
+    for (let k = 0; k < SLOTS; k++) {
+      const { fetched } = await cycle();
+      perCycle.push(fetched.size);
+      fetched.forEach((id) => seen.add(id));
+    }
+    expect(sorted(seen)).toEqual(sorted(enabled));
+    const share = enabled.length / SLOTS;
+    expect(Math.max(...perCycle)).toBeLessThanOrEqual(2 * share);
+  });
+
+  it('an error resolved by hand on a flow that never runs again resolves its alert within sweepInterval', async () => {
+    // The flow had errors that the listing did not show (lastExecutedAt unchanged, as a platform
+    // may misreport): only the sweep finds them; then a person resolves them and the flow never
+    // runs again. Each is seen within one sweep interval.
+    const flow = quietFlow(3);
+    const listed = sim.world.getFlow(flow)!.lastExecutedAt;
+    sim.world.addErrors(flow, stepsOf.get(flow)![0]!, 1, { classification: 'value' });
+    sim.world.getFlow(flow)!.lastExecutedAt = listed;
+    let fired = -1;
+    for (let k = 0; k < SLOTS && fired < 0; k++) if (kinds((await cycle()).events).includes('FlowErrors:firing')) fired = k;
+    expect(fired).toBeGreaterThanOrEqual(0);
+
+    await simAdmin(sim.url, `/flows/${flow}/steps/${stepsOf.get(flow)![0]}/resolve`, {});
+    const start = clock;
+    let resolvedAt = -1;
+    for (let k = 0; k < SLOTS && resolvedAt < 0; k++) {
+      const { events } = await cycle();
+      if (kinds(events).includes('FlowErrors:resolved')) resolvedAt = clock;
+    }
+    expect(resolvedAt).toBeGreaterThan(0);
+    expect(resolvedAt - start).toBeLessThanOrEqual(SWEEP);
+    expect((await alerting.firing()).filter((a) => a.labels.flow === flow)).toEqual([]);
+  });
+
+  it('a flow with a retry of ours in flight is fetched every cycle', async () => {
+    const flow = quietFlow(2);
+    retrying = [`celigo/cd/step/${flow}/${stepsOf.get(flow)![1]}`];
+    try {
+      for (let k = 0; k < 2; k++) expect((await cycle()).fetched.has(flow)).toBe(true);
+    } finally {
+      retrying = [];
+    }
+    const quiet = await cycle();
+    expect(quiet.fetched.has(flow) && !quiet.slot.has(flow)).toBe(false);
+  });
+
+  it('a summary that could not be read is asked for again every cycle until it reads, then remembered', async () => {
+    // A quiet flow on its sweep turn this cycle (and not the next three): only the sweep reads it.
+    const flow = enabled.find(
+      (id) => stableHash(id) % SLOTS === n % SLOTS && [1, 2, 3].every((k) => stableHash(id) % SLOTS !== (n + k) % SLOTS),
+    )!;
+    await simAdmin(sim.url, '/faults', { path: `/v1/flows/${flow}/errors`, status: 200, body: '{"flowErrors": [', times: 2 });
+    const unread = await cycle();
+    expect(unread.slot.has(flow)).toBe(true);
+    expect(unread.asked.has(flow)).toBe(true);
+    const again = await cycle();
+    expect(again.slot.has(flow)).toBe(false);
+    expect(again.asked.has(flow)).toBe(true); // not its turn, did not run: asked for because it was unreadable
+    const read = await cycle();
+    expect(read.fetched.has(flow)).toBe(true);
+    expect((await cycle()).fetched.has(flow)).toBe(false);
+  });
+
+  it('a disabled flow is not fetched: its alert stays, says so, and its steps stay in state', async () => {
+    const flow = quietFlow(4);
+    const step = stepsOf.get(flow)![0]!;
+    await simAdmin(sim.url, `/flows/${flow}/steps/${step}/errors`, { count: 1, classification: 'value' });
+    expect(kinds((await cycle()).events)).toEqual(['FlowErrors:firing']);
+    await simAdmin(sim.url, `/flows/${flow}/disable`);
+    const off = await cycle();
+    expect(off.fetched.has(flow)).toBe(false);
+    expect(kinds(off.events)).toEqual(['FlowErrors:firing:update']);
+    expect(off.events[0]!.annotations.disabled).toBe(true);
+    const firing = (await alerting.firing()).filter((a) => a.labels.flow === flow);
+    expect(firing.map((a) => a.annotations.disabled)).toEqual([true]);
+    // Steady: nothing more is said, nothing fetched, nothing forgotten.
+    const still = await cycle();
+    expect(still.fetched.has(flow)).toBe(false);
+    expect(still.events).toEqual([]);
+    const keys = keyspace(redis.prefix);
+    expect((await redis.redis.hkeys(keys.snapshots('cd'))).filter((k) => k.includes(flow))).toHaveLength(2);
+    // Enabled again: the alert no longer says so.
+    await simAdmin(sim.url, `/flows/${flow}/enable`);
+    const on = await cycle();
+    expect(kinds(on.events)).toContain('FlowErrors:firing:update');
+    expect(on.events.find((e) => e.update)!.annotations.disabled).toBeUndefined();
+  });
+
+  it('changeDriven: false fetches every flow every cycle, the disabled one too', async () => {
+    for (let k = 0; k < 2; k++) {
+      const { fetched } = await cycle(target({ changeDriven: false }));
+      expect(sorted(fetched)).toEqual(sorted([...enabled, disabledFlow]));
+    }
+  });
+});

@@ -106,6 +106,8 @@ interface Listener {
   inflightKey: string;
   targetKey: string;
   writes: Record<string, number>;
+  /** BENCH_VERBOSE: writes by family, key shape (ids as #) and event. */
+  shapes: Record<string, number>;
   onCycleEnd?: () => void;
   onTargetSet?: () => void;
 }
@@ -119,6 +121,10 @@ subscriber.on('pmessage', (_pattern: string, channel: string, event: string) => 
   if (event !== 'expired') {
     const family = l.families.find((f) => f.pattern.test(key))?.name ?? 'unknown';
     l.writes[family] = (l.writes[family] ?? 0) + 1;
+    if (process.env.BENCH_VERBOSE) {
+      const shape = `${family} ${key.slice(l.channelPrefix.length - '__keyspace@0__:'.length).replace(/[0-9a-f]{6,}|\d+/g, '#')} ${event}`;
+      l.shapes[shape] = (l.shapes[shape] ?? 0) + 1;
+    }
   }
   // endCycle deletes the claim when the cycle's last chunk is done (or the plan found nothing to do).
   if (key === l.inflightKey && event === 'del') l.onCycleEnd?.();
@@ -157,6 +163,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     inflightKey: keys.inflight(TARGET),
     targetKey: keys.target(TARGET),
     writes: {},
+    shapes: {},
   };
   listener = l;
   let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
@@ -169,6 +176,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     // counted up to the target record that follows it (the cycle's last write).
     const ended = once((r) => (l.onCycleEnd = r));
     l.writes = {};
+    l.shapes = {};
     const cmdBefore = await commandStats(redis.client);
     const cpuBefore = process.cpuUsage();
     const startedAt = performance.now();
@@ -230,7 +238,12 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
         keyWritesByFamily: Object.fromEntries(Object.entries(writes).sort((a, b) => b[1] - a[1])),
         byCommand: delta,
       },
-      ...(process.env.BENCH_VERBOSE ? { requestsByEndpoint: stats.byEndpoint } : {}),
+      ...(process.env.BENCH_VERBOSE
+        ? {
+            requestsByEndpoint: stats.byEndpoint,
+            keyWritesByShape: Object.fromEntries(Object.entries(l.shapes).sort((a, b) => b[1] - a[1])),
+          }
+        : {}),
     };
   };
 

@@ -13,6 +13,9 @@ import { defineScripts, type ScriptCall } from './scripts.ts';
 
 // KEYS: bucket. ARGV: rate per second, burst, now ms, tokens wanted. Returns {tokens taken, ms to
 // wait}: all the tokens wanted, or none and how long until they will all be there.
+// Refilling is a pure function of (tokens, at, now), so a take that gets nothing writes nothing. The
+// key expires (a full bucket, as an absent one reads) no sooner than the bucket would be full again
+// plus a second: its TTL is twice that, renewed only once half of it has passed.
 const TAKE = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -22,17 +25,11 @@ local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
 if now > at then tokens = math.min(burst, tokens + (now - at) * rate / 1000) end
-local took = 0
-local wait = 0
-if tokens >= want then
-  took = want
-  tokens = tokens - took
-else
-  wait = math.ceil((want - tokens) * 1000 / rate)
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(math.max(now, at)))
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
-return { took, wait }
+if tokens < want then return { 0, math.ceil((want - tokens) * 1000 / rate) } end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - want), 'at', tostring(math.max(now, at)))
+local ttl = 2 * (math.ceil(burst * 1000 / rate) + 1000)
+if redis.call('PTTL', KEYS[1]) < ttl / 2 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return { want, 0 }
 `;
 
 /** Unused leased tokens are dropped after this long. */

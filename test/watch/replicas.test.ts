@@ -61,12 +61,13 @@ async function deployment(
     const done: number[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await suite.redis.scan(cursor, 'MATCH', `${p}:cycle:${name}:*:done`, 'COUNT', 1000);
+      const [next, keys] = await suite.redis.scan(cursor, 'MATCH', `${p}:cycle:${name}:*:chunks`, 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
-        const cycle = key.slice(`${p}:cycle:${name}:`.length, -':done'.length);
-        const [total, count] = await Promise.all([suite.redis.hget(`${p}:cycle:${name}:${cycle}`, 'total'), suite.redis.scard(key)]);
-        if (/^\d+$/.test(cycle) && total !== null && count === Number(total)) done.push(Number(cycle));
+        const cycle = key.slice(`${p}:cycle:${name}:`.length, -':chunks'.length);
+        const fields = await suite.redis.hgetall(key);
+        const count = Object.keys(fields).filter((f) => f.startsWith('c:')).length;
+        if (/^\d+$/.test(cycle) && fields.total !== undefined && count === Number(fields.total)) done.push(Number(cycle));
       }
     } while (cursor !== '0');
     return done.sort((a, b) => a - b);

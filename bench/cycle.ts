@@ -10,6 +10,8 @@
 // fails (exit code 1) after printing its JSON.
 //
 // Redis: a private redis-server (so INFO commandstats counts this run only), or BENCH_REDIS_URL.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfigFromString, formatProblem } from '../src/config/index.ts';
@@ -19,7 +21,17 @@ import { HTTP_DEFAULTS } from '../src/http/client.ts';
 import { keyFamilies, keyspace } from '../src/state/keys.ts';
 import { QUEUE_NAMES, schedulerIdOf } from '../src/queues.ts';
 import { startDaemon } from '../workers/index.ts';
-import { commandStats, deleteKeys, round, startRedis, startSimulatorProcess, statsDelta, writeResult, type SimProcess } from './lib.ts';
+import {
+  REPO_ROOT,
+  commandStats,
+  deleteKeys,
+  round,
+  startRedis,
+  startSimulatorProcess,
+  statsDelta,
+  writeResult,
+  type SimProcess,
+} from './lib.ts';
 
 interface Variant {
   name: string;
@@ -99,37 +111,50 @@ const prefixes: string[] = [];
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
 
-/** Every data change of every key of the variant's prefix is a keyspace event: counted by family. */
+// Every data change of every key of the variant's prefix is a keyspace event, counted by a child
+// process (bench/keyspace-counter.mjs: its CPU is not the daemon's). This process listens only to
+// the two keys that end a cycle.
 interface Listener {
-  channelPrefix: string;
-  families: ReturnType<typeof keyFamilies>;
   inflightKey: string;
   targetKey: string;
-  writes: Record<string, number>;
-  /** BENCH_VERBOSE: writes by family, key shape (ids as #) and event. */
-  shapes: Record<string, number>;
   onCycleEnd?: () => void;
   onTargetSet?: () => void;
 }
 let listener: Listener | undefined;
 await redis.client.config('SET', 'notify-keyspace-events', 'KA');
-await subscriber.psubscribe('__keyspace@0__:*');
-subscriber.on('pmessage', (_pattern: string, channel: string, event: string) => {
+subscriber.on('message', (channel: string, event: string) => {
   const l = listener;
-  if (!l || !channel.startsWith(l.channelPrefix)) return;
+  if (!l) return;
   const key = channel.slice('__keyspace@0__:'.length);
-  if (event !== 'expired') {
-    const family = l.families.find((f) => f.pattern.test(key))?.name ?? 'unknown';
-    l.writes[family] = (l.writes[family] ?? 0) + 1;
-    if (process.env.BENCH_VERBOSE) {
-      const shape = `${family} ${key.slice(l.channelPrefix.length - '__keyspace@0__:'.length).replace(/[0-9a-f]{6,}|\d+/g, '#')} ${event}`;
-      l.shapes[shape] = (l.shapes[shape] ?? 0) + 1;
-    }
-  }
   // endCycle deletes the claim when the cycle's last chunk is done (or the plan found nothing to do).
   if (key === l.inflightKey && event === 'del') l.onCycleEnd?.();
   if (key === l.targetKey && event === 'set') l.onTargetSet?.();
 });
+type KeyCounts = Record<string, Record<string, number>>;
+const counter = fork(join(REPO_ROOT, 'bench/keyspace-counter.mjs'), [redis.url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const fromCounter = <T>(type: string) =>
+  new Promise<T>((resolve, reject) => {
+    const onMessage = (m: { type: string } & T) => {
+      if (m.type !== type) return;
+      counter.off('message', onMessage);
+      counter.off('exit', onExit);
+      resolve(m);
+    };
+    const onExit = (code: number | null) => reject(new Error(`the keyspace counter exited (${code})`));
+    counter.on('message', onMessage);
+    counter.once('exit', onExit);
+  });
+await fromCounter('ready');
+const startCounting = async (channelPrefix: string) => {
+  const started = fromCounter('started');
+  counter.send({ type: 'start', channelPrefix });
+  await started;
+};
+const stopCounting = async () => {
+  const counts = fromCounter<{ counts: KeyCounts }>('counts');
+  counter.send({ type: 'stop' });
+  return (await counts).counts;
+};
 const once = (set: (resolve: () => void) => void) => new Promise<void>((resolve) => set(resolve));
 
 async function measureVariant(variant: Variant, flows: number, simProcess: SimProcess) {
@@ -157,15 +182,11 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
   const loaded = await loadConfigFromString(yaml, `(bench variant ${variant.name})`, process.env);
   if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
   const config = loaded.config;
-  const l: Listener = {
-    channelPrefix: `__keyspace@0__:${keys.prefix}:`,
-    families: keyFamilies(prefix, QUEUE_NAMES),
-    inflightKey: keys.inflight(TARGET),
-    targetKey: keys.target(TARGET),
-    writes: {},
-    shapes: {},
-  };
+  const l: Listener = { inflightKey: keys.inflight(TARGET), targetKey: keys.target(TARGET) };
   listener = l;
+  const families = keyFamilies(prefix, QUEUE_NAMES);
+  const channels = [l.inflightKey, l.targetKey].map((k) => `__keyspace@0__:${k}`);
+  await subscriber.subscribe(...channels);
   let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
   const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue('poll', { connection: queueConnection, prefix: keys.prefix });
@@ -175,19 +196,32 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     // The window ends when the cycle's claim is released (its last chunk done); the writes are
     // counted up to the target record that follows it (the cycle's last write).
     const ended = once((r) => (l.onCycleEnd = r));
-    l.writes = {};
-    l.shapes = {};
+    await startCounting(`__keyspace@0__:${keys.prefix}:`);
     const cmdBefore = await commandStats(redis.client);
     const cpuBefore = process.cpuUsage();
     const startedAt = performance.now();
+    const hrStart = process.hrtime.bigint();
     await start();
     await ended;
     const wallSeconds = (performance.now() - startedAt) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    // For a --cpu-prof of the run: the window on the profile's clock (µs).
+    if (process.env.BENCH_VERBOSE) console.error(`window ${variant.name}/${name} ${hrStart / 1000n} ${process.hrtime.bigint() / 1000n}`);
     l.onCycleEnd = undefined;
     await once((r) => (l.onTargetSet = r));
     l.onTargetSet = undefined;
-    const writes = { ...l.writes };
+    const keyCounts = await stopCounting();
+    const writes: Record<string, number> = {};
+    const shapes: Record<string, number> = {};
+    for (const [key, byEvent] of Object.entries(keyCounts)) {
+      const family = families.find((f) => f.pattern.test(key))?.name ?? 'unknown';
+      for (const [event, n] of Object.entries(byEvent)) {
+        if (event === 'expired') continue;
+        writes[family] = (writes[family] ?? 0) + n;
+        const shape = `${family} ${key.slice(keys.prefix.length + 1).replace(/[0-9a-f]{6,}|\d+/g, '#')} ${event}`;
+        shapes[shape] = (shapes[shape] ?? 0) + n;
+      }
+    }
     const cmdAfter = await commandStats(redis.client);
     const target = JSON.parse((await redis.client.get(keys.target(TARGET))) ?? '{}') as {
       lastOutcome?: string;
@@ -241,7 +275,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
       ...(process.env.BENCH_VERBOSE
         ? {
             requestsByEndpoint: stats.byEndpoint,
-            keyWritesByShape: Object.fromEntries(Object.entries(l.shapes).sort((a, b) => b[1] - a[1])),
+            keyWritesByShape: Object.fromEntries(Object.entries(shapes).sort((a, b) => b[1] - a[1])),
           }
         : {}),
     };
@@ -273,6 +307,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     };
   } finally {
     listener = undefined;
+    await subscriber.unsubscribe(...channels);
     await daemon?.close();
     await queue.close();
     queueConnection.disconnect();
@@ -307,7 +342,7 @@ try {
       `a ratio below ${MIN_RATIO} fails the run`,
     windowNote:
       'a cycle ends when its claim (inflight key) is deleted, i.e. its last chunk is done; writes are counted up to the target record that follows',
-    cpuNote: 'CPU of this process: the daemon, plus the keyspace-event counter of the benchmark',
+    cpuNote: 'CPU of this process (the daemon; key writes are counted by a child process), under the tsx loader',
     peakRssMB,
     variants,
     table: Object.fromEntries(
@@ -356,6 +391,7 @@ try {
 } finally {
   clearInterval(sampler);
   subscriber.disconnect();
+  counter.disconnect();
   await sim.close();
   if (!redis.private) for (const prefix of prefixes) await deleteKeys(redis.client, `{${prefix}}*`);
   await redis.close();

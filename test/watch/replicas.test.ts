@@ -221,11 +221,12 @@ describe('replicas', { timeout: 90_000 }, () => {
     const context = tails([a]);
     await dep.cyclesAfter([a], 0, 1, context);
     const firstCycle = (await dep.completedCycles())[0]!;
-    const xChunkJobId = (cycle: number) => `chunk-${name}-${cycle}-1`;
+    // Four chunks: a job each (chunk 1, a group of 1).
+    const xChunkJobId = (cycle: number) => `chunks-${name}-${cycle}-1-1`;
     const planned = await dep.poll.getJob(xChunkJobId(firstCycle));
-    expect((planned?.data as { chunk: { flows: Array<{ _id: string }> } } | undefined)?.chunk.flows.map((f) => f._id)).toContain(
-      id('f', X),
-    );
+    const plannedChunks = (planned?.data as { chunks: Array<{ chunk: { flows: Array<{ _id: string }> } }> } | undefined)?.chunks;
+    expect(plannedChunks).toHaveLength(1);
+    expect(plannedChunks![0]!.chunk.flows.map((f) => f._id)).toContain(id('f', X));
 
     // The changes of the cycle to come: a failed sync and new errors in every chunk.
     await admin(sim, '/faults', { path: `^(/api)?/v1/flows/${id('f', X)}/errors$`, method: 'GET', hang: true });
@@ -355,7 +356,7 @@ describe('replicas', { timeout: 90_000 }, () => {
     const name = 'term';
     const dep = await deployment(name, sim, { interval: '1h' });
     const daemon = await Daemon.start('term', dep.file);
-    const active = await eventually('a chunk job in flight', async () => (await dep.poll.getActive()).find((j) => j.name === 'chunk'), {
+    const active = await eventually('a chunk job in flight', async () => (await dep.poll.getActive()).find((j) => j.name === 'chunks'), {
       everyMs: 20,
       context: tails([daemon]),
     });

@@ -46,6 +46,8 @@ interface Variant {
  * simulated account. The issue's "with change-driven polling" targets are read from the LAST variant.
  */
 const VARIANTS: Variant[] = [{ name: 'full', targetYaml: '' }];
+/** The simulator's admin call that sets the activity: `POST /__sim/activity {"fraction": …}`. */
+const ACTIVITY_PATH = 'activity';
 
 const LATENCY_MS = 20;
 const RATE = 1000;
@@ -109,7 +111,13 @@ const subscriber = new Redis(redis.url);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }, process.stderr as never);
 const prefixes: string[] = [];
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
+/** The peak of each measured cycle (memoryUsage, MB), reset when a window starts. */
+let windowPeak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  for (const k of ['rss', 'heapTotal', 'heapUsed', 'external'] as const) windowPeak[k] = Math.max(windowPeak[k], m[k]);
+}, 100);
 
 // Every data change of every key of the variant's prefix is a keyspace event, counted by a child
 // process (bench/keyspace-counter.mjs: its CPU is not the daemon's). This process listens only to
@@ -199,6 +207,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     await startCounting(`__keyspace@0__:${keys.prefix}:`);
     const cmdBefore = await commandStats(redis.client);
     const cpuBefore = process.cpuUsage();
+    windowPeak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
     const startedAt = performance.now();
     const hrStart = process.hrtime.bigint();
     await start();
@@ -255,6 +264,8 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
       ratio: round(wallSeconds / bound.seconds, 3),
       cpuMs: Math.round(cpuMs),
       cpuMsPerFlow: round(cpuMs / flows, 4),
+      /** Peaks of memoryUsage() sampled every 100 ms in the window (MB). */
+      memoryPeakMB: Object.fromEntries(Object.entries(windowPeak).map(([k, v]) => [k, round(v / 1048576, 1)])),
       redis: {
         /** Every command Redis executed (INFO commandstats; commands inside scripts included). */
         commands: Object.values(delta).reduce((s, n) => s + n, 0),
@@ -288,7 +299,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     });
     if (variant.activity !== undefined) {
       try {
-        await simProcess.admin('POST', 'activity', { fraction: variant.activity });
+        await simProcess.admin('POST', ACTIVITY_PATH, { fraction: variant.activity });
       } catch (e) {
         throw new Error(`variant ${variant.name}: the simulator could not set activity ${variant.activity}: ${(e as Error).message}`);
       }

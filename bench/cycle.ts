@@ -78,7 +78,8 @@ const CONNECTIONS = Math.max(HTTP_DEFAULTS.connections, Math.ceil(RATE / 20));
  * the list is complete: `pages × latency` is on the critical path. After it, the R other requests
  * answered (429s aside) each took a token of the simulator's bucket, which holds at most `burst` and
  * refills at `rate`: ≥ (R − burst) / rate, plus the last one's latency; and each took ≥ latency on one
- * of at most CONNECTIONS connections: ≥ R × latency / CONNECTIONS.
+ * of at most CONNECTIONS connections: ≥ R × latency / CONNECTIONS. (No retry policy is configured:
+ * nothing but the cycle calls the simulator in its window.)
  */
 function lowerBound(byEndpoint: Record<string, Record<string, number>>) {
   let pages = 0;
@@ -349,7 +350,7 @@ try {
     lowerBoundNote:
       `per cycle: flowListPages × ${MIN_REQUEST_MS} ms (the list is paged sequentially and precedes every chunk) + ` +
       `max((otherRequests − burst ${RATE}) ÷ ${RATE}/s + ${MIN_REQUEST_MS} ms, otherRequests × ${MIN_REQUEST_MS} ms ÷ ${CONNECTIONS} connections); ` +
-      `otherRequests excludes 429s (they take no token); ${MIN_REQUEST_MS} ms = the simulator's ${LATENCY_MS} ms less 1 ms of timer rounding; ` +
+      `otherRequests excludes 429s (they take no token; nothing but the cycle calls the simulator); ${MIN_REQUEST_MS} ms = the simulator's ${LATENCY_MS} ms less 1 ms of timer rounding; ` +
       `a ratio below ${MIN_RATIO} fails the run`,
     windowNote:
       'a cycle ends when its claim (inflight key) is deleted, i.e. its last chunk is done; writes are counted up to the target record that follows',

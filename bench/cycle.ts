@@ -112,6 +112,8 @@ const subscriber = new Redis(redis.url);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }, process.stderr as never);
 const prefixes: string[] = [];
 let peakRss = 0;
+/** Before any daemon starts: node, the tsx loader and the modules (what is not the cycles' doing). */
+const rssAtStartMB = round(process.memoryUsage.rss() / 1048576, 1);
 /** The peak of each measured cycle (memoryUsage, MB), reset when a window starts. */
 let windowPeak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
 const sampler = setInterval(() => {
@@ -356,6 +358,7 @@ try {
       'a cycle ends when its claim (inflight key) is deleted, i.e. its last chunk is done; writes are counted up to the target record that follows',
     cpuNote: 'CPU of this process (the daemon; key writes are counted by a child process), under the tsx loader',
     peakRssMB,
+    rssAtStartMB,
     variants,
     table: Object.fromEntries(
       variants.map((v) => [

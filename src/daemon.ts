@@ -6,7 +6,7 @@ import type { Config } from './config/index.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics/index.ts';
 import { createAlerting } from './alerting/index.ts';
-import { chunkJobIdOf, createQueues, isPollSchedulerId, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from './queues.ts';
+import { createQueues, groupChunks, isPollSchedulerId, KEEP_POLL_JOBS_SECONDS, schedulerIdOf } from './queues.ts';
 import { startServer, type ServerDeps } from './server.ts';
 import { keyspace } from './state/keys.ts';
 import { connectRedis, freshDemoPrefix, redisAnswers, watchRedisOutages, type RedisClient } from './state/redis.ts';
@@ -154,11 +154,11 @@ async function startWorking(
   const sink: WatchSink = {
     async chunks(jobs) {
       await queues.poll.addBulk(
-        jobs.map((data) => ({
-          name: 'chunk',
+        groupChunks(jobs, tuning.pollConcurrency).map(({ id, data }) => ({
+          name: 'chunks',
           data,
           opts: {
-            jobId: chunkJobIdOf(data),
+            jobId: id,
             removeOnComplete: { age: KEEP_POLL_JOBS_SECONDS },
             removeOnFail: { age: KEEP_POLL_JOBS_SECONDS },
           },

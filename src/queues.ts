@@ -17,8 +17,37 @@ const SCHEDULER_ID_PREFIX = 'poll-';
 export const schedulerIdOf = (target: string) => `${SCHEDULER_ID_PREFIX}${safe(target)}`;
 /** Whether a job scheduler of the poll queue is one of ours (one per target). */
 export const isPollSchedulerId = (id: string) => id.startsWith(SCHEDULER_ID_PREFIX);
-export const chunkJobIdOf = (job: Pick<ChunkJob, 'target' | 'cycle' | 'index'>) =>
-  `chunk-${safe(job.target)}-${safe(job.cycle)}-${job.index}`;
+/** A poll job of a cycle's chunks (named `chunks`; a `chunk` job, as enqueued before, holds one ChunkJob). */
+export interface ChunksJob {
+  chunks: ChunkJob[];
+}
+
+/**
+ * A BullMQ job costs ~18 Redis key writes (its hash, lists, lock and events), so a cycle of many
+ * chunks hands them out in groups. The groups shrink as the cycle goes (each takes its share of
+ * what is left, over `GROUP_DIVISOR × pollConcurrency`, at most MAX_GROUP): the large ones are
+ * taken first and the last ones are single chunks, so no worker is left alone with a long group at
+ * the end of a cycle.
+ */
+export const GROUP_DIVISOR = 2;
+/** The largest group (chunks of 100 flows): replicas share a cycle's jobs, never more than this apart. */
+export const MAX_GROUP = 8;
+
+/**
+ * The cycle's chunks in consecutive groups, in order, the same for the same plan (a re-processed
+ * plan job enqueues the same job ids, which BullMQ does not add twice).
+ */
+export function groupChunks(jobs: readonly ChunkJob[], pollConcurrency: number): Array<{ id: string; data: ChunksJob }> {
+  const out: Array<{ id: string; data: ChunksJob }> = [];
+  for (let i = 0; i < jobs.length;) {
+    const size = Math.min(MAX_GROUP, Math.max(1, Math.ceil((jobs.length - i) / (GROUP_DIVISOR * pollConcurrency))));
+    const chunks = jobs.slice(i, i + size);
+    const first = chunks[0]!;
+    out.push({ id: `chunks-${safe(first.target)}-${safe(first.cycle)}-${first.index}-${chunks.length}`, data: { chunks } });
+    i += size;
+  }
+  return out;
+}
 
 /** A scheduler's job id is `repeat:<schedulerId>:<millis>`: the millis name the cycle. */
 export function cycleOf(jobId: string | undefined, fallback: number): string {

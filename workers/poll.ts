@@ -1,6 +1,7 @@
-// poll queue: `plan` jobs come from the per-target job schedulers, `chunk` jobs from plans.
+// poll queue: `plan` jobs come from the per-target job schedulers, `chunks` jobs (a group of a
+// cycle's chunks; `chunk`, one, from older versions) from plans.
 import type { Job } from 'bullmq';
-import { cycleOf } from '../src/queues.ts';
+import { cycleOf, type ChunksJob } from '../src/queues.ts';
 import type { ChunkJob, Watch, WatchSink } from '../src/watch/watch.ts';
 
 export function pollProcessor(watch: Watch, sink: WatchSink) {
@@ -8,6 +9,18 @@ export function pollProcessor(watch: Watch, sink: WatchSink) {
     if (job.name === 'plan') {
       const { target } = job.data as { target: string };
       await watch.plan(target, cycleOf(job.id, job.timestamp), sink);
+    } else if (job.name === 'chunks') {
+      // One after the other, each on its own: a chunk that throws (Redis gone) fails the job after
+      // the others ran, as a job of its own would have.
+      let failure: { error: unknown } | undefined;
+      for (const chunk of (job.data as ChunksJob).chunks) {
+        try {
+          await watch.chunk(chunk, sink);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+      if (failure) throw failure.error;
     } else if (job.name === 'chunk') {
       await watch.chunk(job.data as ChunkJob, sink);
     }

@@ -15,7 +15,10 @@
 //   fetched:<target>                 hash: readable unit → `fetchedAt|open|version` of its last successful
 //                                    fetch (change-driven polling: src/providers/select.ts)
 // cycle bookkeeping (src/state/store.ts)
-//   cycle:<target>:<cycle>[:done|:failed]  hash + sets: which chunks of one poll cycle are done
+//   cycle:<target>:<cycle>:chunks    hash: the chunks of one poll cycle that are done (one field each,
+//                                    with what each learnt), the chunk count, the failures
+//                                    (the former `cycle:<target>:<cycle>[:done|:failed]` hash + sets
+//                                    are no longer written; they expire a day after their cycle)
 //   inflight:<target>                string: `cycle` or `cycle|owner` of the running cycle
 // processes (src/state/owner.ts)
 //   owner:<id>                       string with a short TTL: the heartbeat of a live daemon
@@ -80,10 +83,8 @@ export function keyspace(prefix: string) {
     metricsFeed: (target: string) => `${p}:mfeed:${target}`,
     /** hash: readable unit → its last successful fetch (`fetchedAt|open|version`), for change-driven polling */
     fetched: (target: string) => `${p}:fetched:${target}`,
-    /** hash + sets tracking which chunks of one poll cycle are done */
-    cycle: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}`,
-    cycleDone: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:done`,
-    cycleFailed: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:failed`,
+    /** hash: which chunks of one poll cycle are done (`c:<index>` → ok flag + extras JSON), `total`, failures */
+    cycleChunks: (target: string, cycle: string) => `${p}:cycle:${target}:${cycle}:chunks`,
     inflight: (target: string) => `${p}:inflight:${target}`,
     owner: (id: string) => `${p}:owner:${id}`,
     bucket: (target: string) => `${p}:bucket:${target}`,

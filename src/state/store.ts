@@ -127,7 +127,7 @@ export class StateStore {
   /**
    * Claim the target for one poll cycle. A cycle that starts while the previous one is unfinished
    * would diff an older observation on top of newer state, so it is refused; the claim expires
-   * after `ttlMs` without progress (every finished chunk renews it), so a dead cycle blocks nothing
+   * after 0.9–1 × `ttlMs` without progress (chunks renew it), so a dead cycle blocks nothing
    * for long. Re-claiming the same cycle (a re-processed plan job) succeeds.
    *
    * With an `owner` (a daemon process with a heartbeat, see src/state/owner.ts) the claim names the
@@ -158,8 +158,9 @@ export class StateStore {
 
   /**
    * A chunk of `cycle` starts: when the cycle still holds the claim, the claim now names this
-   * owner (the process whose death would leave the cycle unfinished) and is renewed; false when
-   * the cycle no longer holds it (completed, expired, or taken over): the chunk is stale.
+   * owner (the process whose death would leave the cycle unfinished) and is renewed (written only
+   * when it named another owner, or a tenth of its TTL has passed); false when the cycle no longer
+   * holds it (completed, expired, or taken over): the chunk is stale.
    */
   async touchCycle(target: string, cycle: string, ttlMs: number, owner?: string): Promise<boolean> {
     return (await this.scripts.syncwatchTouchCycle([this.keys.inflight(target)], cycle, claimValue(cycle, owner), String(ttlMs))) === 1;
@@ -291,12 +292,7 @@ export class StateStore {
     claimTtlMs?: number,
   ): Promise<{ complete: boolean; failed: number; firstFailure?: { kind: string; message: string }; extras: ChunkExtras[] }> {
     const result = (await this.scripts.syncwatchFinishChunk(
-      [
-        this.keys.cycleDone(target, cycle),
-        this.keys.cycleFailed(target, cycle),
-        this.keys.cycle(target, cycle),
-        this.keys.inflight(target),
-      ],
+      [this.keys.cycleChunks(target, cycle), this.keys.inflight(target)],
       String(chunk),
       String(total),
       ok ? '1' : '0',
@@ -327,6 +323,14 @@ function claimOf(value: string): { cycle: string; owner?: string } {
 // The cycle part of a claim value (`cycle` or `cycle|owner`).
 const CLAIM_CYCLE = `local function cycleOf(v) if not v then return nil end return string.match(v, '^([^|]*)') end`;
 
+// Progress renews the claim to its full TTL once a tenth of it has passed (not at every chunk): the
+// claim outlives the last progress by 0.9–1 × its TTL, and a cycle of many quick chunks renews it
+// about ten times per TTL instead of twice per chunk.
+const RENEW = `local function renew(key, ttl)
+  local t = tonumber(ttl)
+  if redis.call('PTTL', key) < t - math.floor(t / 10) then redis.call('PEXPIRE', key, t) end
+end`;
+
 // KEYS: inflight, the holder's owner heartbeat. ARGV: cycle, ttl ms, claim value, the holder's value
 // as read before ('' when it has no owner). Returns {'started'} when the cycle holds the claim,
 // {'taken', old value} when a claim whose owner is dead was taken over, else {'running', value}.
@@ -343,10 +347,14 @@ redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
 return { 'started', false }
 `;
 
-// KEYS: inflight. ARGV: cycle, claim value, ttl ms. 1 when the cycle holds the claim (now naming this owner).
+// KEYS: inflight. ARGV: cycle, claim value, ttl ms. 1 when the cycle holds the claim (now naming this
+// owner, renewed): a claim that names this owner already and is fresh is left alone, so the chunks of a
+// cycle running in one process write nothing here.
 const TOUCH_CYCLE = `${CLAIM_CYCLE}
-if cycleOf(redis.call('GET', KEYS[1])) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+${RENEW}
+local running = redis.call('GET', KEYS[1])
+if cycleOf(running) ~= ARGV[1] then return 0 end
+if running ~= ARGV[2] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else renew(KEYS[1], ARGV[3]) end
 return 1
 `;
 
@@ -368,32 +376,46 @@ export interface ChunkExtras {
   resources?: number;
 }
 
-// KEYS: done set, failed set, cycle hash, inflight. ARGV: chunk, total, ok, failure JSON, ttl seconds,
-// extras JSON, claim ttl ms, cycle.
-// Returns complete (1 only to the caller that completed the set), failed count, first failure, every chunk's extras.
+// KEYS: the cycle's chunks hash, inflight. ARGV: chunk, total, ok, failure JSON, ttl seconds, extras JSON,
+// claim ttl ms, cycle. Returns complete (1 only to the caller that completed the set), failed count,
+// first failure, every chunk's extras (when complete).
+// One hash per cycle: `c:<chunk>` → '1' (ok) or '0' (failed, ever) followed by the chunk's extras JSON;
+// `total`; on a failure `failed` (chunks that failed) and `firstFailure`. A chunk is one HSET (the
+// hash's EXPIRE only when it is created, the claim's renewal now and then).
 const FINISH_CHUNK = `${CLAIM_CYCLE}
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], 'extras:' .. ARGV[1], ARGV[6]) end
--- progress renews the target's claim on this cycle (KEYS[4]; ARGV[7] ms)
-if ARGV[7] ~= '' and cycleOf(redis.call('GET', KEYS[4])) == ARGV[8] then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
-local added = redis.call('SADD', KEYS[1], ARGV[1])
-if ARGV[3] == '0' then
-  redis.call('SADD', KEYS[2], ARGV[1])
-  redis.call('HSETNX', KEYS[3], 'firstFailure', ARGV[4])
-end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-redis.call('HSET', KEYS[3], 'total', ARGV[2])
-redis.call('EXPIRE', KEYS[3], ARGV[5])
-local complete = 0
-if added == 1 and redis.call('SCARD', KEYS[1]) == tonumber(ARGV[2]) then complete = 1 end
-local extras = {}
-if complete == 1 then
-  local all = redis.call('HGETALL', KEYS[3])
-  for i = 1, #all, 2 do
-    if string.sub(all[i], 1, 7) == 'extras:' then extras[#extras + 1] = all[i + 1] end
+${RENEW}
+local field = 'c:' .. ARGV[1]
+local fresh = redis.call('EXISTS', KEYS[1]) == 0
+local old = redis.call('HGET', KEYS[1], field)
+local failedBefore = old and string.sub(old, 1, 1) == '0'
+local failed = tonumber(redis.call('HGET', KEYS[1], 'failed') or '0')
+local extras = ARGV[6]
+if extras == '' and old then extras = string.sub(old, 2) end
+local set = { field, ((ARGV[3] == '0' or failedBefore) and '0' or '1') .. extras, 'total', ARGV[2] }
+if ARGV[3] == '0' and not failedBefore then
+  failed = failed + 1
+  set[#set + 1] = 'failed'
+  set[#set + 1] = tostring(failed)
+  if redis.call('HEXISTS', KEYS[1], 'firstFailure') == 0 then
+    set[#set + 1] = 'firstFailure'
+    set[#set + 1] = ARGV[4]
   end
 end
-return { complete, redis.call('SCARD', KEYS[2]), redis.call('HGET', KEYS[3], 'firstFailure'), extras }
+redis.call('HSET', KEYS[1], unpack(set))
+if fresh then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
+if ARGV[7] ~= '' and cycleOf(redis.call('GET', KEYS[2])) == ARGV[8] then renew(KEYS[2], ARGV[7]) end
+local done = redis.call('HLEN', KEYS[1]) - 1
+if failed > 0 then done = done - 2 end
+local complete = 0
+if not old and done == tonumber(ARGV[2]) then complete = 1 end
+local all = {}
+if complete == 1 then
+  local fields = redis.call('HGETALL', KEYS[1])
+  for i = 1, #fields, 2 do
+    if string.sub(fields[i], 1, 2) == 'c:' and #fields[i + 1] > 1 then all[#all + 1] = string.sub(fields[i + 1], 2) end
+  end
+end
+return { complete, failed, redis.call('HGET', KEYS[1], 'firstFailure'), all }
 `;
 
 const STORE_SCRIPTS = {

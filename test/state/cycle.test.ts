@@ -69,4 +69,56 @@ describe('cycle claim', () => {
     expect(await store.beginCycle('t7', '1000', 600_000)).toEqual({ started: true });
     expect(await store.beginCycle('t7', '2000', 600_000, 'next')).toEqual({ started: false, running: '1000' });
   });
+
+  it('a claim that names this owner already and is fresh is not rewritten by a chunk; another owner takes it over', async () => {
+    await store.beginCycle('t8', '1000', 600_000, 'a');
+    await redis.pexpire(keys.inflight('t8'), 590_000); // less than a tenth of the TTL has passed
+    expect(await store.touchCycle('t8', '1000', 600_000, 'a')).toBe(true);
+    expect(await redis.pttl(keys.inflight('t8'))).toBeLessThanOrEqual(590_000);
+    await redis.pexpire(keys.inflight('t8'), 500_000); // more than a tenth: renewed
+    expect(await store.touchCycle('t8', '1000', 600_000, 'a')).toBe(true);
+    expect(await redis.pttl(keys.inflight('t8'))).toBeGreaterThan(590_000);
+    await redis.pexpire(keys.inflight('t8'), 590_000);
+    expect(await store.touchCycle('t8', '1000', 600_000, 'b')).toBe(true);
+    expect(await redis.get(keys.inflight('t8'))).toBe('1000|b');
+    expect(await redis.pttl(keys.inflight('t8'))).toBeGreaterThan(590_000);
+  });
+});
+
+describe('chunks of a cycle', () => {
+  it("completes exactly once, whatever is re-processed, with every chunk's latest extras", async () => {
+    const finish = (chunk: number, requests: number) => store.finishChunk('c1', '1000', chunk, 3, true, undefined, { requests }, 60_000);
+    expect(await finish(0, 1)).toEqual({ complete: false, failed: 0, extras: [] });
+    expect((await finish(0, 2)).complete).toBe(false); // re-processed
+    expect((await finish(2, 3)).complete).toBe(false);
+    const last = await finish(1, 4);
+    expect(last.complete).toBe(true);
+    expect(last.failed).toBe(0);
+    expect(last.extras.map((e) => e.requests).sort()).toEqual([2, 3, 4]);
+    expect((await finish(1, 5)).complete, 'a chunk re-processed after completion').toBe(false);
+    expect(await redis.ttl(keys.cycleChunks('c1', '1000'))).toBeGreaterThan(0);
+  });
+
+  it('counts each failed chunk once, keeps the first failure, and a re-processed chunk keeps its extras when it brings none', async () => {
+    const fail = (chunk: number, message: string) =>
+      store.finishChunk('c2', '1000', chunk, 3, false, { kind: 'upstream', message }, undefined, 60_000);
+    expect(await fail(0, 'first')).toEqual({
+      complete: false,
+      failed: 1,
+      firstFailure: { kind: 'upstream', message: 'first' },
+      extras: [],
+    });
+    expect((await fail(0, 'again')).failed).toBe(1);
+    await store.finishChunk('c2', '1000', 1, 3, true, undefined, { requests: 7 }, 60_000);
+    await store.finishChunk('c2', '1000', 1, 3, true, undefined, undefined, 60_000); // re-processed, nothing new
+    expect((await fail(2, 'second')).failed).toBe(2);
+    const done = await store.finishChunk('c2', '1000', 3, 4, true, undefined, { requests: 1 }, 60_000);
+    expect(done).toEqual({
+      complete: true,
+      failed: 2,
+      firstFailure: { kind: 'upstream', message: 'first' },
+      extras: expect.arrayContaining([{ requests: 7 }, { requests: 1 }]),
+    });
+    expect(done.extras).toHaveLength(2);
+  });
 });

@@ -106,7 +106,7 @@ describe('the Redis key map', () => {
     for (const family of [
       'snapshots',
       'target',
-      'cycle',
+      'cycleChunks',
       'owner',
       'bucket',
       'alerting.tx',

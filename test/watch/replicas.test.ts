@@ -61,12 +61,13 @@ async function deployment(
     const done: number[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await suite.redis.scan(cursor, 'MATCH', `${p}:cycle:${name}:*:done`, 'COUNT', 1000);
+      const [next, keys] = await suite.redis.scan(cursor, 'MATCH', `${p}:cycle:${name}:*:chunks`, 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
-        const cycle = key.slice(`${p}:cycle:${name}:`.length, -':done'.length);
-        const [total, count] = await Promise.all([suite.redis.hget(`${p}:cycle:${name}:${cycle}`, 'total'), suite.redis.scard(key)]);
-        if (/^\d+$/.test(cycle) && total !== null && count === Number(total)) done.push(Number(cycle));
+        const cycle = key.slice(`${p}:cycle:${name}:`.length, -':chunks'.length);
+        const fields = await suite.redis.hgetall(key);
+        const count = Object.keys(fields).filter((f) => f.startsWith('c:')).length;
+        if (/^\d+$/.test(cycle) && fields.total !== undefined && count === Number(fields.total)) done.push(Number(cycle));
       }
     } while (cursor !== '0');
     return done.sort((a, b) => a - b);
@@ -221,11 +222,12 @@ describe('replicas', { timeout: 90_000 }, () => {
     const context = tails([a]);
     await dep.cyclesAfter([a], 0, 1, context);
     const firstCycle = (await dep.completedCycles())[0]!;
-    const xChunkJobId = (cycle: number) => `chunk-${name}-${cycle}-3`;
+    // Four chunks: a job each (chunk 3, a group of 1).
+    const xChunkJobId = (cycle: number) => `chunks-${name}-${cycle}-3-1`;
     const planned = await dep.poll.getJob(xChunkJobId(firstCycle));
-    expect((planned?.data as { chunk: { flows: Array<{ _id: string }> } } | undefined)?.chunk.flows.map((f) => f._id)).toContain(
-      id('f', X),
-    );
+    const plannedChunks = (planned?.data as { chunks: Array<{ chunk: { flows: Array<{ _id: string }> } }> } | undefined)?.chunks;
+    expect(plannedChunks).toHaveLength(1);
+    expect(plannedChunks![0]!.chunk.flows.map((f) => f._id)).toContain(id('f', X));
 
     // The changes of the cycle to come: a failed sync and new errors in every chunk.
     await admin(sim, '/faults', { path: `^(/api)?/v1/flows/${id('f', X)}/errors$`, method: 'GET', hang: true });
@@ -356,7 +358,7 @@ describe('replicas', { timeout: 90_000 }, () => {
     const name = 'term';
     const dep = await deployment(name, sim, { interval: '1h' });
     const daemon = await Daemon.start('term', dep.file);
-    const active = await eventually('a chunk job in flight', async () => (await dep.poll.getActive()).find((j) => j.name === 'chunk'), {
+    const active = await eventually('a chunk job in flight', async () => (await dep.poll.getActive()).find((j) => j.name === 'chunks'), {
       everyMs: 20,
       context: tails([daemon]),
     });

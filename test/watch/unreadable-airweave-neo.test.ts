@@ -13,7 +13,7 @@ import type { Run } from '../../src/model.ts';
 import { keyspace } from '../../src/state/keys.ts';
 import { StateStore } from '../../src/state/store.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { pollSinceAfter, Watch, type WatchSink } from '../../src/watch/watch.ts';
+import { pollSinceAfter, Watch, type WatchSink, type WatchTarget } from '../../src/watch/watch.ts';
 import { testRedis } from '../harness/redis.ts';
 import { simAdmin } from '../harness/sim-admin.ts';
 import { watchAlerting, type WatchAlerting } from './alerting.ts';
@@ -68,6 +68,7 @@ describe('one resource unreadable among three (Airweave source connections, Neo 
   let cleanup: () => Promise<void>;
   let sim: Simulator;
   let watch: Watch;
+  let targets: WatchTarget[];
   let store: StateStore;
   let alerting: WatchAlerting;
   let clock = Date.parse('2026-03-01T12:00:00.000Z');
@@ -77,7 +78,7 @@ describe('one resource unreadable among three (Airweave source connections, Neo 
   let syncs: Array<{ id: string; name: string; sourceConnectionId: string }>;
   const sync = (name: string) => syncs.find((s) => s.name === name)!;
 
-  async function cycle(target: string, advanceMs = MINUTE): Promise<string[]> {
+  async function cycle(target: string, advanceMs = MINUTE, by = watch): Promise<string[]> {
     clock += advanceMs;
     const events: AlertEvent[] = [];
     const sink: WatchSink = {
@@ -85,7 +86,7 @@ describe('one resource unreadable among three (Airweave source connections, Neo 
       events: async (e) => (events.push(...e), alerting.ingest(e)),
       retired: (_e, reopened) => alerting.alerting.reopen(reopened),
     };
-    await watch.cycle(target, `c${++n}`, sink);
+    await by.cycle(target, `c${++n}`, sink);
     return events.map(show).sort();
   }
   const admin = (path: string, body: unknown = {}, method = 'POST') => simAdmin(sim.url, path, body, method);
@@ -135,8 +136,9 @@ route: { receiver: log }
     const keys = keyspace(prefix);
     store = new StateStore(redis, keys);
     alerting = watchAlerting(url, redis, keys);
+    targets = loaded.config.targets;
     watch = new Watch({
-      targets: loaded.config.targets,
+      targets,
       redis,
       keys,
       store,
@@ -271,6 +273,22 @@ route: { receiver: log }
       });
       expect(await cycle('neo')).toContain('TargetDown neo/neo firing');
       await admin('/faults', undefined, 'DELETE');
+    });
+
+    it('an integration removed from the configuration takes its unreadable streak along: its ResourceUnreadable resolves', async () => {
+      expect(await cycle('neo')).toContain('TargetDown neo/neo resolved');
+      await admin('/faults', { path: '^/public-api/integrations/kaseya/sync-runs$', status: 200, body: '{"data":"nope","meta":{}}' });
+      expect(await cycle('neo')).toEqual([]);
+      expect(await cycle('neo')).toEqual([`ResourceUnreadable ${unit('kaseya')} firing`]);
+      const without = targets.map((t) => (t.name === 'neo' ? { ...t, integrations: ['connectwise', 'autotask'] } : t));
+      const narrowed = new Watch({ targets: without, redis, keys: keyspace(prefix), store, logger, now: () => clock });
+      try {
+        expect(await cycle('neo', MINUTE, narrowed)).toEqual([`ResourceUnreadable ${unit('kaseya')} resolved`]);
+        expect(await redis.hexists(keyspace(prefix).snapshots('neo'), unit('kaseya')), 'the streak record is gone').toBe(0);
+      } finally {
+        await narrowed.close();
+        await admin('/faults', undefined, 'DELETE');
+      }
     });
   });
 });

@@ -338,11 +338,12 @@ describe('neoProvider', () => {
     expect(obs.runs.map((r) => r.resourceId)).toEqual(['connectwise']);
   });
 
-  it('a 401 on one integration is an auth failure of the whole poll', async () => {
-    await admin('/faults', { path: '^/public-api/integrations/autotask/sync-runs$', status: 401 });
-    await expect(neoProvider.observe(target({ integrations: ['connectwise', 'autotask'] }), ctx())).rejects.toMatchObject({
-      kind: 'auth',
-    });
+  it.each([
+    ['a 401', { status: 401 }, 'auth'],
+    ['a 429 past every retry', { status: 429, headers: { 'retry-after': '1' } }, 'rate-limited'],
+  ])('%s on one integration is a failure of the whole poll (%s)', async (_name, fault, kind) => {
+    await admin('/faults', { path: '^/public-api/integrations/autotask/sync-runs$', ...fault });
+    await expect(neoProvider.observe(target({ integrations: ['connectwise', 'autotask'] }), ctx())).rejects.toMatchObject({ kind });
   });
 });
 

@@ -86,7 +86,10 @@ export interface OpenError {
  * answer could not be read this time: what it would have shown is unknown, so nothing about it changes.
  */
 export interface UnreadableResource {
-  /** Stable key of the unit: `celigo/<target>/step/<flowId>`, `celigo/<target>/integration/<id>`. */
+  /**
+   * Stable key of the unit: `celigo/<target>/step/<flowId>`, `celigo/<target>/integration/<id>`,
+   * `airweave/<target>/source-connection/<id>`, `neo/<target>/integration/<name>`.
+   */
   key: string;
   name: string;
   kind: UnreadableKind;

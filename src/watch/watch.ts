@@ -89,13 +89,24 @@ export const UNREADABLE_SHOWN = 20;
 
 /**
  * Where the next "runs since" poll starts: this poll's start, moved back to the start of any run
- * still open — a run that began before this poll and ends after it must be seen again.
+ * still open — a run that began before this poll and ends after it must be seen again. When a unit
+ * (a Neo integration) could not be read, the since this poll was given is kept (undefined: none, the
+ * provider's default lookback): what that unit started meanwhile is read once it answers again.
  */
-export function pollSinceAfter(pollStartedAt: string, observation: Pick<Observation, 'runs'>): string {
+export function pollSinceAfter(
+  pollStartedAt: string,
+  observation: Pick<Observation, 'runs' | 'unreadable'>,
+  given?: string,
+): string | undefined {
   let earliest = Date.parse(pollStartedAt);
   for (const r of observation.runs) {
     const started = r.startedAt ? Date.parse(r.startedAt) : NaN;
     if ((r.status === 'running' || r.status === 'queued') && started < earliest) earliest = started;
+  }
+  if ((observation.unreadable ?? []).length > 0) {
+    const held = given === undefined ? NaN : Date.parse(given);
+    if (Number.isNaN(held)) return undefined;
+    earliest = Math.min(earliest, held);
   }
   return new Date(earliest).toISOString();
 }
@@ -398,11 +409,12 @@ export class Watch {
     } catch (e) {
       this.deps.logger.warn({ target: target.name, cycle: job.cycle, err: describeError(e) }, 'retry planning failed');
     }
+    const pollSince = whole ? pollSinceAfter(pollStartedAt, observation, ctx.since) : undefined;
     const extras: ChunkExtras = {
       requests: counter.requests,
       resources: observation.runs.length + observation.stepErrors.length,
       ...(problems ? { problems } : {}),
-      ...(whole ? { pollSince: pollSinceAfter(pollStartedAt, observation) } : {}),
+      ...(pollSince ? { pollSince } : {}),
       ...(attempted.length > 0
         ? {
             attempted: attempted.length,

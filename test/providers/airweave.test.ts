@@ -264,6 +264,31 @@ describe('airweaveProvider', () => {
     expect(err.problems).toHaveLength(1);
     expect(err.observation.runs.map((r) => r.resourceId)).toEqual([syncNamed('Drive').sourceConnectionId]);
   });
+
+  it('a source connection answering 5xx of its own is unreadable (server-error); the others are observed, all attempted', async () => {
+    const github = syncNamed('GitHub').sourceConnectionId;
+    await admin('/faults', { path: `^/source-connections/${github}/jobs$`, status: 503 });
+    const t = bySource(target());
+    const obs = await airweaveProvider.observe(t, ctx());
+    expect(obs.attempted).toEqual(t.sourceConnections.map((id) => `airweave/aw/source-connection/${id}`));
+    expect(obs.unreadable).toEqual([
+      { key: `airweave/aw/source-connection/${github}`, name: github, kind: 'server-error', message: expect.stringMatching(/503/) },
+    ]);
+    expect(obs.runs.map((r) => r.resourceId).sort()).toEqual(
+      ['Notion', 'Slack', 'Drive'].map((n) => syncNamed(n).sourceConnectionId).sort(),
+    );
+  });
+
+  it('a 403 on one source connection is an auth failure of the whole poll', async () => {
+    await admin('/faults', { path: `^/source-connections/${syncNamed('Notion').sourceConnectionId}/jobs$`, status: 403 });
+    await expect(airweaveProvider.observe(bySource(target()), ctx())).rejects.toMatchObject({ kind: 'auth', status: 403 });
+  });
+
+  it('the organisation-wide listing is one unit: it attempts no per-resource units', async () => {
+    const obs = await airweaveProvider.observe(target(), ctx());
+    expect(obs.attempted).toBeUndefined();
+    expect(obs.unreadable).toBeUndefined();
+  });
 });
 
 describe('alerts from Airweave observations (pure diff)', () => {

@@ -323,6 +323,28 @@ describe('neoProvider', () => {
     await admin('/neo/integrations/connectwise/state', { state: 'connected' });
     expect((await neoProvider.observe(target({ integrations: ['connectwise'] }), ctx())).runs).toHaveLength(1);
   });
+
+  it.each([
+    ['a 500 of its own', { status: 500 }, 'server-error', /500/],
+    ['a body of the wrong shape', { status: 200, body: '{"data":[{"run_id":1}],"meta":{}}' }, 'malformed', /unexpected .* response/],
+    ['has_more without a cursor', { status: 200, body: '{"data":[],"meta":{"pagination":{"has_more":true}}}' }, 'malformed', /next_cursor/],
+  ])('an integration answering %s is unreadable; the others are observed, all attempted', async (_name, fault, kind, message) => {
+    await admin('/faults', { path: '^/public-api/integrations/autotask/sync-runs$', ...fault });
+    const obs = await neoProvider.observe(target({ integrations: ['connectwise', 'autotask'] }), ctx());
+    expect(obs.attempted).toEqual(['neo/neo/integration/connectwise', 'neo/neo/integration/autotask']);
+    expect(obs.unreadable).toEqual([
+      { key: 'neo/neo/integration/autotask', name: 'autotask', kind, message: expect.stringMatching(message) },
+    ]);
+    expect(obs.runs.map((r) => r.resourceId)).toEqual(['connectwise']);
+  });
+
+  it.each([
+    ['a 401', { status: 401 }, 'auth'],
+    ['a 429 past every retry', { status: 429, headers: { 'retry-after': '1' } }, 'rate-limited'],
+  ])('%s on one integration is a failure of the whole poll (%s)', async (_name, fault, kind) => {
+    await admin('/faults', { path: '^/public-api/integrations/autotask/sync-runs$', ...fault });
+    await expect(neoProvider.observe(target({ integrations: ['connectwise', 'autotask'] }), ctx())).rejects.toMatchObject({ kind });
+  });
 });
 
 describe('alerts from Neo observations (pure diff)', () => {

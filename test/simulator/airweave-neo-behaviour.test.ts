@@ -201,4 +201,31 @@ describe('the admin API for Airweave and Neo', () => {
     const stats = await admin<{ byEndpoint: Record<string, unknown> }>(sim, 'GET', '/__sim/stats');
     expect(Object.keys(stats.byEndpoint)).toEqual(expect.arrayContaining(['GET /v1/sync/jobs', 'GET /v1/syncs/{_syncId}/syncJobs']));
   });
+
+  it('a fault can break ONE source connection or ONE integration: its neighbours answer as usual', async () => {
+    const [bad, good] = aw.syncs.map((s) => s.sourceConnectionId);
+    const jobs = (sc: string | undefined) =>
+      fetch(new URL(`/source-connections/${sc}/jobs?limit=1`, sim.url), { headers: { 'x-api-key': 'sim-token' } });
+    await admin(sim, 'POST', '/__sim/faults', { path: `^/source-connections/${bad}/jobs$`, status: 200, body: '[{"id":"cut' });
+    await admin(sim, 'POST', '/__sim/faults', { path: '^/public-api/integrations/autotask/sync-runs$', status: 502 });
+    try {
+      const broken = await jobs(bad);
+      expect([broken.status, await broken.text()]).toEqual([200, '[{"id":"cut']);
+      const fine = await jobs(good);
+      expect(fine.status).toBe(200);
+      expect(await fine.json()).toEqual([expect.objectContaining({ id: expect.any(String) })]);
+      // The default body is the API's own error envelope.
+      expect(await api(sim, '/public-api/integrations/autotask/sync-runs')).toMatchObject({
+        status: 502,
+        body: { error: { code: expect.any(String) } },
+      });
+      expect(await api(sim, '/public-api/integrations/connectwise/sync-runs')).toMatchObject({
+        status: 200,
+        body: { data: expect.any(Array) },
+      });
+    } finally {
+      await admin(sim, 'DELETE', '/__sim/faults');
+    }
+    expect((await jobs(bad)).status).toBe(200);
+  });
 });

@@ -10,9 +10,10 @@
 import { mapConcurrent } from '../../concurrency.ts';
 import type { Logger } from 'pino';
 import { isSyncwatchError } from '../../errors.ts';
-import { resourceKey, type Observation, type Run, type RunCounts, type RunStatus } from '../../model.ts';
+import { resourceKey, type Observation, type Run, type RunCounts, type RunStatus, type UnreadableResource } from '../../model.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { PollContext, Provider } from '../types.ts';
+import { collectUnreadable } from '../unreadable.ts';
 import { AirweaveClient } from './client.ts';
 import { airweaveRunStatus } from './status.ts';
 import type { AirweaveSourceConnectionJob, AirweaveSyncJob } from './wire.ts';
@@ -155,11 +156,20 @@ export function latestJobsBySync(
   return bySync;
 }
 
+/** The readable unit of a source connection's jobs (its run's key is `airweave/<target>/sync/<id>`). */
+export const sourceConnectionKey = (target: string, sourceConnectionId: string) =>
+  resourceKey('airweave', target, 'source-connection', sourceConnectionId);
+
+/**
+ * The latest job of each source connection. One that does not exist is a configuration problem; one
+ * whose answer cannot be read goes to `unreadable` (its state is kept) and the others are observed.
+ */
 async function observeSourceConnections(
   client: AirweaveClient,
   target: AirweaveTarget,
   ids: readonly string[],
   ctx: PollContext,
+  unreadable: UnreadableResource[],
 ): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
   const runs: Run[] = [];
   const problems: ConfigProblem[] = [];
@@ -182,6 +192,8 @@ async function observeSourceConnections(
           },
         };
       }
+      // Unread: no jobs to report, so nothing about it changes this cycle.
+      if (collectUnreadable(e, unreadable, sourceConnectionKey(target.name, id), id)) return { id, jobs: [] };
       throw e;
     }
   });
@@ -218,17 +230,30 @@ export const airweaveProvider: Provider<AirweaveTarget> = {
         stepErrors: [],
       };
     }
-    const { runs, problems } = await observeSourceConnections(client, target, [...new Set(target.sourceConnections)], ctx);
-    const observation: Observation = { target: target.name, provider: 'airweave', observedAt, runs, stepErrors: [] };
+    const ids = [...new Set(target.sourceConnections)];
+    const unreadable: UnreadableResource[] = [];
+    const { runs, problems } = await observeSourceConnections(client, target, ids, ctx, unreadable);
+    const observation: Observation = {
+      target: target.name,
+      provider: 'airweave',
+      observedAt,
+      runs,
+      stepErrors: [],
+      attempted: ids.map((id) => sourceConnectionKey(target.name, id)),
+      unreadable,
+    };
     if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
     return observation;
   },
-  // Source connections removed from the configuration are forgotten (the organisation-wide listing
-  // watches every sync); the `entities` steps of earlier versions are retired once.
+  // Source connections removed from the configuration are forgotten, their unreadable streaks too
+  // (the organisation-wide listing watches every sync); the `entities` steps of earlier versions are retired once.
   scope: (target) => [
     ...(target.sourceConnections === undefined
       ? []
-      : [{ namespace: `${resourceKey('airweave', target.name, 'sync')}/`, owners: [...target.sourceConnections] }]),
+      : [
+          { namespace: `${resourceKey('airweave', target.name, 'sync')}/`, owners: [...target.sourceConnections] },
+          { namespace: `${resourceKey('airweave', target.name, 'source-connection')}/`, owners: [...target.sourceConnections] },
+        ]),
     { namespace: `${resourceKey('airweave', target.name, OLD_ENTITIES_STEPS)}/`, owners: [] },
   ],
 };

@@ -2,12 +2,13 @@
 // counts become StepErrors. The pieces (flows in scope, one chunk of flows, the syncs of some
 // integrations) are exported so the watch loop can fan a large account out over several jobs.
 import { mapConcurrent } from '../../concurrency.ts';
-import { isSyncwatchError, unreadableKind } from '../../errors.ts';
+import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import { selectAll, selectUnits, type ListedUnit, type Selection } from '../select.ts';
 import type { Plan, PlanHints, PollContext, Provider, RunDetail, Scope } from '../types.ts';
+import { collectUnreadable } from '../unreadable.ts';
 import { CeligoClient } from './client.ts';
 import { celigoRemediator, toOpenError } from './remediate.ts';
 import { celigoRunStatus } from './status.ts';
@@ -89,18 +90,6 @@ export const flowSummaryKey = (target: CeligoTarget, flowId: string) => resource
 /** The readable unit of an integration's latest sync jobs. */
 export const integrationSyncsKey = (target: CeligoTarget, integrationId: string) =>
   resourceKey('celigo', target.name, 'integration', integrationId);
-
-/**
- * A resource whose answer arrived but cannot be read (bad JSON, cut short, too large, a 5xx of its
- * own) goes to `unreadable` when a collector is given, and the rest carries on; anything else — and
- * everything without a collector — is thrown, failing the poll.
- */
-function collectUnreadable(e: unknown, unreadable: UnreadableResource[] | undefined, key: string, name: string): boolean {
-  const kind = unreadableKind(e);
-  if (!kind || !unreadable) return false;
-  unreadable.push({ key, name, kind, message: (e as Error).message });
-  return true;
-}
 
 /** Open-error counts of every step of the given flows. A flow deleted since it was listed is skipped. */
 export async function observeFlowSteps(

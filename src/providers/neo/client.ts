@@ -3,6 +3,7 @@
 // code; 429 + Retry-After is waited out there too).
 import { SyncwatchError } from '../../errors.ts';
 import type { HttpClient } from '../../http/client.ts';
+import { parseWire } from '../wire.ts';
 import { neoSyncRunsPage, type NeoSyncRun } from './wire.ts';
 
 /** `page_size` is 1–200 (seed 003). */
@@ -42,20 +43,15 @@ export class NeoClient {
         query: { since: query.since, until: query.until, page_size: pageSize, cursor },
         ...(query.signal ? { signal: query.signal } : {}),
       });
-      const parsed = neoSyncRunsPage.safeParse(res.body);
-      if (!parsed.success) {
-        const first = parsed.error.issues[0];
-        throw new SyncwatchError(
-          'upstream',
-          `${label}: unexpected response (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'})`,
-        );
-      }
-      yield parsed.data.data;
-      const pagination = parsed.data.meta.pagination;
+      // A shape we do not expect: this integration's answer is unreadable (malformed), not the target down.
+      const parsed = parseWire(neoSyncRunsPage, res.body, label);
+      yield parsed.data;
+      const pagination = parsed.meta.pagination;
       if (!pagination?.has_more) return;
       const next = pagination.next_cursor;
-      if (!next) throw new SyncwatchError('upstream', `${label}: has_more without a next_cursor`);
-      if (seen.has(next)) throw new SyncwatchError('upstream', `${label}: next_cursor repeats a page already read (loop)`);
+      if (!next) throw new SyncwatchError('upstream', `${label}: has_more without a next_cursor`, { unreadable: 'malformed' });
+      if (seen.has(next))
+        throw new SyncwatchError('upstream', `${label}: next_cursor repeats a page already read (loop)`, { unreadable: 'malformed' });
       if (page >= maxPages) throw new SyncwatchError('upstream', `${label}: more than ${maxPages} pages, stopped`);
       seen.add(next);
       cursor = next;

@@ -7,11 +7,15 @@
 // the last 24 hours. An integration the tenant cannot sync (the three
 // 404 codes) is a configuration problem of the target: the other integrations are still observed,
 // and the poll ends in one PartialObservationError (kind `config`) that carries their observation.
+// An integration whose answer cannot be read (bad JSON, a 5xx of its own, …) is `unreadable` for the
+// cycle: its state is kept, the others are observed, and the watch does not move the next poll's
+// `since` past this one's, so its runs of the meantime are still read once it answers again.
 import type { Logger } from 'pino';
 import { isSyncwatchError } from '../../errors.ts';
-import { resourceKey, type Observation, type Run, type RunFailure, type RunStatus } from '../../model.ts';
+import { resourceKey, type Observation, type Run, type RunFailure, type RunStatus, type UnreadableResource } from '../../model.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
 import type { Provider } from '../types.ts';
+import { collectUnreadable } from '../unreadable.ts';
 import { MAX_NEO_PAGE_SIZE, NEO_MAX_WINDOW_MS, NeoClient } from './client.ts';
 import { neoRunStatus } from './status.ts';
 import type { NeoSyncRun } from './wire.ts';
@@ -131,6 +135,9 @@ export function latestRun(runs: readonly NeoSyncRun[]): NeoSyncRun | undefined {
   return latest;
 }
 
+/** The readable unit of an integration's sync runs (its run's key is `neo/<target>/sync/<name>`). */
+export const integrationRunsKey = (target: string, integration: string) => resourceKey('neo', target, 'integration', integration);
+
 export const neoProvider: Provider<NeoTarget> = {
   name: 'neo',
   auth: (target) => ({ type: 'bearer', token: target.token }),
@@ -142,8 +149,10 @@ export const neoProvider: Provider<NeoTarget> = {
     const since = syncRunsSince(now, Number.isNaN(last) ? ctx.since : new Date(last - overlap).toISOString(), ctx.logger);
     const runs: Run[] = [];
     const problems: ConfigProblem[] = [];
+    const unreadable: UnreadableResource[] = [];
+    const integrations = [...new Set(target.integrations)];
     // A handful of integrations per target: one after the other keeps the request rate gentle.
-    for (const integration of new Set(target.integrations)) {
+    for (const integration of integrations) {
       try {
         const found = await client.listSyncRuns(integration, {
           since,
@@ -153,6 +162,7 @@ export const neoProvider: Provider<NeoTarget> = {
         const latest = latestRun(found);
         if (latest !== undefined) runs.push(syncRunToRun(target.name, integration, latest, ctx.logger));
       } catch (e) {
+        if (collectUnreadable(e, unreadable, integrationRunsKey(target.name, integration), integration)) continue;
         const describe = isSyncwatchError(e, 'not-found') && e.code !== undefined ? NEO_CONFIG_ERROR_CODES[e.code] : undefined;
         if (describe === undefined || !isSyncwatchError(e)) throw e;
         problems.push({ resource: integration, status: 404, ...(e.code ? { code: e.code } : {}), message: describe(integration) });
@@ -164,10 +174,15 @@ export const neoProvider: Provider<NeoTarget> = {
       observedAt: new Date(now).toISOString(),
       runs,
       stepErrors: [],
+      attempted: integrations.map((i) => integrationRunsKey(target.name, i)),
+      unreadable,
     };
     if (problems.length > 0) throw new PartialObservationError(target.name, observation, problems);
     return observation;
   },
-  // An integration removed from the configuration is forgotten and its alerts resolve.
-  scope: (target) => [{ namespace: `${resourceKey('neo', target.name, 'sync')}/`, owners: [...target.integrations] }],
+  // An integration removed from the configuration is forgotten (its unreadable streak too) and its alerts resolve.
+  scope: (target) => [
+    { namespace: `${resourceKey('neo', target.name, 'sync')}/`, owners: [...target.integrations] },
+    { namespace: `${resourceKey('neo', target.name, 'integration')}/`, owners: [...target.integrations] },
+  ],
 };

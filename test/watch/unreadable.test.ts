@@ -201,4 +201,41 @@ route: { receiver: log }
       message: expect.stringContaining('larger than 4096 bytes'),
     });
   });
+  it('an integration whose sync jobs cannot be read, then excluded from the target: its ResourceUnreadable resolves, its record is gone', async () => {
+    const unit = `celigo/${TARGET}/integration/${INTEGRATION}`;
+    await post('/faults', { path: `^/v1/integrations/${INTEGRATION}/syncJobs/latest$`, status: 200, body: TRUNCATED });
+    try {
+      await cycle();
+      await cycle();
+      const firing = (await store.firingAlerts(TARGET)).map((a) => `${a.labels.kind} ${a.labels.resource}`);
+      expect(firing).toContain(`ResourceUnreadable ${unit}`);
+    } finally {
+      await post('/faults', undefined, 'DELETE');
+    }
+    const loaded = await loadConfigFromString(
+      `redis: { url: "redis://127.0.0.1:6379", prefix: "${prefix}" }
+targets:
+  - { name: ${TARGET}, provider: celigo, baseUrl: "${sim.url}", token: sim-token, interval: 1s, requestsPerSecond: 1000, exclude: { integrations: ["${INTEGRATION}"] } }
+receivers: [{ name: log, log: {} }]
+route: { receiver: log }
+`,
+      'iso-narrowed.yaml',
+      {},
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const narrowed = new Watch({ targets: loaded.config.targets, redis, keys: keyspace(prefix), store, logger, now: () => clock });
+    try {
+      const events: AlertEvent[] = [];
+      clock += 60_000;
+      await narrowed.cycle(TARGET, `c${++n}`, {
+        chunks: async () => {},
+        events: async (e) => (events.push(...e), alerting.ingest(e)),
+        retired: (_e, reopened) => alerting.alerting.reopen(reopened),
+      });
+      expect(events.map(show)).toContain(`ResourceUnreadable ${unit} resolved`);
+      expect(await redis.hexists(keyspace(prefix).snapshots(TARGET), unit), 'the streak record is gone').toBe(0);
+    } finally {
+      await narrowed.close();
+    }
+  });
 });

@@ -250,10 +250,12 @@ export function selectFlows(target: CeligoTarget, flows: readonly CeligoFlow[], 
 /** Everything a Celigo poll covers: every flow in scope (fetched this cycle or not) and every integration read. */
 function celigoScope(target: CeligoTarget, flows: readonly CeligoFlow[], integrationIds: readonly string[]): Scope {
   // Steps belong to flows, syncs to integrations: a flow that left the account or the target's
-  // include/exclude takes its steps along; an integration no longer polled, its syncs.
+  // include/exclude takes its steps along; an integration no longer polled, its syncs and the
+  // unreadable streak of its sync jobs (integrationSyncsKey).
   return [
     { namespace: `${resourceKey('celigo', target.name, 'step')}/`, owners: flows.map((f) => f._id) },
     { namespace: `${resourceKey('celigo', target.name, 'sync')}/`, owners: [...integrationIds], ownedBy: 'integration' },
+    { namespace: `${resourceKey('celigo', target.name, 'integration')}/`, owners: [...integrationIds] },
   ];
 }
 

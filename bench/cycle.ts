@@ -11,16 +11,11 @@
 //
 // Redis: a private redis-server (so INFO commandstats counts this run only), or BENCH_REDIS_URL.
 import { fork } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadConfigFromString, formatProblem } from '../src/config/index.ts';
-import { createLogger } from '../src/log.ts';
-import { FLOWS_PER_CHUNK } from '../src/providers/celigo/provider.ts';
-import { HTTP_DEFAULTS } from '../src/http/client.ts';
-import { keyFamilies, keyspace } from '../src/state/keys.ts';
-import { QUEUE_NAMES, schedulerIdOf } from '../src/queues.ts';
-import { startDaemon } from '../workers/index.ts';
 import {
   REPO_ROOT,
   commandStats,
@@ -32,6 +27,40 @@ import {
   writeResult,
   type SimProcess,
 } from './lib.ts';
+
+// The daemon and everything it is configured with come from dist/ (tsc's output, built by
+// `prebench:cycle`), as in production (bin/syncwatch.js): what is measured is the compiled
+// JavaScript, not the tsx loader's on-the-fly transforms. A dist/ older than its sources fails the run.
+function assertDistFresh(): void {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (rel.endsWith('.ts')) {
+        const out = join(REPO_ROOT, 'dist', rel.replace(/\.ts$/, '.js'));
+        if (!existsSync(out) || statSync(out).mtimeMs < statSync(join(REPO_ROOT, rel)).mtimeMs) stale.push(rel);
+      }
+    }
+  };
+  for (const dir of ['src', 'workers']) walk(dir);
+  if (stale.length > 0) {
+    throw new Error(
+      `bench/cycle: dist/ is missing or older than ${stale.slice(0, 3).join(', ')}: run \`npm run build\` (or npm run bench:cycle)`,
+    );
+  }
+}
+assertDistFresh();
+const fromDist = <T>(path: string) => import(pathToFileURL(join(REPO_ROOT, 'dist', path)).href) as Promise<T>;
+const { loadConfigFromString, formatProblem } = await fromDist<typeof import('../src/config/index.ts')>('src/config/index.js');
+const { createLogger } = await fromDist<typeof import('../src/log.ts')>('src/log.js');
+const { FLOWS_PER_CHUNK } = await fromDist<typeof import('../src/providers/celigo/provider.ts')>('src/providers/celigo/provider.js');
+const { HTTP_DEFAULTS } = await fromDist<typeof import('../src/http/client.ts')>('src/http/client.js');
+const { keyFamilies, keyspace } = await fromDist<typeof import('../src/state/keys.ts')>('src/state/keys.js');
+const { QUEUE_NAMES, schedulerIdOf } = await fromDist<typeof import('../src/queues.ts')>('src/queues.js');
+const { startDaemon } = await fromDist<typeof import('../workers/index.ts')>('workers/index.js');
+// As bin/syncwatch.js does: stack traces name the TypeScript lines.
+process.setSourceMapsEnabled(true);
 
 interface Variant {
   name: string;
@@ -121,7 +150,7 @@ const subscriber = new Redis(redis.url);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }, process.stderr as never);
 const prefixes: string[] = [];
 let peakRss = 0;
-/** Before any daemon starts: node, the tsx loader and the modules (what is not the cycles' doing). */
+/** Before any daemon starts: node, the tsx loader (for this file), the dist/ modules (what is not the cycles' doing). */
 const rssAtStartMB = round(process.memoryUsage.rss() / 1048576, 1);
 /** The peak of each measured cycle (memoryUsage, MB), reset when a window starts. */
 let windowPeak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
@@ -365,7 +394,8 @@ try {
       `a ratio below ${MIN_RATIO} fails the run`,
     windowNote:
       'a cycle ends when its claim (inflight key) is deleted, i.e. its last chunk is done; writes are counted up to the target record that follows',
-    cpuNote: 'CPU of this process (the daemon; key writes are counted by a child process), under the tsx loader',
+    cpuNote:
+      'CPU of this process (the daemon; key writes are counted by a child process), running the compiled JavaScript in dist/ (this file alone goes through tsx)',
     peakRssMB,
     rssAtStartMB,
     variants,

@@ -6,7 +6,7 @@
 //   (at start)                       → { type: 'ready', rssMB }   RSS with node and dist/ loaded, no daemon yet
 //   { type: 'mark', label }          → a window starts (CPU baseline, memory peaks reset) → { type: 'marked' }
 //   { type: 'start', yaml, source }  → config loaded, daemon started → { type: 'started' } or { type: 'failed', message }
-//   { type: 'measure' }              → the window ends → { type: 'measured', cpuMs, windowPeak, peakRss } (bytes)
+//   { type: 'measure' }              → the window ends → { type: 'measured', cpuMs, cpuUserMs, windowPeak, peakRss } (bytes)
 //   { type: 'close' }                → the daemon is closed → { type: 'closed' }, then the process exits
 // With BENCH_VERBOSE each window is printed on this process's clock (µs), as a --cpu-prof profile counts it.
 process.setSourceMapsEnabled(true);
@@ -44,7 +44,7 @@ process.on('message', async (message) => {
       const cpu = process.cpuUsage(window.cpu);
       sample();
       if (process.env.BENCH_VERBOSE) console.error(`window ${window.label} ${window.hr / 1000n} ${process.hrtime.bigint() / 1000n}`);
-      process.send({ type: 'measured', cpuMs: (cpu.user + cpu.system) / 1000, windowPeak, peakRss });
+      process.send({ type: 'measured', cpuMs: (cpu.user + cpu.system) / 1000, cpuUserMs: cpu.user / 1000, windowPeak, peakRss });
     } else if (message.type === 'close') {
       await daemon?.close();
       clearInterval(sampler);

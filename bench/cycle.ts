@@ -286,7 +286,10 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     const wallSeconds = (performance.now() - startedAt) / 1000;
     // The daemon's CPU and memory peaks in the window (with BENCH_VERBOSE it prints the window on
     // its own clock, for a profile: BENCH_DAEMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=…').
-    const { cpuMs, windowPeak } = await daemon.call<{ cpuMs: number; windowPeak: MemoryPeak }>({ type: 'measure' }, 'measured');
+    const { cpuMs, cpuUserMs, windowPeak } = await daemon.call<{ cpuMs: number; cpuUserMs: number; windowPeak: MemoryPeak }>(
+      { type: 'measure' },
+      'measured',
+    );
     l.onCycleEnd = undefined;
     await targetWritten;
     l.onTargetSet = undefined;
@@ -334,6 +337,8 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
       ratio: round(wallSeconds / bound.seconds, 3),
       cpuMs: Math.round(cpuMs),
       cpuMsPerFlow: round(cpuMs / flows, 4),
+      /** Of cpuMs: in user space (the rest is the kernel's: socket reads and writes, polling). */
+      cpuUserMs: Math.round(cpuUserMs),
       /** Peaks of the daemon process's memoryUsage(), sampled every 100 ms in the window (MB). */
       memoryPeakMB: Object.fromEntries(Object.entries(windowPeak).map(([k, v]) => [k, round(v / 1048576, 1)])),
       redis: {

@@ -11,16 +11,11 @@
 //
 // Redis: a private redis-server (so INFO commandstats counts this run only), or BENCH_REDIS_URL.
 import { fork } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadConfigFromString, formatProblem } from '../src/config/index.ts';
-import { createLogger } from '../src/log.ts';
-import { FLOWS_PER_CHUNK } from '../src/providers/celigo/provider.ts';
-import { HTTP_DEFAULTS } from '../src/http/client.ts';
-import { keyFamilies, keyspace } from '../src/state/keys.ts';
-import { QUEUE_NAMES, schedulerIdOf } from '../src/queues.ts';
-import { startDaemon } from '../workers/index.ts';
 import {
   REPO_ROOT,
   commandStats,
@@ -32,6 +27,73 @@ import {
   writeResult,
   type SimProcess,
 } from './lib.ts';
+
+// The daemon runs in a process of its own (bench/cycle-daemon.mjs): plain node on the compiled
+// JavaScript in dist/ (built by `prebench:cycle`), as production runs it (bin/syncwatch.js), so the
+// CPU and memory measured are the daemon's, not the tsx loader's nor this process's. A dist/ older
+// than its sources fails the run. This process reads the key map and queue names from dist/ too.
+function assertDistFresh(): void {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (rel.endsWith('.ts')) {
+        const out = join(REPO_ROOT, 'dist', rel.replace(/\.ts$/, '.js'));
+        if (!existsSync(out) || statSync(out).mtimeMs < statSync(join(REPO_ROOT, rel)).mtimeMs) stale.push(rel);
+      }
+    }
+  };
+  for (const dir of ['src', 'workers']) walk(dir);
+  if (stale.length > 0) {
+    throw new Error(
+      `bench/cycle: dist/ is missing or older than ${stale.slice(0, 3).join(', ')}: run \`npm run build\` (or npm run bench:cycle)`,
+    );
+  }
+}
+assertDistFresh();
+const fromDist = <T>(path: string) => import(pathToFileURL(join(REPO_ROOT, 'dist', path)).href) as Promise<T>;
+const { FLOWS_PER_CHUNK } = await fromDist<typeof import('../src/providers/celigo/provider.ts')>('src/providers/celigo/provider.js');
+const { HTTP_DEFAULTS } = await fromDist<typeof import('../src/http/client.ts')>('src/http/client.js');
+const { keyFamilies, keyspace } = await fromDist<typeof import('../src/state/keys.ts')>('src/state/keys.js');
+const { QUEUE_NAMES, schedulerIdOf } = await fromDist<typeof import('../src/queues.ts')>('src/queues.js');
+
+/** The daemon's process (bench/cycle-daemon.mjs) and its IPC calls. */
+interface DaemonProcess {
+  rssAtStartMB: number;
+  call<T = Record<string, never>>(message: Record<string, unknown>, answer: string): Promise<T>;
+  exited: Promise<void>;
+}
+type MemoryPeak = { rss: number; heapTotal: number; heapUsed: number; external: number };
+
+async function forkDaemon(): Promise<DaemonProcess> {
+  const execArgv = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = fork(join(REPO_ROOT, 'bench/cycle-daemon.mjs'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: { type: string; message?: string } & T) => {
+        if (m.type !== type && m.type !== 'failed') return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (m.type === 'failed') reject(new Error(`the daemon process: ${m.message}`));
+        else resolve(m);
+      };
+      const onExit = (code: number | null) => reject(new Error(`the daemon process exited (${code})`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const { rssMB } = await next<{ rssMB: number }>('ready');
+  return {
+    rssAtStartMB: rssMB,
+    exited,
+    call<T>(message: Record<string, unknown>, answer: string) {
+      const answered = next<T>(answer);
+      child.send(message);
+      return answered;
+    },
+  };
+}
 
 interface Variant {
   name: string;
@@ -118,18 +180,10 @@ function groupOf(family: string): string {
 const redis = await startRedis();
 const sim = await startSimulatorProcess(['--scenario', 'large', '--latency', String(LATENCY_MS)]);
 const subscriber = new Redis(redis.url);
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }, process.stderr as never);
 const prefixes: string[] = [];
 let peakRss = 0;
-/** Before any daemon starts: node, the tsx loader and the modules (what is not the cycles' doing). */
-const rssAtStartMB = round(process.memoryUsage.rss() / 1048576, 1);
-/** The peak of each measured cycle (memoryUsage, MB), reset when a window starts. */
-let windowPeak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
-const sampler = setInterval(() => {
-  const m = process.memoryUsage();
-  peakRss = Math.max(peakRss, m.rss);
-  for (const k of ['rss', 'heapTotal', 'heapUsed', 'external'] as const) windowPeak[k] = Math.max(windowPeak[k], m[k]);
-}, 100);
+/** Each daemon process's RSS before its daemon starts: node and the dist/ modules (what is not the cycles' doing). */
+const rssAtStart: number[] = [];
 
 // Every data change of every key of the variant's prefix is a keyspace event, counted by a child
 // process (bench/keyspace-counter.mjs: its CPU is not the daemon's). This process listens only to
@@ -199,15 +253,13 @@ ${variant.targetYaml
 receivers: [{ name: log, log: {} }]
 route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind] }
 `;
-  const loaded = await loadConfigFromString(yaml, `(bench variant ${variant.name})`, process.env);
-  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
-  const config = loaded.config;
   const l: Listener = { inflightKey: keys.inflight(TARGET), targetKey: keys.target(TARGET) };
   listener = l;
   const families = keyFamilies(prefix, QUEUE_NAMES);
   const channels = [l.inflightKey, l.targetKey].map((k) => `__keyspace@0__:${k}`);
   await subscriber.subscribe(...channels);
-  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  const daemon = await forkDaemon();
+  rssAtStart.push(daemon.rssAtStartMB);
   const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue('poll', { connection: queueConnection, prefix: keys.prefix });
 
@@ -215,21 +267,31 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     await simProcess.admin('POST', 'stats/reset');
     // The window ends when the cycle's claim is released (its last chunk done); the writes are
     // counted up to the target record that follows it (the cycle's last write).
-    const ended = once((r) => (l.onCycleEnd = r));
+    // The target record is listened for from the moment the claim is released (synchronously: the
+    // two keyspace events may arrive in one read), not from when the daemon has answered `measure`.
+    let targetWritten: Promise<void> | undefined;
+    const ended = once(
+      (r) =>
+        (l.onCycleEnd = () => {
+          targetWritten ??= once((t) => (l.onTargetSet = t));
+          r();
+        }),
+    );
     await startCounting(`__keyspace@0__:${keys.prefix}:`);
     const cmdBefore = await commandStats(redis.client);
-    const cpuBefore = process.cpuUsage();
-    windowPeak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
+    await daemon.call({ type: 'mark', label: `${variant.name}/${name}` }, 'marked');
     const startedAt = performance.now();
-    const hrStart = process.hrtime.bigint();
     await start();
     await ended;
     const wallSeconds = (performance.now() - startedAt) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
-    // For a --cpu-prof of the run: the window on the profile's clock (µs).
-    if (process.env.BENCH_VERBOSE) console.error(`window ${variant.name}/${name} ${hrStart / 1000n} ${process.hrtime.bigint() / 1000n}`);
+    // The daemon's CPU and memory peaks in the window (with BENCH_VERBOSE it prints the window on
+    // its own clock, for a profile: BENCH_DAEMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=…').
+    const { cpuMs, cpuUserMs, windowPeak } = await daemon.call<{ cpuMs: number; cpuUserMs: number; windowPeak: MemoryPeak }>(
+      { type: 'measure' },
+      'measured',
+    );
     l.onCycleEnd = undefined;
-    await once((r) => (l.onTargetSet = r));
+    await targetWritten;
     l.onTargetSet = undefined;
     const keyCounts = await stopCounting();
     const writes: Record<string, number> = {};
@@ -253,7 +315,6 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     delete delta.info; // the benchmark's own INFO
     const requests = stats.total;
     const bound = lowerBound(stats.byEndpoint);
-    const cpuMs = (cpu.user + cpu.system) / 1000;
     const writesTotal = Object.values(writes).reduce((s, n) => s + n, 0);
     const byGroup: Record<string, number> = {};
     for (const [family, n] of Object.entries(writes)) byGroup[groupOf(family)] = (byGroup[groupOf(family)] ?? 0) + n;
@@ -276,7 +337,9 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
       ratio: round(wallSeconds / bound.seconds, 3),
       cpuMs: Math.round(cpuMs),
       cpuMsPerFlow: round(cpuMs / flows, 4),
-      /** Peaks of memoryUsage() sampled every 100 ms in the window (MB). */
+      /** Of cpuMs: in user space (the rest is the kernel's: socket reads and writes, polling). */
+      cpuUserMs: Math.round(cpuUserMs),
+      /** Peaks of the daemon process's memoryUsage(), sampled every 100 ms in the window (MB). */
       memoryPeakMB: Object.fromEntries(Object.entries(windowPeak).map(([k, v]) => [k, round(v / 1048576, 1)])),
       redis: {
         /** Every command Redis executed (INFO commandstats; commands inside scripts included). */
@@ -307,7 +370,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
   try {
     // The first cycle: the daemon's own job scheduler starts it when the daemon starts.
     const first = await measure('first', async () => {
-      daemon = await startDaemon(config, { logger });
+      await daemon.call({ type: 'start', yaml, source: `(bench variant ${variant.name})` }, 'started');
     });
     if (variant.activity !== undefined) {
       try {
@@ -331,7 +394,9 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
   } finally {
     listener = undefined;
     await subscriber.unsubscribe(...channels);
-    await daemon?.close();
+    const { peakRss: daemonPeak } = await daemon.call<{ peakRss: number }>({ type: 'close' }, 'closed');
+    peakRss = Math.max(peakRss, daemonPeak);
+    await daemon.exited;
     await queue.close();
     queueConnection.disconnect();
   }
@@ -344,8 +409,8 @@ try {
   const flows = world.flows.length;
   const variants = [];
   for (const variant of VARIANTS) variants.push(await measureVariant(variant, flows, sim));
-  clearInterval(sampler);
-  const peakRssMB = round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024, 1);
+  const peakRssMB = round(peakRss / 1048576, 1);
+  const rssAtStartMB = round(Math.max(...rssAtStart), 1);
   const last = variants[variants.length - 1]!;
   const ratios = variants.flatMap((v) => [v.first.ratio, v.steady.ratio]);
   const firstCpu = variants.map((v) => v.first.cpuMsPerFlow);
@@ -365,7 +430,10 @@ try {
       `a ratio below ${MIN_RATIO} fails the run`,
     windowNote:
       'a cycle ends when its claim (inflight key) is deleted, i.e. its last chunk is done; writes are counted up to the target record that follows',
-    cpuNote: 'CPU of this process (the daemon; key writes are counted by a child process), under the tsx loader',
+    cpuNote:
+      'CPU of the daemon process (bench/cycle-daemon.mjs: plain node on dist/, one per variant; the benchmark, the key-write counter, the simulator and Redis are other processes)',
+    memoryNote:
+      'peakRssMB: the highest RSS of the daemon processes (maxRSS); rssAtStartMB: a daemon process with node and dist/ loaded, before its daemon starts (the highest of the variants)',
     peakRssMB,
     rssAtStartMB,
     variants,
@@ -413,7 +481,6 @@ try {
   );
   if (low.length > 0) failed = `ratio to the lower bound below ${MIN_RATIO} (the window or the bound is wrong): ${low.join(', ')}`;
 } finally {
-  clearInterval(sampler);
   subscriber.disconnect();
   counter.disconnect();
   await sim.close();

@@ -5,7 +5,7 @@
 //             notification log in Redis is the single answer to "was this sent?"
 import { parseJson as parse } from '../json.ts';
 import { DelayedError, type Job, type Queue } from 'bullmq';
-import type { RedisClient as Redis } from '../state/redis.ts';
+import { execPipeline, type RedisClient as Redis } from '../state/redis.ts';
 import type { Logger } from 'pino';
 import type { Keyspace } from '../state/keys.ts';
 import { isNotifyError, NotifyError, type DeliveryRecord, type Notifier } from '../notifiers/types.ts';
@@ -15,7 +15,7 @@ import { downTargets, isInhibited } from './inhibit.ts';
 import { deliveryRetryPlan, nextDelay, type DeliveryRetryOptions } from './retry.ts';
 import { flattenRoutes, groupsFor, type Route } from './route.ts';
 import { ALERTING_SCRIPTS } from './scripts.ts';
-import { defineScripts } from '../state/scripts.ts';
+import { defineScripts, pipelineScripts } from '../state/scripts.ts';
 import { listSilences, silencesMatching, type Silence } from './silence.ts';
 import { ALERT_KINDS, labelSetOf, type AlertEvent, type LabelSet, type Notification } from '../alert/model.ts';
 
@@ -23,6 +23,8 @@ import { ALERT_KINDS, labelSetOf, type AlertEvent, type LabelSet, type Notificat
 export const TRANSITION_TTL_SECONDS = 8 * 24 * 3600;
 /** How long the notification log and flush records are kept. */
 export const NLOG_TTL_SECONDS = 8 * 24 * 3600;
+/** Transitions sent to Redis in one write by ingest (a poll chunk's worth, usually all of them). */
+const INGEST_BATCH = 500;
 const KEEP_DELIVERY_JOBS_SECONDS = 7 * 24 * 3600;
 const KEEP_FLUSH_JOBS_SECONDS = 24 * 3600;
 /**
@@ -90,6 +92,7 @@ export class Dispatcher {
   private readonly routes: Map<string, Route>;
   private readonly k: Keyspace['alerting'];
   private readonly scripts;
+  private readonly queued = pipelineScripts(['syncwatchIngest'] as const);
   private readonly retryPlan;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -112,21 +115,31 @@ export class Dispatcher {
     // one notification however long ingesting them takes (groupWait counts from the first).
     const toPlan = new Set<string>();
     const toWake = new Set<string>();
-    for (const event of events) {
-      const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
-      const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups, this.k.firingCounts];
-      const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, this.now()];
-      for (const g of groups) {
-        const gk = this.k.group(g.groupId);
-        keys.push(gk.meta, gk.alerts, gk.pending, this.k.targetGroups(event.labels.target));
-        args.push(g.groupId, g.route.receiver, g.route.id, g.groupKey, JSON.stringify(g.groupLabels));
-      }
-      const fresh = (await this.scripts.syncwatchIngest(keys, ...args)) === 1;
-      // Planned even for a transition seen before: the first ingest may have died before planning.
-      for (const g of groups) toPlan.add(g.groupId);
-      if (fresh && event.labels.kind === 'TargetDown' && event.status === 'resolved') {
-        // The target answers again: alerts it held back go out at their groups' next flush.
-        for (const gid of await redis.smembers(this.k.targetGroups(event.labels.target))) toWake.add(gid);
+    // The transitions go to Redis in order, INGEST_BATCH scripts per write (each script is atomic on
+    // its own, as when each was awaited before the next was sent); what their replies decide follows.
+    for (let from = 0; from < events.length; from += INGEST_BATCH) {
+      const batch = events.slice(from, from + INGEST_BATCH);
+      const pipeline = redis.pipeline();
+      const groupsOf = batch.map((event) => {
+        const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
+        const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups, this.k.firingCounts];
+        const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, this.now()];
+        for (const g of groups) {
+          const gk = this.k.group(g.groupId);
+          keys.push(gk.meta, gk.alerts, gk.pending, this.k.targetGroups(event.labels.target));
+          args.push(g.groupId, g.route.receiver, g.route.id, g.groupKey, JSON.stringify(g.groupLabels));
+        }
+        this.queued.syncwatchIngest(pipeline, keys, ...args);
+        return groups;
+      });
+      const replies = await execPipeline(pipeline);
+      for (const [i, event] of batch.entries()) {
+        // Planned even for a transition seen before: the first ingest may have died before planning.
+        for (const g of groupsOf[i]!) toPlan.add(g.groupId);
+        if (replies[i] === 1 && event.labels.kind === 'TargetDown' && event.status === 'resolved') {
+          // The target answers again: alerts it held back go out at their groups' next flush.
+          for (const gid of await redis.smembers(this.k.targetGroups(event.labels.target))) toWake.add(gid);
+        }
       }
     }
     for (const gid of toPlan) if (!toWake.has(gid)) await this.planFlush(gid);

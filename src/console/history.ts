@@ -4,7 +4,7 @@ import type { NotificationOutcome } from '../alerting/dispatcher.ts';
 import type { Silence } from '../alerting/silence.ts';
 import type { AlertEvent, Notification } from '../alert/model.ts';
 import type { Keyspace } from '../state/keys.ts';
-import type { RedisClient as Redis } from '../state/redis.ts';
+import { execPipeline, type RedisClient as Redis } from '../state/redis.ts';
 
 /** About this many entries are kept (XADD MAXLEN ~). */
 export const HISTORY_MAX = 2000;
@@ -47,16 +47,23 @@ export async function recordDelivery(
 }
 
 export async function recordHistory(redis: Redis, keys: Keyspace, events: readonly AlertEvent[], now = Date.now()): Promise<void> {
+  if (events.length === 0) return;
+  // One write for the seen-marks, one for the entries: a chunk's transitions are recorded together.
+  const seen = redis.pipeline();
+  for (const e of events) seen.set(keys.alertHistorySeen(e.transitionId), '1', 'EX', SEEN_SECONDS, 'NX');
+  const replies = await execPipeline(seen);
   const fresh: HistoryEntry[] = [];
-  for (const e of events) {
-    if ((await redis.set(keys.alertHistorySeen(e.transitionId), '1', 'EX', SEEN_SECONDS, 'NX')) !== 'OK') continue;
-    fresh.push(entryOf(e, e.status === 'resolved' ? 'resolved' : e.update ? 'updated' : 'fired', now));
-  }
+  events.forEach((e, i) => {
+    if (replies[i] === 'OK') fresh.push(entryOf(e, e.status === 'resolved' ? 'resolved' : e.update ? 'updated' : 'fired', now));
+  });
   await add(redis, keys, fresh);
 }
 
 async function add(redis: Redis, keys: Keyspace, entries: readonly HistoryEntry[]): Promise<void> {
-  for (const entry of entries) await redis.xadd(keys.alertHistory, 'MAXLEN', '~', String(HISTORY_MAX), '*', 'entry', JSON.stringify(entry));
+  if (entries.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const entry of entries) pipeline.xadd(keys.alertHistory, 'MAXLEN', '~', String(HISTORY_MAX), '*', 'entry', JSON.stringify(entry));
+  await execPipeline(pipeline);
 }
 
 function entryOf(e: AlertEvent, transition: HistoryEntry['transition'], now: number, receiver?: string): HistoryEntry {

@@ -10,6 +10,23 @@ import { keyspace } from './keys.ts';
 /** What the rest of syncwatch talks to: either client speaks the same commands. */
 export type RedisClient = Redis | Cluster;
 
+/** A pipeline (or MULTI) of either client. */
+export type RedisPipeline = ReturnType<RedisClient['pipeline']>;
+
+/**
+ * Send the queued commands in one write and return their replies in order. A command that failed
+ * throws its error (the first one), as awaiting each command on its own would have; the others ran.
+ */
+export async function execPipeline(pipeline: RedisPipeline): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  const replies: unknown[] = [];
+  for (const [error, reply] of results) {
+    if (error) throw error;
+    replies.push(reply);
+  }
+  return replies;
+}
+
 /** Connection options per node taken from a `redis://[user:pass@]host:port[/db]` URL. */
 function nodeOf(url: string): { host: string; port: number; options: RedisOptions } {
   const u = new URL(url);

@@ -4,11 +4,13 @@
 // handles NOSCRIPT by hand. Each module names its scripts in one table and calls `defineScripts`
 // with the client it was given; a Redis Cluster client (ioredis `Cluster`) registers them the same way.
 // BullMQ's connections are its own and never see these commands.
-import type { RedisClient } from './redis.ts';
+import type { RedisClient, RedisPipeline } from './redis.ts';
 
 export type ScriptArg = string | number;
 /** Run one script: its KEYS, then its ARGV. */
 export type ScriptCall = (keys: readonly string[], ...args: ScriptArg[]) => Promise<unknown>;
+/** Queue one call of a script on a pipeline of the client it was registered on (its reply comes with the pipeline's). */
+export type ScriptQueue = (pipeline: RedisPipeline, keys: readonly string[], ...args: ScriptArg[]) => void;
 
 const registered = new WeakMap<RedisClient, Map<string, string>>();
 
@@ -34,4 +36,21 @@ export function defineScripts<N extends string>(redis: RedisClient, table: Reado
     callers[name] = (keys, ...args) => command(keys.length, ...keys, ...args);
   }
   return callers;
+}
+
+/**
+ * The same scripts, queued on a pipeline instead of sent one by one: many calls go out in one write
+ * (ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT inside a pipeline too). The pipeline must
+ * come from the client the scripts were registered on with `defineScripts`.
+ */
+export function pipelineScripts<N extends string>(names: readonly N[]): Readonly<Record<N, ScriptQueue>> {
+  const queues = {} as Record<N, ScriptQueue>;
+  for (const name of names) {
+    queues[name] = (pipeline, keys, ...args) => {
+      const command = (pipeline as unknown as Record<string, ((...a: ScriptArg[]) => unknown) | undefined>)[name];
+      if (!command) throw new Error(`Redis script ${name} is not registered on this pipeline's client`);
+      command.call(pipeline, keys.length, ...keys, ...args);
+    };
+  }
+  return queues;
 }

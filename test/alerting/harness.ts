@@ -80,7 +80,14 @@ export async function startPipeline(
     outcomes,
     drops,
     async close() {
-      await worker.close(true);
+      // Let a job that is running finish (its last writes would otherwise land after the cleanup and
+      // leave keys behind); one that hangs (a held receiver) is cut off after a while.
+      let bounded: NodeJS.Timeout | undefined;
+      await Promise.race([
+        worker.close(),
+        new Promise<void>((resolve) => (bounded = setTimeout(() => void worker.close(true).then(resolve, resolve), 10_000))),
+      ]);
+      clearTimeout(bounded);
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
       connection.disconnect();

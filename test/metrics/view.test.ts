@@ -23,7 +23,7 @@ let clock = 0;
 const now = () => clock;
 
 beforeAll(async () => {
-  const r = await testRedis('metrics-view-hmetrics');
+  const r = await testRedis('metrics-view');
   redis = r.redis;
   keys = keyspace(r.prefix);
   store = new StateStore(redis, keys);
@@ -153,7 +153,7 @@ describe('the incrementally kept world view', () => {
 describe('syncwatch_alerts_firing from the counts kept by ingest', () => {
   let pipeline: Pipeline;
   beforeAll(async () => {
-    pipeline = await startPipeline('metrics-view-alerts-hmetrics', {
+    pipeline = await startPipeline('metrics-view-alerts', {
       receivers: [{ name: 'log', log: {} }],
       route: route({ receiver: 'log' }),
     });

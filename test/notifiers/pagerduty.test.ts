@@ -39,7 +39,7 @@ afterEach(async () => {
 
 const receiver = (routingKey = KEY) => ({ name: 'pd', pagerduty: { routingKey, url: pd.url } });
 const pipeline = (tag: string, routingKey = KEY) =>
-  startPipeline(`h-pd-pagerduty-${tag}-${process.pid}`, {
+  startPipeline(`pagerduty-${tag}-${process.pid}`, {
     receivers: [receiver(routingKey)],
     route: route({ receiver: 'pd', groupWait: 0, groupInterval: 300, groupBy: ['target', 'kind'] }),
   });
@@ -209,7 +209,7 @@ describe('through the pipeline', () => {
 describe('the receiver down 2 minutes with the default retry schedule', () => {
   it('the real pipeline on a simulated clock: every attempt within the 2 minutes refused, the first after them delivers, once', async () => {
     const { attempts, outcomes } = await deliverOnSimulatedClock({
-      tag: `h-pd-pagerduty-2min-${process.pid}`,
+      tag: `pagerduty-2min-${process.pid}`,
       receiver: receiver(),
       alert: alertOf('SyncFailed', { id: 'two-minutes' }),
       before: (t) => (t < 120_000 ? pd.down() : pd.recover()),

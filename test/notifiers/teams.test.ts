@@ -32,7 +32,7 @@ afterEach(async () => {
 
 const receiver = (webhookUrl = teams.url) => ({ name: 'chat', teams: { webhookUrl } });
 const pipeline = (tag: string, webhookUrl?: string) =>
-  startPipeline(`h-pd-teams-${tag}-${process.pid}`, {
+  startPipeline(`teams-${tag}-${process.pid}`, {
     receivers: [receiver(webhookUrl)],
     route: route({ receiver: 'chat', groupWait: 0, groupInterval: 300, groupBy: ['target', 'kind'] }),
   });
@@ -223,7 +223,7 @@ describe('through the pipeline', () => {
 describe('the webhook down 2 minutes with the default retry schedule', () => {
   it('the real pipeline on a simulated clock: refused while down, the first attempt after 2 minutes posts the card, once', async () => {
     const { attempts, outcomes } = await deliverOnSimulatedClock({
-      tag: `h-pd-teams-2min-${process.pid}`,
+      tag: `teams-2min-${process.pid}`,
       receiver: receiver(),
       alert: alertOf('SyncFailed', { id: 'two-minutes' }),
       before: (t) => (t < 120_000 ? teams.down() : teams.recover()),

@@ -47,7 +47,7 @@ const target = (o: Partial<Target> = {}): Target => ({
 });
 
 beforeAll(async () => {
-  redis = await testRedis('h-cd-change-driven');
+  redis = await testRedis('watch-change-driven');
   alerting = watchAlerting(redis.url, redis.redis, keyspace(redis.prefix));
   sim = await startSimulator({
     port: 0,

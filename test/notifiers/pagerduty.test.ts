@@ -4,12 +4,13 @@
 // (not retried), counted and logged once without the routing key, `test-alert`, and the config.
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { alertFingerprint } from '../../src/alert/alertmanager.ts';
 import type { AlertEvent, Notification } from '../../src/alert/model.ts';
 import { deliveryRetryPlan } from '../../src/alerting/retry.ts';
 import { sendTestAlert } from '../../src/alerting/test-alert.ts';
 import { loadConfigFromString, formatProblem } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log.ts';
+import { alertFingerprint } from '../../src/alert/alertmanager.ts';
+import { dedupKeyOf } from '../../src/notifiers/pagerduty/event.ts';
 import { PAGERDUTY_LIMITS, pagerdutyEvents } from '../../src/notifiers/pagerduty/index.ts';
 import { staticGuarantee } from '../../src/notifiers/registry.ts';
 import { startFakePagerDuty, validateEvent, type FakePagerDuty } from '../fakes/pagerduty.ts';
@@ -64,11 +65,11 @@ describe('events of a notification (pure)', () => {
   const a = alertOf('SyncFailed', { id: 'a', link: 'https://integrator.io/flows/a' });
   const b = alertOf('FlowErrors', { id: 'b' });
 
-  it('one trigger per firing alert: dedup_key = the Alertmanager fingerprint, severity mapped, links, bounded details', () => {
+  it('one trigger per firing alert: dedup_key = the alert identity (kind and resource), severity mapped, links, bounded details', () => {
     const events = pagerdutyEvents(notification({ alerts: [a, b] }), { routingKey: KEY });
     expect(events.map((e) => [e.event_action, e.dedup_key])).toEqual([
-      ['trigger', alertFingerprint(a)],
-      ['trigger', alertFingerprint(b)],
+      ['trigger', dedupKeyOf(a)],
+      ['trigger', dedupKeyOf(b)],
     ]);
     expect(events[0]).toMatchObject({
       routing_key: KEY,
@@ -104,12 +105,26 @@ describe('events of a notification (pure)', () => {
 
   it('a resolved alert → a resolve with the same dedup_key; an update sends only what changed', () => {
     const resolved = alertOf('SyncFailed', { id: 'a', status: 'resolved' });
-    expect(alertFingerprint(resolved)).toBe(alertFingerprint(a));
+    expect(dedupKeyOf(resolved)).toBe(dedupKeyOf(a));
+    expect(dedupKeyOf(a)).toBe('SyncFailed:celigo/celigo-prod/flow/a');
     expect(pagerdutyEvents(notification({ alerts: [resolved], status: 'resolved' }), { routingKey: KEY })).toEqual([
-      { routing_key: KEY, event_action: 'resolve', dedup_key: alertFingerprint(a) },
+      { routing_key: KEY, event_action: 'resolve', dedup_key: dedupKeyOf(a) },
     ]);
     const update = notification({ alerts: [a, resolved, b], transitions: [resolved], reason: 'update' });
     expect(pagerdutyEvents(update, { routingKey: KEY }).map((e) => e.event_action)).toEqual(['resolve']);
+  });
+
+  it('a flow renamed (or its severity reconfigured) between fire and resolve: the resolve still closes the PagerDuty alert', () => {
+    const renamed: AlertEvent = {
+      ...alertOf('SyncFailed', { id: 'a', status: 'resolved' }),
+      annotations: { ...a.annotations, name: 'Orders (renamed)' },
+    };
+    const reconfigured: AlertEvent = { ...renamed, labels: { ...renamed.labels, severity: 'warning' } };
+    expect(alertFingerprint(renamed), 'the Alertmanager fingerprint moves with the name').not.toBe(alertFingerprint(a));
+    for (const resolved of [renamed, reconfigured])
+      expect(pagerdutyEvents(notification({ alerts: [resolved], status: 'resolved' }), { routingKey: KEY })).toEqual([
+        { routing_key: KEY, event_action: 'resolve', dedup_key: dedupKeyOf(a) },
+      ]);
   });
 
   it('a 1 MB error and 500 samples stay far below 512 KB; the summary within 1024 characters', () => {
@@ -142,11 +157,11 @@ describe('through the pipeline', () => {
     await waitFor('the resolve', () => pd.accepted('resolve').length === 1);
     await waitFor('the pipeline idle', () => p!.alerting.dispatcher.idle());
     expect(pd.calls.map((c) => [c.status, c.body.event_action, c.body.dedup_key])).toEqual([
-      [202, 'trigger', alertFingerprint(firing)],
-      [202, 'resolve', alertFingerprint(firing)],
+      [202, 'trigger', dedupKeyOf(firing)],
+      [202, 'resolve', dedupKeyOf(firing)],
     ]);
-    expect(pd.pages).toEqual([alertFingerprint(firing)]);
-    expect(pd.alerts.get(alertFingerprint(firing))).toBe('resolved');
+    expect(pd.pages).toEqual([dedupKeyOf(firing)]);
+    expect(pd.alerts.get(dedupKeyOf(firing))).toBe('resolved');
     expect(p.outcomes).toEqual([
       ['pd', 'success'],
       ['pd', 'success'],

@@ -1,7 +1,8 @@
 // The Events API v2 events of one notification: one per alert, `dedup_key` = the alert's
-// Alertmanager fingerprint, so a repeat folds into the open PagerDuty alert and a resolve closes
+// identity (dedupKeyOf), so a repeat folds into the open PagerDuty alert and a resolve closes
 // it. Pure; sizes bounded to PagerDuty's limits (summary 1024 characters, dedup_key 255, 512 KB).
-import { alertFingerprint, stringAnnotations } from '../../alert/alertmanager.ts';
+import { createHash } from 'node:crypto';
+import { stringAnnotations } from '../../alert/alertmanager.ts';
 import { labelSetOf, type AlertEvent, type Notification, type Severity } from '../../alert/model.ts';
 import { alertsOf, errorText, resourceName, safeLink, TEST_NOTICE } from '../format.ts';
 import { notificationId } from '../types.ts';
@@ -107,6 +108,18 @@ export function eventAlerts(n: Notification): AlertEvent[] {
   return [...byFp.values()];
 }
 
+/**
+ * The alert's PagerDuty `dedup_key`: its identity (kind and resource key, e.g.
+ * `FlowErrors:celigo/prod/step/<flow>/<step>`), which never changes within an episode — unlike the
+ * Alertmanager fingerprint, which also hashes the resource's display name and the severity, so a flow
+ * renamed (or a severity reconfigured) between fire and resolve would leave the PagerDuty alert open.
+ * Hashed when longer than PagerDuty's 255 characters.
+ */
+export function dedupKeyOf(event: Pick<AlertEvent, 'fingerprint'>): string {
+  if (event.fingerprint.length <= 255) return event.fingerprint;
+  return `sha256:${createHash('sha256').update(event.fingerprint).digest('hex')}`;
+}
+
 export function triggerEvent(event: AlertEvent, n: Notification, o: EventOptions): PagerDutyEvent {
   const links: PagerDutyLink[] = [];
   const link = safeLink(event.annotations.link);
@@ -116,7 +129,7 @@ export function triggerEvent(event: AlertEvent, n: Notification, o: EventOptions
   const out: PagerDutyEvent = {
     routing_key: o.routingKey,
     event_action: 'trigger',
-    dedup_key: alertFingerprint(event),
+    dedup_key: dedupKeyOf(event),
     client: 'syncwatch',
     ...(consoleUrl ? { client_url: consoleUrl } : {}),
     ...(links.length > 0 ? { links } : {}),
@@ -139,7 +152,7 @@ export function triggerEvent(event: AlertEvent, n: Notification, o: EventOptions
 }
 
 export function resolveEvent(event: AlertEvent, o: EventOptions): PagerDutyEvent {
-  return { routing_key: o.routingKey, event_action: 'resolve', dedup_key: alertFingerprint(event) };
+  return { routing_key: o.routingKey, event_action: 'resolve', dedup_key: dedupKeyOf(event) };
 }
 
 /**

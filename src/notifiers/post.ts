@@ -1,8 +1,8 @@
-// One JSON POST to a receiver whose URL or body carries a secret (PagerDuty, Teams): the answer as
+// One JSON POST to a receiver (webhook, Slack incoming webhook, PagerDuty, Teams): the answer as
 // status, Retry-After and text, or a NotifyError when there is no answer. Errors name the host,
-// never the whole URL (a Teams webhook URL is its own credential).
+// never the whole URL (a Slack or Teams webhook URL is its own credential).
 import { parseRetryAfterMs } from '../http/backoff.ts';
-import { NotifyError } from './types.ts';
+import { NotifyError, retryableStatus } from './types.ts';
 
 export interface PostAnswer {
   status: number;
@@ -20,12 +20,18 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function postJson(what: string, url: string, body: string, timeoutMs = 15_000): Promise<PostAnswer> {
+export async function postJson(
+  what: string,
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<PostAnswer> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'syncwatch' },
+      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'syncwatch' },
       body,
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
@@ -38,4 +44,16 @@ export async function postJson(what: string, url: string, body: string, timeoutM
   const text = await res.text().catch(() => '');
   const retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
   return { status: res.status, text, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
+
+/** True for a 2xx answer. */
+export const accepted = (answer: PostAnswer): boolean => answer.status >= 200 && answer.status < 300;
+
+/** A refusal as a NotifyError: retried for 429 and 5xx (honouring Retry-After), dropped otherwise. */
+export function refusal(what: string, answer: PostAnswer, detail = ''): NotifyError {
+  return new NotifyError(`${what} answered HTTP ${answer.status}${detail ? ` (${detail})` : ''}`, {
+    retryable: retryableStatus(answer.status),
+    code: String(answer.status),
+    ...(answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {}),
+  });
 }

@@ -4,8 +4,8 @@
 // 5xx: retried by the delivery job (Retry-After honoured). The routing key never reaches a log.
 import { z } from 'zod';
 import { parseJson } from '../../json.ts';
-import { postJson, type PostAnswer } from '../post.ts';
-import { notificationId, NotifyError, retryableStatus, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
+import { accepted, postJson, refusal, type PostAnswer } from '../post.ts';
+import { notificationId, NotifyError, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { PAGERDUTY_EVENTS_URL, type PagerDutyReceiverConfig } from './config.ts';
 import { pagerdutyEvents, type PagerDutyEvent } from './event.ts';
 
@@ -44,14 +44,10 @@ export function createPagerDutyNotifier(config: PagerDutyReceiverConfig, deps: N
   const options = { routingKey: config.routingKey, ...(config.source !== undefined ? { source: config.source } : {}) };
   const sendEvent = async (event: PagerDutyEvent): Promise<'ok' | string> => {
     const answer = await postJson('pagerduty', url, JSON.stringify(event));
-    if (answer.status >= 200 && answer.status < 300) return 'ok';
+    if (accepted(answer)) return 'ok';
     const detail = describe(answer, config.routingKey);
     if (answer.status === 400) return `${event.event_action} ${event.dedup_key}: ${detail || 'invalid event'}`;
-    throw new NotifyError(`pagerduty answered HTTP ${answer.status}${detail ? ` (${detail})` : ''}`, {
-      retryable: retryableStatus(answer.status),
-      code: String(answer.status),
-      ...(answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {}),
-    });
+    throw refusal('pagerduty', answer, detail);
   };
   return {
     name: deps.name,

@@ -1,5 +1,6 @@
 // Slack: the Web API (token + channel) with threads and updates, or an incoming webhook.
 // The client's own retries are off: the delivery job owns retrying (and honours Retry-After).
+import { accepted, postJson, refusal } from '../post.ts';
 import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import type { SlackReceiverConfig } from './config.ts';
 import type { Notification } from '../../alert/model.ts';
@@ -255,32 +256,8 @@ function incomingWebhook(url: string, deps: NotifierDeps): Notifier {
     guarantee: async () => ({ guarantee: 'at-least-once', why: WEBHOOK_AT_LEAST_ONCE }),
     async send(n, previous) {
       const message = renderSlack(n, n.reason === 'update' ? 'transitions' : 'alerts');
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(message),
-          redirect: 'error',
-          signal: AbortSignal.timeout(15_000),
-        });
-      } catch (e) {
-        throw new NotifyError(`slack webhook request failed: ${e instanceof Error ? e.message : String(e)}`, {
-          retryable: true,
-          code: 'request',
-          outcomeUnknown: true,
-          cause: e,
-        });
-      }
-      const body = await res.text().catch(() => '');
-      if (!res.ok) {
-        const after = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
-        throw new NotifyError(`slack webhook answered HTTP ${res.status} (${body.slice(0, 100)})`, {
-          retryable: retryableStatus(res.status),
-          code: String(res.status),
-          ...(after !== undefined ? { retryAfterMs: after } : {}),
-        });
-      }
+      const answer = await postJson('slack webhook', url, JSON.stringify(message));
+      if (!accepted(answer)) throw refusal('slack webhook', answer, answer.text.slice(0, 100));
       return previous;
     },
   };

@@ -2,8 +2,8 @@
 // URL; an update or a resolution is a new card (a webhook cannot edit what it posted). 200/202:
 // taken. 429 (Retry-After honoured) and 5xx: retried by the delivery job. Any other 4xx will not
 // heal: dropped and counted. The URL is a credential: errors and logs show only its origin.
-import { postJson, redactUrl } from '../post.ts';
-import { NotifyError, retryableStatus, type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
+import { accepted, postJson, redactUrl, refusal } from '../post.ts';
+import { type DeliveryGuarantee, type Notifier, type NotifierDeps } from '../types.ts';
 import { renderTeams } from './card.ts';
 import type { TeamsReceiverConfig } from './config.ts';
 
@@ -22,14 +22,10 @@ export function createTeamsNotifier(config: TeamsReceiverConfig, deps: NotifierD
     guarantee: async () => TEAMS_GUARANTEE,
     async send(n, previous) {
       const answer = await postJson('teams webhook', config.webhookUrl, JSON.stringify(renderTeams(n)));
-      if (answer.status >= 200 && answer.status < 300) return previous;
+      if (accepted(answer)) return previous;
       // The answer's text can quote the request; it never holds the URL's signature, but keep it short.
       const detail = answer.text.split(config.webhookUrl).join(redactUrl(config.webhookUrl)).replace(/\s+/g, ' ').slice(0, 200);
-      throw new NotifyError(`teams webhook ${redactUrl(config.webhookUrl)} answered HTTP ${answer.status}${detail ? ` (${detail})` : ''}`, {
-        retryable: retryableStatus(answer.status),
-        code: String(answer.status),
-        ...(answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {}),
-      });
+      throw refusal(`teams webhook ${redactUrl(config.webhookUrl)}`, answer, detail);
     },
   };
 }

@@ -181,7 +181,12 @@ function groupOf(family: string): string {
 }
 
 const redis = await startRedis();
-const sim = await startSimulatorProcess(['--scenario', 'large', '--latency', String(LATENCY_MS)]);
+const sim = await startSimulatorProcess([
+  '--scenario',
+  join(REPO_ROOT, 'bench/scenarios/large-steady.yaml'),
+  '--latency',
+  String(LATENCY_MS),
+]);
 const subscriber = new Redis(redis.url);
 const prefixes: string[] = [];
 let peakRss = 0;

@@ -65,6 +65,22 @@ export function cycleSlot(now: number, interval: number, slots: number): number 
   return Math.floor(now / Math.max(1, interval)) % slots;
 }
 
+/**
+ * Whether a unit nothing else asks for is fetched by the rolling sweep this cycle: at its slot
+ * (`sweep`), or whenever its last fetch is a whole sweep interval old (`overdue`: cycles were skipped).
+ */
+export function sweepTurn(
+  id: string,
+  seen: UnitMemory,
+  now: number,
+  slots: number,
+  slot: number,
+  sweepInterval: number,
+): 'sweep' | 'overdue' | undefined {
+  if (stableHash(id) % slots === slot) return 'sweep';
+  return now - seen.fetchedAt >= sweepInterval ? 'overdue' : undefined;
+}
+
 /** The units a change-driven cycle fetches, each with the first reason that applies. */
 export function selectUnits(input: SelectionInput): Selection {
   const slots = sweepSlots(input.interval, input.sweepInterval);
@@ -83,11 +99,7 @@ export function selectUnits(input: SelectionInput): Selection {
         ? 'ran'
         : input.hot.has(unit.id)
           ? 'hot'
-          : stableHash(unit.id) % slots === slot
-            ? 'sweep'
-            : input.now - seen.fetchedAt >= input.sweepInterval
-              ? 'overdue'
-              : undefined;
+          : sweepTurn(unit.id, seen, input.now, slots, slot, input.sweepInterval);
     if (reason) fetch.push({ id: unit.id, reason });
   }
   return { fetch, disabled };

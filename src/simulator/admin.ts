@@ -10,6 +10,7 @@ import {
   NEO_RUN_STATUSES,
   RECORD_CLASSIFICATIONS,
   explicitIntegrationSchema,
+  explicitSyncSchema,
 } from './scenario.ts';
 import type { AirweaveWorld } from './airweave/world.ts';
 import type { NeoWorld } from './neo/world.ts';
@@ -217,6 +218,20 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
         return ok(s.world.addIntegrationAtRuntime(parsed.data));
       } catch (e) {
         return adminError(409, (e as Error).message);
+      }
+    },
+  },
+  {
+    // A Data Loader sync set up in an existing integration (`history: []`: it never ran).
+    method: 'POST',
+    template: '/__sim/integrations/{integrationId}/syncs',
+    handler: (s, params, body) => {
+      const parsed = parse(explicitSyncSchema, body);
+      if ('reply' in parsed) return parsed.reply;
+      try {
+        return ok(s.world.addSyncAtRuntime(params.integrationId ?? '', parsed.data));
+      } catch (e) {
+        return adminError(404, (e as Error).message);
       }
     },
   },

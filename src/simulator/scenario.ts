@@ -80,7 +80,7 @@ const explicitFlowSchema = z.strictObject({
   openErrors: z.union([countSchema, z.array(countSchema)]).optional(),
 });
 
-const explicitSyncSchema = z.strictObject({
+export const explicitSyncSchema = z.strictObject({
   id: objectIdSchema.optional(),
   name: z.string().min(1),
   disabled: z.boolean().optional(),

@@ -107,8 +107,11 @@ async function cycle(t: Target = target()): Promise<{ fetched: Set<string>; aske
     await watch.cycle(t.name, String(clock), {
       chunks: async () => {},
       events: async (e) => (events.push(...e), alerting.ingest(e)),
+      // Flows' summaries only (integrations' sync jobs: change-driven-syncs.test.ts).
       observation: (o) =>
-        o.fetched?.forEach((f) => void (f.unread ? asked.add(f.unit.split('/').at(-1)!) : fetched.add(f.unit.split('/').at(-1)!))),
+        o.fetched
+          ?.filter((f) => f.unit.includes('/step/'))
+          .forEach((f) => void (f.unread ? asked.add(f.unit.split('/').at(-1)!) : fetched.add(f.unit.split('/').at(-1)!))),
       retired: (_e, reopened) => alerting.alerting.reopen(reopened),
     });
   } finally {

@@ -97,16 +97,25 @@ export class CeligoClient {
    * (204, or 404 `sync_job_invalid_integration_id`) has none; a missing integration is not-found.
    */
   async latestSyncJobs(integrationId: string, signal?: AbortSignal): Promise<CeligoSyncJob[]> {
+    return (await this.latestSyncJobsOf(integrationId, signal)).jobs;
+  }
+
+  /**
+   * The latest job of each sync of an integration, and whether it is sync-enabled at all: a 404
+   * `sync_job_invalid_integration_id` says it has no Data Loader syncs (no jobs, `syncEnabled: false`);
+   * a 204 says it has syncs that never ran (no jobs, `syncEnabled: true`).
+   */
+  async latestSyncJobsOf(integrationId: string, signal?: AbortSignal): Promise<{ jobs: CeligoSyncJob[]; syncEnabled: boolean }> {
     try {
       const res = await this.http.request<unknown>({
         path: `/v1/integrations/${id(integrationId)}/syncJobs/latest`,
         endpoint: 'GET /v1/integrations/{id}/syncJobs/latest',
         ...(signal ? { signal } : {}),
       });
-      if (res.body === undefined) return [];
-      return parseWire(z.array(celigoSyncJob), res.body, 'latest sync jobs');
+      if (res.body === undefined) return { jobs: [], syncEnabled: true };
+      return { jobs: parseWire(z.array(celigoSyncJob), res.body, 'latest sync jobs'), syncEnabled: true };
     } catch (e) {
-      if (isSyncwatchError(e, 'not-found') && e.code === 'sync_job_invalid_integration_id') return [];
+      if (isSyncwatchError(e, 'not-found') && e.code === 'sync_job_invalid_integration_id') return { jobs: [], syncEnabled: false };
       throw e;
     }
   }

@@ -6,7 +6,7 @@ import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
-import { selectAll, selectUnits, type ListedUnit, type Selection } from '../select.ts';
+import { cycleSlot, selectAll, selectUnits, sweepSlots, sweepTurn, type ListedUnit, type Selection } from '../select.ts';
 import type { Plan, PlanHints, PollContext, Provider, RunDetail, Scope } from '../types.ts';
 import { collectUnreadable } from '../unreadable.ts';
 import { CeligoClient } from './client.ts';
@@ -136,11 +136,14 @@ export async function observeSyncs(
   integrationIds: readonly string[],
   ctx: PollContext,
   unreadable?: UnreadableResource[],
-): Promise<{ runs: Run[]; problems: ConfigProblem[] }> {
+): Promise<{ runs: Run[]; problems: ConfigProblem[]; notSyncEnabled: string[] }> {
   const problems: ConfigProblem[] = [];
+  const notSyncEnabled: string[] = [];
   const perIntegration = await mapConcurrent(integrationIds, CONCURRENCY, async (integrationId) => {
     try {
-      return (await client.latestSyncJobs(integrationId, ctx.signal)).map((job) => syncJobToRun(target, job));
+      const { jobs, syncEnabled } = await client.latestSyncJobsOf(integrationId, ctx.signal);
+      if (!syncEnabled) notSyncEnabled.push(integrationId);
+      return jobs.map((job) => syncJobToRun(target, job));
     } catch (e) {
       if (isSyncwatchError(e, 'not-found')) {
         if (target.integrations?.includes(integrationId)) {
@@ -159,7 +162,7 @@ export async function observeSyncs(
       throw e;
     }
   });
-  return { runs: perIntegration.flat(), problems };
+  return { runs: perIntegration.flat(), problems, notSyncEnabled };
 }
 
 /** The integrations whose syncs a poll reads: those of the flows in scope, then the configured ones. */
@@ -247,6 +250,32 @@ export function selectFlows(target: CeligoTarget, flows: readonly CeligoFlow[], 
   });
 }
 
+/**
+ * What change-driven polling remembers of an integration that answered "not sync-enabled" (404
+ * `sync_job_invalid_integration_id`): it has no Data Loader syncs, so it is asked again only on its
+ * sweep turn. One that has syncs (even never run: 204) is asked every cycle, as sync jobs carry no
+ * change marker a listing could show.
+ */
+export const NOT_SYNC_ENABLED = 'not-sync-enabled';
+
+/**
+ * Which integrations' latest sync jobs a cycle reads: with hints and `changeDriven`, every one but
+ * those known to have no syncs, which wait for their turn in the rolling sweep (so a sync set up in
+ * one is seen within `sweepInterval`); otherwise every one.
+ */
+export function selectIntegrations(target: CeligoTarget, integrationIds: readonly string[], hints?: PlanHints): string[] {
+  if (!hints || target.changeDriven === false) return [...integrationIds];
+  const sweepInterval = Math.max(target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS, hints.interval);
+  const slots = sweepSlots(hints.interval, sweepInterval);
+  const slot = cycleSlot(hints.now, hints.interval, slots);
+  return integrationIds.filter((id) => {
+    const unit = integrationSyncsKey(target, id);
+    const seen = hints.memory.get(unit);
+    if (!seen || seen.version !== NOT_SYNC_ENABLED || hints.hot.has(unit)) return true;
+    return sweepTurn(id, seen, hints.now, slots, slot, sweepInterval) !== undefined;
+  });
+}
+
 /** Everything a Celigo poll covers: every flow in scope (fetched this cycle or not) and every integration read. */
 function celigoScope(target: CeligoTarget, flows: readonly CeligoFlow[], integrationIds: readonly string[]): Scope {
   // Steps belong to flows, syncs to integrations: a flow that left the account or the target's
@@ -259,17 +288,18 @@ function celigoScope(target: CeligoTarget, flows: readonly CeligoFlow[], integra
   ];
 }
 
-/** Plan one cycle: list the flows in scope, choose those to fetch, chunk them with every integration's syncs. */
+/** Plan one cycle: list the flows in scope, choose the flows and integrations to read, chunk them. */
 export async function planCeligo(target: CeligoTarget, ctx: PollContext, hints?: PlanHints): Promise<Plan> {
   const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
   const integrationIds = integrationIdsOf(flows, target.integrations);
   const selection = selectFlows(target, flows, hints);
+  const readSyncs = selectIntegrations(target, integrationIds, hints);
   const byId = new Map(flows.map((f) => [f._id, f]));
   const chosen = selection.fetch.map((s) => chunkFlow(byId.get(s.id)!));
   const reasons: NonNullable<Plan['reasons']> = {};
   for (const s of selection.fetch) reasons[s.reason] = (reasons[s.reason] ?? 0) + 1;
   return {
-    chunks: planChunks(chosen, integrationIds),
+    chunks: planChunks(chosen, readSyncs),
     scope: celigoScope(target, flows, integrationIds),
     disabled: selection.disabled.map((id) => flowSummaryKey(target, id)),
     reasons,
@@ -322,7 +352,7 @@ export function syncJobDetail(family: CeligoSyncJobFamily, errors: readonly Celi
 async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx: PollContext): Promise<Observation> {
   const client = new CeligoClient(ctx.http);
   const unreadable: UnreadableResource[] = [];
-  const [{ runs, problems }, stepErrors] = await Promise.all([
+  const [{ runs, problems, notSyncEnabled }, stepErrors] = await Promise.all([
     observeSyncs(client, target, chunk.integrationIds, ctx, unreadable),
     observeFlowSteps(client, target, chunk.flows, ctx, unreadable),
   ]);
@@ -331,10 +361,17 @@ async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx:
     ...chunk.flows.map((f) => flowSummaryKey(target, f._id)),
   ];
   const unread = new Set(unreadable.map((u) => u.key));
-  const fetched = chunk.flows.map((f) => {
-    const unit = flowSummaryKey(target, f._id);
-    return unread.has(unit) ? { unit, unread: true as const } : { unit, ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}) };
-  });
+  const noSyncs = new Set(notSyncEnabled);
+  const fetched = [
+    ...chunk.flows.map((f) => {
+      const unit = flowSummaryKey(target, f._id);
+      return unread.has(unit) ? { unit, unread: true as const } : { unit, ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}) };
+    }),
+    ...chunk.integrationIds.map((id) => {
+      const unit = integrationSyncsKey(target, id);
+      return unread.has(unit) ? { unit, unread: true as const } : { unit, ...(noSyncs.has(id) ? { version: NOT_SYNC_ENABLED } : {}) };
+    }),
+  ];
   const observation: Observation = {
     target: target.name,
     provider: 'celigo',

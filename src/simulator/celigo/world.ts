@@ -443,6 +443,15 @@ export class World {
     });
   }
 
+  /** A Data Loader sync set up in an existing integration (the admin API); history `[]` = never ran. */
+  addSyncAtRuntime(integrationId: string, spec: ExplicitSync): { _id: string } {
+    const integration = this.integrationsById.get(integrationId);
+    if (!integration) throw new Error(`no integration ${integrationId}`);
+    const id = spec.id ?? this.nextId('sync');
+    this.addExplicitSync(integration, { ...spec, id });
+    return { _id: id };
+  }
+
   /** A new integration (the admin API): flows and syncs as in a scenario's `entities`; a sync-only one has no flows. */
   addIntegrationAtRuntime(spec: ExplicitIntegration): { _id: string; flowIds: string[]; syncIds: string[] } {
     const id = spec.id ?? this.nextId('integration');

@@ -127,7 +127,7 @@ export interface Observation {
    * listed it (Celigo: a flow's `lastExecutedAt`); `unread` when its answer could not be read (it is
    * asked for again next cycle). A unit's resources are keyed `<unit>/<id>`.
    */
-  fetched?: Array<{ unit: string; version?: string; unread?: true }>;
+  fetched?: Array<{ unit: string; version?: string; unread?: true; sweepFrom?: number }>;
 }
 
 export function resourceKey(provider: ProviderName, target: string, kind: string, ...ids: string[]): string {

@@ -299,12 +299,17 @@ export class HttpClient {
     const endpoint = opts.endpoint ?? endpointName(method, this.pathWithinBase(current));
     const visited = new Set<string>([current.href]);
 
-    for (let page = 1; ; page++) {
-      const label = `${method} ${current.pathname}`;
-      const requestOptions: RequestOptions = { method, path: current.href, endpoint };
+    const requestPage = (url: URL) => {
+      const requestOptions: RequestOptions = { method, path: url.href, endpoint };
       if (opts.signal) requestOptions.signal = opts.signal;
       if (opts.body !== undefined) requestOptions.body = opts.body;
-      const response = await this.request<unknown>(requestOptions);
+      return this.request<unknown>(requestOptions);
+    };
+    let prefetched: Promise<HttpResponse<unknown>> | undefined;
+    for (let page = 1; ; page++) {
+      const label = `${method} ${current.pathname}`;
+      const response = await (prefetched ?? requestPage(current));
+      prefetched = undefined;
       if (response.status === 204 || response.body === undefined) return;
 
       const { items, next } = readPage(response, label);
@@ -326,6 +331,12 @@ export class HttpClient {
           throw new SyncwatchError('upstream', `${label}: more than ${maxPages} pages, stopped`);
         }
         visited.add(nextUrl.href);
+        if (opts.prefetch) {
+          // The next page is asked for while the caller reads this one; a caller that stops early
+          // leaves it unread (its failure, if any, is nobody's).
+          prefetched = requestPage(nextUrl);
+          prefetched.catch(() => {});
+        }
       }
       yield items;
       if (nextUrl === undefined) return;

@@ -64,6 +64,11 @@ export interface RequestOptions {
 export interface PaginateOptions extends RequestOptions {
   /** Refuse (upstream error) to read more pages than this; default 1_000. */
   maxPages?: number;
+  /**
+   * Ask for the next page as soon as its link is known, while the caller reads the current one (for
+   * a caller that reads every page: one that stops early leaves one request wasted).
+   */
+  prefetch?: boolean;
 }
 
 export interface BodyPagination {

@@ -6,7 +6,11 @@
 export interface UnitMemory {
   /** The unit's change marker as listed then (Celigo: the flow's `lastExecutedAt`); absent when it had none. */
   version?: string;
-  /** When it was fetched (ms since the epoch). */
+  /**
+   * When its sweep interval counts from (ms since the epoch): when it was fetched, or, for a unit
+   * fetched for the first time, the last start of its sweep slot (so the first sweep after a start is
+   * spread over the slots, not due all at once).
+   */
   fetchedAt: number;
 }
 
@@ -21,8 +25,9 @@ export interface ListedUnit {
 
 /**
  * Why a unit is fetched: `new` never fetched; `ran` its change marker moved; `hot` it has open
- * errors, a firing alert or a retry in flight; `sweep` its turn in the rolling sweep; `overdue` its
- * last fetch is older than the sweep interval (cycles were skipped); `all` change-driven polling is off.
+ * errors, a firing alert or a retry in flight; `sweep` nothing fetched it for a sweep interval (the
+ * rolling sweep); `overdue` it is more than a sweep late (the daemon was down) and its slot came;
+ * `all` change-driven polling is off.
  */
 export type FetchReason = 'new' | 'ran' | 'hot' | 'sweep' | 'overdue' | 'all';
 
@@ -40,7 +45,8 @@ export interface SelectionInput {
 }
 
 export interface Selection {
-  fetch: Array<{ id: string; reason: FetchReason }>;
+  /** `sweepFrom`: what to remember as the unit's `fetchedAt` when it is not the fetch's own time. */
+  fetch: Array<{ id: string; reason: FetchReason; sweepFrom?: number }>;
   /** Disabled units, not fetched (their state is kept). */
   disabled: string[];
 }
@@ -55,9 +61,12 @@ export function stableHash(id: string): number {
   return h >>> 0;
 }
 
-/** How many cycles one sweep spreads over: every unit has one slot among them. */
+/**
+ * How many cycles one sweep spreads over: every unit has one slot among them. Rounded down, so that a
+ * sweep (slots × interval) is never longer than sweepInterval.
+ */
 export function sweepSlots(interval: number, sweepInterval: number): number {
-  return Math.max(1, Math.ceil(sweepInterval / Math.max(1, interval)));
+  return Math.max(1, Math.floor(sweepInterval / Math.max(1, interval)));
 }
 
 /** The slot of the cycle at `now`. */
@@ -65,26 +74,43 @@ export function cycleSlot(now: number, interval: number, slots: number): number 
   return Math.floor(now / Math.max(1, interval)) % slots;
 }
 
+/** The last start of a unit's sweep slot at or before `now` (its first fetch counts from there). */
+export function slotStart(id: string, now: number, interval: number, slots: number): number {
+  const behind = (cycleSlot(now, interval, slots) - (stableHash(id) % slots) + slots) % slots;
+  return now - behind * interval;
+}
+
 /**
- * Whether a unit nothing else asks for is fetched by the rolling sweep this cycle: at its slot
- * (`sweep`), or whenever its last fetch is a whole sweep interval old (`overdue`: cycles were skipped).
+ * Whether a unit nothing else asks for is fetched by the rolling sweep this cycle. Each unit is
+ * fetched again one sweep (slots × interval, ≤ sweepInterval) after its sweep interval began —
+ * whatever fetched it then, a run, its open errors or the sweep — so a unit that ran recently costs
+ * the sweep nothing. Units first fetched together start from their slots, and a unit the sweep takes
+ * keeps its slot, so the sweep stays spread over the cycles. Half an interval of slack absorbs
+ * cycles that start a little early or late. A unit more than a sweep late (the daemon was down)
+ * waits for its slot: after an outage the catching up is spread too.
  */
 export function sweepTurn(
   id: string,
   seen: UnitMemory,
   now: number,
+  interval: number,
   slots: number,
   slot: number,
-  sweepInterval: number,
 ): 'sweep' | 'overdue' | undefined {
-  if (stableHash(id) % slots === slot) return 'sweep';
-  return now - seen.fetchedAt >= sweepInterval ? 'overdue' : undefined;
+  // A sweep no longer than the interval: every cycle is every unit's turn, however soon it comes.
+  if (slots === 1) return 'sweep';
+  const sweep = slots * interval;
+  const age = now - seen.fetchedAt;
+  if (age < sweep - interval / 2) return undefined;
+  if (age < 2 * sweep - interval / 2) return 'sweep';
+  return stableHash(id) % slots === slot ? 'overdue' : undefined;
 }
 
 /** The units a change-driven cycle fetches, each with the first reason that applies. */
 export function selectUnits(input: SelectionInput): Selection {
-  const slots = sweepSlots(input.interval, input.sweepInterval);
-  const slot = cycleSlot(input.now, input.interval, slots);
+  const { now, interval } = input;
+  const slots = sweepSlots(interval, input.sweepInterval);
+  const slot = cycleSlot(now, interval, slots);
   const fetch: Selection['fetch'] = [];
   const disabled: string[] = [];
   for (const unit of input.units) {
@@ -93,14 +119,13 @@ export function selectUnits(input: SelectionInput): Selection {
       continue;
     }
     const seen = input.memory.get(unit.id);
-    const reason: FetchReason | undefined = !seen
-      ? 'new'
-      : seen.version !== unit.version
-        ? 'ran'
-        : input.hot.has(unit.id)
-          ? 'hot'
-          : sweepTurn(unit.id, seen, input.now, slots, slot, input.sweepInterval);
-    if (reason) fetch.push({ id: unit.id, reason });
+    if (!seen) fetch.push({ id: unit.id, reason: 'new', sweepFrom: slotStart(unit.id, now, interval, slots) });
+    else if (seen.version !== unit.version) fetch.push({ id: unit.id, reason: 'ran' });
+    else if (input.hot.has(unit.id)) fetch.push({ id: unit.id, reason: 'hot' });
+    else {
+      const turn = sweepTurn(unit.id, seen, now, interval, slots, slot);
+      if (turn) fetch.push({ id: unit.id, reason: turn });
+    }
   }
   return { fetch, disabled };
 }

@@ -72,7 +72,11 @@ export interface Provider<TTarget> {
    * For large accounts: split a poll into chunks that several replicas can observe in parallel, and
    * (with hints) choose what this cycle reads at all. Providers without it are polled whole, as one chunk.
    */
-  plan?(target: TTarget, ctx: PollContext, hints?: PlanHints): Promise<Plan>;
+  /**
+   * List what to watch and split the cycle into chunks. `hints` (change-driven polling) are read
+   * from Redis while the provider lists: it awaits them only once it needs them.
+   */
+  plan?(target: TTarget, ctx: PollContext, hints?: PlanHints | Promise<PlanHints>): Promise<Plan>;
   observeChunk?(target: TTarget, chunk: Chunk, ctx: PollContext): Promise<Observation>;
   /**
    * What a poll covers, so resources that left it (a flow deleted or newly excluded) stop being

@@ -110,18 +110,32 @@ export interface StatsSnapshot {
   byEndpoint: Record<string, Record<string, number>>;
   /** Every retryDataKey the retry endpoints received. */
   retryDataKeys: Record<string, RetryKeyStats>;
+  /**
+   * `METHOD /path/{template}` → status → milliseconds the simulator spent on those requests, summed:
+   * from the request's arrival to its answer handed to the socket (latency, processing, waiting for
+   * the event loop). A client sees each request take at least this long: benchmarks build lower
+   * bounds on it.
+   */
+  serveMs: Record<string, Record<string, number>>;
 }
 
 export class Stats {
   private total = 0;
   private byEndpoint = new Map<string, Map<string, number>>();
   private retryKeys = new Map<string, RetryKeyStats>();
+  private serveMs = new Map<string, Map<string, number>>();
 
-  record(endpoint: string, status: number | 'hang'): void {
+  /** One request answered (or left hanging), and how long it took to serve (ms), when known. */
+  record(endpoint: string, status: number | 'hang', ms?: number): void {
     this.total += 1;
     const byStatus = this.byEndpoint.get(endpoint) ?? new Map<string, number>();
     byStatus.set(String(status), (byStatus.get(String(status)) ?? 0) + 1);
     this.byEndpoint.set(endpoint, byStatus);
+    if (ms !== undefined) {
+      const served = this.serveMs.get(endpoint) ?? new Map<string, number>();
+      served.set(String(status), (served.get(String(status)) ?? 0) + ms);
+      this.serveMs.set(endpoint, served);
+    }
   }
 
   recordRetryKeys(keys: readonly string[], flowId: string, stepId: string, at: string): void {
@@ -139,6 +153,7 @@ export class Stats {
     this.total = 0;
     this.byEndpoint.clear();
     this.retryKeys.clear();
+    this.serveMs.clear();
   }
 
   snapshot(): StatsSnapshot {
@@ -146,6 +161,12 @@ export class Stats {
       total: this.total,
       byEndpoint: Object.fromEntries([...this.byEndpoint].map(([endpoint, byStatus]) => [endpoint, Object.fromEntries(byStatus)])),
       retryDataKeys: Object.fromEntries([...this.retryKeys].map(([key, s]) => [key, { ...s, timestamps: [...s.timestamps] }])),
+      serveMs: Object.fromEntries(
+        [...this.serveMs].map(([endpoint, byStatus]) => [
+          endpoint,
+          Object.fromEntries([...byStatus].map(([status, ms]) => [status, Math.round(ms * 1000) / 1000])),
+        ]),
+      ),
     };
   }
 }

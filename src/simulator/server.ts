@@ -146,6 +146,7 @@ class SimulatorServer implements SimulatorState {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname.startsWith('/__sim/')) {
@@ -175,9 +176,9 @@ class SimulatorServer implements SimulatorState {
     }
     if (fault !== undefined) {
       const status = fault.status ?? 500;
-      this.stats.record(endpoint, status);
       const body = fault.body ?? faultBody(api, status, this.nextRequestId());
       send(res, { status, body, ...(fault.headers === undefined ? {} : { headers: fault.headers }) });
+      this.stats.record(endpoint, status, performance.now() - arrived);
       return;
     }
 
@@ -187,8 +188,8 @@ class SimulatorServer implements SimulatorState {
         : api === 'airweave'
           ? this.answerAirweave(req, method, url)
           : await this.answer(req, method, url, matched);
-    this.stats.record(endpoint, reply.status);
     send(res, reply);
+    this.stats.record(endpoint, reply.status, performance.now() - arrived);
   }
 
   private async answer(

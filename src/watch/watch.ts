@@ -217,10 +217,12 @@ export class Watch {
     let firing: AlertEvent[] = [];
     const counter = { requests: 0 };
     try {
-      if (provider.plan) firing = await this.deps.store.firingAlerts(target.name);
-      plan = provider.plan
-        ? await provider.plan(target, this.pollContext(target, signal, counter), await this.planHints(target, firing))
-        : { chunks: [null] };
+      if (provider.plan) {
+        // What change-driven polling remembers is read while the provider lists (one round trip less on the cycle's path).
+        const hints = this.deps.store.firingAlerts(target.name).then((f) => ((firing = f), this.planHints(target, f)));
+        hints.catch(() => {}); // a listing that fails first leaves it unawaited: its own failure is the poll's
+        plan = await provider.plan(target, this.pollContext(target, signal, counter), hints);
+      } else plan = { chunks: [null] };
     } catch (e) {
       this.deps.logger.warn({ target: target.name, cycle, err: describeError(e) }, 'poll failed');
       await this.finishPoll(target, { ok: false, error: describeError(e) }, sink, cycle, { requests: counter.requests, resources: 0 });
@@ -568,8 +570,8 @@ export class Watch {
 }
 
 /**
- * The units a chunk asked for, as change-driven polling remembers them: when, their change marker,
- * and whether they had open errors. One that could not be read is remembered as hot without a
+ * The units a chunk asked for, as change-driven polling remembers them: when (or, for a first
+ * fetch, the start of its sweep slot: `sweepFrom`), their change marker, and whether they had open errors. One that could not be read is remembered as hot without a
  * marker, so it is asked for again every cycle until it is read (its unreadable streak counts on).
  */
 export function fetchedUnits(observation: Observation, now: number): FetchedUnit[] {
@@ -578,7 +580,12 @@ export function fetchedUnits(observation: Observation, now: number): FetchedUnit
   return (observation.fetched ?? []).map((f) =>
     f.unread
       ? { unit: f.unit, fetchedAt: now, open: true }
-      : { unit: f.unit, fetchedAt: now, open: open.has(f.unit), ...(f.version !== undefined ? { version: f.version } : {}) },
+      : {
+          unit: f.unit,
+          fetchedAt: f.sweepFrom ?? now,
+          open: open.has(f.unit),
+          ...(f.version !== undefined ? { version: f.version } : {}),
+        },
   );
 }
 

@@ -58,6 +58,37 @@ describe('paginateLink', () => {
     expect(server.received.map((r) => r.url)).toEqual(['/v1/flows', '/v1/flows?page=2', '/v1/flows?page=3']);
   });
 
+  it('with prefetch, asks for the next page while the caller still reads the current one; the same pages come out', async () => {
+    let origin = '';
+    const server = await serve((req, res) => {
+      const page = Number(new URL(req.url, 'http://x').searchParams.get('page') ?? '1');
+      sendJson(res, 200, [{ _id: `flow-${page}` }], page < 3 ? { link: `<${origin}/v1/flows?page=${page + 1}>; rel="next"` } : {});
+    });
+    origin = server.origin;
+    const pages: Array<Array<{ _id: string }>> = [];
+    for await (const page of client(server.origin).paginateLink<{ _id: string }>({ path: '/v1/flows', prefetch: true })) {
+      pages.push(page);
+      // Page 2 is asked for before the caller is done with page 1 (waited for, not slept on).
+      if (pages.length === 1) await expect.poll(() => server.received.length).toBe(2);
+    }
+    expect(pages).toEqual([[{ _id: 'flow-1' }], [{ _id: 'flow-2' }], [{ _id: 'flow-3' }]]);
+    expect(server.received.map((r) => r.url)).toEqual(['/v1/flows', '/v1/flows?page=2', '/v1/flows?page=3']);
+  });
+
+  it('without prefetch, asks for a page only when the caller wants it', async () => {
+    let origin = '';
+    const server = await serve((req, res) => {
+      const page = Number(new URL(req.url, 'http://x').searchParams.get('page') ?? '1');
+      sendJson(res, 200, [{ _id: `flow-${page}` }], page < 3 ? { link: `<${origin}/v1/flows?page=${page + 1}>; rel="next"` } : {});
+    });
+    origin = server.origin;
+    for await (const page of client(server.origin).paginateLink<{ _id: string }>({ path: '/v1/flows' })) {
+      expect(page).toEqual([{ _id: 'flow-1' }]);
+      break;
+    }
+    expect(server.received.map((r) => r.url)).toEqual(['/v1/flows']);
+  });
+
   it('yields nothing for a 204 first page', async () => {
     const server = await serve((_req, res) => {
       res.writeHead(204);

@@ -1,7 +1,16 @@
 // Change-driven polling's decision (src/providers/select.ts) as a table: plain data in, the units to
 // fetch and why out; then the rolling sweep's coverage and spread over many cycles.
 import { describe, expect, it } from 'vitest';
-import { cycleSlot, selectAll, selectUnits, stableHash, sweepSlots, type ListedUnit, type UnitMemory } from '../../src/providers/select.ts';
+import {
+  cycleSlot,
+  selectAll,
+  selectUnits,
+  slotStart,
+  stableHash,
+  sweepSlots,
+  type ListedUnit,
+  type UnitMemory,
+} from '../../src/providers/select.ts';
 
 const MIN = 60_000;
 const interval = MIN;
@@ -19,23 +28,45 @@ const now = at(5);
 const recent: UnitMemory = { version: 'v1', fetchedAt: now - interval };
 
 describe('selectUnits', () => {
+  const sweep = slots * interval;
   it.each<[string, ListedUnit, UnitMemory | undefined, boolean, string | undefined]>([
     // case                                     listed                                  memory                                   hot    fetched because
-    ['never fetched', { id: quiet, version: 'v1' }, undefined, false, 'new'],
-    ['did not run, not hot, not its turn', { id: quiet, version: 'v1' }, recent, false, undefined],
     ['ran since the last fetch', { id: quiet, version: 'v2' }, recent, false, 'ran'],
     ['ran for the first time (had no marker)', { id: quiet, version: 'v1' }, { fetchedAt: now - interval }, false, 'ran'],
     ['marker gone (platform reset it)', { id: quiet }, recent, false, 'ran'],
     ['open errors, an alert or a retry in flight', { id: quiet, version: 'v1' }, recent, true, 'hot'],
-    ['its sweep slot', { id: idInSlot(5, 's'), version: 'v1' }, recent, false, 'sweep'],
+    ['did not run, not hot, fetched within the sweep', { id: quiet, version: 'v1' }, recent, false, undefined],
+    ['its slot, but fetched within the sweep (it ran)', { id: idInSlot(5, 's'), version: 'v1' }, recent, false, undefined],
+    ['a sweep since it was fetched', { id: quiet, version: 'v1' }, { version: 'v1', fetchedAt: now - sweep }, false, 'sweep'],
     [
-      'overdue: last fetch a sweep interval ago',
+      'a sweep less half an interval (a cycle a little early)',
       { id: quiet, version: 'v1' },
-      { version: 'v1', fetchedAt: now - sweepInterval },
+      { version: 'v1', fetchedAt: now - sweep + interval / 2 },
+      false,
+      'sweep',
+    ],
+    ['not yet a sweep', { id: quiet, version: 'v1' }, { version: 'v1', fetchedAt: now - sweep + interval / 2 + 1 }, false, undefined],
+    [
+      'late, within a second sweep (a cycle was skipped)',
+      { id: quiet, version: 'v1' },
+      { version: 'v1', fetchedAt: now - sweep - 3 * interval },
+      false,
+      'sweep',
+    ],
+    [
+      'more than a sweep late (the daemon was down), its slot',
+      { id: idInSlot(5, 'o'), version: 'v1' },
+      { version: 'v1', fetchedAt: now - 5 * sweep },
       false,
       'overdue',
     ],
-    ['not yet overdue', { id: quiet, version: 'v1' }, { version: 'v1', fetchedAt: now - sweepInterval + 1 }, false, undefined],
+    [
+      'more than a sweep late, not its slot: waits for it',
+      { id: quiet, version: 'v1' },
+      { version: 'v1', fetchedAt: now - 5 * sweep },
+      false,
+      undefined,
+    ],
     ['disabled, even though it ran', { id: quiet, version: 'v2', disabled: true }, recent, true, undefined],
   ])('%s', (_case, unit, memory, hot, reason) => {
     const selection = selectUnits({
@@ -48,6 +79,33 @@ describe('selectUnits', () => {
     });
     expect(selection.fetch).toEqual(reason ? [{ id: unit.id, reason }] : []);
     expect(selection.disabled).toEqual(unit.disabled ? [unit.id] : []);
+  });
+
+  it('a sweep no longer than the interval takes every unit every cycle, however soon the cycle comes', () => {
+    const { fetch } = selectUnits({
+      units: [{ id: quiet, version: 'v1' }],
+      memory: new Map([[quiet, { version: 'v1', fetchedAt: now - 1_000 }]]),
+      hot: new Set(),
+      now,
+      interval: 60 * MIN,
+      sweepInterval: 10 * MIN,
+    });
+    expect(fetch).toEqual([{ id: quiet, reason: 'sweep' }]);
+  });
+
+  it('a unit never fetched is new, its sweep counted from the last start of its slot', () => {
+    const { fetch } = selectUnits({
+      units: [{ id: quiet, version: 'v1' }],
+      memory: new Map(),
+      hot: new Set(),
+      now,
+      interval,
+      sweepInterval,
+    });
+    // quiet's slot is 3, the cycle's 5: its slot began two intervals ago.
+    expect(fetch).toEqual([{ id: quiet, reason: 'new', sweepFrom: now - 2 * interval }]);
+    expect(slotStart(idInSlot(5, 's'), now, interval, slots)).toBe(now);
+    expect(slotStart(idInSlot(6, 's'), now, interval, slots)).toBe(now - 9 * interval);
   });
 
   it('the first reason wins: a unit that ran and is hot is fetched once, as ran', () => {
@@ -66,7 +124,7 @@ describe('selectUnits', () => {
     // interval  sweepInterval  slots
     [MIN, 10 * MIN, 10],
     [5_000, 10 * MIN, 120],
-    [7 * MIN, 10 * MIN, 2],
+    [7 * MIN, 10 * MIN, 1], // rounded down: a sweep is never longer than sweepInterval
     [10 * MIN, 10 * MIN, 1],
     [10 * MIN, 5 * MIN, 1],
   ])('interval %i and sweepInterval %i make %i slots', (i, s, n) => {
@@ -77,35 +135,75 @@ describe('selectUnits', () => {
 describe('the rolling sweep', () => {
   const units: ListedUnit[] = Array.from({ length: 10_000 }, (_, i) => ({ id: `flow-${i}`, version: 'v1' }));
 
-  it('fetches every unit once per sweep interval, spread evenly (no cycle above 1.2 × its share)', () => {
-    const memory = new Map<string, UnitMemory>(units.map((u) => [u.id, { version: 'v1', fetchedAt: 0 }]));
-    const start = at(0);
-    const seen = new Map<string, number>();
-    const perCycle: number[] = [];
-    for (let c = 0; c < slots; c++) {
+  /** Cycles from `start`, one interval apart; `ran(c)` says which units ran before cycle c. Memory is kept as the watch keeps it. */
+  function run(cycles: number, ran: (c: number) => Set<string>, memory = new Map<string, UnitMemory>(), start = at(0)) {
+    const fetchedAt = new Map<string, number[]>();
+    const perCycle: Array<Record<string, number>> = [];
+    const version = new Map<string, number>();
+    for (let c = 0; c < cycles; c++) {
       const t = start + c * interval;
-      // Everything was fetched within the last sweep interval: nothing is overdue, only the slots count.
-      for (const m of memory.values()) m.fetchedAt = Math.max(m.fetchedAt, t - interval);
-      const { fetch } = selectUnits({ units, memory, hot: new Set(), now: t, interval, sweepInterval });
-      expect(fetch.every((f) => f.reason === 'sweep')).toBe(true);
-      perCycle.push(fetch.length);
+      for (const id of ran(c)) version.set(id, (version.get(id) ?? 0) + 1);
+      const listed = units.map((u) => ({ id: u.id, version: `v${version.get(u.id) ?? 0}` }));
+      const { fetch } = selectUnits({ units: listed, memory, hot: new Set(), now: t, interval, sweepInterval });
+      const counts: Record<string, number> = {};
       for (const f of fetch) {
-        seen.set(f.id, (seen.get(f.id) ?? 0) + 1);
-        memory.get(f.id)!.fetchedAt = t;
+        counts[f.reason] = (counts[f.reason] ?? 0) + 1;
+        memory.set(f.id, { version: `v${version.get(f.id) ?? 0}`, fetchedAt: f.sweepFrom ?? t });
+        fetchedAt.set(f.id, [...(fetchedAt.get(f.id) ?? []), c]);
       }
-      expect(cycleSlot(t, interval, slots)).toBe(c);
+      perCycle.push(counts);
     }
-    expect(seen.size).toBe(units.length);
-    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    return { fetchedAt, perCycle };
+  }
+
+  it('after a start, every unit is fetched once per sweep, at its slot, spread evenly (no cycle above 1.2 × its share)', () => {
+    const { fetchedAt, perCycle } = run(1 + 2 * slots, () => new Set());
+    expect(perCycle[0]).toEqual({ new: units.length });
     const share = units.length / slots;
-    expect(Math.max(...perCycle)).toBeLessThanOrEqual(1.2 * share);
-    expect(Math.min(...perCycle)).toBeGreaterThanOrEqual(0.8 * share);
+    for (const counts of perCycle.slice(1)) {
+      expect(Object.keys(counts)).toEqual(['sweep']);
+      expect(counts.sweep).toBeLessThanOrEqual(1.2 * share);
+      expect(counts.sweep).toBeGreaterThanOrEqual(0.8 * share);
+    }
+    for (const u of units) {
+      const [first, ...rest] = fetchedAt.get(u.id)!;
+      expect(first).toBe(0);
+      const s = stableHash(u.id) % slots;
+      // At its slot in each of the two sweeps after the start (cycle c's slot is c % slots).
+      expect(rest).toEqual([s === 0 ? slots : s, (s === 0 ? slots : s) + slots]);
+    }
+    expect(cycleSlot(at(0) + 3 * interval, interval, slots)).toBe(3);
   });
 
-  it('after skipped cycles, what is overdue is fetched at once', () => {
-    const memory = new Map<string, UnitMemory>(units.map((u) => [u.id, { version: 'v1', fetchedAt: now - 2 * sweepInterval }]));
-    const { fetch } = selectUnits({ units, memory, hot: new Set(), now, interval, sweepInterval });
-    expect(fetch).toHaveLength(units.length);
+  it('with 5% of the units running each cycle: no unit goes a sweep unfetched, and the sweep costs less than its share', () => {
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const cycles = 8 * slots;
+    const { fetchedAt, perCycle } = run(cycles, (c) =>
+      c === 0 ? new Set() : new Set(units.filter(() => random() < 0.05).map((u) => u.id)),
+    );
+    for (const u of units) {
+      const at = fetchedAt.get(u.id)!;
+      for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeLessThanOrEqual(slots);
+      expect(cycles - at[at.length - 1]!).toBeLessThanOrEqual(slots);
+    }
+    // In the long run a unit that ran within the sweep needs no sweep: ~5% × 0.95^(slots−1)/(1 − 0.95^slots) of them a cycle.
+    const share = units.length / slots;
+    const late = perCycle.slice(4 * slots);
+    const sweepPerCycle = late.reduce((n, c) => n + (c.sweep ?? 0), 0) / late.length;
+    expect(sweepPerCycle).toBeLessThan(0.8 * share);
+    expect(Math.max(...late.map((c) => c.sweep ?? 0))).toBeLessThan(1.2 * share);
+  });
+
+  it('after an outage longer than a sweep, what is overdue is caught up at its slot, spread over one sweep', () => {
+    const memory = new Map<string, UnitMemory>(units.map((u) => [u.id, { version: 'v0', fetchedAt: at(0) - 3 * slots * interval }]));
+    const { perCycle, fetchedAt } = run(slots, () => new Set(), memory);
+    const share = units.length / slots;
+    for (const counts of perCycle) {
+      expect(Object.keys(counts)).toEqual(['overdue']);
+      expect(counts.overdue).toBeLessThanOrEqual(1.2 * share);
+    }
+    expect(fetchedAt.size).toBe(units.length);
   });
 });
 

@@ -146,7 +146,20 @@ describe('simulator behaviour', () => {
       expect(stats.retryDataKeys['unknown-key']?.count).toBe(1);
       expect(stats.byEndpoint['POST /v1/flows/{_id}/{_stepId}/retry']).toEqual({ '200': 1, '204': 1 });
       await admin(sim, 'POST', '/__sim/stats/reset');
-      expect(await admin<StatsSnapshot>(sim, 'GET', '/__sim/stats')).toEqual({ total: 0, byEndpoint: {}, retryDataKeys: {} });
+      expect(await admin<StatsSnapshot>(sim, 'GET', '/__sim/stats')).toEqual({ total: 0, byEndpoint: {}, retryDataKeys: {}, serveMs: {} });
+    });
+
+    it('sums the time it spent serving each endpoint: at least its latency per request', async () => {
+      await admin(sim, 'POST', '/__sim/stats/reset');
+      await admin(sim, 'POST', '/__sim/latency', { ms: 25 });
+      try {
+        for (let i = 0; i < 3; i++) expect((await api(sim, `/v1/flows/${flowId}/errors`)).status).toBe(200);
+      } finally {
+        await admin(sim, 'POST', '/__sim/latency', { ms: 0 });
+      }
+      const stats = await admin<StatsSnapshot>(sim, 'GET', '/__sim/stats');
+      // A timer may fire up to 1 ms early (libuv rounds to whole milliseconds).
+      expect(stats.serveMs['GET /v1/flows/{_id}/errors']?.['200']).toBeGreaterThanOrEqual(3 * 24);
     });
 
     it('a flow run auto-resolves errors without a retryDataKey, or brings them back when runs fail', async () => {

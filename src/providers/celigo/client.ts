@@ -80,6 +80,8 @@ export class CeligoClient {
       path: '/v1/flows',
       endpoint: 'GET /v1/flows',
       query,
+      // A poll reads every page: the next one is on its way while this one is parsed.
+      prefetch: true,
       ...(signal ? { signal } : {}),
     })) {
       yield parseWire(z.array(celigoFlow), page, 'GET /v1/flows');

@@ -6,7 +6,7 @@ import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
-import { cycleSlot, selectAll, selectUnits, sweepSlots, sweepTurn, type ListedUnit, type Selection } from '../select.ts';
+import { cycleSlot, selectAll, selectUnits, slotStart, sweepSlots, sweepTurn, type ListedUnit, type Selection } from '../select.ts';
 import type { Plan, PlanHints, PollContext, Provider, RunDetail, Scope } from '../types.ts';
 import { collectUnreadable } from '../unreadable.ts';
 import { CeligoClient } from './client.ts';
@@ -180,6 +180,8 @@ export type ChunkFlow = Pick<CeligoFlow, '_id' | 'name' | '_integrationId'> & { 
 export interface CeligoChunk {
   flows: ChunkFlow[];
   integrationIds: string[];
+  /** Flow or integration id → what change-driven polling remembers as its fetch time, when not the fetch's own (a first fetch). */
+  sweepFrom?: Record<string, number>;
 }
 
 /**
@@ -263,17 +265,23 @@ export const NOT_SYNC_ENABLED = 'not-sync-enabled';
  * those known to have no syncs, which wait for their turn in the rolling sweep (so a sync set up in
  * one is seen within `sweepInterval`); otherwise every one.
  */
-export function selectIntegrations(target: CeligoTarget, integrationIds: readonly string[], hints?: PlanHints): string[] {
-  if (!hints || target.changeDriven === false) return [...integrationIds];
-  const sweepInterval = Math.max(target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS, hints.interval);
-  const slots = sweepSlots(hints.interval, sweepInterval);
-  const slot = cycleSlot(hints.now, hints.interval, slots);
-  return integrationIds.filter((id) => {
+export function selectIntegrations(
+  target: CeligoTarget,
+  integrationIds: readonly string[],
+  hints?: PlanHints,
+): Array<{ id: string; sweepFrom?: number }> {
+  if (!hints || target.changeDriven === false) return integrationIds.map((id) => ({ id }));
+  const { now, interval } = hints;
+  const slots = sweepSlots(interval, Math.max(target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS, interval));
+  const slot = cycleSlot(now, interval, slots);
+  const read: Array<{ id: string; sweepFrom?: number }> = [];
+  for (const id of integrationIds) {
     const unit = integrationSyncsKey(target, id);
     const seen = hints.memory.get(unit);
-    if (!seen || seen.version !== NOT_SYNC_ENABLED || hints.hot.has(unit)) return true;
-    return sweepTurn(id, seen, hints.now, slots, slot, sweepInterval) !== undefined;
-  });
+    if (!seen) read.push({ id, sweepFrom: slotStart(id, now, interval, slots) });
+    else if (seen.version !== NOT_SYNC_ENABLED || hints.hot.has(unit) || sweepTurn(id, seen, now, interval, slots, slot)) read.push({ id });
+  }
+  return read;
 }
 
 /** Everything a Celigo poll covers: every flow in scope (fetched this cycle or not) and every integration read. */
@@ -289,17 +297,31 @@ function celigoScope(target: CeligoTarget, flows: readonly CeligoFlow[], integra
 }
 
 /** Plan one cycle: list the flows in scope, choose the flows and integrations to read, chunk them. */
-export async function planCeligo(target: CeligoTarget, ctx: PollContext, hints?: PlanHints): Promise<Plan> {
-  const flows = await flowsInScope(new CeligoClient(ctx.http), target, ctx.signal);
+export async function planCeligo(target: CeligoTarget, ctx: PollContext, pendingHints?: PlanHints | Promise<PlanHints>): Promise<Plan> {
+  const [flows, hints] = await Promise.all([flowsInScope(new CeligoClient(ctx.http), target, ctx.signal), pendingHints]);
   const integrationIds = integrationIdsOf(flows, target.integrations);
   const selection = selectFlows(target, flows, hints);
   const readSyncs = selectIntegrations(target, integrationIds, hints);
+  // First fetches count their sweep interval from their slot (src/providers/select.ts).
+  const sweepFrom = new Map<string, number>();
+  for (const s of [...selection.fetch, ...readSyncs]) if (s.sweepFrom !== undefined) sweepFrom.set(s.id, s.sweepFrom);
+  const withSweepFrom = (chunk: CeligoChunk): CeligoChunk => {
+    if (sweepFrom.size === 0) return chunk;
+    const own = [...chunk.flows.map((f) => f._id), ...chunk.integrationIds].flatMap((id) => {
+      const at = sweepFrom.get(id);
+      return at === undefined ? [] : [[id, at] as const];
+    });
+    return own.length > 0 ? { ...chunk, sweepFrom: Object.fromEntries(own) } : chunk;
+  };
   const byId = new Map(flows.map((f) => [f._id, f]));
   const chosen = selection.fetch.map((s) => chunkFlow(byId.get(s.id)!));
   const reasons: NonNullable<Plan['reasons']> = {};
   for (const s of selection.fetch) reasons[s.reason] = (reasons[s.reason] ?? 0) + 1;
   return {
-    chunks: planChunks(chosen, readSyncs),
+    chunks: planChunks(
+      chosen,
+      readSyncs.map((r) => r.id),
+    ).map(withSweepFrom),
     scope: celigoScope(target, flows, integrationIds),
     disabled: selection.disabled.map((id) => flowSummaryKey(target, id)),
     reasons,
@@ -362,14 +384,19 @@ async function observeCeligoChunk(target: CeligoTarget, chunk: CeligoChunk, ctx:
   ];
   const unread = new Set(unreadable.map((u) => u.key));
   const noSyncs = new Set(notSyncEnabled);
+  const from = (id: string) => (chunk.sweepFrom?.[id] !== undefined ? { sweepFrom: chunk.sweepFrom[id] } : {});
   const fetched = [
     ...chunk.flows.map((f) => {
       const unit = flowSummaryKey(target, f._id);
-      return unread.has(unit) ? { unit, unread: true as const } : { unit, ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}) };
+      return unread.has(unit)
+        ? { unit, unread: true as const }
+        : { unit, ...(f.lastExecutedAt ? { version: f.lastExecutedAt } : {}), ...from(f._id) };
     }),
     ...chunk.integrationIds.map((id) => {
       const unit = integrationSyncsKey(target, id);
-      return unread.has(unit) ? { unit, unread: true as const } : { unit, ...(noSyncs.has(id) ? { version: NOT_SYNC_ENABLED } : {}) };
+      return unread.has(unit)
+        ? { unit, unread: true as const }
+        : { unit, ...(noSyncs.has(id) ? { version: NOT_SYNC_ENABLED } : {}), ...from(id) };
     }),
   ];
   const observation: Observation = {

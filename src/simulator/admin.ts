@@ -330,8 +330,8 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
     method: 'POST',
     template: '/__sim/activity',
     handler: (s, _p, body) => {
-      const parsed = parse(z.strictObject({ fraction: z.number().min(0).max(1) }), body);
-      return 'reply' in parsed ? parsed.reply : ok({ ran: s.world.runActivity(parsed.data.fraction) });
+      const parsed = parse(z.strictObject({ fraction: z.number().min(0).max(1), failureChance: z.number().min(0).max(1).optional() }), body);
+      return 'reply' in parsed ? parsed.reply : ok({ ran: s.world.runActivity(parsed.data.fraction, parsed.data.failureChance) });
     },
   },
   {

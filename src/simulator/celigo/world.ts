@@ -697,9 +697,9 @@ export class World {
    * Scenario activity: `fraction` of the enabled flows (rounded) each run once, now, chosen by the
    * scenario's PRNG (each call draws anew, deterministically). Most runs are clean: a clean run
    * auto-resolves the flow's connection-level errors (those without a retryDataKey); one in
-   * ACTIVITY_FAILURE_CHANCE fails a record on one of its steps. Returns how many flows ran.
+   * `failureChance` (default ACTIVITY_FAILURE_CHANCE) fails a record on one of its steps. Returns how many flows ran.
    */
-  runActivity(fraction: number): number {
+  runActivity(fraction: number, failureChance = ACTIVITY_FAILURE_CHANCE): number {
     const pool = this.flows.filter((f) => !f.disabled);
     const count = Math.min(pool.length, Math.round(Math.max(0, fraction) * pool.length));
     const rng = Random.for(this.scenario.seed, 'activity', this.activitySerial++);
@@ -711,7 +711,7 @@ export class World {
       const flow = pool[i] as Flow;
       flow.lastExecutedAt = iso(now);
       const steps = this.stepsOf(flow);
-      if (rng.chance(ACTIVITY_FAILURE_CHANCE) && steps.length > 0) {
+      if (rng.chance(failureChance) && steps.length > 0) {
         this.addErrors(flow._id, rng.pick(steps).id, 1, {});
         continue;
       }

@@ -15,7 +15,7 @@ import { StateStore } from './state/store.ts';
 import { Watch, type WatchSink } from './watch/watch.ts';
 import { createRetrier, type Emit, type Retrier } from './retry/index.ts';
 import type { Alerting } from './alerting/index.ts';
-import { createWeb } from './console/index.ts';
+import { alertHistoryLog, createWeb } from './console/index.ts';
 import { createInteractions } from './interact/index.ts';
 
 /** How often the daemon checks that every target's poll schedule is still in Redis. */
@@ -130,6 +130,8 @@ async function startWorking(
     keys,
     notifyQueue: queues.notify,
     logger,
+    // The console's history is appended by ingest itself, in the step that takes each transition in once.
+    transitionLog: alertHistoryLog(keys),
     ...(config.server.externalUrl ? { externalURL: config.server.externalUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
     // Slack's Retry now button: only where the retrier has something to run (made below, asked at send time).
@@ -165,9 +167,9 @@ async function startWorking(
         })),
       );
     },
-    // Alerting takes each transition once (by its id), so a re-processed chunk sends nothing twice.
-    events: (events) =>
-      events.length > 0 ? Promise.all([alerting.ingest(events), web.record(events)]).then(() => undefined) : Promise.resolve(),
+    // Alerting takes each transition once (by its id), so a re-processed chunk sends nothing twice,
+    // and records it in the console's history then (its transition log), once too.
+    events: (events) => (events.length > 0 ? alerting.ingest(events) : Promise.resolve()),
   };
 
   const retrier = createRetrier({

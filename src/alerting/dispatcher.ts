@@ -35,6 +35,20 @@ export const LOST_DELIVERY_AFTER_MS = 60_000;
 
 export type NotificationOutcome = 'success' | 'failure' | 'dropped';
 
+/**
+ * A capped stream each transition is appended to when ingest takes it in, in the same atomic step
+ * (the console's history: the daemon wires it). Exactly once per transition id: never for one seen
+ * before (a re-processed chunk, another replica), and never lost between taking it and appending it.
+ */
+export interface TransitionLog {
+  /** The stream's key (under the deployment's hash tag, as every key ingest writes). */
+  key: string;
+  /** About this many entries are kept (XADD MAXLEN ~). */
+  maxLen: number;
+  /** The entry of a transition taken in at `now`: one field and its value. */
+  entry(event: AlertEvent, now: number): [field: string, value: string];
+}
+
 export interface DispatcherDeps {
   redis: Redis;
   keys: Keyspace;
@@ -43,6 +57,7 @@ export interface DispatcherDeps {
   route: Route | undefined;
   notifiers: ReadonlyMap<string, Notifier>;
   configSilences: readonly Silence[];
+  transitionLog?: TransitionLog;
   now?: () => number;
   retry?: DeliveryRetryOptions;
   externalURL?: string;
@@ -110,7 +125,7 @@ export class Dispatcher {
 
   /** Take alert transitions in. Safe to call again with the same events: each is taken once. */
   async ingest(events: readonly AlertEvent[]): Promise<void> {
-    const { redis } = this.deps;
+    const { redis, transitionLog: log } = this.deps;
     // Flushes are planned once the whole batch is in, so the transitions of one poll chunk share
     // one notification however long ingesting them takes (groupWait counts from the first).
     const toPlan = new Set<string>();
@@ -122,8 +137,13 @@ export class Dispatcher {
       const pipeline = redis.pipeline();
       const groupsOf = batch.map((event) => {
         const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
+        const now = this.now();
         const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups, this.k.firingCounts];
-        const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, this.now()];
+        const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, now];
+        if (log) {
+          keys.push(log.key);
+          args.push(log.maxLen, ...log.entry(event, now));
+        } else args.push('', '', '');
         for (const g of groups) {
           const gk = this.k.group(g.groupId);
           keys.push(gk.meta, gk.alerts, gk.pending, this.k.targetGroups(event.labels.target));
@@ -185,11 +205,20 @@ export class Dispatcher {
     if (wakeAt !== undefined && alertsLen > 0) candidates.push(Math.max(now, wakeAt));
     if (candidates.length === 0) return;
     const t = Math.min(...candidates);
-    const planned = Number(await this.scripts.syncwatchPlanFlush([gk.meta], t, now));
+    const [planned, isNew] = ((await this.scripts.syncwatchPlanFlush([gk.meta], t, now)) as [number, number]).map(Number) as [
+      number,
+      number,
+    ];
     if (planned < 0) return;
+    const jobId = `flush-${groupId}-${planned}`;
+    // A flush planned before (every chunk of a cycle plans its groups' flushes again) has its job:
+    // it was added right after it was planned. Adding it again is a no-op of BullMQ's that still
+    // writes (its id counter, a "duplicated" event); it is added only when missing (the process that
+    // planned it died before adding it).
+    if (!isNew && (await redis.exists(notifyQueue.toKey(jobId))) === 1) return;
     const data: FlushData = { groupId, at: planned };
     await notifyQueue.add('flush', data, {
-      jobId: `flush-${groupId}-${planned}`,
+      jobId,
       delay: Math.max(0, planned - now),
       attempts: 10,
       backoff: { type: 'exponential', delay: 1000 },

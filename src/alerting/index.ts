@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts';
 import { createNotifiers } from '../notifiers/registry.ts';
 import type { Notifier } from '../notifiers/types.ts';
 import type { Keyspace } from '../state/keys.ts';
-import { Dispatcher, type FiringAlertStatus, type NotificationOutcome } from './dispatcher.ts';
+import { Dispatcher, type FiringAlertStatus, type NotificationOutcome, type TransitionLog } from './dispatcher.ts';
 import type { DeliveryRetryOptions } from './retry.ts';
 import { compileRoute } from './route.ts';
 import { silencesFromConfig } from './silence.ts';
@@ -17,7 +17,7 @@ import type { AlertEvent, Notification } from '../alert/model.ts';
 export { addSilence, expireSilence, formatSilence, listSilences, parseMatchers, type Silence } from './silence.ts';
 export { sendTestAlert, testNotification } from './test-alert.ts';
 export { acknowledge, acksOf, ACK_TTL_SECONDS, type Ack } from './ack.ts';
-export type { FiringAlertStatus, NotificationOutcome } from './dispatcher.ts';
+export type { FiringAlertStatus, NotificationOutcome, TransitionLog } from './dispatcher.ts';
 
 export interface AlertingOptions {
   config: Pick<Config, 'receivers' | 'route' | 'silences'>;
@@ -27,6 +27,8 @@ export interface AlertingOptions {
   notifyQueue: Queue;
   logger: Logger;
   now?: () => number;
+  /** Where each transition taken in is also appended, once (the console's history; see TransitionLog). */
+  transitionLog?: TransitionLog;
   /** Override receivers by name (tests). */
   notifiers?: ReadonlyMap<string, Notifier>;
   /** Delivery retry window and backoff (default: 24 h, 1 s doubling, at most 15 min apart). */
@@ -40,7 +42,7 @@ export interface AlertingOptions {
 }
 
 export interface Alerting {
-  /** Take alert transitions in (idempotent per transitionId). */
+  /** Take alert transitions in (idempotent per transitionId), each into the transition log too when there is one. */
   ingest(events: readonly AlertEvent[]): Promise<void>;
   /** Let the transitions that opened these episodes be taken again (their resources left the scope). */
   reopen(transitionIds: readonly string[]): Promise<void>;
@@ -63,6 +65,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     route: config.route ? compileRoute(config.route) : undefined,
     notifiers,
     configSilences: silencesFromConfig(config.silences),
+    ...(options.transitionLog ? { transitionLog: options.transitionLog } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.externalURL ? { externalURL: options.externalURL } : {}),

@@ -4,44 +4,62 @@
 /**
  * Ingest one transition into its groups, once per transitionId. The firing index and its counts by
  * `kind|severity` (what /metrics shows) change together; counts missing their `~built` mark (a
- * deployment older than them) are first rebuilt from the index.
- * KEYS: tx, firing, groups, firingCounts, then per group: meta, alerts, pending, targetGroups.
- * ARGV: ttlSeconds, eventJson, fingerprint, status, now, then per group: gid, receiver, route, groupKey, groupLabelsJson.
+ * deployment older than them) are first rebuilt from the index. A transition taken in is appended
+ * to the transition log (a capped stream: the console's history) in the same step, so the log holds
+ * it exactly once, whatever is re-processed and whichever replica takes it.
+ * Only what changes is written: an update leaves its count alone, and a group's meta (its receiver,
+ * route, key and labels, the same for every transition of the group) is written when it is absent
+ * or differs.
+ * KEYS: tx, firing, groups, firingCounts, [log,] then per group: meta, alerts, pending, targetGroups.
+ * ARGV: ttlSeconds, eventJson, fingerprint, status, now, logMaxLen ('' = no log, and no log key),
+ *       logField, logValue, then per group: gid, receiver, route, groupKey, groupLabelsJson.
  * Returns 1 when the transition is new, 0 when it was seen before.
  */
 export const INGEST = `
 local fresh = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
 if not fresh then return 0 end
+local logged = ARGV[6] ~= ''
+if logged then redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', ARGV[7], ARGV[8]) end
 local function countOf(json)
   local ok, e = pcall(cjson.decode, json)
   if not ok or type(e) ~= 'table' or type(e.labels) ~= 'table' then return nil end
   return tostring(e.labels.kind) .. '|' .. tostring(e.labels.severity)
 end
-local function count(json, by)
-  local field = countOf(json)
-  if not field then return end
+local function count(field, by)
   if redis.call('HINCRBY', KEYS[4], field, by) <= 0 then redis.call('HDEL', KEYS[4], field) end
 end
 if redis.call('HEXISTS', KEYS[4], '~built') == 0 then
   redis.call('DEL', KEYS[4])
-  for _, json in ipairs(redis.call('HVALS', KEYS[2])) do count(json, 1) end
+  for _, json in ipairs(redis.call('HVALS', KEYS[2])) do
+    local field = countOf(json)
+    if field then count(field, 1) end
+  end
   redis.call('HSET', KEYS[4], '~built', '1')
 end
 local before = redis.call('HGET', KEYS[2], ARGV[3])
-if before then count(before, -1) end
+local was, becomes = nil, nil
+if before then was = countOf(before) end
 if ARGV[4] == 'firing' then
   redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
-  count(ARGV[2], 1)
-else
+  becomes = countOf(ARGV[2])
+elseif before then
   redis.call('HDEL', KEYS[2], ARGV[3])
 end
-local n = (#KEYS - 4) / 4
+if was ~= becomes then
+  if was then count(was, -1) end
+  if becomes then count(becomes, 1) end
+end
+local first = logged and 6 or 5
+local n = (#KEYS - first + 1) / 4
 for i = 0, n - 1 do
-  local meta, alerts, pending, tgroups = KEYS[5 + 4 * i], KEYS[6 + 4 * i], KEYS[7 + 4 * i], KEYS[8 + 4 * i]
-  local a = 6 + 5 * i
+  local meta, alerts, pending, tgroups = KEYS[first + 4 * i], KEYS[first + 1 + 4 * i], KEYS[first + 2 + 4 * i], KEYS[first + 3 + 4 * i]
+  local a = 9 + 5 * i
   redis.call('SADD', KEYS[3], ARGV[a])
   redis.call('SADD', tgroups, ARGV[a])
-  redis.call('HSET', meta, 'receiver', ARGV[a + 1], 'route', ARGV[a + 2], 'groupKey', ARGV[a + 3], 'groupLabels', ARGV[a + 4])
+  local m = redis.call('HMGET', meta, 'receiver', 'route', 'groupKey', 'groupLabels')
+  if m[1] ~= ARGV[a + 1] or m[2] ~= ARGV[a + 2] or m[3] ~= ARGV[a + 3] or m[4] ~= ARGV[a + 4] then
+    redis.call('HSET', meta, 'receiver', ARGV[a + 1], 'route', ARGV[a + 2], 'groupKey', ARGV[a + 3], 'groupLabels', ARGV[a + 4])
+  end
   if not redis.call('HGET', meta, 'lastSentAt') then redis.call('HSETNX', meta, 'firstAt', ARGV[5]) end
   redis.call('HSET', alerts, ARGV[3], ARGV[2])
   redis.call('RPUSH', pending, ARGV[2])
@@ -51,16 +69,17 @@ return 1
 
 /**
  * Ask for a flush at time t unless an earlier one is already planned (or a delivery is in flight:
- * its completion plans the next flush). KEYS: meta. ARGV: t, now. Returns the planned time, or -1.
+ * its completion plans the next flush). KEYS: meta. ARGV: t, now.
+ * Returns {planned time, 1 when planned now / 0 when it was planned before}, or {-1, 0}.
  */
 export const PLAN_FLUSH = `
 local inflight = redis.call('HGET', KEYS[1], 'inflight')
-if inflight and inflight ~= '' then return -1 end
+if inflight and inflight ~= '' then return {-1, 0} end
 local cur = tonumber(redis.call('HGET', KEYS[1], 'nextFlush') or '')
 local t = tonumber(ARGV[1])
-if cur and cur <= t and cur >= tonumber(ARGV[2]) - 60000 then return cur end
+if cur and cur <= t and cur >= tonumber(ARGV[2]) - 60000 then return {cur, 0} end
 redis.call('HSET', KEYS[1], 'nextFlush', ARGV[1])
-return t
+return {t, 1}
 `;
 
 /**

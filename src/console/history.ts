@@ -1,6 +1,6 @@
 // The alert history: fired / updated / resolved transitions in a capped Redis stream, so every
 // replica shows the same. A transition is recorded once (by its id) even when a chunk is re-processed.
-import type { NotificationOutcome } from '../alerting/dispatcher.ts';
+import type { NotificationOutcome, TransitionLog } from '../alerting/dispatcher.ts';
 import type { Silence } from '../alerting/silence.ts';
 import type { AlertEvent, Notification } from '../alert/model.ts';
 import type { Keyspace } from '../state/keys.ts';
@@ -8,7 +8,8 @@ import { execPipeline, type RedisClient as Redis } from '../state/redis.ts';
 
 /** About this many entries are kept (XADD MAXLEN ~). */
 export const HISTORY_MAX = 2000;
-const SEEN_SECONDS = 7 * 24 * 3600;
+/** The stream's one field: the entry's JSON. */
+const FIELD = 'entry';
 
 export interface HistoryEntry {
   at: string;
@@ -46,23 +47,27 @@ export async function recordDelivery(
   );
 }
 
-export async function recordHistory(redis: Redis, keys: Keyspace, events: readonly AlertEvent[], now = Date.now()): Promise<void> {
-  if (events.length === 0) return;
-  // One write for the seen-marks, one for the entries: a chunk's transitions are recorded together.
-  const seen = redis.pipeline();
-  for (const e of events) seen.set(keys.alertHistorySeen(e.transitionId), '1', 'EX', SEEN_SECONDS, 'NX');
-  const replies = await execPipeline(seen);
-  const fresh: HistoryEntry[] = [];
-  events.forEach((e, i) => {
-    if (replies[i] === 'OK') fresh.push(entryOf(e, e.status === 'resolved' ? 'resolved' : e.update ? 'updated' : 'fired', now));
-  });
-  await add(redis, keys, fresh);
+/**
+ * The history as alerting's transition log (the daemon hands it to createAlerting): ingest appends
+ * a transition's entry in the same Redis script that takes the transition in, once per transition
+ * id. One write per transition, and exactly once: the ingest's own mark (`alerting:tx:<id>`) is the
+ * history's dedupe too, so a re-processed chunk or another replica appends nothing (history once
+ * kept a mark of its own per transition, `alerts:history:seen:<id>`, two writes more), and since
+ * the mark and the entry are written together, a process that dies in between cannot leave a
+ * transition taken but not recorded (or recorded but not taken).
+ */
+export function alertHistoryLog(keys: Keyspace): TransitionLog {
+  return {
+    key: keys.alertHistory,
+    maxLen: HISTORY_MAX,
+    entry: (e, now) => [FIELD, JSON.stringify(entryOf(e, e.status === 'resolved' ? 'resolved' : e.update ? 'updated' : 'fired', now))],
+  };
 }
 
 async function add(redis: Redis, keys: Keyspace, entries: readonly HistoryEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const pipeline = redis.pipeline();
-  for (const entry of entries) pipeline.xadd(keys.alertHistory, 'MAXLEN', '~', String(HISTORY_MAX), '*', 'entry', JSON.stringify(entry));
+  for (const entry of entries) pipeline.xadd(keys.alertHistory, 'MAXLEN', '~', String(HISTORY_MAX), '*', FIELD, JSON.stringify(entry));
   await execPipeline(pipeline);
 }
 

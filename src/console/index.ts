@@ -5,18 +5,19 @@ import type { Routes } from '../api/http.ts';
 import type { Config } from '../config/index.ts';
 import { silencesFromConfig } from '../alerting/silence.ts';
 import type { NotificationOutcome } from '../alerting/dispatcher.ts';
-import type { AlertEvent, Notification } from '../alert/model.ts';
+import type { Notification } from '../alert/model.ts';
 import { createGate, type Gate } from './auth.ts';
-import { recordDelivery, recordHistory } from './history.ts';
+import { recordDelivery } from './history.ts';
 import { consoleRoutes, type ConsoleDeps } from './routes.ts';
+
+/** The alert history as alerting's transition log: `createAlerting({ transitionLog: alertHistoryLog(keys) })`. */
+export { alertHistoryLog } from './history.ts';
 
 export interface WebDeps extends Pick<AlertmanagerApiDeps, 'redis' | 'keys' | 'alerts' | 'now'>, Pick<ConsoleDeps, 'status'> {}
 
 export interface Web {
   gate: Gate;
   routes: Routes[];
-  /** Alert transitions into the console's history (call with every batch alerting ingests). */
-  record(events: readonly AlertEvent[]): Promise<void>;
   /** A notification's outcome at a receiver into the history (alerting's onNotification). */
   recordDelivery(receiver: string, outcome: NotificationOutcome, n: Notification): Promise<void>;
 }
@@ -34,7 +35,6 @@ export function createWeb(config: Pick<Config, 'server' | 'route' | 'receivers' 
   return {
     gate,
     routes: [gate.routes, alertmanagerApiFor(config, deps), pages],
-    record: (events) => recordHistory(deps.redis, deps.keys, events, (deps.now ?? Date.now)()),
     recordDelivery: (receiver, outcome, n) => recordDelivery(deps.redis, deps.keys, receiver, outcome, n, (deps.now ?? Date.now)()),
   };
 }

@@ -25,8 +25,12 @@
 // rate limit (src/state/rate-limit.ts)
 //   bucket:<target>                  hash: token bucket shared by every replica polling a target
 // console (src/console/)
-//   alerts:history                   stream (capped): alert transitions, the console's history
+//   alerts:history                   stream (capped): alert transitions, the console's history (the
+//                                    transitions appended by alerting's ingest script, as it takes each
+//                                    in once; the deliveries and their outcomes by the console)
 //   alerts:history:seen:<transition> string with a TTL: that transition is in the history already
+//                                    (no longer written: ingest's alerting:tx mark is the history's
+//                                    dedupe too; they expire within 7 days of an upgrade)
 //   console:secret                   string: signs the console's sessions and CSRF tokens
 // demo (src/state/redis.ts)
 //   demo                             string: marks the prefix as the demo's own (only such is wiped)
@@ -90,7 +94,7 @@ export function keyspace(prefix: string) {
     bucket: (target: string) => `${p}:bucket:${target}`,
     /** stream (capped): alert transitions for the console's history, the same on every replica */
     alertHistory: `${p}:alerts:history`,
-    /** string (expiring): a transition already in the history (by transition id) */
+    /** string (expiring): a transition already in the history (by transition id); no longer written, left to expire */
     alertHistorySeen: (transitionId: string) => `${p}:alerts:history:seen:${transitionId}`,
     /** string: the secret the console's sessions and CSRF tokens are signed with */
     consoleSecret: `${p}:console:secret`,

@@ -22,6 +22,14 @@ export function newOwnerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`.replace(/[|\s]/g, '_');
 }
 
+/**
+ * One heartbeat: the key's TTL renewed (one write), or the key set again when it is gone (a Redis
+ * that restarted empty, a renewal that came too late). Only its presence is ever read.
+ */
+export async function beat(redis: Redis, key: string): Promise<void> {
+  if ((await redis.pexpire(key, OWNER_TTL_MS)) === 0) await redis.set(key, String(Date.now()), 'PX', OWNER_TTL_MS);
+}
+
 export async function startOwnerHeartbeat(
   redis: Redis,
   keys: Keyspace,
@@ -29,9 +37,8 @@ export async function startOwnerHeartbeat(
   id = newOwnerId(),
 ): Promise<OwnerHeartbeat> {
   const key = keys.owner(id);
-  const beat = () => redis.set(key, String(Date.now()), 'PX', OWNER_TTL_MS);
-  await beat();
-  const timer = setInterval(() => void beat().catch(onError), OWNER_RENEW_MS);
+  await beat(redis, key);
+  const timer = setInterval(() => void beat(redis, key).catch(onError), OWNER_RENEW_MS);
   timer.unref();
   return {
     id,

@@ -1,9 +1,17 @@
-// The console's history shows silences (created from the console, by amtool or the CLI — all land in
-// the shared silences) next to the alert transitions, and a filter form narrows it by target and kind.
+// The console's history shows the alert transitions (each once, however often a chunk is
+// re-processed and whichever replica takes it), silences (created from the console, by amtool or the
+// CLI — all land in the shared silences) next to them, and a filter form narrows it by target and kind.
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createAlerting } from '../../src/alerting/index.ts';
 import { addSilence } from '../../src/alerting/silence.ts';
+import { alertHistoryLog } from '../../src/console/index.ts';
+import { readHistory } from '../../src/console/history.ts';
 import { consoleRoutes } from '../../src/console/routes.ts';
+import { createLogger } from '../../src/log.ts';
 import { keyspace } from '../../src/state/keys.ts';
+import { alertOf } from '../alerting/fixtures.ts';
+import { route } from '../alerting/harness.ts';
 import { testRedis } from '../harness/redis.ts';
 
 let redis: Awaited<ReturnType<typeof testRedis>>;
@@ -38,6 +46,46 @@ const request = (method: string, path: string, body = '', query = '') => ({
   text: async () => body,
   user: 'ada',
   csrf: 'tok',
+});
+
+it('a transition is recorded once even when a chunk is re-processed, or two replicas take it in at once', async () => {
+  const keys = keyspace(redis.prefix);
+  const queue = new Queue('notify', { connection: redis.redis, prefix: keys.prefix }); // no worker: nothing is sent
+  // Two replicas, wired as the daemon wires one: the history is alerting's transition log.
+  const [a, b] = [0, 1].map(() =>
+    createAlerting({
+      config: { receivers: [{ name: 'log', log: {} }], route: route({ receiver: 'log', groupWait: 3600_000 }), silences: [] },
+      redis: redis.redis,
+      keys,
+      notifyQueue: queue,
+      logger: createLogger({ level: 'silent' }),
+      transitionLog: alertHistoryLog(keys),
+      now: () => clock,
+    }),
+  );
+  try {
+    const chunk = [
+      alertOf('SyncFailed', { id: 's1' }),
+      alertOf('FlowErrors', { id: 'f1' }),
+      alertOf('FlowErrors', { id: 'f1', update: true }),
+    ];
+    await a!.ingest(chunk);
+    await a!.ingest(chunk); // re-processed
+    await Promise.all([a!.ingest([...chunk, alertOf('FlowErrors', { id: 'f1', status: 'resolved' })]), b!.ingest(chunk.slice(1))]);
+    const rows = (await readHistory(redis.redis, keys)).map((e) => `${e.transition} ${e.kind} ${e.resource}`);
+    expect(rows).toEqual([
+      'resolved FlowErrors celigo/celigo-prod/step/f1/imp1',
+      'updated FlowErrors celigo/celigo-prod/step/f1/imp1',
+      'fired FlowErrors celigo/celigo-prod/step/f1/imp1',
+      'fired SyncFailed celigo/celigo-prod/flow/s1',
+    ]);
+    // The history keeps no marks of its own: alerting's mark of each transition is the only one.
+    expect(await redis.redis.keys(`${keys.prefix}:alerts:history:seen:*`)).toEqual([]);
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await redis.redis.del(keys.alertHistory);
+  }
 });
 
 it('records a silence created in the console and its expiry in the history, with its author', async () => {

@@ -1,6 +1,8 @@
 // Issue 4's acceptance against the simulator: a failed sync produces one Slack message and one
 // e-mail (a route with continue), and on recovery an updated Slack message and a [RESOLVED] mail.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readHistory } from '../../src/console/history.ts';
+import { keyspace } from '../../src/state/keys.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.ts';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp.ts';
 import { waitFor } from '../fakes/wait.ts';
@@ -101,4 +103,12 @@ it('a failed sync: one Slack message and one e-mail; recovery: the Slack message
   expect(slack.delivered('chat.postMessage')).toHaveLength(1);
   expect(slack.delivered('chat.update')).toHaveLength(1);
   expect(smtp.mails.map((m) => m.subject.split(':')[0])).toEqual(['[FIRING] SyncFailed', '[RESOLVED] SyncFailed']);
+
+  // The console's history holds the transitions once each: appended as alerting took them in,
+  // before they were sent.
+  const history = await readHistory(rig.redis, keyspace(rig.config.redis.prefix), { kind: 'SyncFailed' });
+  expect(history.filter((e) => e.transition === 'fired' || e.transition === 'resolved').map((e) => e.transition)).toEqual([
+    'resolved',
+    'fired',
+  ]);
 });

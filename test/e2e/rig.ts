@@ -11,6 +11,8 @@ import { simAdmin } from '../harness/sim-admin.ts';
 
 export interface Rig {
   sim: Simulator;
+  /** A client of the daemon's Redis (its keys are under `config.redis.prefix`). */
+  redis: Awaited<ReturnType<typeof testRedis>>['redis'];
   daemon: Daemon;
   config: Config;
   /** Every pino line the daemon logged, parsed. */
@@ -52,6 +54,7 @@ export async function startRig(
   const pollCount = async () => (await status()).targets.map((t: { lastPollAt: string | null }) => t.lastPollAt ?? '');
   return {
     sim,
+    redis: redis.redis,
     daemon,
     config: loaded.config,
     logs,

@@ -84,7 +84,9 @@ describe('one flow answering truncated JSON in a chunk of three', () => {
               id: INTEGRATION,
               name: 'Shop',
               flows: [1, 2, 3].map((i) => ({ id: flow(i), name: `Flow ${i}`, exports: [step(i)], imports: 0, openErrors: 0 })),
-              syncs: [],
+              // A sync-enabled integration: its latest sync jobs are read every cycle (one without
+              // syncs only on its sweep turn).
+              syncs: [{ name: 'Orders to Snowflake', history: ['completed'] }],
             },
           ],
         },

@@ -330,7 +330,8 @@ const ADMIN_TABLE: Array<{ method: Method; template: string; handler: AdminHandl
     method: 'POST',
     template: '/__sim/activity',
     handler: (s, _p, body) => {
-      const parsed = parse(z.strictObject({ fraction: z.number().min(0).max(1), failureChance: z.number().min(0).max(1).optional() }), body);
+      const share = z.number().min(0).max(1);
+      const parsed = parse(z.strictObject({ fraction: share, failureChance: share.optional() }), body);
       return 'reply' in parsed ? parsed.reply : ok({ ran: s.world.runActivity(parsed.data.fraction, parsed.data.failureChance) });
     },
   },

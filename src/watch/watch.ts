@@ -571,8 +571,9 @@ export class Watch {
 
 /**
  * The units a chunk asked for, as change-driven polling remembers them: when (or, for a first
- * fetch, the start of its sweep slot: `sweepFrom`), their change marker, and whether they had open errors. One that could not be read is remembered as hot without a
- * marker, so it is asked for again every cycle until it is read (its unreadable streak counts on).
+ * fetch, the start of its sweep slot: `sweepFrom`), their change marker, and whether they had open
+ * errors. One that could not be read is remembered as hot without a marker, so it is asked for
+ * again every cycle until it is read (its unreadable streak counts on).
  */
 export function fetchedUnits(observation: Observation, now: number): FetchedUnit[] {
   const open = new Set<string>();

@@ -11,7 +11,7 @@
 //
 // Redis: a private redis-server (so INFO commandstats counts this run only), or BENCH_REDIS_URL.
 import { fork } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
@@ -66,8 +66,18 @@ interface DaemonProcess {
 }
 type MemoryPeak = { rss: number; heapTotal: number; heapUsed: number; external: number };
 
+/**
+ * The node flags production runs the daemon with: those of `npm start` (package.json), which the
+ * Dockerfile's entry point repeats (test/architecture/node-flags.test.ts holds them equal).
+ */
+function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('bin/syncwatch.js'));
+}
+
 async function forkDaemon(): Promise<DaemonProcess> {
-  const execArgv = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const execArgv = [...productionNodeFlags(), ...(process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   const child = fork(join(REPO_ROOT, 'bench/cycle-daemon.mjs'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
@@ -229,6 +239,8 @@ const sim = await startSimulatorProcess([
 const subscriber = new Redis(redis.url);
 const prefixes: string[] = [];
 let peakRss = 0;
+/** Each variant's daemon process: its highest RSS (MB), its whole life long. */
+const peakRssByVariant: Record<string, number> = {};
 /** Each daemon process's RSS before its daemon starts: node and the dist/ modules (what is not the cycles' doing). */
 const rssAtStart: number[] = [];
 
@@ -447,7 +459,10 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     const activity = async (failureChance?: number) => {
       if (variant.activity === undefined) return;
       try {
-        await simProcess.admin('POST', ACTIVITY_PATH, { fraction: variant.activity, ...(failureChance !== undefined ? { failureChance } : {}) });
+        await simProcess.admin('POST', ACTIVITY_PATH, {
+          fraction: variant.activity,
+          ...(failureChance !== undefined ? { failureChance } : {}),
+        });
       } catch (e) {
         throw new Error(`variant ${variant.name}: the simulator could not set activity ${variant.activity}: ${(e as Error).message}`);
       }
@@ -486,6 +501,7 @@ route: { receiver: log, groupWait: 0s, groupInterval: 5m, groupBy: [target, kind
     await subscriber.unsubscribe(...channels);
     const { peakRss: daemonPeak } = await daemon.call<{ peakRss: number }>({ type: 'close' }, 'closed');
     peakRss = Math.max(peakRss, daemonPeak);
+    peakRssByVariant[variant.name] = round(daemonPeak / 1048576, 1);
     await daemon.exited;
     await queue.close();
     queueConnection.disconnect();
@@ -501,7 +517,8 @@ try {
   const world = await sim.admin<{ flows: unknown[]; integrations: unknown[] }>('GET', 'world');
   const flows = world.flows.length;
   const variants = [];
-  for (const variant of VARIANTS) variants.push(await measureVariant(variant, flows, sim));
+  for (const variant of VARIANTS.filter((v) => !process.env.BENCH_VARIANT || v.name === process.env.BENCH_VARIANT))
+    variants.push(await measureVariant(variant, flows, sim));
   const peakRssMB = round(peakRss / 1048576, 1);
   const rssAtStartMB = round(Math.max(...rssAtStart), 1);
   const last = variants[variants.length - 1]!;
@@ -529,6 +546,7 @@ try {
     memoryNote:
       'peakRssMB: the highest RSS of the daemon processes (maxRSS); rssAtStartMB: a daemon process with node and dist/ loaded, before its daemon starts (the highest of the variants)',
     peakRssMB,
+    peakRssMBByVariant: peakRssByVariant,
     rssAtStartMB,
     variants,
     table: Object.fromEntries(

@@ -32,6 +32,8 @@ EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # V8 sizes its heap's growth from its limit: without one, on a host with much memory, garbage piles
-# up to ~130 MB of old space before the first full collection. The flags are npm start's (package.json).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-old-space-size=512", "bin/syncwatch.js"]
+# up to ~130 MB of old space before the first full collection. The flags are npm start's
+# (package.json); `docker run -e NODE_OPTIONS=--max-old-space-size=2048` raises the limit.
+ENV NODE_OPTIONS=--max-old-space-size=512
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/syncwatch.js"]
 CMD ["run"]

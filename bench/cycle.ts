@@ -68,7 +68,7 @@ type MemoryPeak = { rss: number; heapTotal: number; heapUsed: number; external: 
 
 /**
  * The node flags production runs the daemon with: those of `npm start` (package.json), which the
- * Dockerfile's entry point repeats (test/architecture/node-flags.test.ts holds them equal).
+ * container repeats in NODE_OPTIONS (test/architecture/node-flags.test.ts holds them equal).
  */
 function productionNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };

@@ -14,10 +14,12 @@ describe('node flags of the daemon', () => {
   it('npm start and the Dockerfile entry point run node with the same flags, a heap limit among them', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
     const start = flagsBetween(pkg.scripts.start.split(/\s+/));
-    const entry = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
     expect(entry, 'the Dockerfile has a JSON-form ENTRYPOINT').not.toBeNull();
-    const docker = flagsBetween(JSON.parse(entry![1]!) as string[]);
-    expect(docker).toEqual(start);
+    // The container passes them in NODE_OPTIONS (so `docker run -e NODE_OPTIONS=…` can change them).
+    const nodeOptions = /^ENV NODE_OPTIONS=(.*)$/m.exec(dockerfile)?.[1]?.split(/\s+/) ?? [];
+    expect([...flagsBetween(JSON.parse(entry![1]!) as string[]), ...nodeOptions]).toEqual(start);
     expect(start.some((f) => /^--max-old-space-size=\d+$/.test(f))).toBe(true);
   });
 });

@@ -20,49 +20,43 @@ export const isPollSchedulerId = (id: string) => id.startsWith(SCHEDULER_ID_PREF
 /** A poll job of a cycle's chunks (named `chunks`; a `chunk` job, as enqueued before, holds one ChunkJob). */
 export interface ChunksJob {
   chunks: ChunkJob[];
+  /** How many of its chunks run at once (default 1: one after the other). */
+  concurrency?: number;
 }
 
 /**
  * A BullMQ job costs ~18 Redis key writes (its hash, lists, lock and events), so a cycle's chunks
- * are handed out in groups, run one after the other by the job that holds them. A small cycle (at
- * most MAX_GROUP × pollConcurrency chunks) is split into at most `pollConcurrency` jobs of
- * near-equal size: a worker runs that many jobs at once, so the cycle keeps its parallelism with the
- * fewest jobs. A larger one gets groups that shrink as the cycle goes (each takes its share of what
- * is left, over `GROUP_DIVISOR × pollConcurrency`, at most MAX_GROUP): the large ones are taken first
- * and the last ones are single chunks, so no worker is left alone with a long group at the end of a
- * cycle.
+ * are handed out in groups. A small cycle (at most MAX_GROUP × pollConcurrency chunks, as a
+ * change-driven steady cycle is) is one job that runs `pollConcurrency` of its chunks at once: the
+ * parallelism of one worker, with one job's writes. A larger one gets groups, each run one chunk
+ * after the other, that shrink as the cycle goes (each takes its share of what is left, over
+ * `GROUP_DIVISOR × pollConcurrency`, at most MAX_GROUP): the large ones are taken first and the
+ * last ones are single chunks, so replicas share the cycle and no worker is left alone with a long
+ * group at its end.
  */
 export const GROUP_DIVISOR = 2;
 /** The largest group (chunks of 100 flows): replicas share a cycle's jobs, never more than this apart. */
 export const MAX_GROUP = 8;
-
-/** The sizes of a cycle's groups of chunks, in order (see GROUP_DIVISOR). */
-function groupSizes(n: number, pollConcurrency: number): number[] {
-  if (n <= MAX_GROUP * pollConcurrency) {
-    const groups = Math.min(n, pollConcurrency);
-    // The first `n % groups` groups hold one chunk more than the others.
-    return Array.from({ length: groups }, (_, g) => Math.floor(n / groups) + (g < n % groups ? 1 : 0));
-  }
-  const sizes: number[] = [];
-  for (let left = n; left > 0;) {
-    const size = Math.min(MAX_GROUP, Math.max(1, Math.ceil(left / (GROUP_DIVISOR * pollConcurrency))));
-    sizes.push(size);
-    left -= size;
-  }
-  return sizes;
-}
 
 /**
  * The cycle's chunks in consecutive groups, in order, the same for the same plan (a re-processed
  * plan job enqueues the same job ids, which BullMQ does not add twice).
  */
 export function groupChunks(jobs: readonly ChunkJob[], pollConcurrency: number): Array<{ id: string; data: ChunksJob }> {
-  const out: Array<{ id: string; data: ChunksJob }> = [];
-  let i = 0;
-  for (const size of groupSizes(jobs.length, pollConcurrency)) {
-    const chunks = jobs.slice(i, i + size);
+  const idOf = (chunks: readonly ChunkJob[]) => {
     const first = chunks[0]!;
-    out.push({ id: `chunks-${safe(first.target)}-${safe(first.cycle)}-${first.index}-${chunks.length}`, data: { chunks } });
+    return `chunks-${safe(first.target)}-${safe(first.cycle)}-${first.index}-${chunks.length}`;
+  };
+  if (jobs.length === 0) return [];
+  if (jobs.length <= MAX_GROUP * pollConcurrency) {
+    const concurrency = Math.min(jobs.length, pollConcurrency);
+    return [{ id: idOf(jobs), data: { chunks: [...jobs], ...(concurrency > 1 ? { concurrency } : {}) } }];
+  }
+  const out: Array<{ id: string; data: ChunksJob }> = [];
+  for (let i = 0; i < jobs.length;) {
+    const size = Math.min(MAX_GROUP, Math.max(1, Math.ceil((jobs.length - i) / (GROUP_DIVISOR * pollConcurrency))));
+    const chunks = jobs.slice(i, i + size);
+    out.push({ id: idOf(chunks), data: { chunks } });
     i += size;
   }
   return out;

@@ -1,7 +1,8 @@
-// A cycle's chunks go to BullMQ in groups (a job costs ~18 Redis key writes): a small cycle in at
-// most pollConcurrency near-equal groups (the parallelism of one worker, with the fewest jobs), a
-// large one in groups that shrink as the cycle goes, so no worker is left with a long group at its
-// end; the same plan makes the same job ids (a re-processed plan adds nothing).
+// A cycle's chunks go to BullMQ in groups (a job costs ~18 Redis key writes): a small cycle in one
+// job that runs pollConcurrency chunks at once (the parallelism of one worker, one job's writes), a
+// large one in groups run one chunk after the other that shrink as the cycle goes, so no worker is
+// left with a long group at its end; the same plan makes the same job ids (a re-processed plan adds
+// nothing).
 import { describe, expect, it } from 'vitest';
 import { groupChunks, MAX_GROUP } from '../../src/queues.ts';
 import type { ChunkJob } from '../../src/watch/watch.ts';
@@ -11,35 +12,35 @@ const chunks = (n: number, cycle = '1000'): ChunkJob[] =>
 
 describe('groupChunks', () => {
   it.each([
-    // chunks, pollConcurrency → group sizes. Up to MAX_GROUP × pollConcurrency chunks: at most
-    // pollConcurrency groups, the first ones a chunk larger when they do not divide evenly.
-    [0, 4, []],
-    [1, 4, [1]],
-    [3, 4, [1, 1, 1]],
-    [6, 4, [2, 2, 1, 1]],
-    [11, 4, [3, 3, 3, 2]],
-    [12, 4, [3, 3, 3, 3]],
-    [17, 4, [5, 4, 4, 4]],
-    [32, 4, [8, 8, 8, 8]],
-    [8, 1, [8]],
-    // More: each its share of what is left (÷ 2 × pollConcurrency), at most MAX_GROUP.
-    [33, 4, [5, 4, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]],
-    [100, 4, [8, 8, 8, 8, 8, 8, 7, 6, 5, 5, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]],
-    [9, 1, [5, 2, 1, 1]],
-    [100, 1, [8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 6, 3, 2, 1]],
-  ])('%i chunks, pollConcurrency %i → groups of %j', (n, concurrency, sizes) => {
+    // chunks, pollConcurrency → group sizes (concurrency). Up to MAX_GROUP × pollConcurrency chunks:
+    // one job running pollConcurrency chunks at once.
+    [0, 4, [], []],
+    [1, 4, [1], [1]],
+    [3, 4, [3], [3]],
+    [12, 4, [12], [4]],
+    [32, 4, [32], [4]],
+    [8, 1, [8], [1]],
+    // More: groups run one chunk after the other, each its share of what is left (÷ 2 × pollConcurrency), at most MAX_GROUP.
+    [33, 4, [5, 4, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1], Array(16).fill(1)],
+    [100, 4, [8, 8, 8, 8, 8, 8, 7, 6, 5, 5, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1], Array(25).fill(1)],
+    [9, 1, [5, 2, 1, 1], [1, 1, 1, 1]],
+  ])('%i chunks, pollConcurrency %i → groups of %j, run %j at once', (n, concurrency, sizes, atOnce) => {
     const groups = groupChunks(chunks(n), concurrency);
     expect(groups.map((g) => g.data.chunks.length)).toEqual(sizes);
-    expect(Math.max(0, ...sizes)).toBeLessThanOrEqual(MAX_GROUP);
+    expect(groups.map((g) => g.data.concurrency ?? 1)).toEqual(atOnce);
+    // A job that runs its chunks one after the other holds at most MAX_GROUP of them.
+    for (const g of groups)
+      if ((g.data.concurrency ?? 1) === 1 && g.data.chunks.length > 1) expect(g.data.chunks.length).toBeLessThanOrEqual(MAX_GROUP);
     expect(groups.flatMap((g) => g.data.chunks.map((c) => c.index))).toEqual([...Array(n).keys()]);
   });
 
-  it('a small cycle is as many jobs as a worker runs at once, no more: 12 chunks at pollConcurrency 4 are 4 jobs, not 10', () => {
+  it('a small cycle is one job, whose chunks take no longer than as many jobs as a worker runs at once would', () => {
     for (let n = 1; n <= MAX_GROUP * 4; n++) {
-      const sizes = groupChunks(chunks(n), 4).map((g) => g.data.chunks.length);
-      expect(sizes.length, `${n} chunks`).toBe(Math.min(n, 4));
-      // The longest job (the cycle's length, in chunks run one after the other) is as short as 4 at once allow.
-      expect(Math.max(...sizes), `${n} chunks`).toBe(Math.ceil(n / 4));
+      const groups = groupChunks(chunks(n), 4);
+      expect(groups.length, `${n} chunks`).toBe(1);
+      const [{ data }] = groups as [(typeof groups)[number]];
+      // Rounds of chunks run at once: as few as a worker running 4 jobs at once needs.
+      expect(Math.ceil(data.chunks.length / (data.concurrency ?? 1)), `${n} chunks`).toBe(Math.ceil(n / 4));
     }
   });
 
@@ -48,11 +49,7 @@ describe('groupChunks', () => {
     expect(ids[0]).toBe('chunks-a~20b-1000-0-8');
     expect(new Set(ids).size).toBe(ids.length);
     expect(groupChunks(chunks(100), 4).map((g) => g.id)).toEqual(ids);
-    expect(groupChunks(chunks(3, '2000'), 4).map((g) => g.id)).toEqual([
-      'chunks-a~20b-2000-0-1',
-      'chunks-a~20b-2000-1-1',
-      'chunks-a~20b-2000-2-1',
-    ]);
+    expect(groupChunks(chunks(3, '2000'), 4).map((g) => g.id)).toEqual(['chunks-a~20b-2000-0-3']);
     expect(ids.some((id) => id.includes(':'))).toBe(false);
   });
 });

@@ -222,12 +222,12 @@ describe('replicas', { timeout: 90_000 }, () => {
     const context = tails([a]);
     await dep.cyclesAfter([a], 0, 1, context);
     const firstCycle = (await dep.completedCycles())[0]!;
-    // Four chunks: a job each (chunk 3, a group of 1).
-    const xChunkJobId = (cycle: number) => `chunks-${name}-${cycle}-3-1`;
+    // Four chunks: one job that runs them at once (a small cycle); flow X is in the last.
+    const xChunkJobId = (cycle: number) => `chunks-${name}-${cycle}-0-4`;
     const planned = await dep.poll.getJob(xChunkJobId(firstCycle));
     const plannedChunks = (planned?.data as { chunks: Array<{ chunk: { flows: Array<{ _id: string }> } }> } | undefined)?.chunks;
-    expect(plannedChunks).toHaveLength(1);
-    expect(plannedChunks![0]!.chunk.flows.map((f) => f._id)).toContain(id('f', X));
+    expect(plannedChunks).toHaveLength(4);
+    expect(plannedChunks![3]!.chunk.flows.map((f) => f._id)).toContain(id('f', X));
 
     // The changes of the cycle to come: a failed sync and new errors in every chunk.
     await admin(sim, '/faults', { path: `^(/api)?/v1/flows/${id('f', X)}/errors$`, method: 'GET', hang: true });
@@ -259,7 +259,7 @@ describe('replicas', { timeout: 90_000 }, () => {
       { context },
     );
     await eventually(
-      'chunk 3 to be the only active poll job',
+      "the cycle's job (hanging in chunk 3) to be the only active poll job",
       async () => {
         const active = await dep.poll.getActive();
         return active.length === 1 && active[0]!.id === xChunkJobId(cycle);
@@ -287,7 +287,7 @@ describe('replicas', { timeout: 90_000 }, () => {
       { context: tails(both) },
     );
     const recovered = await dep.poll.getJob(xChunkJobId(cycle));
-    expect(recovered?.stalledCounter, 'the chunk was recovered as a stalled job').toBeGreaterThanOrEqual(1);
+    expect(recovered?.stalledCounter, "the cycle's job was recovered as a stalled job").toBeGreaterThanOrEqual(1);
     expect(await recovered!.getState()).toBe('completed');
 
     // One more whole cycle against the same world: nothing new, nothing again.

@@ -219,6 +219,8 @@ async function startWorking(
       },
     );
   for (const target of config.targets) await schedule(target);
+  // Counts of firing alerts that earlier versions kept beside the index: /metrics now counts the index.
+  await connection.del(keys.alerting.firingCounts);
   // The schedules live in Redis: a Redis that restarted empty (or was flushed, or failed over to a
   // replica that lagged) has none, and nothing would ever poll again. Re-create what is missing
   // when the connection comes back, and check now and then.

@@ -138,7 +138,7 @@ export class Dispatcher {
       const groupsOf = batch.map((event) => {
         const groups = this.deps.route ? groupsFor(this.deps.route, event) : [];
         const now = this.now();
-        const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups, this.k.firingCounts];
+        const keys = [this.k.tx(event.transitionId), this.k.firing, this.k.groups];
         const args: Array<string | number> = [TRANSITION_TTL_SECONDS, JSON.stringify(event), event.fingerprint, event.status, now];
         if (log) {
           keys.push(log.key);

@@ -2,15 +2,14 @@
 // multi-key scripts stay legal on Redis Cluster.
 
 /**
- * Ingest one transition into its groups, once per transitionId. The firing index and its counts by
- * `kind|severity` (what /metrics shows) change together; counts missing their `~built` mark (a
- * deployment older than them) are first rebuilt from the index. A transition taken in is appended
- * to the transition log (a capped stream: the console's history) in the same step, so the log holds
- * it exactly once, whatever is re-processed and whichever replica takes it.
- * Only what changes is written: an update leaves its count alone, and a group's meta (its receiver,
- * route, key and labels, the same for every transition of the group) is written when it is absent
- * or differs.
- * KEYS: tx, firing, groups, firingCounts, [log,] then per group: meta, alerts, pending, targetGroups.
+ * Ingest one transition into its groups, once per transitionId, and into the firing index. A
+ * transition taken in is appended to the transition log (a capped stream: the console's history) in
+ * the same step, so the log holds it exactly once, whatever is re-processed and whichever replica
+ * takes it. Only what changes is written: a group's meta (its receiver, route, key and labels, the
+ * same for every transition of the group) is written when it is absent or differs. (Counts of
+ * firing alerts are not kept here: /metrics counts the index when scraped, a write less per
+ * transition.)
+ * KEYS: tx, firing, groups, [log,] then per group: meta, alerts, pending, targetGroups.
  * ARGV: ttlSeconds, eventJson, fingerprint, status, now, logMaxLen ('' = no log, and no log key),
  *       logField, logValue, then per group: gid, receiver, route, groupKey, groupLabelsJson.
  * Returns 1 when the transition is new, 0 when it was seen before.
@@ -19,37 +18,13 @@ export const INGEST = `
 local fresh = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
 if not fresh then return 0 end
 local logged = ARGV[6] ~= ''
-if logged then redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', ARGV[7], ARGV[8]) end
-local function countOf(json)
-  local ok, e = pcall(cjson.decode, json)
-  if not ok or type(e) ~= 'table' or type(e.labels) ~= 'table' then return nil end
-  return tostring(e.labels.kind) .. '|' .. tostring(e.labels.severity)
-end
-local function count(field, by)
-  if redis.call('HINCRBY', KEYS[4], field, by) <= 0 then redis.call('HDEL', KEYS[4], field) end
-end
-if redis.call('HEXISTS', KEYS[4], '~built') == 0 then
-  redis.call('DEL', KEYS[4])
-  for _, json in ipairs(redis.call('HVALS', KEYS[2])) do
-    local field = countOf(json)
-    if field then count(field, 1) end
-  end
-  redis.call('HSET', KEYS[4], '~built', '1')
-end
-local before = redis.call('HGET', KEYS[2], ARGV[3])
-local was, becomes = nil, nil
-if before then was = countOf(before) end
+if logged then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*', ARGV[7], ARGV[8]) end
 if ARGV[4] == 'firing' then
   redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
-  becomes = countOf(ARGV[2])
-elseif before then
+else
   redis.call('HDEL', KEYS[2], ARGV[3])
 end
-if was ~= becomes then
-  if was then count(was, -1) end
-  if becomes then count(becomes, 1) end
-end
-local first = logged and 6 or 5
+local first = logged and 5 or 4
 local n = (#KEYS - first + 1) / 4
 for i = 0, n - 1 do
   local meta, alerts, pending, tgroups = KEYS[first + 4 * i], KEYS[first + 1 + 4 * i], KEYS[first + 2 + 4 * i], KEYS[first + 3 + 4 * i]

@@ -215,14 +215,14 @@ interface World {
 const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
 
 /**
- * What the target and alert gauges show: O(targets + kinds). The alert counts are kept by alerting's
- * ingest beside its firing index; a deployment whose counts are not built yet (no transition since
- * the upgrade) is counted from the index.
+ * What the target and alert gauges show: the targets' records, and the firing alerts counted by
+ * `kind|severity` from alerting's index (one HVALS a scrape; counting them at every transition
+ * instead cost a Redis write each).
  */
 async function readWorld(redis: Redis, keys: Keyspace, targets: readonly MetricsTarget[]): Promise<World> {
   const pipeline = redis.pipeline();
   for (const t of targets) pipeline.get(keys.target(t.name));
-  pipeline.hgetall(keys.alerting.firingCounts);
+  pipeline.hvals(keys.alerting.firing);
   const results = (await pipeline.exec()) ?? [];
   const world: World = { alerts: new Map(), targets: [] };
   targets.forEach((t, i) => {
@@ -234,16 +234,11 @@ async function readWorld(redis: Redis, keys: Keyspace, targets: readonly Metrics
       ...(lastSuccess !== undefined ? { lastSuccessAt: lastSuccess } : {}),
     });
   });
-  const counts = (results[targets.length]?.[1] ?? {}) as Record<string, string>;
-  if (counts['~built'] !== undefined) {
-    for (const [key, n] of Object.entries(counts)) if (key !== '~built' && Number(n) > 0) world.alerts.set(key, Number(n));
-  } else {
-    for (const json of await redis.hvals(keys.alerting.firing)) {
-      const alert = parseJson<AlertEvent>(json);
-      if (!alert) continue; // a corrupt entry
-      const key = `${alert.labels.kind}|${alert.labels.severity}`;
-      world.alerts.set(key, (world.alerts.get(key) ?? 0) + 1);
-    }
+  for (const json of (results[targets.length]?.[1] ?? []) as string[]) {
+    const alert = parseJson<AlertEvent>(json);
+    if (!alert) continue; // a corrupt entry
+    const key = `${alert.labels.kind}|${alert.labels.severity}`;
+    world.alerts.set(key, (world.alerts.get(key) ?? 0) + 1);
   }
   return world;
 }

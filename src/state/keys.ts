@@ -38,8 +38,8 @@
 //   alerting:tx:<sha1(transition)>   string with a TTL: this transition was ingested (taken once)
 //   alerting:firing                  hash: fingerprint → JSON AlertEvent of every firing alert (the one
 //                                    index: /status, inhibition, metrics and retirement read it)
-//   alerting:firingCounts            hash: `kind|severity` → how many alerts firing (kept by ingest
-//                                    with the index; `~built` marks it complete), for /metrics
+//   alerting:firingCounts            hash: `kind|severity` → how many alerts firing, left by versions
+//                                    that kept it (no longer written or read; deleted at start)
 //   alerting:groups                  set of every group id
 //   alerting:gtarget:<target>        set of the group ids holding alerts of a target
 //   alerting:g:<group>:<part>        one group: meta (hash), alerts (hash), notified (hash),

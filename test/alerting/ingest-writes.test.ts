@@ -42,13 +42,12 @@ it('the first transition of a group also makes the group: its meta, its index en
   expect(writes['notify:delayed zadd']).toBe(1);
 });
 
-it('a transition into a group that exists writes 7 keys: its mark (set + expire), the firing index and its count, the group’s alerts and pending, its history line, and nothing else', async () => {
+it('a transition into a group that exists writes 6 keys: its mark (set + expire), the firing index, the group’s alerts and pending, its history line, and nothing else', async () => {
   const writes = await ingest(alertOf('FlowErrors', { id: 'f1' }));
   expect(writes).toEqual({
     'alerting:tx:# set': 1,
     'alerting:tx:# expire': 1,
     'alerting:firing hset': 1,
-    'alerting:firingCounts hincrby': 1,
     'alerting:g:#:alerts hset': 1,
     'alerting:g:#:pending rpush': 1,
     'alerts:history xadd': 1,
@@ -60,25 +59,23 @@ it('taken again (a re-processed chunk, another replica): writes nothing — its 
   expect(await ingest(...events)).toEqual({});
 });
 
-it('an update keeps the count of firing alerts as it is: no write of it', async () => {
+it('an update writes what a firing does: its mark, the index entry replaced, the group’s alerts and pending, its history line', async () => {
   const writes = await ingest(alertOf('FlowErrors', { id: 'f1', update: true }));
-  expect(writes['alerting:firingCounts hincrby']).toBeUndefined();
   expect(total(writes)).toBe(6);
-  expect(await server.redis.hgetall(keys.alerting.firingCounts)).toMatchObject({ 'FlowErrors|warning': '2' });
+  expect(await server.redis.exists(keys.alerting.firingCounts)).toBe(0);
 });
 
-it('a resolution takes the alert out of the index and its count', async () => {
+it('a resolution takes the alert out of the index', async () => {
   const writes = await ingest(alertOf('FlowErrors', { id: 'f1', status: 'resolved' }));
   expect(writes).toEqual({
     'alerting:tx:# set': 1,
     'alerting:tx:# expire': 1,
     'alerting:firing hdel': 1,
-    'alerting:firingCounts hincrby': 1,
     'alerting:g:#:alerts hset': 1,
     'alerting:g:#:pending rpush': 1,
     'alerts:history xadd': 1,
   });
-  expect(await server.redis.hgetall(keys.alerting.firingCounts)).toMatchObject({ 'FlowErrors|warning': '1' });
+  expect(await server.redis.hexists(keys.alerting.firing, alertOf('FlowErrors', { id: 'f1' }).fingerprint)).toBe(0);
 });
 
 it('a group whose meta changed (its group labels in another order) gets it written again, and only then', async () => {

@@ -27,8 +27,7 @@ export interface ChunksJob {
 /**
  * A BullMQ job costs ~18 Redis key writes (its hash, lists, lock and events), so a cycle's chunks
  * are handed out in groups. A small cycle (at most MAX_GROUP × pollConcurrency chunks, as a
- * change-driven steady cycle is) is one job that runs `pollConcurrency` of its chunks at once: the
- * parallelism of one worker, with one job's writes. A larger one gets groups, each run one chunk
+ * change-driven steady cycle is) is one job that runs all its chunks at once, with one job's writes. A larger one gets groups, each run one chunk
  * after the other, that shrink as the cycle goes (each takes its share of what is left, over
  * `GROUP_DIVISOR × pollConcurrency`, at most MAX_GROUP): the large ones are taken first and the
  * last ones are single chunks, so replicas share the cycle and no worker is left alone with a long
@@ -49,7 +48,9 @@ export function groupChunks(jobs: readonly ChunkJob[], pollConcurrency: number):
   };
   if (jobs.length === 0) return [];
   if (jobs.length <= MAX_GROUP * pollConcurrency) {
-    const concurrency = Math.min(jobs.length, pollConcurrency);
+    // All at once: the target's connections and rate limit pace the requests, and no chunk waits
+    // for a round of others to end (each ends with its own error samples and saves).
+    const concurrency = jobs.length;
     return [{ id: idOf(jobs), data: { chunks: [...jobs], ...(concurrency > 1 ? { concurrency } : {}) } }];
   }
   const out: Array<{ id: string; data: ChunksJob }> = [];

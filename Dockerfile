@@ -34,6 +34,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # V8 sizes its heap's growth from its limit: without one, on a host with much memory, garbage piles
 # up to ~130 MB of old space before the first full collection. The flags are npm start's
 # (package.json); `docker run -e NODE_OPTIONS=--max-old-space-size=2048` raises the limit.
-ENV NODE_OPTIONS=--max-old-space-size=512
+ENV NODE_OPTIONS=--max-old-space-size=768
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/syncwatch.js"]
 CMD ["run"]

@@ -27,11 +27,11 @@ export interface ChunksJob {
 /**
  * A BullMQ job costs ~18 Redis key writes (its hash, lists, lock and events), so a cycle's chunks
  * are handed out in groups. A small cycle (at most MAX_GROUP × pollConcurrency chunks, as a
- * change-driven steady cycle is) is one job that runs all its chunks at once, with one job's writes. A larger one gets groups, each run one chunk
- * after the other, that shrink as the cycle goes (each takes its share of what is left, over
- * `GROUP_DIVISOR × pollConcurrency`, at most MAX_GROUP): the large ones are taken first and the
- * last ones are single chunks, so replicas share the cycle and no worker is left alone with a long
- * group at its end.
+ * change-driven steady cycle is) is one job that runs all its chunks at once, with one job's
+ * writes. A larger one gets groups, each run one chunk after the other, that shrink as the cycle
+ * goes (each takes its share of what is left, over `GROUP_DIVISOR × pollConcurrency`, at most
+ * MAX_GROUP): the large ones are taken first and the last ones are single chunks, so replicas share
+ * the cycle and no worker is left alone with a long group at its end.
  */
 export const GROUP_DIVISOR = 2;
 /** The largest group (chunks of 100 flows): replicas share a cycle's jobs, never more than this apart. */

@@ -5,15 +5,13 @@
 // later is seen within sweepInterval. Cycles are driven with an injected clock, not by waiting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alert/model.ts';
-import { createLogger } from '../../src/log.ts';
 import { stableHash, sweepSlots } from '../../src/providers/select.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { keyspace } from '../../src/state/keys.ts';
-import { StateStore } from '../../src/state/store.ts';
-import { Watch, type WatchTarget } from '../../src/watch/watch.ts';
 import { testRedis } from '../harness/redis.ts';
 import { simAdmin } from '../harness/sim-admin.ts';
 import { watchAlerting, type WatchAlerting } from './alerting.ts';
+import { celigoTarget, watchCycle, type ChangeDrivenTarget } from './change-driven-harness.ts';
 
 const MIN = 60_000;
 const INTERVAL = MIN;
@@ -21,30 +19,19 @@ const SWEEP = 10 * MIN;
 const SLOTS = sweepSlots(INTERVAL, SWEEP);
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 
-type Target = WatchTarget & { token: string; changeDriven?: boolean; sweepInterval?: number };
+type Target = ChangeDrivenTarget;
 
 let sim: Simulator;
 let redis: Awaited<ReturnType<typeof testRedis>>;
 let alerting: WatchAlerting;
 let clock = T0;
 let n = 0;
-const logger = createLogger({ level: 'silent' });
 /** Integrations with syncs that ran (200), with a sync that never ran (204), without syncs (404). */
 let withSyncs: string[] = [];
 let neverRan = '';
 let withoutSyncs: string[] = [];
 
-const target = (o: Partial<Target> = {}): Target => ({
-  name: 'cds',
-  provider: 'celigo',
-  baseUrl: sim.url,
-  token: 'sim-token',
-  interval: INTERVAL,
-  requestsPerSecond: 1000,
-  failuresBeforeAlert: 3,
-  sweepInterval: SWEEP,
-  ...o,
-});
+const target = (o: Partial<Target> = {}): Target => celigoTarget('cds', sim.url, INTERVAL, SWEEP, o);
 
 beforeAll(async () => {
   redis = await testRedis('watch-change-driven-syncs');
@@ -92,27 +79,8 @@ async function cycle(t: Target = target()): Promise<{ read: Set<string>; events:
   clock = T0 + n * INTERVAL;
   const slot = new Set(withoutSyncs.filter((id) => stableHash(id) % SLOTS === n % SLOTS));
   n++;
-  const keys = keyspace(redis.prefix);
-  const read = new Set<string>();
-  const events: AlertEvent[] = [];
-  const watch = new Watch({
-    targets: [t],
-    redis: redis.redis,
-    keys,
-    store: new StateStore(redis.redis, keys),
-    logger,
-    now: () => clock,
-  });
-  try {
-    await watch.cycle(t.name, String(clock), {
-      chunks: async () => {},
-      events: async (e) => (events.push(...e), alerting.ingest(e)),
-      observation: (o) => o.fetched?.filter((f) => f.unit.includes('/integration/')).forEach((f) => read.add(f.unit.split('/').at(-1)!)),
-      retired: (_e, reopened) => alerting.alerting.reopen(reopened),
-    });
-  } finally {
-    await watch.close();
-  }
+  const { events, fetched } = await watchCycle({ target: t, redis, alerting, now: clock });
+  const read = new Set(fetched.filter((f) => f.unit.includes('/integration/')).map((f) => f.unit.split('/').at(-1)!));
   return { read, events, slot };
 }
 

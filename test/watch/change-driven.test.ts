@@ -4,15 +4,13 @@
 // Cycles are driven with an injected clock (one interval apart), not by waiting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alert/model.ts';
-import { createLogger } from '../../src/log.ts';
 import { stableHash, sweepSlots } from '../../src/providers/select.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { keyspace } from '../../src/state/keys.ts';
-import { StateStore } from '../../src/state/store.ts';
-import { Watch, type WatchTarget } from '../../src/watch/watch.ts';
 import { testRedis } from '../harness/redis.ts';
 import { simAdmin } from '../harness/sim-admin.ts';
 import { watchAlerting, type WatchAlerting } from './alerting.ts';
+import { celigoTarget, watchCycle, type ChangeDrivenTarget } from './change-driven-harness.ts';
 
 const MIN = 60_000;
 const INTERVAL = MIN;
@@ -21,7 +19,7 @@ const SLOTS = sweepSlots(INTERVAL, SWEEP);
 /** The first cycle's time: the start of a sweep (slot 0). */
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 
-type Target = WatchTarget & { token: string; changeDriven?: boolean; sweepInterval?: number };
+type Target = ChangeDrivenTarget;
 
 let sim: Simulator;
 let redis: Awaited<ReturnType<typeof testRedis>>;
@@ -31,20 +29,9 @@ let n = 0;
 let enabled: string[] = [];
 let disabledFlow = '';
 const stepsOf = new Map<string, string[]>();
-const logger = createLogger({ level: 'silent' });
 let retrying: string[] = [];
 
-const target = (o: Partial<Target> = {}): Target => ({
-  name: 'cd',
-  provider: 'celigo',
-  baseUrl: sim.url,
-  token: 'sim-token',
-  interval: INTERVAL,
-  requestsPerSecond: 1000,
-  failuresBeforeAlert: 3,
-  sweepInterval: SWEEP,
-  ...o,
-});
+const target = (o: Partial<Target> = {}): Target => celigoTarget('cd', sim.url, INTERVAL, SWEEP, o);
 
 beforeAll(async () => {
   redis = await testRedis('watch-change-driven');
@@ -100,33 +87,12 @@ async function cycle(t: Target = target()): Promise<{ fetched: Set<string>; aske
   const due = dueAt(n);
   const c = n;
   n++;
-  const keys = keyspace(redis.prefix);
   const fetched = new Set<string>();
   const asked = new Set<string>(); // asked for, but the answer could not be read
-  const events: AlertEvent[] = [];
-  const watch = new Watch({
-    targets: [t],
-    redis: redis.redis,
-    keys,
-    store: new StateStore(redis.redis, keys),
-    logger,
-    now: () => clock,
-    retriesInFlight: async () => retrying,
-  });
-  try {
-    await watch.cycle(t.name, String(clock), {
-      chunks: async () => {},
-      events: async (e) => (events.push(...e), alerting.ingest(e)),
-      // Flows' summaries only (integrations' sync jobs: change-driven-syncs.test.ts).
-      observation: (o) =>
-        o.fetched
-          ?.filter((f) => f.unit.includes('/step/'))
-          .forEach((f) => void (f.unread ? asked.add(f.unit.split('/').at(-1)!) : fetched.add(f.unit.split('/').at(-1)!))),
-      retired: (_e, reopened) => alerting.alerting.reopen(reopened),
-    });
-  } finally {
-    await watch.close();
-  }
+  const read = await watchCycle({ target: t, redis, alerting, now: clock, retrying: () => retrying });
+  // Flows' summaries only (integrations' sync jobs: change-driven-syncs.test.ts).
+  for (const f of read.fetched.filter((u) => u.unit.includes('/step/'))) (f.unread ? asked : fetched).add(f.unit.split('/').at(-1)!);
+  const { events } = read;
   for (const id of fetched) sweptFrom.set(id, sweptFrom.has(id) ? c : c - ((c - (stableHash(id) % SLOTS) + SLOTS) % SLOTS));
   for (const id of asked) sweptFrom.set(id, c);
   return { fetched, asked, events, due };

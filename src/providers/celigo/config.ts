@@ -64,14 +64,16 @@ const target = z
     integrations: z.array(text).optional(),
     /**
      * Change-driven polling: a flow's open errors are fetched only when it ran since the last look
-     * (`lastExecutedAt` moved), has open errors, a firing alert or a retry in flight, or its turn in
-     * the rolling sweep came. `false` fetches every flow every cycle (a platform that misreports
-     * `lastExecutedAt`).
+     * (`lastExecutedAt` moved), has open errors, a firing alert or a retry in flight, or the rolling
+     * sweep comes to it; an integration's sync jobs every cycle when it has syncs, on its sweep turn
+     * when it answered "not sync-enabled". `false` reads everything every cycle (a platform that
+     * misreports `lastExecutedAt`).
      */
     changeDriven: z.boolean().default(true),
     /**
-     * Change-driven polling still fetches every flow at least this often, spread evenly over the
-     * cycles. Default 10m, or the target's interval when that is longer.
+     * Change-driven polling still fetches every flow (and asks every integration without syncs
+     * again) at least this often, spread evenly over the cycles. Default 10m, or the target's
+     * interval when that is longer.
      */
     sweepInterval: duration.optional(),
   })

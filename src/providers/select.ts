@@ -81,11 +81,22 @@ export function slotStart(id: string, now: number, interval: number, slots: numb
 }
 
 /**
+ * What a unit the sweep takes remembers as its fetch time: when it was due, if that was a cycle ago
+ * or more (cycles skipped, or a long first cycle) — so units caught up together go back to their
+ * own cycles instead of staying bunched in the one that caught them up; otherwise now.
+ */
+export function sweptFrom(seen: UnitMemory, now: number, interval: number, slots: number): { sweepFrom?: number } {
+  const due = seen.fetchedAt + slots * interval;
+  return slots > 1 && now - due >= interval / 2 ? { sweepFrom: due } : {};
+}
+
+/**
  * Whether a unit nothing else asks for is fetched by the rolling sweep this cycle. Each unit is
  * fetched again one sweep (slots × interval, ≤ sweepInterval) after its sweep interval began —
  * whatever fetched it then, a run, its open errors or the sweep — so a unit that ran recently costs
  * the sweep nothing. Units first fetched together start from their slots, and a unit the sweep takes
- * keeps its slot, so the sweep stays spread over the cycles. Half an interval of slack absorbs
+ * keeps its slot (one taken late counts from its slot: `sweptFrom`), so the sweep stays spread over
+ * the cycles. Half an interval of slack absorbs
  * cycles that start a little early or late. A unit more than a sweep late (the daemon was down)
  * waits for its slot: after an outage the catching up is spread too.
  */
@@ -124,7 +135,7 @@ export function selectUnits(input: SelectionInput): Selection {
     else if (input.hot.has(unit.id)) fetch.push({ id: unit.id, reason: 'hot' });
     else {
       const turn = sweepTurn(unit.id, seen, now, interval, slots, slot);
-      if (turn) fetch.push({ id: unit.id, reason: turn });
+      if (turn) fetch.push({ id: unit.id, reason: turn, ...(turn === 'sweep' ? sweptFrom(seen, now, interval, slots) : {}) });
     }
   }
   return { fetch, disabled };

@@ -77,7 +77,7 @@ describe('selectUnits', () => {
       interval,
       sweepInterval,
     });
-    expect(selection.fetch).toEqual(reason ? [{ id: unit.id, reason }] : []);
+    expect(selection.fetch.map(({ id, reason }) => ({ id, reason }))).toEqual(reason ? [{ id: unit.id, reason }] : []);
     expect(selection.disabled).toEqual(unit.disabled ? [unit.id] : []);
   });
 
@@ -91,6 +91,27 @@ describe('selectUnits', () => {
       sweepInterval: 10 * MIN,
     });
     expect(fetch).toEqual([{ id: quiet, reason: 'sweep' }]);
+  });
+
+  it('a unit the sweep takes a cycle or more after it was due counts from when it was due; one taken when due, from now', () => {
+    const late = selectUnits({
+      units: [{ id: quiet, version: 'v1' }],
+      memory: new Map([[quiet, { version: 'v1', fetchedAt: now - sweep - 3 * interval }]]),
+      hot: new Set(),
+      now,
+      interval,
+      sweepInterval,
+    });
+    expect(late.fetch).toEqual([{ id: quiet, reason: 'sweep', sweepFrom: now - 3 * interval }]);
+    const onTime = selectUnits({
+      units: [{ id: quiet, version: 'v1' }],
+      memory: new Map([[quiet, { version: 'v1', fetchedAt: now - sweep - interval / 4 }]]),
+      hot: new Set(),
+      now,
+      interval,
+      sweepInterval,
+    });
+    expect(onTime.fetch).toEqual([{ id: quiet, reason: 'sweep' }]);
   });
 
   it('a unit never fetched is new, its sweep counted from the last start of its slot', () => {
@@ -193,6 +214,22 @@ describe('the rolling sweep', () => {
     const sweepPerCycle = late.reduce((n, c) => n + (c.sweep ?? 0), 0) / late.length;
     expect(sweepPerCycle).toBeLessThan(0.8 * share);
     expect(Math.max(...late.map((c) => c.sweep ?? 0))).toBeLessThan(1.2 * share);
+  });
+
+  it('a long first cycle (the next one three intervals later) catches up three slots once, then the sweep is spread again', () => {
+    const memory = new Map<string, UnitMemory>();
+    const perCycle: number[] = [];
+    const times = [at(0), ...Array.from({ length: 3 * slots }, (_, k) => at(0) + (3 + k) * interval)];
+    for (const t of times) {
+      const { fetch } = selectUnits({ units, memory, hot: new Set(), now: t, interval, sweepInterval });
+      perCycle.push(fetch.length);
+      for (const f of fetch) memory.set(f.id, { version: 'v1', fetchedAt: f.sweepFrom ?? t });
+    }
+    const share = units.length / slots;
+    // The cycle after the long one takes the three slots it passed.
+    expect(perCycle[1]).toBeGreaterThan(2.5 * share);
+    // From the next sweep on, each cycle about its share: the three slots went back to their own cycles.
+    for (const n of perCycle.slice(1 + slots)) expect(n).toBeLessThanOrEqual(1.2 * share);
   });
 
   it('after an outage longer than a sweep, what is overdue is caught up at its slot, spread over one sweep', () => {

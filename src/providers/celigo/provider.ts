@@ -6,7 +6,17 @@ import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
-import { cycleSlot, selectAll, selectUnits, slotStart, sweepSlots, sweepTurn, type ListedUnit, type Selection } from '../select.ts';
+import {
+  cycleSlot,
+  selectAll,
+  selectUnits,
+  slotStart,
+  sweepSlots,
+  sweptFrom,
+  sweepTurn,
+  type ListedUnit,
+  type Selection,
+} from '../select.ts';
 import type { Plan, PlanHints, PollContext, Provider, RunDetail, Scope } from '../types.ts';
 import { collectUnreadable } from '../unreadable.ts';
 import { CeligoClient } from './client.ts';
@@ -279,7 +289,11 @@ export function selectIntegrations(
     const unit = integrationSyncsKey(target, id);
     const seen = hints.memory.get(unit);
     if (!seen) read.push({ id, sweepFrom: slotStart(id, now, interval, slots) });
-    else if (seen.version !== NOT_SYNC_ENABLED || hints.hot.has(unit) || sweepTurn(id, seen, now, interval, slots, slot)) read.push({ id });
+    else if (seen.version !== NOT_SYNC_ENABLED || hints.hot.has(unit)) read.push({ id });
+    else {
+      const turn = sweepTurn(id, seen, now, interval, slots, slot);
+      if (turn) read.push({ id, ...(turn === 'sweep' ? sweptFrom(seen, now, interval, slots) : {}) });
+    }
   }
   return read;
 }

@@ -6,17 +6,7 @@ import { isSyncwatchError } from '../../errors.ts';
 import { resourceKey, type Observation, type Run, type RunFailure, type StepErrors, type UnreadableResource } from '../../model.ts';
 import { matchesAnyGlob } from '../../glob.ts';
 import { PartialObservationError, type ConfigProblem } from '../partial.ts';
-import {
-  cycleSlot,
-  selectAll,
-  selectUnits,
-  slotStart,
-  sweepSlots,
-  sweptFrom,
-  sweepTurn,
-  type ListedUnit,
-  type Selection,
-} from '../select.ts';
+import { selectAll, selectUnits, type ListedUnit, type Selection, type UnitMemory } from '../select.ts';
 import type { Plan, PlanHints, PollContext, Provider, RunDetail, Scope } from '../types.ts';
 import { collectUnreadable } from '../unreadable.ts';
 import { CeligoClient } from './client.ts';
@@ -247,15 +237,26 @@ export function selectFlows(target: CeligoTarget, flows: readonly CeligoFlow[], 
     ...(f.disabled ? { disabled: true } : {}),
   }));
   if (!hints || target.changeDriven === false) return selectAll(units);
-  const memory = new Map<string, { version?: string; fetchedAt: number }>();
-  for (const f of flows) {
-    const seen = hints.memory.get(flowSummaryKey(target, f._id));
-    if (seen) memory.set(f._id, seen);
+  return selectRemembered(target, units, (id) => flowSummaryKey(target, id), hotFlowIds(target, hints.hot), hints);
+}
+
+/** selectUnits over units whose memory is kept under `unitKey(id)`. */
+function selectRemembered(
+  target: CeligoTarget,
+  units: readonly ListedUnit[],
+  unitKey: (id: string) => string,
+  hot: ReadonlySet<string>,
+  hints: PlanHints,
+): Selection {
+  const memory = new Map<string, UnitMemory>();
+  for (const u of units) {
+    const seen = hints.memory.get(unitKey(u.id));
+    if (seen) memory.set(u.id, seen);
   }
   return selectUnits({
     units,
     memory,
-    hot: hotFlowIds(target, hints.hot),
+    hot,
     now: hints.now,
     interval: hints.interval,
     sweepInterval: Math.max(target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS, hints.interval),
@@ -273,29 +274,15 @@ export const NOT_SYNC_ENABLED = 'not-sync-enabled';
 /**
  * Which integrations' latest sync jobs a cycle reads: with hints and `changeDriven`, every one but
  * those known to have no syncs, which wait for their turn in the rolling sweep (so a sync set up in
- * one is seen within `sweepInterval`); otherwise every one.
+ * one is seen within `sweepInterval`); otherwise every one. It is selectUnits with every integration
+ * listed as not sync-enabled: one remembered otherwise (it has syncs) reads as changed, every cycle.
  */
-export function selectIntegrations(
-  target: CeligoTarget,
-  integrationIds: readonly string[],
-  hints?: PlanHints,
-): Array<{ id: string; sweepFrom?: number }> {
-  if (!hints || target.changeDriven === false) return integrationIds.map((id) => ({ id }));
-  const { now, interval } = hints;
-  const slots = sweepSlots(interval, Math.max(target.sweepInterval ?? DEFAULT_SWEEP_INTERVAL_MS, interval));
-  const slot = cycleSlot(now, interval, slots);
-  const read: Array<{ id: string; sweepFrom?: number }> = [];
-  for (const id of integrationIds) {
-    const unit = integrationSyncsKey(target, id);
-    const seen = hints.memory.get(unit);
-    if (!seen) read.push({ id, sweepFrom: slotStart(id, now, interval, slots) });
-    else if (seen.version !== NOT_SYNC_ENABLED || hints.hot.has(unit)) read.push({ id });
-    else {
-      const turn = sweepTurn(id, seen, now, interval, slots, slot);
-      if (turn) read.push({ id, ...(turn === 'sweep' ? sweptFrom(seen, now, interval, slots) : {}) });
-    }
-  }
-  return read;
+export function selectIntegrations(target: CeligoTarget, integrationIds: readonly string[], hints?: PlanHints): Selection['fetch'] {
+  const units = integrationIds.map((id) => ({ id, version: NOT_SYNC_ENABLED }));
+  if (!hints || target.changeDriven === false) return selectAll(units).fetch;
+  const unitKey = (id: string) => integrationSyncsKey(target, id);
+  const hot = new Set(integrationIds.filter((id) => hints.hot.has(unitKey(id))));
+  return selectRemembered(target, units, unitKey, hot, hints).fetch;
 }
 
 /** Everything a Celigo poll covers: every flow in scope (fetched this cycle or not) and every integration read. */

@@ -3,7 +3,6 @@
 // hold is that the daemon does not crash, /readyz goes 503 then 200, a clear log line says Redis is
 // unreachable, polling resumes, and an alert still firing is notified again — once — then resolves once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
@@ -22,22 +21,13 @@ import {
   tails,
   tally,
 } from './helpers.ts';
+import { freePort } from '../harness/redis.ts';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   await killAll();
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 /** A redis-server of our own on `port`, nothing on disk; `kill()` is SIGKILL. */
 async function ownRedis(port: number): Promise<{ kill: () => Promise<void> }> {

@@ -2,11 +2,11 @@
 // nodes keep nothing on disk; `stop()` kills them and removes their temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { eventually } from '../harness/daemon.ts';
+import { freePort } from '../harness/redis.ts';
 
 export interface TestCluster {
   ports: number[];
@@ -17,16 +17,6 @@ export interface TestCluster {
   /** Deletes the matching keys node by node. */
   deleteKeys(pattern: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 /** Client per node, no cluster redirection: for CLUSTER INFO, SCAN and DEL on that node. */

@@ -3,11 +3,11 @@
 // keyspace events on (the shared Redis's configuration is never touched), nothing on disk.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
+import { freePort } from './redis.ts';
 
 const CHANNEL = '__keyspace@0__:';
 
@@ -20,16 +20,6 @@ export interface KeyWritesRedis {
    */
   writes(prefix: string, fn: () => Promise<unknown>): Promise<Record<string, number>>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 export const total = (writes: Record<string, number>) => Object.values(writes).reduce((s, n) => s + n, 0);
